@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace GovPlatform.ServiceDefaults.Data;
+
+/// <summary>The service's own database, under the connection name Aspire injects.</summary>
+public sealed record DatabaseSettings(string Name, string ConnectionString);
+
+public static class PostgresExtensions
+{
+    /// <summary>
+    /// Registers the service's <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:{name}</c>,
+    /// its migrator, and a readiness check.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDatabase(this WebApplicationBuilder builder, string name)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(name)
+            ?? throw new InvalidOperationException($"Connection string '{name}' is missing: set ConnectionStrings__{name}.");
+        builder.Services.AddSingleton(new DatabaseSettings(name, connectionString));
+        builder.Services.AddSingleton(_ =>
+        {
+            var dsb = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+            return dsb.Build();
+        });
+        builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>(name, tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Applies the platform's and the service's migrations; call before the app takes traffic.</summary>
+    public static async Task MigrateDatabaseAsync(this WebApplication app)
+    {
+        // The service's assembly by its application name: under a test host the entry assembly is the test runner.
+        var serviceAssembly = System.Reflection.Assembly.Load(new System.Reflection.AssemblyName(app.Environment.ApplicationName));
+        var migrator = app.Services.GetRequiredService<Migrator>();
+        await migrator.MigrateAsync(migrator.ScriptsFor(serviceAssembly), app.Lifetime.ApplicationStopping);
+    }
+}
+
+internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var cmd = dataSource.CreateCommand("SELECT 1");
+            await cmd.ExecuteScalarAsync(ct);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL is unreachable", e);
+        }
+    }
+}

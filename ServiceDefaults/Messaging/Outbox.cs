@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+using Dapper;
+using GovPlatform.Contracts;
+using MassTransit;
+using Npgsql;
+
+namespace GovPlatform.ServiceDefaults.Messaging;
+
+/// <summary>
+/// Writes events into the service's outbox table inside the caller's transaction, so the state
+/// change and the events describing it commit or roll back together.
+/// </summary>
+/// <remarks>
+/// Hand-written with Dapper because MassTransit's transactional outbox needs
+/// MassTransit.EntityFrameworkCore, which this environment's package mirror does not have.
+/// </remarks>
+public static class Outbox
+{
+    /// <summary>The LISTEN/NOTIFY channel that wakes the relay; Postgres delivers it only on commit.</summary>
+    public const string Channel = "outbox";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+    };
+
+    public static async Task<Guid> EnqueueAsync<T>(NpgsqlTransaction tx, T message, CancellationToken ct = default)
+        where T : class
+    {
+        // Sequential ids keep the unique index on message_id append-only.
+        var messageId = NewId.NextGuid();
+        const string sql = """
+            INSERT INTO outbox_messages (message_id, message_type, body, trace_parent)
+            VALUES (@messageId, @messageType, @body::jsonb, @traceParent);
+            SELECT pg_notify('outbox', '');
+            """;
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            messageId,
+            messageType = ContractTypes.NameOf(typeof(T)),
+            body = JsonSerializer.Serialize(message, Json),
+            // The relay publishes later, outside this request; it restores this context so the
+            // trace started here continues through the broker into every consumer.
+            traceParent = Activity.Current?.Id,
+        }, tx, cancellationToken: ct));
+        return messageId;
+    }
+}
+
+/// <summary>Maps outbox rows to message types; only types of the contracts project may be published.</summary>
+public static class ContractTypes
+{
+    private static readonly System.Reflection.Assembly Contracts = typeof(RequestSubmitted).Assembly;
+
+    public static string NameOf(Type type) =>
+        type.Assembly == Contracts
+            ? type.FullName!
+            : throw new ArgumentException($"{type} is not a message contract: events must be declared in GovPlatform.Contracts.");
+
+    public static Type Resolve(string name) =>
+        Contracts.GetType(name, throwOnError: false)
+        ?? throw new InvalidOperationException($"Unknown message type '{name}' in the outbox.");
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Installs (from Debian's packages, if missing) and starts PostgreSQL, Redis and RabbitMQ without
+# systemd, creates the platform's credentials once, and writes the connection settings, under the
+# names Aspire injects, to .local/env. Idempotent: safe to run again while everything is up.
+# Used by ./run.sh and ./test.sh; `source .local/env` afterwards to talk to the servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .local
+log() { echo "infra: $*" >&2; }
+# With GOV_STARTED_FILE set, each server this run starts is noted there, so that
+# `infra.sh --stop-started` stops exactly those and leaves alone what was already running.
+started() { [ -z "${GOV_STARTED_FILE:-}" ] || echo "$1" >> "$GOV_STARTED_FILE"; }
+
+PG_PORT=${GOV_PG_PORT:-5432}
+REDIS_PORT=${GOV_REDIS_PORT:-6379}
+AMQP_PORT=${GOV_AMQP_PORT:-5672}
+
+install_missing() {
+  local missing=()
+  command -v pg_ctlcluster >/dev/null && [ -d /usr/lib/postgresql/15 ] || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing ${missing[*]} from Debian's packages"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  # The packages try to start their services through init scripts; without systemd that may
+  # fail harmlessly, so policy-rc.d stops them and we start them ourselves below.
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null; $sudo chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo rm -f /usr/sbin/policy-rc.d
+}
+
+# Passwords are made on this machine the first time and never committed.
+secrets() {
+  if [ ! -f .local/secrets ]; then
+    umask 077
+    printf 'PG_PASSWORD=%s\nAMQP_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" \
+      "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > .local/secrets
+  fi
+  # shellcheck disable=SC1091
+  source .local/secrets
+}
+
+start_postgres() {
+  local cluster; cluster=$(pg_lsclusters -h | awk '$1=="15"{print $2; exit}')
+  [ -n "$cluster" ] || { pg_createcluster 15 main >/dev/null; cluster=main; }
+  if ! pg_lsclusters -h | awk -v c="$cluster" '$2==c' | grep -q online; then
+    log "starting PostgreSQL 15 on port $PG_PORT"
+    started "postgres $cluster"
+    pg_ctlcluster 15 "$cluster" start -- -o "-p $PG_PORT" 2>/dev/null || pg_ctlcluster 15 "$cluster" start
+  fi
+  for _ in $(seq 60); do su postgres -c "pg_isready -q -p $PG_PORT" && break; sleep 0.5; done
+  local psql=(su postgres -c)
+  # Several services and parallel tests each keep a pool: the default 100 connections is too few.
+  if [ "$("${psql[@]}" "psql -p $PG_PORT -tAc 'SHOW max_connections'")" -lt 400 ]; then
+    "${psql[@]}" "psql -p $PG_PORT -qc 'ALTER SYSTEM SET max_connections = 400'"
+    pg_ctlcluster 15 "$cluster" restart
+    for _ in $(seq 60); do su postgres -c "pg_isready -q -p $PG_PORT" && break; sleep 0.5; done
+  fi
+  # The platform's role may create databases: each service's migrator creates its own.
+  "${psql[@]}" "psql -p $PG_PORT -qtAc \"DO \\\$\\\$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'govplatform') THEN CREATE ROLE govplatform LOGIN CREATEDB; END IF;
+      ALTER ROLE govplatform PASSWORD '$PG_PASSWORD'; END \\\$\\\$;\"" >/dev/null
+}
+
+start_redis() {
+  if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    log "starting Redis on port $REDIS_PORT"
+    started redis
+    # Redis holds only derived data (rebuilt from Postgres), so no persistence is configured.
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir /tmp --logfile "$PWD/.local/redis.log" >/dev/null
+  fi
+  for _ in $(seq 40); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.25; done
+  log "Redis did not answer"; return 1
+}
+
+start_rabbitmq() {
+  if ! rabbitmq-diagnostics -q check_running >/dev/null 2>&1; then
+    log "starting RabbitMQ on port $AMQP_PORT (management on 15672)"
+    started rabbitmq
+    rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+    RABBITMQ_NODE_PORT=$AMQP_PORT rabbitmq-server -detached >/dev/null 2>&1
+    # `ping` answers before boot has finished; check_running waits for the broker itself.
+    for _ in $(seq 120); do rabbitmq-diagnostics -q check_running >/dev/null 2>&1 && break; sleep 0.5; done
+  fi
+  rabbitmq-diagnostics -q check_running >/dev/null || { log "RabbitMQ did not start"; return 1; }
+  # A user of our own (guest works only on loopback, and its password is public); tagged
+  # administrator so tests can make a virtual host each through the management API.
+  rabbitmqctl -q list_users | grep -q '^govplatform' || rabbitmqctl -q add_user govplatform "$AMQP_PASSWORD" >/dev/null
+  rabbitmqctl -q change_password govplatform "$AMQP_PASSWORD" >/dev/null
+  rabbitmqctl -q set_user_tags govplatform administrator >/dev/null
+  rabbitmqctl -q set_permissions -p / govplatform '.*' '.*' '.*' >/dev/null
+}
+
+write_env() {
+  local pg="Host=127.0.0.1;Port=$PG_PORT;Username=govplatform;Password=$PG_PASSWORD"
+  cat > .local/env <<ENV
+# Written by scripts/infra.sh; the names are the ones Aspire injects.
+export ConnectionStrings__intakedb='$pg;Database=intakedb'
+export ConnectionStrings__dispatchdb='$pg;Database=dispatchdb'
+export ConnectionStrings__volunteerdb='$pg;Database=volunteerdb'
+export ConnectionStrings__reportingdb='$pg;Database=reportingdb'
+export ConnectionStrings__redis='127.0.0.1:$REDIS_PORT'
+export ConnectionStrings__messaging='amqp://govplatform:$AMQP_PASSWORD@127.0.0.1:$AMQP_PORT'
+export GOV_POSTGRES='$pg'
+export GOV_RABBITMQ_MANAGEMENT='http://govplatform:$AMQP_PASSWORD@127.0.0.1:15672'
+ENV
+  chmod 600 .local/env
+}
+
+stop_started() {
+  local file=${GOV_STARTED_FILE:-.local/started}
+  [ -f "$file" ] || return 0
+  while read -r what arg; do
+    case $what in
+      postgres) log "stopping PostgreSQL"; pg_ctlcluster 15 "$arg" stop || true ;;
+      redis) log "stopping Redis"; redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true ;;
+      rabbitmq) log "stopping RabbitMQ"; rabbitmqctl -q stop >/dev/null 2>&1 || true ;;
+    esac
+  done < "$file"
+  rm -f "$file"
+}
+
+if [ "${1:-}" = --stop-started ]; then stop_started; exit 0; fi
+
+install_missing
+secrets
+start_postgres
+start_redis
+start_rabbitmq
+write_env
+log "PostgreSQL :$PG_PORT, Redis :$REDIS_PORT, RabbitMQ :$AMQP_PORT are up; settings in .local/env"

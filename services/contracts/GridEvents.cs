@@ -1,0 +1,30 @@
+namespace GovPlatform.Contracts;
+
+/// <summary>Levels of the grid tree, top down. Codes are stable; names are zh-CN.</summary>
+public static class GridLevels
+{
+    public const string District = "district";
+    public const string Subdistrict = "subdistrict";
+    public const string Community = "community";
+    public const string Compound = "compound";
+    public const string Grid = "grid";
+    public const string Building = "building";
+    public const string Unit = "unit";
+    public const string HouseholdGroup = "household_group";
+
+    /// <summary>All levels in tree order; a child's level always comes after its parent's.</summary>
+    public static readonly string[] Ordered =
+        [District, Subdistrict, Community, Compound, Grid, Building, Unit, HouseholdGroup];
+
+    public static int Depth(string level) => Array.IndexOf(Ordered, level);
+}
+
+/// <param name="Path">Codes from the top of the tree down to and including <paramref name="Code"/>, so a
+/// copy can be kept from events that arrive in any order.</param>
+public record GridNode(string Code, string? ParentCode, string Level, string Name, IReadOnlyList<string> Path);
+
+/// <summary>
+/// Dispatch owns the grid tree; it publishes every change so intake and volunteer can keep a copy
+/// for validating locations. Large imports are split into chunks of at most a few thousand nodes.
+/// </summary>
+public record GridNodesChanged(IReadOnlyList<GridNode> Nodes, DateTimeOffset ChangedAt);

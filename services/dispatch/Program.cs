@@ -1,0 +1,16 @@
+using GovPlatform.Dispatch.Apis;
+using GovPlatform.Dispatch.Extensions;
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Data;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddDispatchServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapGridApi();
+app.MapWorkOrdersApi();
+
+await app.MigrateDatabaseAsync();
+app.Run();

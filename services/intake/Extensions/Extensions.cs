@@ -1,0 +1,20 @@
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Data;
+using GovPlatform.ServiceDefaults.GridCopy;
+using GovPlatform.ServiceDefaults.Messaging;
+
+namespace GovPlatform.Intake.Extensions;
+
+public static class Extensions
+{
+    public static void AddIntakeServices(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDatabase("intakedb");
+        builder.AddRedis();
+        builder.Services.AddGridCopy();
+        builder.AddMessaging("intake", x => x.AddGridCopyConsumer());
+    }
+}
+
+/// <summary>Marks this assembly for test hosts, since every service has a global Program.</summary>
+public sealed class IntakeApp;

@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+
+namespace GovPlatform.Intake.Requests;
+
+public sealed record ReporterInput(string? Name, string Phone);
+
+public sealed record LocationInput(string Code, string? Address = null, double? Latitude = null, double? Longitude = null);
+
+/// <summary>The body of <c>POST /api/v1/requests</c>; a null reporter means the resident stays anonymous.</summary>
+public sealed record SubmitRequest(
+    string Channel,
+    string Category,
+    string Description,
+    LocationInput Location,
+    string Urgency = "normal",
+    ReporterInput? Reporter = null);
+
+public static partial class RequestRules
+{
+    public static readonly string[] Channels = ["hotline", "wechat_group", "qr_doorplate", "walk_in", "meeting", "grid_patrol", "external_system"];
+    public static readonly string[] Urgencies = ["normal", "urgent", "critical"];
+    public const int MaxDescription = 4000;
+
+    [GeneratedRegex(@"^1[3-9]\d{9}$")]
+    private static partial Regex Mobile();
+
+    // Area code 0xx or 0xxx, then a 7-8 digit number, optionally joined by '-'.
+    [GeneratedRegex(@"^0\d{2,3}-?\d{7,8}$")]
+    private static partial Regex Landline();
+
+    public static bool IsPhone(string phone) => Mobile().IsMatch(phone) || Landline().IsMatch(phone);
+
+    /// <summary>Tabs and line breaks are text; every other control character is a sign of a broken client.</summary>
+    public static bool HasControlCharacters(string text) =>
+        text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
+
+    /// <summary>Checks everything that needs no database; field names are the JSON paths.</summary>
+    public static Dictionary<string, string[]> Validate(SubmitRequest r)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Channels.Contains(r.Channel)) errors["channel"] = [$"Unknown channel '{r.Channel}'; expected one of {string.Join(", ", Channels)}."];
+        if (!Urgencies.Contains(r.Urgency)) errors["urgency"] = [$"Unknown urgency '{r.Urgency}'; expected one of {string.Join(", ", Urgencies)}."];
+        if (string.IsNullOrWhiteSpace(r.Description)) errors["description"] = ["A description is required."];
+        else if (r.Description.Length > MaxDescription) errors["description"] = [$"At most {MaxDescription} characters; this one has {r.Description.Length}."];
+        else if (HasControlCharacters(r.Description)) errors["description"] = ["Control characters are not allowed (tabs and line breaks are)."];
+        if (string.IsNullOrWhiteSpace(r.Location.Code)) errors["location.code"] = ["A location code from the grid tree is required."];
+        if (r.Location.Latitude is < -90 or > 90 || r.Location.Latitude is double.NaN) errors["location.latitude"] = ["Latitude must be between -90 and 90."];
+        if (r.Location.Longitude is < -180 or > 180 || r.Location.Longitude is double.NaN) errors["location.longitude"] = ["Longitude must be between -180 and 180."];
+        if (r.Location.Latitude.HasValue != r.Location.Longitude.HasValue) errors["location"] = ["Give both latitude and longitude, or neither."];
+        if (r.Location.Address is { Length: > 500 }) errors["location.address"] = ["At most 500 characters."];
+        if (r.Reporter is { } p)
+        {
+            if (!IsPhone(p.Phone)) errors["reporter.phone"] = ["Expected a mainland mobile (11 digits from 13-19) or a landline with area code (e.g. 0851-12345678)."];
+            if (p.Name is { Length: > 50 } || (p.Name is not null && HasControlCharacters(p.Name))) errors["reporter.name"] = ["At most 50 characters, no control characters."];
+        }
+        return errors;
+    }
+}

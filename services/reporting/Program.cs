@@ -1,0 +1,15 @@
+using GovPlatform.Reporting.Apis;
+using GovPlatform.Reporting.Extensions;
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Data;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddReportingServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapStatsApi();
+
+await app.MigrateDatabaseAsync();
+app.Run();

@@ -1,0 +1,15 @@
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Data;
+using GovPlatform.Volunteer.Apis;
+using GovPlatform.Volunteer.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddVolunteerServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapVolunteersApi();
+
+await app.MigrateDatabaseAsync();
+app.Run();
