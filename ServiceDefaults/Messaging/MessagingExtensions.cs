@@ -19,6 +19,9 @@ public static class MessagingExtensions
         var uri = new Uri(builder.Configuration.GetConnectionString("messaging")
             ?? throw new InvalidOperationException("Connection string 'messaging' is missing: set ConnectionStrings__messaging to an amqp:// URI."));
 
+        var retryIntervals = (builder.Configuration["Messaging:RetryIntervalsMs"] ?? "100,500,1000,2000,5000")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
@@ -34,7 +37,7 @@ public static class MessagingExtensions
                 });
                 // Transient faults are retried in place; what still fails lands in the
                 // endpoint's _error queue with its exception, never dropped.
-                cfg.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+                cfg.UseMessageRetry(r => r.Intervals(retryIntervals));
                 cfg.ConfigureEndpoints(context);
             });
         });

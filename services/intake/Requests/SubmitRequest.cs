@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace GovPlatform.Intake.Requests;
 
-public sealed record ReporterInput(string? Name, string Phone);
+public sealed record ReporterInput(string Phone, string? Name = null);
 
 public sealed record LocationInput(string Code, string? Address = null, double? Latitude = null, double? Longitude = null);
 

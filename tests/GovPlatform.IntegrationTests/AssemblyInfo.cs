@@ -1,0 +1,3 @@
+using GovPlatform.IntegrationTests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(SharedStack))]
