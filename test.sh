@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: starts real PostgreSQL, Redis and RabbitMQ (installing them from Debian's
+# packages if missing), builds everything, runs the unit and integration tests, and ends with a
+# plain "N passed, N failed" line. Exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/lib.sh
+
+./scripts/infra.sh
+source .local/env
+
+if aspire_restorable; then
+  target=GovPlatform.sln
+else
+  echo "test: Aspire packages are not restorable here: skipping the AppHost (scripts/apphost-check.sh checks it against Aspire's public API)"
+  target=GovPlatform.NoAppHost.slnf
+fi
+dotnet build "$target" -v q -nologo -clp:ErrorsOnly
+
+results=.local/test-results
+rm -rf "$results"
+status=0
+dotnet test "$target" --no-build --logger trx --results-directory "$results" --blame-hang-timeout 5m "$@" || status=$?
+
+# dotnet test prints a summary per project; add them up into the one plain line CI reads.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  passed=$((passed + $(get passed))); failed=$((failed + $(get failed)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+[ $((passed + failed)) -gt 0 ] || { echo "test: no test results found"; status=1; }
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] || status=1
+exit $status
