@@ -55,6 +55,7 @@ done
 
 echo "run: loading the demo county into dispatch"
 curl -fsS -X POST "http://127.0.0.1:${PORTS[dispatch]}/api/v1/grid/import" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $(scripts/dev-token.sh admin)" \
   --data-binary @services/dispatch/Seed/demo-county.json
 echo
 

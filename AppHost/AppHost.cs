@@ -8,6 +8,8 @@ var volunteerDb = postgres.AddDatabase("volunteerdb");
 var reportingDb = postgres.AddDatabase("reportingdb");
 
 var redis = builder.AddRedis("redis");
+// Staff bearer tokens are verified with this key (Auth__SigningKey); set it in user secrets, never in source.
+var authKey = builder.AddParameter("auth-signing-key", secret: true);
 var messaging = builder.AddRabbitMQ("messaging").WithManagementPlugin();
 
 // Traces, metrics and logs reach the dashboard through the OTEL_* variables Aspire injects into every project.
@@ -15,12 +17,14 @@ var dispatch = builder.AddProject<Projects.GovPlatform_Dispatch>("dispatch")
     .WithReference(dispatchDb).WaitFor(dispatchDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Auth__SigningKey", authKey)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.GovPlatform_Intake>("intake")
     .WithReference(intakeDb).WaitFor(intakeDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Auth__SigningKey", authKey)
     .WaitFor(dispatch) // dispatch owns the grid tree that intake validates request locations against
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints(); // other city systems submit requests here
@@ -29,12 +33,14 @@ builder.AddProject<Projects.GovPlatform_Volunteer>("volunteer")
     .WithReference(volunteerDb).WaitFor(volunteerDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Auth__SigningKey", authKey)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.GovPlatform_Reporting>("reporting")
     .WithReference(reportingDb).WaitFor(reportingDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Auth__SigningKey", authKey)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints(); // serves the dashboard page
 

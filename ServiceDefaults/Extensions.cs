@@ -23,6 +23,7 @@ public static class Extensions
     {
         builder.AddTelemetry();
         builder.AddErrorHandling();
+        builder.AddPlatformAuth();
 
         // Everything that reads the time takes it from here, so tests can move it.
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -54,6 +55,8 @@ public static class Extensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live"), ResponseWriter = WriteHealthAsync });

@@ -1,5 +1,6 @@
 using Dapper;
 using GovPlatform.Dispatch.Grid;
+using GovPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -27,6 +28,7 @@ public static class GridApi
                 var (result, errors) = await importer.ImportAsync(body, ct);
                 return result is null ? TypedResults.ValidationProblem(errors, title: "The grid import was rejected; nothing was stored.") : TypedResults.Ok(result);
             })
+            .RequireRoles(Roles.Admin)
             .WithName("ImportGrid")
             .WithSummary("Import grid nodes and workers (parents before or after children, any order)");
 

@@ -17,6 +17,11 @@ public static class TestServers
     public static Uri Amqp => new(Get("ConnectionStrings__messaging"));
     public static Uri RabbitManagement => new(Get("GOV_RABBITMQ_MANAGEMENT"));
 
+    /// <summary>A key of the tests' own: tokens are minted with it by <see cref="Tokens"/>.</summary>
+    public static readonly string AuthSigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public static GovPlatform.ServiceDefaults.AuthOptions AuthOptions => new() { SigningKey = AuthSigningKey };
+
     public static string PostgresDatabase(string database) =>
         new NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
 

@@ -50,6 +50,7 @@ public sealed class TestStack : IAsyncDisposable
             ["ConnectionStrings:redis"] = TestServers.Redis,
             ["ConnectionStrings:messaging"] = TestServers.AmqpFor(VirtualHost),
             ["OTEL_SERVICE_NAME"] = service,
+            ["Auth:SigningKey"] = TestServers.AuthSigningKey,
             // Failing messages reach the error queue after quick retries, so tests see it soon.
             ["Messaging:RetryIntervalsMs"] = "50,100",
         };
@@ -108,7 +109,8 @@ public sealed class TestStack : IAsyncDisposable
     /// <summary>Imports a county into dispatch and waits until every running service's copy of the tree has it.</summary>
     public async Task ImportAsync(TestCounty county)
     {
-        var response = await Client("dispatch").PostAsJsonAsync("/api/v1/grid/import", county.Import, TestContext.Current.CancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/grid/import") { Content = JsonContent.Create(county.Import) };
+        var response = await Client("dispatch").SendAsync(request.WithBearer(Tokens.For("admin")), TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
         foreach (var service in _running.Keys.Where(s => s != "dispatch"))
         {

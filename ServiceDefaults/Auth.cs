@@ -1,0 +1,107 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+
+namespace GovPlatform.ServiceDefaults;
+
+/// <summary>Staff roles carried in the bearer token's <c>role</c> claims.</summary>
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string DeskOperator = "desk_operator";
+    public const string GridWorker = "grid_worker";
+    public const string GridLeader = "grid_leader";
+    public const string CommunityCadre = "community_cadre";
+    public const string SubdistrictOfficer = "subdistrict_officer";
+    public const string Department = "department";
+    public const string Organiser = "organiser";
+    public const string Volunteer = "volunteer";
+    public const string Leader = "leader";
+}
+
+/// <summary>Claims beyond the standard ones that scope what a person may see.</summary>
+public static class PlatformClaims
+{
+    /// <summary>The grid-tree node a person answers for (their grid, community or subdistrict).</summary>
+    public const string ScopeNode = "scope_node";
+    /// <summary>The department code of a department's staff (police, fire, water, ...).</summary>
+    public const string Department = "department";
+
+    public static string? ScopeNodeOf(this ClaimsPrincipal user) => user.FindFirst(ScopeNode)?.Value;
+    public static string? DepartmentOf(this ClaimsPrincipal user) => user.FindFirst(Department)?.Value;
+    public static string? SubjectOf(this ClaimsPrincipal user) => user.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+}
+
+public sealed class AuthOptions
+{
+    public string Issuer { get; set; } = "govplatform";
+    public string Audience { get; set; } = "govplatform";
+    /// <summary>Base64 HMAC-SHA256 key, at least 32 bytes; never in source (scripts/infra.sh makes a local one).</summary>
+    public string SigningKey { get; set; } = "";
+
+    public SymmetricSecurityKey Key()
+    {
+        var bytes = Convert.FromBase64String(SigningKey);
+        if (bytes.Length < 32) throw new InvalidOperationException("Auth:SigningKey must be a base64 key of at least 32 bytes.");
+        return new SymmetricSecurityKey(bytes);
+    }
+}
+
+public static class AuthExtensions
+{
+    /// <summary>
+    /// JWT bearer authentication for staff, validated against <c>Auth:*</c> settings. The platform
+    /// trusts tokens from the city's identity provider signed with the shared key; roles come in
+    /// <c>role</c> claims. Endpoints opt in with <c>RequireAuthorization</c> and a role.
+    /// </summary>
+    public static WebApplicationBuilder AddPlatformAuth(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        if (string.IsNullOrWhiteSpace(options.SigningKey))
+            throw new InvalidOperationException("Auth:SigningKey is missing: set Auth__SigningKey (scripts/infra.sh writes a local one to .local/env).");
+        builder.Services.AddSingleton(options);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = options.Issuer,
+                ValidAudience = options.Audience,
+                IssuerSigningKey = options.Key(),
+                RoleClaimType = "role",
+                NameClaimType = "name",
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder endpoint, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.RequireAuthorization(new AuthorizeAttribute { Roles = string.Join(',', roles) });
+}
+
+/// <summary>
+/// Issues tokens signed with the platform key: for tests and for local development, standing in
+/// for the city's identity provider.
+/// </summary>
+public static class PlatformTokens
+{
+    public static string Issue(AuthOptions options, string subject, string name, IEnumerable<string> roles,
+        string? scopeNode = null, string? department = null, TimeSpan? lifetime = null)
+    {
+        var claims = new List<Claim> { new(JwtRegisteredClaimNames.Sub, subject), new("name", name) };
+        claims.AddRange(roles.Select(r => new Claim("role", r)));
+        if (scopeNode is not null) claims.Add(new Claim(PlatformClaims.ScopeNode, scopeNode));
+        if (department is not null) claims.Add(new Claim(PlatformClaims.Department, department));
+        var token = new JwtSecurityToken(options.Issuer, options.Audience, claims,
+            expires: DateTime.UtcNow + (lifetime ?? TimeSpan.FromHours(8)),
+            signingCredentials: new SigningCredentials(options.Key(), SecurityAlgorithms.HmacSha256));
+        return new JwtSecurityTokenHandler().WriteToken(token);
+    }
+}
