@@ -5,11 +5,32 @@ public static class AssigneeKinds
     public const string GridWorker = "grid_worker";
     public const string GridLeader = "grid_leader";
     public const string Community = "community";
+    public const string PropertyCompany = "property_company";
+    public const string Subdistrict = "subdistrict";
+    public const string County = "county";
+}
+
+/// <summary>Handling tiers: "small things stay in the compound, hard things in the community, big things in the subdistrict".</summary>
+public static class Tiers
+{
+    public const string Compound = "compound";
+    public const string Community = "community";
+    public const string Subdistrict = "subdistrict";
+    public const string County = "county";
+}
+
+/// <summary>The service-level clocks a work order runs against.</summary>
+public static class Clocks
+{
+    public const string Accept = "accept";
+    public const string Arrive = "arrive";
+    public const string Resolve = "resolve";
+    public const string Plan = "plan";
 }
 
 /// <summary>Dispatch turned a request into a work order and named who must act on it.</summary>
 /// <param name="GridCode">The grid that covers the request's location, or null when none does.</param>
-/// <param name="AssigneeId">The person assigned; null when the order went to a community as a whole.</param>
+/// <param name="AssigneeId">The person assigned; null when the order went to a body (a community, a company) as a whole.</param>
 /// <param name="Rule">Why this assignee: the routing rule that matched, for the order's history.</param>
 public record WorkOrderAssigned(
     Guid WorkOrderId,
@@ -21,3 +42,36 @@ public record WorkOrderAssigned(
     string AssigneeName,
     string Rule,
     DateTimeOffset AssignedAt);
+
+/// <summary>The assignee took the work order (the 1-minute clock).</summary>
+public record WorkOrderAccepted(Guid WorkOrderId, Guid RequestId, string By, bool OnTime, DateTimeOffset At);
+
+/// <summary>The handler reached the site (the 30-minute clock).</summary>
+public record WorkOrderArrived(Guid WorkOrderId, Guid RequestId, string By, bool OnTime, DateTimeOffset At);
+
+/// <summary>A simple problem was fixed (the 1-hour clock); the resident's callback follows.</summary>
+public record WorkOrderResolved(Guid WorkOrderId, Guid RequestId, string By, string Resolution, bool OnTime, DateTimeOffset At);
+
+/// <summary>A complex problem has a solution plan (the half-day clock).</summary>
+public record WorkOrderPlanFormed(Guid WorkOrderId, Guid RequestId, string By, string Plan, bool OnTime, DateTimeOffset At);
+
+/// <summary>The handler gave the order back, with a reason, for re-dispatch.</summary>
+public record WorkOrderReturned(Guid WorkOrderId, Guid RequestId, string By, string Reason, DateTimeOffset At);
+
+public record WorkOrderTransferred(Guid WorkOrderId, Guid RequestId, string By, string ToKind, Guid? ToId, string ToName, string Reason, DateTimeOffset At);
+
+public record WorkOrderSuspended(Guid WorkOrderId, Guid RequestId, string By, string Reason, DateTimeOffset Until, DateTimeOffset At);
+
+public record WorkOrderResumed(Guid WorkOrderId, Guid RequestId, string By, DateTimeOffset At);
+
+/// <summary>A clock ran out: fired exactly once per clock per tier.</summary>
+public record DeadlineMissed(Guid WorkOrderId, Guid RequestId, string Clock, string Tier, DateTimeOffset DueAt, DateTimeOffset At);
+
+/// <summary>The order moved up a tier, on a missed clock or at the handler's request.</summary>
+public record WorkOrderEscalated(Guid WorkOrderId, Guid RequestId, string FromTier, string ToTier, string Reason, string ToName, DateTimeOffset At);
+
+/// <summary>Closed after the resident's callback.</summary>
+public record WorkOrderClosed(Guid WorkOrderId, Guid RequestId, DateTimeOffset At);
+
+/// <summary>A dissatisfied resident reopened the request; the order is live again.</summary>
+public record WorkOrderReopened(Guid WorkOrderId, Guid RequestId, int ReopenCount, DateTimeOffset At);
