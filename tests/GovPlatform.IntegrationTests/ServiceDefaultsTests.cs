@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using GovPlatform.IntegrationTests.Infrastructure;
+using GovPlatform.ServiceDefaults.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GovPlatform.IntegrationTests;
+
+/// <summary>What every service gets from AddServiceDefaults, seen from outside over real sockets.</summary>
+public sealed class ServiceDefaultsTests
+{
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A stand-in collector: records what arrives at each OTLP/HTTP path.</summary>
+    private sealed class OtlpReceiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        public ConcurrentDictionary<string, ConcurrentBag<byte[]>> Received { get; } = new();
+
+        public OtlpReceiver()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            _app = builder.Build();
+            _app.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
+            {
+                using var body = new MemoryStream();
+                await request.Body.CopyToAsync(body);
+                Received.GetOrAdd(signal, _ => []).Add(body.ToArray());
+                return Results.Ok();
+            });
+        }
+
+        public async Task<string> StartAsync()
+        {
+            await _app.StartAsync();
+            return _app.Urls.First();
+        }
+
+        public bool Has(string signal, string text) =>
+            Received.TryGetValue(signal, out var bodies) && bodies.Any(b => Encoding.UTF8.GetString(b).Contains(text, StringComparison.Ordinal));
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task With_an_otlp_endpoint_set_traces_metrics_and_logs_are_exported_under_the_service_name()
+    {
+        await using var receiver = new OtlpReceiver();
+        var endpoint = await receiver.StartAsync();
+        await using var stack = await TestStack.CreateAsync();
+        var client = stack.Start("volunteer", new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_SERVICE_NAME"] = "volunteer-otlp-test",
+        });
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/volunteers/{Guid.NewGuid()}", Ct)).StatusCode);
+        // Stopping flushes every provider, so what was recorded must have reached the collector.
+        await stack.StopAsync("volunteer");
+
+        Assert.True(receiver.Has("traces", "volunteer-otlp-test"), "no trace export named the service");
+        Assert.True(receiver.Has("traces", "/api/v1/volunteers/"), "the HTTP request's span was not exported");
+        Assert.True(receiver.Has("metrics", "volunteer-otlp-test"), "no metrics export named the service");
+        Assert.True(receiver.Has("logs", "volunteer-otlp-test"), "no log export named the service");
+    }
+
+    [Fact]
+    public async Task Outgoing_http_retries_transient_failures_of_idempotent_requests_only()
+    {
+        var calls = new ConcurrentDictionary<string, int>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var flaky = builder.Build();
+        // Fails twice, then answers: a retried GET gets through, a POST must not be sent again.
+        flaky.Map("/flaky", (HttpRequest r) => calls.AddOrUpdate(r.Method, 1, (_, n) => n + 1) <= 2 ? Results.StatusCode(503) : Results.Ok("fine"));
+        await flaky.StartAsync(Ct);
+
+        using var client = new HttpClient(new ResilienceHandler(Resilience.CreatePipeline(retries: 3, baseDelay: TimeSpan.FromMilliseconds(1)))
+        {
+            InnerHandler = new SocketsHttpHandler(),
+        });
+        var url = flaky.Urls.First() + "/flaky";
+
+        var get = await client.GetAsync(url, Ct);
+        var post = await client.PostAsync(url, new StringContent("x"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("\"fine\"", await get.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(3, calls["GET"]);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, post.StatusCode);
+        Assert.Equal(1, calls["POST"]);
+    }
+
+    [Fact]
+    public async Task Every_service_client_from_the_factory_carries_the_resilience_handler()
+    {
+        await using var stack = await TestStack.CreateAsync();
+        stack.Start("reporting");
+        var factory = stack.Provider("reporting").GetRequiredService<IHttpMessageHandlerFactory>();
+
+        var handler = factory.CreateHandler();
+
+        var chain = new List<Type>();
+        for (var h = handler as DelegatingHandler; h is not null; h = h.InnerHandler as DelegatingHandler) chain.Add(h.GetType());
+        Assert.Contains(typeof(ResilienceHandler), chain);
+    }
+}
