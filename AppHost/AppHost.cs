@@ -8,40 +8,31 @@ var volunteerDb = postgres.AddDatabase("volunteerdb");
 var reportingDb = postgres.AddDatabase("reportingdb");
 
 var redis = builder.AddRedis("redis");
+var messaging = builder.AddRabbitMQ("messaging").WithManagementPlugin();
 // Staff bearer tokens are verified with this key (Auth__SigningKey); set it in user secrets, never in source.
 var authKey = builder.AddParameter("auth-signing-key", secret: true);
-var messaging = builder.AddRabbitMQ("messaging").WithManagementPlugin();
 
-// Traces, metrics and logs reach the dashboard through the OTEL_* variables Aspire injects into every project.
-var dispatch = builder.AddProject<Projects.GovPlatform_Dispatch>("dispatch")
-    .WithReference(dispatchDb).WaitFor(dispatchDb)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Auth__SigningKey", authKey)
-    .WithHttpHealthCheck("/health");
+// Every service gets its own database plus the shared broker and cache, and is healthy only when
+// all three answer. Traces, metrics and logs reach the dashboard through the OTEL_* variables
+// Aspire injects into every project.
+IResourceBuilder<ProjectResource> Service<TProject>(string name, IResourceBuilder<PostgresDatabaseResource> database)
+    where TProject : IProjectMetadata, new() =>
+    builder.AddProject<TProject>(name)
+        .WithReference(database).WaitFor(database)
+        .WithReference(redis).WaitFor(redis)
+        .WithReference(messaging).WaitFor(messaging)
+        .WithEnvironment("Auth__SigningKey", authKey)
+        .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.GovPlatform_Intake>("intake")
-    .WithReference(intakeDb).WaitFor(intakeDb)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Auth__SigningKey", authKey)
+var dispatch = Service<Projects.GovPlatform_Dispatch>("dispatch", dispatchDb);
+
+Service<Projects.GovPlatform_Intake>("intake", intakeDb)
     .WaitFor(dispatch) // dispatch owns the grid tree that intake validates request locations against
-    .WithHttpHealthCheck("/health")
-    .WithExternalHttpEndpoints(); // other city systems submit requests here
+    .WithExternalHttpEndpoints(); // residents' channels and other city systems submit requests here
 
-builder.AddProject<Projects.GovPlatform_Volunteer>("volunteer")
-    .WithReference(volunteerDb).WaitFor(volunteerDb)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Auth__SigningKey", authKey)
-    .WithHttpHealthCheck("/health");
+Service<Projects.GovPlatform_Volunteer>("volunteer", volunteerDb);
 
-builder.AddProject<Projects.GovPlatform_Reporting>("reporting")
-    .WithReference(reportingDb).WaitFor(reportingDb)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Auth__SigningKey", authKey)
-    .WithHttpHealthCheck("/health")
-    .WithExternalHttpEndpoints(); // serves the dashboard page
+Service<Projects.GovPlatform_Reporting>("reporting", reportingDb)
+    .WithExternalHttpEndpoints(); // serves the leaders' dashboard
 
 builder.Build().Run();
