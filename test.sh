@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: starts real PostgreSQL, Redis and RabbitMQ (installing them from Debian's
-# packages if missing), builds everything, runs the unit and integration tests, and ends with a
+# packages if missing), builds everything, runs the unit and integration tests and a smoke test
+# of ./run.sh, and ends with a
 # plain "N passed, N failed" line. Exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,6 +33,16 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + $(get notExecuted)))
 done
 [ $((passed + failed)) -gt 0 ] || { echo "test: no test results found"; status=1; }
+
+# The README's run command, exercised as a person would (GOV_SKIP_SMOKE=1 skips it).
+if [ "${GOV_SKIP_SMOKE:-0}" = 1 ]; then
+  skipped=$((skipped + 1))
+elif tests/smoke/run-smoke.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] || status=1
 exit $status

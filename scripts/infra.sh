@@ -21,15 +21,20 @@ install_missing() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
   command -v curl >/dev/null || missing+=(curl)
+  command -v openssl >/dev/null || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]} from Debian's packages"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
   # The packages try to start their services through init scripts; without systemd that may
   # fail harmlessly, so policy-rc.d stops them and we start them ourselves below.
-  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null; $sudo chmod +x /usr/sbin/policy-rc.d
+  local policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null; $sudo chmod +x "$policy"
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  $sudo rm -f /usr/sbin/policy-rc.d
+  [ -z "$policy" ] || $sudo rm -f "$policy"
 }
 
 # Passwords are made on this machine the first time and never committed.
@@ -89,6 +94,9 @@ start_rabbitmq() {
     for _ in $(seq 120); do rabbitmq-diagnostics -q check_running >/dev/null 2>&1 && break; sleep 0.5; done
   fi
   rabbitmq-diagnostics -q check_running >/dev/null || { log "RabbitMQ did not start"; return 1; }
+  # A broker started by someone else may lack the management plugin that tests use for vhosts.
+  rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1 || rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+  for _ in $(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:15672/ 2>/dev/null && break; sleep 0.5; done
   # A user of our own (guest works only on loopback, and its password is public); tagged
   # administrator so tests can make a virtual host each through the management API.
   rabbitmqctl -q list_users | grep -q '^govplatform' || rabbitmqctl -q add_user govplatform "$AMQP_PASSWORD" >/dev/null
