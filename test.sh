@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The test command: starts real PostgreSQL, Redis and RabbitMQ (installing them from Debian's
 # packages if missing), builds everything, runs the unit and integration tests and a smoke test
-# of ./run.sh, and ends with a
-# plain "N passed, N failed" line. Exits non-zero if anything failed.
+# of ./run.sh, and ends with a plain "N passed, N failed" line. Exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib.sh
