@@ -11,6 +11,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapGridApi();
 app.MapWorkOrdersApi();
+app.MapSlaPoliciesApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();
