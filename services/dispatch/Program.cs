@@ -12,6 +12,8 @@ app.MapDefaultEndpoints();
 app.MapGridApi();
 app.MapWorkOrdersApi();
 app.MapSlaPoliciesApi();
+app.MapWhistlesApi();
+app.MapCouncilsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -127,9 +127,14 @@ public static class WorkOrdersApi
 
     private static async Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ActAsync(
         Guid id, ClaimsPrincipal user, Command command, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-        await lifecycle.ApplyAsync(id, Actor.From(user), command, ct) switch
+        await ToHttpAsync(await lifecycle.ApplyAsync(id, Actor.From(user), command, ct),
+            async _ => TypedResults.Ok((await LoadAsync(db, id, null, ct))!));
+
+    /// <summary>The one mapping of outcomes to HTTP for every action on an order: 404 hidden, 403 not yours, 409 wrong state, 400 bad input.</summary>
+    public static async Task<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>> ToHttpAsync<TOk>(
+        TransitionResult result, Func<Guid, Task<TOk>> done) where TOk : IResult => result switch
         {
-            TransitionResult.Done => TypedResults.Ok((await LoadAsync(db, id, null, ct))!),
+            TransitionResult.Done d => await done(d.WorkOrderId),
             TransitionResult.NotFound => TypedResults.NotFound(),
             TransitionResult.Forbidden f => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: "You may not do this to this work order.", detail: f.Detail),
@@ -137,18 +142,21 @@ public static class WorkOrdersApi
                 title: $"The work order is '{c.CurrentState}' at the {c.Tier} tier.", detail: c.Detail,
                 extensions: new Dictionary<string, object?> { ["currentState"] = c.CurrentState, ["tier"] = c.Tier }),
             TransitionResult.Invalid i => TypedResults.ValidationProblem(i.Errors, title: "The action was rejected; nothing changed."),
-            var other => throw new InvalidOperationException($"Unhandled transition result {other}."),
+            _ => throw new InvalidOperationException($"Unhandled transition result {result}."),
         };
+
+    public static Task<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>> Rejected<TOk>(Dictionary<string, string[]> errors) where TOk : IResult =>
+        Task.FromResult<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>>(
+            TypedResults.ValidationProblem(errors, title: "The action was rejected; nothing changed."));
 
     private const int MaxText = 2000;
 
-    private static Dictionary<string, string[]>? Text(string? value, string field) =>
+    public static Dictionary<string, string[]>? Text(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? new() { [field] = [$"A {field} is required."] }
         : value.Length > MaxText ? new() { [field] = [$"At most {MaxText} characters."] }
         : value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') ? new() { [field] = ["Control characters are not allowed."] }
         : null;
 
     private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> Bad(Dictionary<string, string[]> errors) =>
-        Task.FromResult<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>>(
-            TypedResults.ValidationProblem(errors, title: "The action was rejected; nothing changed."));
+        Rejected<Ok<WorkOrderDto>>(errors);
 }

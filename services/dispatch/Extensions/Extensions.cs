@@ -21,6 +21,8 @@ public static class Extensions
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
+        builder.Services.AddSingleton<WhistleDesk>();
+        builder.Services.AddSingleton<CouncilDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();

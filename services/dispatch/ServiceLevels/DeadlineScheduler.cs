@@ -73,8 +73,9 @@ public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, C
             """;
         var due = (await conn.QueryAsync<Due>(new CommandDefinition(claim, new { now, options.BatchSize }, tx, cancellationToken: ct))).AsList();
         foreach (var d in due) await FireAsync(tx, d, now, ct);
+        var silent = await WhistleDeadlines.FireDueAsync(tx, now, options.BatchSize, ct);
         await tx.CommitAsync(ct);
-        return due.Count;
+        return Math.Max(due.Count, silent);
     }
 
     private static async Task FireAsync(NpgsqlTransaction tx, Due d, DateTimeOffset now, CancellationToken ct)

@@ -46,6 +46,15 @@ public sealed record OrderRow
         o.complex, o.scope_path AS ScopePath
         """;
 
+    /// <summary>Locks an order the actor may see, or returns null (not there and not visible look the same).</summary>
+    public static Task<OrderRow?> LockVisibleAsync(NpgsqlTransaction tx, Guid id, Actor actor, CancellationToken ct)
+    {
+        var param = new DynamicParameters(actor.Parameters);
+        param.Add("id", id);
+        return tx.Connection!.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM work_orders o WHERE o.id = @id AND {Actor.VisibleSql} FOR UPDATE OF o", param, tx, cancellationToken: ct));
+    }
+
     /// <summary>Locks an order for a change made by the service itself (consumers, scheduler).</summary>
     public static Task<OrderRow?> LockAsync(NpgsqlTransaction tx, string where, object param, CancellationToken ct) =>
         tx.Connection!.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(

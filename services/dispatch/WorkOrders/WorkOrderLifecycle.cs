@@ -32,11 +32,7 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var param = new DynamicParameters(actor.Parameters);
-        param.Add("id", id);
-        var order = await conn.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(
-            $"SELECT {OrderRow.Columns} FROM work_orders o WHERE o.id = @id AND {Actor.VisibleSql} FOR UPDATE OF o",
-            param, tx, cancellationToken: ct));
+        var order = await OrderRow.LockVisibleAsync(tx, id, actor, ct);
         if (order is null) return new TransitionResult.NotFound();
 
         var action = command.Action;
