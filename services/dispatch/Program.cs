@@ -11,6 +11,9 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapGridApi();
 app.MapWorkOrdersApi();
+app.MapSlaPoliciesApi();
+app.MapWhistlesApi();
+app.MapCouncilsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -1,4 +1,7 @@
+using System.Security.Claims;
 using Dapper;
+using GovPlatform.Dispatch.WorkOrders;
+using GovPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -6,54 +9,154 @@ namespace GovPlatform.Dispatch.Apis;
 
 public static class WorkOrdersApi
 {
-    public sealed record HistoryDto(DateTime At, string Action, string Actor, string Detail);
+    public sealed record HistoryDto(DateTime At, string Action, string Actor, string? ActorName, string Detail);
 
     public sealed record WorkOrderDto(
         Guid Id, Guid RequestId, string TicketNo, string Category, string LocationCode, string? GridCode,
         string? CommunityCode, string AssigneeKind, Guid? AssigneeId, string AssigneeName, string Status,
-        DateTime CreatedAt, DateTime UpdatedAt)
+        string Tier, int ReopenCount, DateTime? SuspendedUntil, DateTime CreatedAt, DateTime UpdatedAt)
     {
         public IReadOnlyList<HistoryDto> History { get; init; } = [];
     }
 
+    public sealed record ArriveBody(bool Complex = false);
+    public sealed record ResolveBody(string Resolution);
+    public sealed record PlanBody(string Plan);
+    public sealed record ReasonBody(string Reason);
+    public sealed record TransferBody(Guid ToWorkerId, string Reason);
+    public sealed record SuspendBody(string Reason, DateTimeOffset Until);
+
+    /// <summary>Everyone who handles orders; what each of them sees is narrowed by <see cref="Actor.VisibleSql"/>.</summary>
+    public static readonly string[] StaffRoles =
+        [Roles.Admin, Roles.GridWorker, Roles.GridLeader, Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Department];
+
     private const string SelectOrder = """
-        SELECT id, request_id AS RequestId, ticket_no AS TicketNo, category, location_code AS LocationCode,
-               grid_code AS GridCode, community_code AS CommunityCode, assignee_kind AS AssigneeKind,
-               assignee_id AS AssigneeId, assignee_name AS AssigneeName, status,
-               created_at AS CreatedAt, updated_at AS UpdatedAt
-        FROM work_orders
+        SELECT o.id, o.request_id AS RequestId, o.ticket_no AS TicketNo, o.category, o.location_code AS LocationCode,
+               o.grid_code AS GridCode, o.community_code AS CommunityCode, o.assignee_kind AS AssigneeKind,
+               o.assignee_id AS AssigneeId, o.assignee_name AS AssigneeName, o.status, o.tier,
+               o.reopen_count AS ReopenCount, o.suspended_until AS SuspendedUntil,
+               o.created_at AS CreatedAt, o.updated_at AS UpdatedAt
+        FROM work_orders o
         """;
 
     public static void MapWorkOrdersApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/v1/work-orders").WithTags("Work orders");
+        var api = app.MapGroup("/api/v1/work-orders").WithTags("Work orders").RequireRoles(StaffRoles);
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<WorkOrderDto>, NotFound>> (Guid id, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var order = await conn.QuerySingleOrDefaultAsync<WorkOrderDto>(new CommandDefinition($"{SelectOrder} WHERE id = @id", new { id }, cancellationToken: ct));
-                if (order is null) return TypedResults.NotFound();
-                var history = await conn.QueryAsync<HistoryDto>(new CommandDefinition(
-                    "SELECT at, action, actor, detail::text AS Detail FROM work_order_history WHERE work_order_id = @id ORDER BY id",
-                    new { id }, cancellationToken: ct));
-                return TypedResults.Ok(order with { History = history.AsList() });
-            })
+        api.MapGet("/{id:guid}", async Task<Results<Ok<WorkOrderDto>, NotFound>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+                await LoadAsync(db, id, Actor.From(user), ct) is { } order ? TypedResults.Ok(order) : TypedResults.NotFound())
             .WithName("GetWorkOrder")
             .WithSummary("A work order with its history, including why it was assigned as it was");
 
-        api.MapGet("/", async (Guid? requestId, string? gridCode, NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/", async (Guid? requestId, string? gridCode, string? status, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
+                var param = new DynamicParameters(Actor.From(user).Parameters);
+                param.AddDynamicParams(new { requestId, gridCode, status });
                 await using var conn = await db.OpenConnectionAsync(ct);
                 var orders = await conn.QueryAsync<WorkOrderDto>(new CommandDefinition($"""
                     {SelectOrder}
-                    WHERE (@requestId::uuid IS NULL OR request_id = @requestId)
-                      AND (@gridCode::text IS NULL OR grid_code = @gridCode)
-                    ORDER BY created_at DESC
+                    WHERE {Actor.VisibleSql}
+                      AND (@requestId::uuid IS NULL OR o.request_id = @requestId)
+                      AND (@gridCode::text IS NULL OR o.grid_code = @gridCode)
+                      AND (@status::text IS NULL OR o.status = @status)
+                    ORDER BY o.created_at DESC
                     LIMIT 200
-                    """, new { requestId, gridCode }, cancellationToken: ct));
+                    """, param, cancellationToken: ct));
                 return TypedResults.Ok(orders.AsList());
             })
             .WithName("ListWorkOrders")
-            .WithSummary("Work orders, newest first, filtered by request or grid");
+            .WithSummary("The work orders the caller may see, newest first, filtered by request, grid or status");
+
+        api.MapPost("/{id:guid}/accept", (Guid id, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                ActAsync(id, user, new Command(WorkOrderActions.Accept), lifecycle, db, ct))
+            .WithName("AcceptWorkOrder").WithSummary("Take the order (the 1-minute clock)");
+
+        api.MapPost("/{id:guid}/arrive", (Guid id, ArriveBody? body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                ActAsync(id, user, new Command(WorkOrderActions.Arrive, Complex: body?.Complex ?? false), lifecycle, db, ct))
+            .WithName("ArriveAtWorkOrder").WithSummary("On site (the 30-minute clock); complex=true trades the 1-hour fix for the half-day plan");
+
+        api.MapPost("/{id:guid}/resolve", (Guid id, ResolveBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                Text(body.Resolution, "resolution") is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Resolve, body.Resolution.Trim()), lifecycle, db, ct))
+            .WithName("ResolveWorkOrder").WithSummary("The problem is fixed (the 1-hour clock); the resident's callback follows");
+
+        api.MapPost("/{id:guid}/plan", (Guid id, PlanBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                Text(body.Plan, "plan") is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Plan, body.Plan.Trim()), lifecycle, db, ct))
+            .WithName("PlanWorkOrder").WithSummary("A complex problem has its solution plan (the half-day clock)");
+
+        api.MapPost("/{id:guid}/return", (Guid id, ReasonBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                Text(body.Reason, "reason") is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Return, body.Reason.Trim()), lifecycle, db, ct))
+            .WithName("ReturnWorkOrder").WithSummary("Give the order back to the community for re-dispatch, with a reason");
+
+        api.MapPost("/{id:guid}/transfer", (Guid id, TransferBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                Text(body.Reason, "reason") is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Transfer, body.Reason.Trim(), ToWorkerId: body.ToWorkerId), lifecycle, db, ct))
+            .WithName("TransferWorkOrder").WithSummary("Re-dispatch to another grid worker of the community, with fresh clocks");
+
+        api.MapPost("/{id:guid}/suspend", (Guid id, SuspendBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                Text(body.Reason, "reason") is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Suspend, body.Reason.Trim(), Until: body.Until), lifecycle, db, ct))
+            .WithName("SuspendWorkOrder").WithSummary("Stop the clocks until a limit, with a reason; the order resumes by itself at the limit");
+
+        api.MapPost("/{id:guid}/resume", (Guid id, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                ActAsync(id, user, new Command(WorkOrderActions.Resume), lifecycle, db, ct))
+            .WithName("ResumeWorkOrder").WithSummary("End a suspension early; the clocks go on with the time they had left");
+
+        api.MapPost("/{id:guid}/escalate", (Guid id, ReasonBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+                Text(body.Reason, "reason") is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Escalate, body.Reason.Trim()), lifecycle, db, ct))
+            .WithName("EscalateWorkOrder").WithSummary("Move the order a tier up (compound → community → subdistrict → county) at the handler's request");
     }
+
+    /// <param name="actor">Null reads as the service itself (after a change the actor may no longer see the order, e.g. after a transfer).</param>
+    public static async Task<WorkOrderDto?> LoadAsync(NpgsqlDataSource db, Guid id, Actor? actor, CancellationToken ct)
+    {
+        var param = new DynamicParameters((actor ?? Actor.System).Parameters);
+        param.Add("id", id);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var order = await conn.QuerySingleOrDefaultAsync<WorkOrderDto>(new CommandDefinition(
+            $"{SelectOrder} WHERE o.id = @id AND {Actor.VisibleSql}", param, cancellationToken: ct));
+        if (order is null) return null;
+        var history = await conn.QueryAsync<HistoryDto>(new CommandDefinition(
+            "SELECT at, action, actor, actor_name AS ActorName, detail::text AS Detail FROM work_order_history WHERE work_order_id = @id ORDER BY id",
+            new { id }, cancellationToken: ct));
+        return order with { History = history.AsList() };
+    }
+
+    private static async Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ActAsync(
+        Guid id, ClaimsPrincipal user, Command command, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
+        await ToHttpAsync(await lifecycle.ApplyAsync(id, Actor.From(user), command, ct),
+            async _ => TypedResults.Ok((await LoadAsync(db, id, null, ct))!));
+
+    /// <summary>The one mapping of outcomes to HTTP for every action on an order: 404 hidden, 403 not yours, 409 wrong state, 400 bad input.</summary>
+    public static async Task<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>> ToHttpAsync<TOk>(
+        TransitionResult result, Func<Guid, Task<TOk>> done) where TOk : IResult => result switch
+        {
+            TransitionResult.Done d => await done(d.WorkOrderId),
+            TransitionResult.NotFound => TypedResults.NotFound(),
+            TransitionResult.Forbidden f => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                title: "You may not do this to this work order.", detail: f.Detail),
+            TransitionResult.Conflict c => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: $"The work order is '{c.CurrentState}' at the {c.Tier} tier.", detail: c.Detail,
+                extensions: new Dictionary<string, object?> { ["currentState"] = c.CurrentState, ["tier"] = c.Tier }),
+            TransitionResult.Invalid i => TypedResults.ValidationProblem(i.Errors, title: "The action was rejected; nothing changed."),
+            _ => throw new InvalidOperationException($"Unhandled transition result {result}."),
+        };
+
+    public static Task<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>> Rejected<TOk>(Dictionary<string, string[]> errors) where TOk : IResult =>
+        Task.FromResult<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>>(
+            TypedResults.ValidationProblem(errors, title: "The action was rejected; nothing changed."));
+
+    private const int MaxText = 2000;
+
+    public static Dictionary<string, string[]>? Text(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? new() { [field] = [$"A {field} is required."] }
+        : value.Length > MaxText ? new() { [field] = [$"At most {MaxText} characters."] }
+        : value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') ? new() { [field] = ["Control characters are not allowed."] }
+        : null;
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> Bad(Dictionary<string, string[]> errors) =>
+        Rejected<Ok<WorkOrderDto>>(errors);
 }

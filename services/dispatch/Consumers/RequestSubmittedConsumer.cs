@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Npgsql;
@@ -65,17 +66,19 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
 
         var now = clock.GetUtcNow();
         var workOrderId = NewId.NextGuid();
+        // Work handed straight to the community starts at the community's tier.
+        var tier = kind == AssigneeKinds.Community ? Tiers.Community : Tiers.Compound;
         const string insert = """
             INSERT INTO work_orders (id, request_id, ticket_no, category, location_code, grid_code, community_code,
-                                     assignee_kind, assignee_id, assignee_name, status, created_at, updated_at)
+                                     assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at)
             VALUES (@workOrderId, @RequestId, @TicketNo, @Category, @LocationCode, @grid, @community,
-                    @kind, @assigneeId, @assigneeName, 'assigned', @now, @now)
+                    @kind, @assigneeId, @assigneeName, 'assigned', @tier, @path, @now, @now)
             ON CONFLICT (request_id) DO NOTHING
             """;
         var created = await conn.ExecuteAsync(new CommandDefinition(insert, new
         {
             workOrderId, m.RequestId, m.TicketNo, m.Category, m.LocationCode, grid, community,
-            kind, assigneeId = pick?.Id, assigneeName, now,
+            kind, assigneeId = pick?.Id, assigneeName, tier, path, now,
         }, tx, cancellationToken: ct));
         if (created == 0) return; // already has its work order: a republished request changes nothing
 
@@ -87,9 +90,10 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             candidates = candidates.Select(c => new { c.Id, c.Name, c.Role, c.OpenLoad }),
         }, Outbox.Json);
         await conn.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO work_order_history (work_order_id, at, action, actor, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', @explanation::jsonb)",
+            "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
             new { workOrderId, now, explanation }, tx, cancellationToken: ct));
 
+        await ServiceLevelClocks.StartAsync(tx, workOrderId, m.Category, tier, round: 1, now, ServiceLevelClocks.Running, ct);
         await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
             workOrderId, m.RequestId, grid, community, kind, pick?.Id, assigneeName!, rule, now), ct);
     }

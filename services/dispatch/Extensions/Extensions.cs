@@ -1,4 +1,6 @@
+using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.Dispatch.Consumers;
+using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Messaging;
@@ -11,8 +13,20 @@ public static class Extensions
     {
         builder.AddServiceDatabase("dispatchdb");
         builder.AddRedis();
-        builder.AddMessaging("dispatch", x => x.AddConsumer<RequestSubmittedConsumer>());
+        builder.AddMessaging("dispatch", x =>
+        {
+            x.AddConsumer<RequestSubmittedConsumer>();
+            x.AddConsumer<RequestClosedConsumer>();
+            x.AddConsumer<RequestReopenedConsumer>();
+        });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
+        builder.Services.AddSingleton<WorkOrderLifecycle>();
+        builder.Services.AddSingleton<WhistleDesk>();
+        builder.Services.AddSingleton<CouncilDesk>();
+
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
+        builder.Services.AddSingleton<DeadlineScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadlineScheduler>());
     }
 }
 

@@ -67,9 +67,10 @@ public sealed class TestStack : IAsyncDisposable
     }
 
     /// <summary>A second instance of a service on the same database and queues, as a scaled-out deployment runs.</summary>
-    public IServiceProvider StartExtraInstance(string service, IReadOnlyDictionary<string, string?>? overrides = null)
+    public IServiceProvider StartExtraInstance(string service, IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? services = null)
     {
-        var running = Launch(service, SettingsFor(service, overrides), null);
+        var running = Launch(service, SettingsFor(service, overrides), services);
         _extra.Add(running);
         return running.Provider;
     }

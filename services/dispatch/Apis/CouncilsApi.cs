@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using Dapper;
+using GovPlatform.Dispatch.WorkOrders;
+using GovPlatform.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.Apis;
+
+public static class CouncilsApi
+{
+    public sealed record ScheduleBody(string Kind, DateTimeOffset ScheduledAt, string Place, string? TrackedBy = null);
+    public sealed record RecordBody(IReadOnlyList<Attendee> Attendees, string Decision);
+
+    public sealed record CouncilDto
+    {
+        public Guid Id { get; init; }
+        public required string Kind { get; init; }
+        public DateTime ScheduledAt { get; init; }
+        public required string Place { get; init; }
+        public string? TrackedBy { get; init; }
+        public DateTime? HeldAt { get; init; }
+        public string[]? Attendees { get; init; }
+        public string? Decision { get; init; }
+    }
+
+    public static void MapCouncilsApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/work-orders/{id:guid}/councils").WithTags("Councils").RequireRoles(WorkOrdersApi.StaffRoles);
+
+        api.MapPost("/", (Guid id, ScheduleBody body, ClaimsPrincipal user, CouncilDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var errors = WorkOrdersApi.Text(body.Place, "place") ?? new();
+                if (body.Kind is not (CouncilKinds.ThreeParty or CouncilKinds.JointMeeting))
+                    errors["kind"] = [$"Unknown kind '{body.Kind}'; expected {CouncilKinds.ThreeParty} or {CouncilKinds.JointMeeting}."];
+                if (body.Kind == CouncilKinds.JointMeeting && WorkOrdersApi.Text(body.TrackedBy, "trackedBy") is { } noTracker)
+                    errors["trackedBy"] = ["A joint meeting names the cadre who tracks the case to the end.", .. noTracker["trackedBy"]];
+                if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
+                return Answer(desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), body.TrackedBy?.Trim(), ct), db, id, ct);
+            })
+            .WithName("ScheduleCouncil")
+            .WithSummary("Schedule a three-party council (三方联动议事) or a joint meeting (联席会议) on the order");
+
+        api.MapPost("/{councilId:guid}/record", (Guid id, Guid councilId, RecordBody body, ClaimsPrincipal user, CouncilDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var errors = WorkOrdersApi.Text(body.Decision, "decision") ?? new();
+                for (var i = 0; i < body.Attendees.Count; i++)
+                {
+                    if (!CouncilParties.All.Contains(body.Attendees[i].Party))
+                        errors[$"attendees[{i}].party"] = [$"Unknown party '{body.Attendees[i].Party}'; expected one of {string.Join(", ", CouncilParties.All)}."];
+                    if (WorkOrdersApi.Text(body.Attendees[i].Name, "name") is not null) errors[$"attendees[{i}].name"] = ["A name is required."];
+                }
+                if (body.Attendees.Count == 0) errors["attendees"] = ["Record who came."];
+                if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
+                return Answer(desk.RecordAsync(id, councilId, Actor.From(user), body.Attendees, body.Decision.Trim(), ct), db, id, ct);
+            })
+            .WithName("RecordCouncil")
+            .WithSummary("Record who came and what was decided");
+
+        api.MapGet("/", async (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+                await WorkOrdersApi.LoadAsync(db, id, Actor.From(user), ct) is null
+                    ? (Results<Ok<List<CouncilDto>>, NotFound>)TypedResults.NotFound()
+                    : TypedResults.Ok(await CouncilsAsync(db, id, ct)))
+            .WithName("ListCouncils")
+            .WithSummary("Councils and joint meetings held or scheduled on the order");
+    }
+
+    private static async Task<Results<Ok<List<CouncilDto>>, ValidationProblem, NotFound, ProblemHttpResult>> Answer(
+        Task<TransitionResult> outcome, NpgsqlDataSource db, Guid id, CancellationToken ct) =>
+        await WorkOrdersApi.ToHttpAsync(await outcome, async _ => TypedResults.Ok(await CouncilsAsync(db, id, ct)));
+
+    private static async Task<List<CouncilDto>> CouncilsAsync(NpgsqlDataSource db, Guid orderId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<CouncilDto>(new CommandDefinition("""
+            SELECT id, kind, scheduled_at AS ScheduledAt, place, tracked_by AS TrackedBy, held_at AS HeldAt, attendees, decision
+            FROM councils WHERE work_order_id = @orderId ORDER BY created_at
+            """, new { orderId }, cancellationToken: ct))).AsList();
+    }
+}

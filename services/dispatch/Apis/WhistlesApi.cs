@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using Dapper;
+using GovPlatform.Dispatch.WorkOrders;
+using GovPlatform.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.Apis;
+
+public static class WhistlesApi
+{
+    public sealed record WhistleBody(IReadOnlyList<string> Departments, string Reason);
+    public sealed record ActedBody(string Action);
+
+    public sealed record CallDto(Guid WhistleId, string Department, string Tier, string Reason, DateTime BlownAt, DateTime ReportDueAt,
+        DateTime? ReportedAt, bool? Late, DateTime? MissedAt, DateTime? ActedAt, string? Action);
+
+    public static void MapWhistlesApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/work-orders/{id:guid}/whistles").WithTags("Whistle and report").RequireRoles(WorkOrdersApi.StaffRoles);
+
+        api.MapPost("/", (Guid id, WhistleBody body, ClaimsPrincipal user, WhistleDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var errors = WorkOrdersApi.Text(body.Reason, "reason") ?? new();
+                if (body.Departments.Count == 0) errors["departments"] = ["Name at least one department."];
+                else if (body.Departments.FirstOrDefault(d => !WhistleDesk.KnownDepartments.Contains(d)) is { } unknown)
+                    errors["departments"] = [$"Unknown department '{unknown}'; expected one of {string.Join(", ", WhistleDesk.KnownDepartments)}."];
+                else if (body.Departments.Distinct().Count() != body.Departments.Count) errors["departments"] = ["A department is named twice."];
+                if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CallDto>>>(errors);
+                return Answer(desk.BlowAsync(id, Actor.From(user), body.Departments, body.Reason.Trim(), ct), db, id, ct);
+            })
+            .WithName("BlowWhistle")
+            .WithSummary("The community or subdistrict calls departments in; each must report in within 30 minutes");
+
+        api.MapGet("/", async (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+                await WorkOrdersApi.LoadAsync(db, id, Actor.From(user), ct) is null
+                    ? (Results<Ok<List<CallDto>>, NotFound>)TypedResults.NotFound()
+                    : TypedResults.Ok(await CallsAsync(db, id, ct)))
+            .WithName("ListWhistles")
+            .WithSummary("Every department called in on the order, and whether it reported and acted");
+
+        api.MapPost("/{whistleId:guid}/report", (Guid id, Guid whistleId, ClaimsPrincipal user, WhistleDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
+                Answer(desk.AnswerAsync(id, whistleId, Actor.From(user), null, ct), db, id, ct))
+            .WithName("ReportIn")
+            .WithSummary("A whistled department reports in (报到); late after its deadline");
+
+        api.MapPost("/{whistleId:guid}/act", (Guid id, Guid whistleId, ActedBody body, ClaimsPrincipal user, WhistleDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
+                WorkOrdersApi.Text(body.Action, "action") is { } bad ? WorkOrdersApi.Rejected<Ok<List<CallDto>>>(bad)
+                    : Answer(desk.AnswerAsync(id, whistleId, Actor.From(user), body.Action.Trim(), ct), db, id, ct))
+            .WithName("RecordDepartmentAction")
+            .WithSummary("A department that reported in records what it did");
+    }
+
+    private static async Task<Results<Ok<List<CallDto>>, ValidationProblem, NotFound, ProblemHttpResult>> Answer(
+        Task<TransitionResult> outcome, NpgsqlDataSource db, Guid id, CancellationToken ct) =>
+        await WorkOrdersApi.ToHttpAsync(await outcome, async _ => TypedResults.Ok(await CallsAsync(db, id, ct)));
+
+    private static async Task<List<CallDto>> CallsAsync(NpgsqlDataSource db, Guid orderId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<CallDto>(new CommandDefinition("""
+            SELECT w.id AS WhistleId, wd.department, w.tier, w.reason, w.blown_at AS BlownAt, wd.report_due_at AS ReportDueAt,
+                   wd.reported_at AS ReportedAt, wd.late, wd.missed_at AS MissedAt, wd.acted_at AS ActedAt, wd.action
+            FROM whistles w JOIN whistle_departments wd ON wd.whistle_id = w.id
+            WHERE w.work_order_id = @orderId
+            ORDER BY w.blown_at, wd.department
+            """, new { orderId }, cancellationToken: ct))).AsList();
+    }
+}

@@ -1,0 +1,123 @@
+using Dapper;
+using GovPlatform.Contracts;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.ServiceLevels;
+
+/// <summary>One category's service-level promise, in seconds from the moment a tier takes the order.</summary>
+public sealed record SlaPolicy(string Category, int AcceptSeconds, int ArriveSeconds, int ResolveSeconds, int PlanSeconds)
+{
+    public TimeSpan For(string clock) => TimeSpan.FromSeconds(clock switch
+    {
+        Clocks.Accept => AcceptSeconds,
+        Clocks.Arrive => ArriveSeconds,
+        Clocks.Resolve => ResolveSeconds,
+        Clocks.Plan => PlanSeconds,
+        _ => throw new ArgumentOutOfRangeException(nameof(clock), clock, null),
+    });
+}
+
+/// <summary>
+/// The service-level clocks of work orders, as rows of <c>work_order_deadlines</c>. Every method
+/// runs inside the caller's transaction, so a transition and its clocks change together.
+/// </summary>
+/// <remarks>
+/// All clocks of a tier start when the tier takes the order (the resident's wait counts from then,
+/// not from the previous step). A clock is met by the step it times, missed once by
+/// <see cref="DeadlineScheduler"/>, paused while the order is suspended, cancelled when the order
+/// leaves the tier or the round.
+/// </remarks>
+public static class ServiceLevelClocks
+{
+    public const string Suspension = "suspension";
+    public static readonly string[] Running = [Clocks.Accept, Clocks.Arrive, Clocks.Resolve, Clocks.Plan];
+
+    public static async Task<SlaPolicy> PolicyAsync(NpgsqlTransaction tx, string category, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT category, accept_seconds AS AcceptSeconds, arrive_seconds AS ArriveSeconds,
+                   resolve_seconds AS ResolveSeconds, plan_seconds AS PlanSeconds
+            FROM sla_policies WHERE category IN (@category, '*')
+            ORDER BY category = '*'
+            LIMIT 1
+            """;
+        return await tx.Connection!.QuerySingleAsync<SlaPolicy>(new CommandDefinition(sql, new { category }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>Starts a tier's clocks; a clock that already exists for this tier and round is left alone.</summary>
+    public static async Task StartAsync(NpgsqlTransaction tx, Guid workOrderId, string category, string tier, int round,
+        DateTimeOffset from, IEnumerable<string> clocks, CancellationToken ct)
+    {
+        var policy = await PolicyAsync(tx, category, ct);
+        var names = clocks.ToArray();
+        const string sql = """
+            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at)
+            SELECT @workOrderId, c.clock, @tier, @round, c.due_at
+            FROM unnest(@names::text[], @dues::timestamptz[]) AS c(clock, due_at)
+            ON CONFLICT (work_order_id, clock, tier, round) DO NOTHING
+            """;
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            workOrderId, tier, round, names,
+            dues = names.Select(n => (from + policy.For(n)).UtcDateTime).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>Marks a clock met by the step it times; on time unless it was already missed or is past due.</summary>
+    public static async Task<bool> MeetAsync(NpgsqlTransaction tx, Guid workOrderId, string clock, DateTimeOffset now, CancellationToken ct)
+    {
+        const string sql = """
+            WITH met AS (
+                UPDATE work_order_deadlines SET state = 'met', settled_at = @now
+                WHERE work_order_id = @workOrderId AND clock = @clock AND state IN ('pending', 'paused')
+                RETURNING due_at, paused_at
+            )
+            SELECT
+                NOT EXISTS (SELECT 1 FROM met WHERE coalesce(paused_at, @now) > due_at)
+                AND NOT EXISTS (SELECT 1 FROM work_order_deadlines d JOIN work_orders o ON o.id = d.work_order_id
+                                WHERE d.work_order_id = @workOrderId AND d.clock = @clock
+                                  AND d.state = 'missed' AND d.round = o.round AND d.tier = o.tier)
+            """;
+        return await tx.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new { workOrderId, clock, now }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>Stops clocks that no longer apply (all of them when <paramref name="clocks"/> is null).</summary>
+    public static Task CancelAsync(NpgsqlTransaction tx, Guid workOrderId, DateTimeOffset now, CancellationToken ct, params string[]? clocks) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            UPDATE work_order_deadlines SET state = 'cancelled', settled_at = @now
+            WHERE work_order_id = @workOrderId AND state IN ('pending', 'paused')
+              AND (@clocks::text[] IS NULL OR clock = ANY(@clocks))
+            """, new { workOrderId, now, clocks = clocks is { Length: > 0 } ? clocks : null }, tx, cancellationToken: ct));
+
+    /// <summary>A suspended order's clocks stand still; the suspension's own limit runs.</summary>
+    public static async Task PauseAsync(NpgsqlTransaction tx, Guid workOrderId, string tier, int round, DateTimeOffset now,
+        DateTimeOffset until, CancellationToken ct)
+    {
+        var conn = tx.Connection!;
+        await conn.ExecuteAsync(new CommandDefinition("""
+            UPDATE work_order_deadlines SET state = 'paused', paused_at = @now
+            WHERE work_order_id = @workOrderId AND state = 'pending' AND clock <> 'suspension'
+            """, new { workOrderId, now }, tx, cancellationToken: ct));
+        // A second suspension in the same tier and round reuses the row: the earlier one is settled.
+        await conn.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at)
+            VALUES (@workOrderId, 'suspension', @tier, @round, @until)
+            ON CONFLICT (work_order_id, clock, tier, round)
+            DO UPDATE SET due_at = excluded.due_at, state = 'pending', settled_at = NULL
+            """, new { workOrderId, tier, round, until = until.UtcDateTime }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>Restarts paused clocks with the time they had left when the order was suspended.</summary>
+    public static async Task ResumeAsync(NpgsqlTransaction tx, Guid workOrderId, DateTimeOffset now, CancellationToken ct)
+    {
+        var conn = tx.Connection!;
+        await conn.ExecuteAsync(new CommandDefinition("""
+            UPDATE work_order_deadlines SET state = 'pending', due_at = due_at + (@now - paused_at), paused_at = NULL
+            WHERE work_order_id = @workOrderId AND state = 'paused'
+            """, new { workOrderId, now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition("""
+            UPDATE work_order_deadlines SET state = 'met', settled_at = @now
+            WHERE work_order_id = @workOrderId AND clock = 'suspension' AND state = 'pending'
+            """, new { workOrderId, now }, tx, cancellationToken: ct));
+    }
+}

@@ -1,0 +1,195 @@
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.ServiceDefaults.Messaging;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.WorkOrders;
+
+/// <summary>What a staff member asks of an order; the fields an action does not use stay null.</summary>
+public sealed record Command(string Action, string? Text = null, bool Complex = false, Guid? ToWorkerId = null, DateTimeOffset? Until = null);
+
+public abstract record TransitionResult
+{
+    public sealed record Done(Guid WorkOrderId) : TransitionResult;
+    /// <summary>Not there, or not visible to the actor: the two look the same from outside.</summary>
+    public sealed record NotFound : TransitionResult;
+    public sealed record Forbidden(string Detail) : TransitionResult;
+    public sealed record Conflict(string CurrentState, string Tier, string Detail) : TransitionResult;
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : TransitionResult;
+}
+
+/// <summary>
+/// Applies staff actions to work orders: the state check, the row lock, the clocks, the history
+/// row and the event all happen in one transaction, so two people acting at once take turns and
+/// the loser sees the winner's state.
+/// </summary>
+public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
+{
+    public static readonly TimeSpan MaxSuspension = TimeSpan.FromDays(30);
+
+    public async Task<TransitionResult> ApplyAsync(Guid id, Actor actor, Command command, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var order = await OrderRow.LockVisibleAsync(tx, id, actor, ct);
+        if (order is null) return new TransitionResult.NotFound();
+
+        var action = command.Action;
+        if (!WorkOrderRules.MayAct(actor.Roles, action, order.Tier))
+            return new TransitionResult.Forbidden($"At the {order.Tier} tier, '{action}' is for {string.Join(", ", WorkOrderRules.TierRoles[order.Tier])}" +
+                (action is WorkOrderActions.Transfer or WorkOrderActions.Suspend or WorkOrderActions.Resume ? " (leaders only)." : "."));
+        if (!WorkOrderRules.IsLegal(action, order.Status))
+            return new TransitionResult.Conflict(order.Status, order.Tier, $"A work order that is '{order.Status}' cannot {action}.");
+
+        var now = clock.GetUtcNow();
+        var by = actor.Subject;
+        object detail;
+        switch (action)
+        {
+            case WorkOrderActions.Accept:
+            {
+                var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Accept, now, ct);
+                await SetStatusAsync(tx, id, WorkOrderStatus.Accepted, now, ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderAccepted(id, order.RequestId, by, onTime, now), ct);
+                detail = new { onTime };
+                break;
+            }
+            case WorkOrderActions.Arrive:
+            {
+                var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Arrive, now, ct);
+                // Judged complex on site: the one-hour fix no longer applies, the half-day plan does.
+                if (command.Complex) await ServiceLevelClocks.CancelAsync(tx, id, now, ct, Clocks.Resolve);
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "UPDATE work_orders SET status = 'on_site', complex = complex OR @Complex, updated_at = @now WHERE id = @id",
+                    new { command.Complex, now, id }, tx, cancellationToken: ct));
+                await Outbox.EnqueueAsync(tx, new WorkOrderArrived(id, order.RequestId, by, onTime, now), ct);
+                detail = new { onTime, complex = command.Complex };
+                break;
+            }
+            case WorkOrderActions.Resolve:
+            {
+                var onTime = order.Status == WorkOrderStatus.PlanFormed || await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Resolve, now, ct);
+                await ServiceLevelClocks.CancelAsync(tx, id, now, ct);
+                await SetStatusAsync(tx, id, WorkOrderStatus.Resolved, now, ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now), ct);
+                detail = new { onTime, resolution = command.Text };
+                break;
+            }
+            case WorkOrderActions.Plan:
+            {
+                var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Plan, now, ct);
+                await ServiceLevelClocks.CancelAsync(tx, id, now, ct, Clocks.Resolve);
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "UPDATE work_orders SET status = 'plan_formed', complex = true, updated_at = @now WHERE id = @id",
+                    new { now, id }, tx, cancellationToken: ct));
+                await Outbox.EnqueueAsync(tx, new WorkOrderPlanFormed(id, order.RequestId, by, command.Text!, onTime, now), ct);
+                detail = new { onTime, plan = command.Text };
+                break;
+            }
+            case WorkOrderActions.Return:
+            {
+                // Back to the community, which re-dispatches it; the resident's clocks keep running.
+                var community = order.CommunityCode is null ? null : await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                    "SELECT name FROM grid_nodes WHERE code = @CommunityCode", new { order.CommunityCode }, tx, cancellationToken: ct));
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE work_orders SET status = 'returned', assignee_kind = 'community', assignee_id = NULL,
+                                           assignee_name = @name, updated_at = @now
+                    WHERE id = @id
+                    """, new { name = community ?? "未定位社区", now, id }, tx, cancellationToken: ct));
+                await Outbox.EnqueueAsync(tx, new WorkOrderReturned(id, order.RequestId, by, command.Text!, now), ct);
+                detail = new { reason = command.Text, from = order.AssigneeName };
+                break;
+            }
+            case WorkOrderActions.Transfer:
+            {
+                var (target, error) = await TransferTargetAsync(tx, order, command.ToWorkerId!.Value, ct);
+                if (target is null) return new TransitionResult.Invalid(new() { ["toWorkerId"] = [error!] });
+                // A new assignee gets the full service level: a new round of clocks at the compound tier.
+                await ServiceLevelClocks.CancelAsync(tx, id, now, ct);
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE work_orders SET status = 'assigned', tier = 'compound', round = round + 1, complex = false,
+                                           assignee_kind = @Role, assignee_id = @Id, assignee_name = @Name,
+                                           grid_code = @NodeCode, scope_path = @Path, updated_at = @now
+                    WHERE id = @orderId
+                    """, new { target.Role, target.Id, target.Name, target.NodeCode, target.Path, now, orderId = id }, tx, cancellationToken: ct));
+                await ServiceLevelClocks.StartAsync(tx, id, order.Category, Tiers.Compound, order.Round + 1, now, ServiceLevelClocks.Running, ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderTransferred(id, order.RequestId, by, target.Role, target.Id, target.Name, command.Text!, now), ct);
+                detail = new { reason = command.Text, from = order.AssigneeName, to = target.Name, toId = target.Id, grid = target.NodeCode };
+                break;
+            }
+            case WorkOrderActions.Suspend:
+            {
+                var until = command.Until!.Value;
+                if (until <= now || until > now + MaxSuspension)
+                    return new TransitionResult.Invalid(new() { ["until"] = [$"A suspension must end after now and within {MaxSuspension.TotalDays:0} days."] });
+                await ServiceLevelClocks.PauseAsync(tx, id, order.Tier, order.Round, now, until, ct);
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE work_orders SET status = 'suspended', suspended_from = status, suspended_until = @until, updated_at = @now
+                    WHERE id = @id
+                    """, new { until, now, id }, tx, cancellationToken: ct));
+                await Outbox.EnqueueAsync(tx, new WorkOrderSuspended(id, order.RequestId, by, command.Text!, until, now), ct);
+                detail = new { reason = command.Text, until };
+                break;
+            }
+            case WorkOrderActions.Resume:
+                await ResumeAsync(tx, order, actor, now, ct);
+                detail = new { from = order.SuspendedFrom };
+                break;
+            case WorkOrderActions.Escalate:
+            {
+                if (await Escalation.EscalateAsync(tx, order, command.Text!, actor, now, ct) is null)
+                    return new TransitionResult.Conflict(order.Status, order.Tier, "The order is at the county tier already: there is no tier above it.");
+                await tx.CommitAsync(ct);
+                return new TransitionResult.Done(id); // Escalation wrote its own history row.
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(command), action, "Unknown work-order action.");
+        }
+
+        await WorkOrderHistory.AddAsync(tx, id, now, action, actor, detail, ct);
+        await tx.CommitAsync(ct);
+        return new TransitionResult.Done(id);
+    }
+
+    /// <summary>Back to the state it was suspended from, with the clocks' remaining time (by hand or when the limit runs out).</summary>
+    public static async Task ResumeAsync(NpgsqlTransaction tx, OrderRow order, Actor actor, DateTimeOffset now, CancellationToken ct)
+    {
+        await ServiceLevelClocks.ResumeAsync(tx, order.Id, now, ct);
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            UPDATE work_orders SET status = suspended_from, suspended_from = NULL, suspended_until = NULL, updated_at = @now
+            WHERE id = @Id
+            """, new { now, order.Id }, tx, cancellationToken: ct));
+        await Outbox.EnqueueAsync(tx, new WorkOrderResumed(order.Id, order.RequestId, actor.Subject, now), ct);
+    }
+
+    private static Task SetStatusAsync(NpgsqlTransaction tx, Guid id, string status, DateTimeOffset now, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE work_orders SET status = @status, updated_at = @now WHERE id = @id", new { status, now, id }, tx, cancellationToken: ct));
+
+    private sealed record Target
+    {
+        public Guid Id { get; init; }
+        public required string Name { get; init; }
+        public required string Role { get; init; }
+        public required string NodeCode { get; init; }
+        public required string[] Path { get; init; }
+    }
+
+    /// <summary>Transfers stay inside the order's community: beyond it is escalation's job.</summary>
+    private static async Task<(Target?, string?)> TransferTargetAsync(NpgsqlTransaction tx, OrderRow order, Guid workerId, CancellationToken ct)
+    {
+        var target = await tx.Connection!.QuerySingleOrDefaultAsync<Target>(new CommandDefinition("""
+            SELECT w.id, w.name, w.role, w.node_code AS NodeCode, g.path
+            FROM workers w JOIN grid_nodes g ON g.code = w.node_code
+            WHERE w.id = @workerId
+            """, new { workerId }, tx, cancellationToken: ct));
+        if (target is null) return (null, $"No worker '{workerId}'.");
+        if (target.Role is not (AssigneeKinds.GridWorker or AssigneeKinds.GridLeader))
+            return (null, $"'{target.Name}' is a {target.Role}; orders go to grid workers and grid leaders.");
+        if (order.CommunityCode is null || !target.Path.Contains(order.CommunityCode))
+            return (null, $"'{target.Name}' works outside the order's community; escalate instead.");
+        if (target.Id == order.AssigneeId) return (null, $"The order is already with '{target.Name}'.");
+        return (target, null);
+    }
+}
