@@ -68,8 +68,9 @@ GovPlatform is up (local mode). Ctrl-C stops everything this command started.
   reporting  http://127.0.0.1:${PORTS[reporting]}/swagger      GET  /api/v1/stats/requests-by-grid
   RabbitMQ management  http://127.0.0.1:15672  (user govplatform, password in .local/secrets)
   logs       .local/logs/<service>.log$( [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && echo "; traces, metrics and logs also go to $OTEL_EXPORTER_OTLP_ENDPOINT")
-Try:
-  curl -s -X POST http://127.0.0.1:${PORTS[intake]}/api/v1/requests -H 'Content-Type: application/json' \\
+Try (staff tokens come from scripts/dev-token.sh, standing in for the city's identity provider):
+  TOKEN=\$(scripts/dev-token.sh admin,desk_operator,leader)
+  curl -s -X POST http://127.0.0.1:${PORTS[intake]}/api/v1/requests -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
     -d '{"channel":"hotline","category":"drainage","description":"1号楼下水道堵塞","location":{"code":"MT-01-01-C01-G1-B01"},"reporter":{"name":"张三","phone":"13812341234"}}'
 MSG
 wait

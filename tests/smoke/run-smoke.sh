@@ -20,27 +20,30 @@ until grep -q "GovPlatform is up" "$log"; do
   sleep 1
 done
 
+# Staff token standing in for the city's identity provider (scripts/dev-token.sh).
+token=$(scripts/dev-token.sh admin,desk_operator,leader)
+auth=(-H "Authorization: Bearer $token")
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 submit() {
-  curl -fsS -X POST "http://127.0.0.1:$GOV_INTAKE_PORT/api/v1/requests" -H 'Content-Type: application/json' \
+  curl -fsS "${auth[@]}" -X POST "http://127.0.0.1:$GOV_INTAKE_PORT/api/v1/requests" -H 'Content-Type: application/json' \
     -d '{"channel":"hotline","category":"drainage","description":"1号楼下水道堵塞","location":{"code":"MT-01-01-C01-G1-B01"}}' |
     sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p'
 }
 wait_for() { # URL PATTERN SECONDS
   local until=$(( $(ms) + $3 * 1000 ))
-  while [ "$(ms)" -lt $until ]; do curl -fsS "$1" | grep -q "$2" && return 0; done
+  while [ "$(ms)" -lt $until ]; do curl -fsS "${auth[@]}" "$1" | grep -q "$2" && return 0; done
   return 1
 }
 
 assigned_in_grid() {
-  curl -fsS "http://127.0.0.1:$GOV_REPORTING_PORT/api/v1/stats/requests-by-grid?under=MT-01-01-C01-G1" |
+  curl -fsS "${auth[@]}" "http://127.0.0.1:$GOV_REPORTING_PORT/api/v1/stats/requests-by-grid?under=MT-01-01-C01-G1" |
     sed -n 's/.*"status":"assigned","count":\([0-9]*\).*/\1/p'
 }
 
 # The first request after start-up warms the services up; wait for it to be counted.
 warm=$(submit); before=""
 for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$GOV_DISPATCH_PORT/api/v1/work-orders?requestId=$warm" | grep -q '"status":"assigned"' && before=$(assigned_in_grid) && break
+  curl -fsS "${auth[@]}" "http://127.0.0.1:$GOV_DISPATCH_PORT/api/v1/work-orders?requestId=$warm" | grep -q '"status":"assigned"' && before=$(assigned_in_grid) && break
   sleep 0.1
 done
 [ -n "$before" ] || { echo "smoke: the first request was never assigned and counted"; tail -30 "$log"; exit 1; }
