@@ -10,6 +10,7 @@ builder.AddVolunteerServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapVolunteersApi();
+app.MapPointsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

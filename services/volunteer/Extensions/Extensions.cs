@@ -2,6 +2,8 @@ using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
+using GovPlatform.Volunteer.Consumers;
+using GovPlatform.Volunteer.Points;
 
 namespace GovPlatform.Volunteer.Extensions;
 
@@ -12,7 +14,12 @@ public static class Extensions
         builder.AddServiceDatabase("volunteerdb");
         builder.AddRedis();
         builder.Services.AddGridCopy();
-        builder.AddMessaging("volunteer", x => x.AddGridCopyConsumer());
+        builder.AddMessaging("volunteer", x =>
+        {
+            x.AddGridCopyConsumer();
+            x.AddConsumer<MediationCaseClosedConsumer>();
+        });
+        builder.Services.AddHostedService<PointsExpiryService>();
     }
 }
 
