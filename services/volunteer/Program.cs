@@ -11,6 +11,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapVolunteersApi();
 app.MapPointsApi();
+app.MapSupermarketApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();
