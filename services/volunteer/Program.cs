@@ -12,6 +12,8 @@ app.MapDefaultEndpoints();
 app.MapVolunteersApi();
 app.MapPointsApi();
 app.MapSupermarketApi();
+app.MapUnitsApi();
+app.MapTeamsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -85,7 +85,10 @@ public static class PointsBook
     /// <summary>Where a volunteer belongs, for the events reporting ranks by grid and unit.</summary>
     public static Task<VolunteerPlace> WhereAsync(NpgsqlTransaction tx, Guid volunteerId, CancellationToken ct) =>
         tx.Connection!.QuerySingleAsync<VolunteerPlace>(new CommandDefinition(
-            "SELECT grid_code AS GridCode, NULL::uuid AS UnitId FROM volunteers WHERE id = @volunteerId",
+            """
+            SELECT v.grid_code AS GridCode, r.unit_id AS UnitId
+            FROM volunteers v LEFT JOIN party_member_reports r ON r.volunteer_id = v.id WHERE v.id = @volunteerId
+            """,
             new { volunteerId }, tx, cancellationToken: ct));
 
     public sealed record Rule(string ActivityType, int PointsPerHour, int Bonus, int? ExpiryDays);
