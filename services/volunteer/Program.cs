@@ -14,6 +14,8 @@ app.MapPointsApi();
 app.MapSupermarketApi();
 app.MapUnitsApi();
 app.MapTeamsApi();
+app.MapActivitiesApi();
+app.MapCheckInApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

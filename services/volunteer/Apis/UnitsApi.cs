@@ -14,6 +14,7 @@ public static class UnitsApi
 
     public sealed record NewUnit(string Name, string Kind);
     public sealed record UnitDto(Guid Id, string Name, string Kind, int MembersReported);
+    public sealed record UnitFigures(Guid UnitId, string Name, string Kind, int MembersReported, int Activities, decimal Hours, long PointsEarned);
 
     public static void MapUnitsApi(this WebApplication app)
     {
@@ -50,5 +51,27 @@ public static class UnitsApi
             })
             .WithName("ListUnits")
             .WithSummary("Registered units with how many party members reported through each");
+
+        api.MapGet("/figures", async (NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                // Verified service only: what the organiser confirmed is what the unit is credited with.
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var figures = await conn.QueryAsync<UnitFigures>(new CommandDefinition("""
+                    SELECT u.id AS UnitId, u.name, u.kind,
+                           (SELECT count(*)::int FROM party_member_reports r WHERE r.unit_id = u.id) AS MembersReported,
+                           (SELECT count(DISTINCT a.activity_id)::int FROM attendances a JOIN party_member_reports r ON r.volunteer_id = a.volunteer_id
+                            WHERE r.unit_id = u.id AND a.status = 'verified') AS Activities,
+                           (SELECT coalesce(sum(a.hours), 0) FROM attendances a JOIN party_member_reports r ON r.volunteer_id = a.volunteer_id
+                            WHERE r.unit_id = u.id AND a.status = 'verified') AS Hours,
+                           (SELECT coalesce(sum(p.amount), 0)::bigint FROM party_member_reports r
+                            JOIN ledger_entries e ON e.volunteer_id = r.volunteer_id AND e.kind IN ('award', 'correction')
+                            JOIN ledger_postings p ON p.entry_id = e.id AND p.account = 'volunteer:' || e.volunteer_id
+                            WHERE r.unit_id = u.id) AS PointsEarned
+                    FROM units u ORDER BY MembersReported DESC, u.name
+                    """, cancellationToken: ct));
+                return TypedResults.Ok(figures.AsList());
+            })
+            .WithName("GetDoubleReportingFigures")
+            .WithSummary("Double-reporting figures per unit: members reported, activities served, verified hours, points earned");
     }
 }

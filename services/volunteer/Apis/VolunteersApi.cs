@@ -16,6 +16,8 @@ public static partial class VolunteersApi
     public sealed record RegisterVolunteer(string Name, string Phone, string GridCode, bool PartyMember = false);
     public sealed record VolunteerDto(Guid Id, string Name, string Phone, string GridCode, bool PartyMember, DateTime CreatedAt);
 
+    public sealed record ServiceRecordDto(Guid AttendanceId, Guid ActivityId, string Title, string ActivityType, string GridCode,
+        DateTime CheckedInAt, DateTime? CheckedOutAt, decimal? Hours, string Status);
     public sealed record DoubleReport(Guid UnitId, string CommunityCode);
     public sealed record DoubleReportDto(Guid VolunteerId, Guid UnitId, string UnitName, string CommunityCode, DateTime ReportedAt);
 
@@ -49,16 +51,35 @@ public static partial class VolunteersApi
             .WithName("RegisterVolunteer")
             .WithSummary("Register a resident or party member as a volunteer in their grid");
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<VolunteerDto>, NotFound>> (Guid id, NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/{id:guid}", async Task<Results<Ok<VolunteerDto>, NotFound, ProblemHttpResult>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
+                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers see their own record only.");
                 await using var conn = await db.OpenConnectionAsync(ct);
                 var v = await conn.QuerySingleOrDefaultAsync<VolunteerDto>(new CommandDefinition(
                     "SELECT id, name, phone, grid_code AS GridCode, party_member AS PartyMember, created_at AS CreatedAt FROM volunteers WHERE id = @id",
                     new { id }, cancellationToken: ct));
                 return v is null ? TypedResults.NotFound() : TypedResults.Ok(v with { Phone = PersonalData.MaskPhone(v.Phone)! });
             })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("GetVolunteer")
-            .WithSummary("One volunteer, phone masked");
+            .WithSummary("One volunteer, phone masked (volunteers: themselves only)");
+
+        api.MapGet("/{id:guid}/service-records", async Task<Results<Ok<List<ServiceRecordDto>>, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers see their own service records only.");
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var rows = await conn.QueryAsync<ServiceRecordDto>(new CommandDefinition("""
+                    SELECT t.id AS AttendanceId, a.id AS ActivityId, a.title, a.activity_type AS ActivityType, a.grid_code AS GridCode,
+                           t.checked_in_at AS CheckedInAt, t.checked_out_at AS CheckedOutAt, t.hours, t.status
+                    FROM attendances t JOIN activities a ON a.id = t.activity_id
+                    WHERE t.volunteer_id = @id ORDER BY t.checked_in_at DESC LIMIT 200
+                    """, new { id }, cancellationToken: ct));
+                return TypedResults.Ok(rows.AsList());
+            })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("ListServiceRecords")
+            .WithSummary("A volunteer's check-ins, hours and verification status (volunteers: their own)");
 
         api.MapPut("/{id:guid}/double-report", async Task<Results<Created<DoubleReportDto>, Ok<DoubleReportDto>, NotFound, ValidationProblem, ProblemHttpResult>> (
                 Guid id, DoubleReport body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>

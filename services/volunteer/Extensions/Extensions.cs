@@ -2,6 +2,7 @@ using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
+using GovPlatform.Volunteer.Activities;
 using GovPlatform.Volunteer.Consumers;
 using GovPlatform.Volunteer.Points;
 
@@ -20,6 +21,12 @@ public static class Extensions
             x.AddConsumer<MediationCaseClosedConsumer>();
         });
         builder.Services.AddHostedService<PointsExpiryService>();
+
+        var options = builder.Configuration.GetSection("Volunteer").Get<VolunteerOptions>() ?? new VolunteerOptions();
+        builder.Services.AddSingleton(options);
+        // Built now so a malformed key stops the service at start, not at the first scan.
+        builder.Services.AddSingleton(sp => new QrTokens(options, sp.GetRequiredService<TimeProvider>()));
+        _ = new QrTokens(options, TimeProvider.System);
     }
 }
 
