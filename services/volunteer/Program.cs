@@ -16,6 +16,7 @@ app.MapUnitsApi();
 app.MapTeamsApi();
 app.MapActivitiesApi();
 app.MapCheckInApi();
+app.MapRecognitionApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -5,6 +5,7 @@ using GovPlatform.ServiceDefaults.Messaging;
 using GovPlatform.Volunteer.Activities;
 using GovPlatform.Volunteer.Consumers;
 using GovPlatform.Volunteer.Points;
+using GovPlatform.Volunteer.Recognition;
 
 namespace GovPlatform.Volunteer.Extensions;
 
@@ -21,6 +22,8 @@ public static class Extensions
             x.AddConsumer<MediationCaseClosedConsumer>();
         });
         builder.Services.AddHostedService<PointsExpiryService>();
+        builder.Services.AddSingleton<Leaderboards>();
+        builder.Services.AddHostedService<LeaderboardProjector>();
 
         var options = builder.Configuration.GetSection("Volunteer").Get<VolunteerOptions>() ?? new VolunteerOptions();
         builder.Services.AddSingleton(options);
