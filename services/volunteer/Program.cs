@@ -10,6 +10,13 @@ builder.AddVolunteerServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapVolunteersApi();
+app.MapPointsApi();
+app.MapSupermarketApi();
+app.MapUnitsApi();
+app.MapTeamsApi();
+app.MapActivitiesApi();
+app.MapCheckInApi();
+app.MapRecognitionApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.GridCopy;
+using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -13,6 +15,11 @@ public static partial class VolunteersApi
 {
     public sealed record RegisterVolunteer(string Name, string Phone, string GridCode, bool PartyMember = false);
     public sealed record VolunteerDto(Guid Id, string Name, string Phone, string GridCode, bool PartyMember, DateTime CreatedAt);
+
+    public sealed record ServiceRecordDto(Guid AttendanceId, Guid ActivityId, string Title, string ActivityType, string GridCode,
+        DateTime CheckedInAt, DateTime? CheckedOutAt, decimal? Hours, string Status);
+    public sealed record DoubleReport(Guid UnitId, string CommunityCode);
+    public sealed record DoubleReportDto(Guid VolunteerId, Guid UnitId, string UnitName, string CommunityCode, DateTime ReportedAt);
 
     [GeneratedRegex(@"^1[3-9]\d{9}$")]
     private static partial Regex Mobile();
@@ -44,15 +51,79 @@ public static partial class VolunteersApi
             .WithName("RegisterVolunteer")
             .WithSummary("Register a resident or party member as a volunteer in their grid");
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<VolunteerDto>, NotFound>> (Guid id, NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/{id:guid}", async Task<Results<Ok<VolunteerDto>, NotFound, ProblemHttpResult>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
+                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers see their own record only.");
                 await using var conn = await db.OpenConnectionAsync(ct);
                 var v = await conn.QuerySingleOrDefaultAsync<VolunteerDto>(new CommandDefinition(
                     "SELECT id, name, phone, grid_code AS GridCode, party_member AS PartyMember, created_at AS CreatedAt FROM volunteers WHERE id = @id",
                     new { id }, cancellationToken: ct));
                 return v is null ? TypedResults.NotFound() : TypedResults.Ok(v with { Phone = PersonalData.MaskPhone(v.Phone)! });
             })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("GetVolunteer")
-            .WithSummary("One volunteer, phone masked");
+            .WithSummary("One volunteer, phone masked (volunteers: themselves only)");
+
+        api.MapGet("/{id:guid}/service-records", async Task<Results<Ok<List<ServiceRecordDto>>, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers see their own service records only.");
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var rows = await conn.QueryAsync<ServiceRecordDto>(new CommandDefinition("""
+                    SELECT t.id AS AttendanceId, a.id AS ActivityId, a.title, a.activity_type AS ActivityType, a.grid_code AS GridCode,
+                           t.checked_in_at AS CheckedInAt, t.checked_out_at AS CheckedOutAt, t.hours, t.status
+                    FROM attendances t JOIN activities a ON a.id = t.activity_id
+                    WHERE t.volunteer_id = @id ORDER BY t.checked_in_at DESC LIMIT 200
+                    """, new { id }, cancellationToken: ct));
+                return TypedResults.Ok(rows.AsList());
+            })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("ListServiceRecords")
+            .WithSummary("A volunteer's check-ins, hours and verification status (volunteers: their own)");
+
+        api.MapPut("/{id:guid}/double-report", async Task<Results<Created<DoubleReportDto>, Ok<DoubleReportDto>, NotFound, ValidationProblem, ProblemHttpResult>> (
+                Guid id, DoubleReport body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers report for themselves only.");
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var v = await conn.QuerySingleOrDefaultAsync<(string GridCode, bool PartyMember)>(new CommandDefinition(
+                    "SELECT grid_code, party_member FROM volunteers WHERE id = @id", new { id }, cancellationToken: ct));
+                if (v.GridCode is null) return TypedResults.NotFound();
+                if (!v.PartyMember) return TypedResults.Problem(statusCode: 409, title: "Only party members double-report.",
+                    detail: "This volunteer is not registered as a party member.", extensions: new Dictionary<string, object?> { ["partyMember"] = false });
+
+                var errors = new Dictionary<string, string[]>();
+                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM units WHERE id = @UnitId)", body, cancellationToken: ct)))
+                    errors["unitId"] = ["No such unit: register it first."];
+                var home = await conn.FindGridNodeAsync(v.GridCode, ct);
+                var community = await conn.FindGridNodeAsync(body.CommunityCode ?? "", ct);
+                // The community reported to is the one the member lives in, i.e. above their grid.
+                if (community?.Level != GridLevels.Community || home is null || !home.Path.Contains(community.Code))
+                    errors["communityCode"] = [$"'{body.CommunityCode}' is not the community of the volunteer's grid."];
+                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The report was not recorded.");
+
+                var now = clock.GetUtcNow();
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                // xmax = 0 tells a fresh row from an updated one; an identical repeat updates nothing.
+                var outcome = await conn.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition("""
+                    INSERT INTO party_member_reports AS r (volunteer_id, unit_id, community_code, reported_at)
+                    VALUES (@id, @UnitId, @CommunityCode, @now)
+                    ON CONFLICT (volunteer_id) DO UPDATE SET unit_id = excluded.unit_id, community_code = excluded.community_code, reported_at = excluded.reported_at
+                        WHERE (r.unit_id, r.community_code) IS DISTINCT FROM (excluded.unit_id, excluded.community_code)
+                    RETURNING xmax = 0
+                    """, new { id, body.UnitId, body.CommunityCode, now }, tx, cancellationToken: ct));
+                if (outcome is not null)
+                    await Outbox.EnqueueAsync(tx, new PartyMemberReported(id, body.UnitId, body.CommunityCode!, now), ct);
+                await tx.CommitAsync(ct);
+
+                var dto = await conn.QuerySingleAsync<DoubleReportDto>(new CommandDefinition("""
+                    SELECT r.volunteer_id AS VolunteerId, r.unit_id AS UnitId, u.name AS UnitName, r.community_code AS CommunityCode, r.reported_at AS ReportedAt
+                    FROM party_member_reports r JOIN units u ON u.id = r.unit_id WHERE r.volunteer_id = @id
+                    """, new { id }, cancellationToken: ct));
+                return outcome is true ? TypedResults.Created($"/api/v1/volunteers/{id}/double-report", dto) : TypedResults.Ok(dto);
+            })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("DoubleReport")
+            .WithSummary("A party member reports to their employer unit and home community (双报到); a new unit replaces the old");
     }
 }

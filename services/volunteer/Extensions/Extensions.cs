@@ -2,6 +2,10 @@ using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
+using GovPlatform.Volunteer.Activities;
+using GovPlatform.Volunteer.Consumers;
+using GovPlatform.Volunteer.Points;
+using GovPlatform.Volunteer.Recognition;
 
 namespace GovPlatform.Volunteer.Extensions;
 
@@ -12,7 +16,20 @@ public static class Extensions
         builder.AddServiceDatabase("volunteerdb");
         builder.AddRedis();
         builder.Services.AddGridCopy();
-        builder.AddMessaging("volunteer", x => x.AddGridCopyConsumer());
+        builder.AddMessaging("volunteer", x =>
+        {
+            x.AddGridCopyConsumer();
+            x.AddConsumer<MediationCaseClosedConsumer>();
+        });
+        builder.Services.AddHostedService<PointsExpiryService>();
+        builder.Services.AddSingleton<Leaderboards>();
+        builder.Services.AddHostedService<LeaderboardProjector>();
+
+        var options = builder.Configuration.GetSection("Volunteer").Get<VolunteerOptions>() ?? new VolunteerOptions();
+        builder.Services.AddSingleton(options);
+        // Built now so a malformed key stops the service at start, not at the first scan.
+        builder.Services.AddSingleton(sp => new QrTokens(options, sp.GetRequiredService<TimeProvider>()));
+        _ = new QrTokens(options, TimeProvider.System);
     }
 }
 

@@ -20,6 +20,9 @@ public static class TestServers
     /// <summary>A key of the tests' own: tokens are minted with it by <see cref="Tokens"/>.</summary>
     public static readonly string AuthSigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The key the volunteer service signs check-in QR codes with in tests.</summary>
+    public static readonly string QrSigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public static GovPlatform.ServiceDefaults.AuthOptions AuthOptions => new() { SigningKey = AuthSigningKey };
 
     public static string PostgresDatabase(string database) =>

@@ -51,6 +51,7 @@ public sealed class TestStack : IAsyncDisposable
             ["ConnectionStrings:messaging"] = TestServers.AmqpFor(VirtualHost),
             ["OTEL_SERVICE_NAME"] = service,
             ["Auth:SigningKey"] = TestServers.AuthSigningKey,
+            ["Volunteer:QrSigningKey"] = TestServers.QrSigningKey,
             // Failing messages reach the error queue after quick retries, so tests see it soon.
             ["Messaging:RetryIntervalsMs"] = "50,100",
         };

@@ -1,0 +1,215 @@
+using System.Security.Claims;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.GridCopy;
+using GovPlatform.Volunteer.Activities;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static GovPlatform.Volunteer.Apis.PointsApi;
+
+namespace GovPlatform.Volunteer.Apis;
+
+/// <summary>Activities communities publish, with sign-up, a waiting list and cancellation.</summary>
+public static class ActivitiesApi
+{
+    public sealed record NewActivity(string Title, string Type, string GridCode, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int Capacity,
+        double? Latitude = null, double? Longitude = null, int? RadiusMeters = null);
+    public sealed record ActivityDto(Guid Id, string Title, string Type, string GridCode, DateTime StartsAt, DateTime EndsAt, int Capacity,
+        double? Latitude, double? Longitude, int? RadiusMeters, string Organiser, string Status, int Confirmed, int Waitlisted);
+    public sealed record SignupDto(Guid ActivityId, Guid VolunteerId, string Status, int? WaitlistPosition);
+    public sealed record SignupLine(Guid VolunteerId, string Name, string Status, DateTime SignedUpAt);
+
+    internal const string SelectActivity = """
+        SELECT a.id, a.title, a.activity_type AS Type, a.grid_code AS GridCode, a.starts_at AS StartsAt, a.ends_at AS EndsAt,
+               a.capacity, a.latitude, a.longitude, a.radius_m AS RadiusMeters, a.organiser, a.status,
+               (SELECT count(*)::int FROM signups s WHERE s.activity_id = a.id AND s.status = 'confirmed') AS Confirmed,
+               (SELECT count(*)::int FROM signups s WHERE s.activity_id = a.id AND s.status = 'waitlisted') AS Waitlisted
+        FROM activities a
+        """;
+
+    public static void MapActivitiesApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/activities").WithTags("Activities");
+
+        api.MapPost("/", async Task<Results<Created<ActivityDto>, ValidationProblem>> (
+                NewActivity body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                if (BadText(body.Title, 100)) errors["title"] = ["A title of 1-100 characters is required."];
+                if (body.EndsAt <= body.StartsAt) errors["endsAt"] = ["Must be after startsAt."];
+                else if (body.EndsAt - body.StartsAt > TimeSpan.FromHours(12)) errors["endsAt"] = ["An activity lasts at most 12 hours; publish a second one for another shift."];
+                if (body.EndsAt <= clock.GetUtcNow()) errors["endsAt"] = ["The activity is over already."];
+                if (body.Capacity is < 1 or > 10_000) errors["capacity"] = ["1-10000 places."];
+                if (body.Latitude is < -90 or > 90) errors["latitude"] = ["Between -90 and 90."];
+                if (body.Longitude is < -180 or > 180) errors["longitude"] = ["Between -180 and 180."];
+                if ((body.Latitude is null) != (body.Longitude is null)) errors["longitude"] = ["Give latitude and longitude together."];
+                if (body.RadiusMeters is { } r && (r is < 10 or > 5000 || body.Latitude is null)) errors["radiusMeters"] = ["10-5000 m, with latitude and longitude."];
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var grid = await conn.FindGridNodeAsync(body.GridCode ?? "", ct);
+                if (grid?.Level != GridLevels.Grid) errors["gridCode"] = [$"'{body.GridCode}' is not a grid of the tree."];
+                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM points_rules WHERE activity_type = @Type)", body, cancellationToken: ct)))
+                    errors["type"] = [$"'{body.Type}' is not an activity type with a points rule."];
+                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The activity was not published.");
+
+                var id = NewId.NextGuid();
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    INSERT INTO activities (id, title, activity_type, grid_code, starts_at, ends_at, capacity, latitude, longitude, radius_m, organiser, created_at)
+                    VALUES (@id, @Title, @Type, @GridCode, @StartsAt, @EndsAt, @Capacity, @Latitude, @Longitude, @RadiusMeters, @organiser, @now)
+                    """, new
+                {
+                    id, Title = body.Title.Trim(), body.Type, body.GridCode, StartsAt = body.StartsAt.ToUniversalTime(), EndsAt = body.EndsAt.ToUniversalTime(),
+                    body.Capacity, body.Latitude, body.Longitude, body.RadiusMeters, organiser = user.SubjectOf() ?? "unknown", now = clock.GetUtcNow(),
+                }, cancellationToken: ct));
+                return TypedResults.Created($"/api/v1/activities/{id}", (await GetAsync(conn, id, ct))!);
+            })
+            .RequireRoles(Roles.Organiser, Roles.Admin)
+            .WithName("PublishActivity")
+            .WithSummary("Publish an activity in a grid with its time, capacity, points rule and optional check-in radius");
+
+        api.MapGet("/{id:guid}", async Task<Results<Ok<ActivityDto>, NotFound>> (Guid id, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                return await GetAsync(conn, id, ct) is { } a ? TypedResults.Ok(a) : TypedResults.NotFound();
+            })
+            .WithName("GetActivity")
+            .WithSummary("One activity with its confirmed and waiting counts");
+
+        api.MapGet("/", async (string? gridCode, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var rows = await conn.QueryAsync<ActivityDto>(new CommandDefinition($"""
+                    {SelectActivity}
+                    WHERE a.ends_at > @now AND (@gridCode::text IS NULL OR a.grid_code = @gridCode)
+                    ORDER BY a.starts_at LIMIT 200
+                    """, new { gridCode, now = clock.GetUtcNow() }, cancellationToken: ct));
+                return TypedResults.Ok(rows.AsList());
+            })
+            .WithName("ListActivities")
+            .WithSummary("Activities not yet over, soonest first, optionally in one grid");
+
+        api.MapPost("/{id:guid}/signups", async Task<Results<Created<SignupDto>, Ok<SignupDto>, NotFound, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                if (!Guid.TryParse(user.SubjectOf(), out var volunteerId)) return Forbidden("Sign-up is for volunteers, for themselves.");
+                var now = clock.GetUtcNow();
+                await using var conn = await db.OpenConnectionAsync(ct);
+                if (!await VolunteerExistsAsync(conn, volunteerId, ct)) return Forbidden("The token's subject is not a registered volunteer.");
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                // The activity row lock makes sign-ups and cancellations take turns, so capacity is never exceeded.
+                var activity = await conn.QuerySingleOrDefaultAsync<(int Capacity, string Status, DateTime EndsAt)>(new CommandDefinition(
+                    "SELECT capacity, status, ends_at FROM activities WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct));
+                if (activity.Status is null) return TypedResults.NotFound();
+                if (activity.Status != "published" || activity.EndsAt <= now.UtcDateTime)
+                    return TypedResults.Problem(statusCode: 409, title: "Sign-up is closed.", detail: $"The activity is {(activity.Status == "published" ? "over" : activity.Status)}.",
+                        extensions: new Dictionary<string, object?> { ["status"] = activity.Status });
+
+                var existing = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
+                    "SELECT status FROM signups WHERE activity_id = @id AND volunteer_id = @volunteerId", new { id, volunteerId }, tx, cancellationToken: ct));
+                if (existing is "confirmed" or "waitlisted")
+                    return TypedResults.Ok(await SignupAsync(conn, tx, id, volunteerId, ct));
+
+                var confirmed = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+                    "SELECT count(*)::int FROM signups WHERE activity_id = @id AND status = 'confirmed'", new { id }, tx, cancellationToken: ct));
+                var status = confirmed < activity.Capacity ? "confirmed" : "waitlisted";
+                // Signing up again after cancelling goes to the back of the line.
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    INSERT INTO signups (activity_id, volunteer_id, status, signed_up_at, updated_at) VALUES (@id, @volunteerId, @status, @now, @now)
+                    ON CONFLICT (activity_id, volunteer_id) DO UPDATE
+                        SET status = excluded.status, signed_up_at = excluded.signed_up_at, updated_at = excluded.updated_at, seq = DEFAULT
+                    """, new { id, volunteerId, status, now }, tx, cancellationToken: ct));
+                var dto = await SignupAsync(conn, tx, id, volunteerId, ct);
+                await tx.CommitAsync(ct);
+                return TypedResults.Created($"/api/v1/activities/{id}/signups/{volunteerId}", dto);
+            })
+            .RequireRoles(Roles.Volunteer)
+            .WithName("SignUp")
+            .WithSummary("Sign up for an activity: a place while there is one, else the waiting list");
+
+        api.MapPost("/{id:guid}/signups/{volunteerId:guid}/cancel", async Task<Results<Ok<SignupDto>, NotFound, ProblemHttpResult>> (
+                Guid id, Guid volunteerId, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                if (!MaySee(user, volunteerId)) return Forbidden("Volunteers cancel their own sign-ups only.");
+                var now = clock.GetUtcNow();
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT true FROM activities WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct)))
+                    return TypedResults.NotFound();
+                var was = await conn.ExecuteScalarAsync<string?>(new CommandDefinition("""
+                    UPDATE signups s SET status = 'cancelled', updated_at = @now
+                    FROM (SELECT status FROM signups WHERE activity_id = @id AND volunteer_id = @volunteerId) old
+                    WHERE s.activity_id = @id AND s.volunteer_id = @volunteerId AND s.status <> 'cancelled'
+                    RETURNING old.status
+                    """, new { id, volunteerId, now }, tx, cancellationToken: ct));
+                if (was is null) return TypedResults.Problem(statusCode: 409, title: "Nothing to cancel.", detail: "This volunteer holds no sign-up for the activity.");
+                if (was == "confirmed")
+                {
+                    // The freed place goes to the first on the waiting list.
+                    await conn.ExecuteAsync(new CommandDefinition("""
+                        UPDATE signups SET status = 'confirmed', updated_at = @now
+                        WHERE (activity_id, volunteer_id) = (SELECT activity_id, volunteer_id FROM signups
+                                                             WHERE activity_id = @id AND status = 'waitlisted' ORDER BY seq LIMIT 1)
+                        """, new { id, now }, tx, cancellationToken: ct));
+                }
+                var dto = await SignupAsync(conn, tx, id, volunteerId, ct);
+                await tx.CommitAsync(ct);
+                return TypedResults.Ok(dto);
+            })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("CancelSignup")
+            .WithSummary("Cancel a sign-up; a freed place goes to the first on the waiting list");
+
+        api.MapGet("/{id:guid}/signups", async Task<Results<Ok<List<SignupLine>>, NotFound, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                if (await GetAsync(conn, id, ct) is not { } activity) return TypedResults.NotFound();
+                if (!OwnsActivity(user, activity)) return Forbidden("Organisers see the sign-ups of their own activities.");
+                var rows = await conn.QueryAsync<SignupLine>(new CommandDefinition("""
+                    SELECT s.volunteer_id AS VolunteerId, v.name, s.status, s.signed_up_at AS SignedUpAt
+                    FROM signups s JOIN volunteers v ON v.id = s.volunteer_id
+                    WHERE s.activity_id = @id ORDER BY s.seq
+                    """, new { id }, cancellationToken: ct));
+                return TypedResults.Ok(rows.Select(r => r with { Name = PersonalData.MaskName(r.Name)! }).ToList());
+            })
+            .RequireRoles(Roles.Organiser, Roles.Admin)
+            .WithName("ListSignups")
+            .WithSummary("Who signed up, in order, names masked (the activity's organiser or an admin)");
+
+        api.MapGet("/{id:guid}/qr", async Task<Results<Ok<QrTokens.Issued>, NotFound, ValidationProblem, ProblemHttpResult>> (
+                Guid id, string purpose, ClaimsPrincipal user, QrTokens qr, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (purpose is not (QrPurposes.CheckIn or QrPurposes.CheckOut))
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["purpose"] = ["check_in or check_out."] });
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var activity = await GetAsync(conn, id, ct);
+                if (activity is null) return TypedResults.NotFound();
+                if (!OwnsActivity(user, activity)) return Forbidden("Only the activity's organiser shows its check-in code.");
+                if (!qr.Configured) return QrNotConfigured();
+                return TypedResults.Ok(qr.Issue(id, purpose));
+            })
+            .RequireRoles(Roles.Organiser, Roles.Admin)
+            .WithName("GetCheckInCode")
+            .WithSummary("A fresh short-lived QR token for check-in or check-out (the organiser's screen rotates it)");
+    }
+
+    internal static bool OwnsActivity(ClaimsPrincipal user, ActivityDto activity) =>
+        user.IsInRole(Roles.Admin) || user.SubjectOf() == activity.Organiser;
+
+    internal static ProblemHttpResult QrNotConfigured() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "QR check-in is not configured.",
+            detail: "Set Volunteer__QrSigningKey to a base64 key of at least 32 bytes.");
+
+    internal static Task<ActivityDto?> GetAsync(NpgsqlConnection conn, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
+        conn.QuerySingleOrDefaultAsync<ActivityDto>(new CommandDefinition($"{SelectActivity} WHERE a.id = @id", new { id }, tx, cancellationToken: ct));
+
+    private static Task<SignupDto> SignupAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid volunteerId, CancellationToken ct) =>
+        conn.QuerySingleAsync<SignupDto>(new CommandDefinition("""
+            SELECT s.activity_id AS ActivityId, s.volunteer_id AS VolunteerId, s.status,
+                   CASE WHEN s.status = 'waitlisted'
+                        THEN (SELECT count(*)::int FROM signups w WHERE w.activity_id = s.activity_id AND w.status = 'waitlisted' AND w.seq <= s.seq)
+                   END AS WaitlistPosition
+            FROM signups s WHERE s.activity_id = @id AND s.volunteer_id = @volunteerId
+            """, new { id, volunteerId }, tx, cancellationToken: ct));
+}

@@ -1,0 +1,284 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Messaging;
+using GovPlatform.Volunteer.Points;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static GovPlatform.Volunteer.Apis.PointsApi;
+
+namespace GovPlatform.Volunteer.Apis;
+
+/// <summary>
+/// The points supermarket (积分超市). A redemption reserves stock and points in one transaction,
+/// then is picked up (the points are spent) or cancelled (points and stock come back).
+/// </summary>
+/// <remarks>
+/// Locks are always taken in the order volunteer account → redemption → goods, so reservations,
+/// pick-ups and cancellations never deadlock. The goods row, the one everybody contends for, is
+/// locked last, by the guarded stock update just before commit, so it is held as briefly as possible.
+/// </remarks>
+public static partial class SupermarketApi
+{
+    public sealed record NewGoods(string Code, string Name, long PricePoints, int Stock, int? PerPersonLimit = null);
+    public sealed record GoodsDto(string Code, string Name, long PricePoints, int Stock, int? PerPersonLimit, bool Active);
+    public sealed record Restock(int Quantity);
+    public sealed record RedeemBody(string ItemCode, int Quantity = 1, Guid? VolunteerId = null);
+    public sealed record RedemptionDto(Guid Id, Guid VolunteerId, string ItemCode, int Quantity, long Points, string Status,
+        DateTime CreatedAt, DateTime UpdatedAt);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,40}$")]
+    private static partial Regex GoodsCode();
+
+    private const string SelectGoods = """
+        SELECT code, name, price_points AS PricePoints, stock, per_person_limit AS PerPersonLimit, active FROM goods
+        """;
+
+    private const string SelectRedemption = """
+        SELECT id, volunteer_id AS VolunteerId, item_code AS ItemCode, quantity, points, status,
+               created_at AS CreatedAt, updated_at AS UpdatedAt
+        FROM redemptions
+        """;
+
+    public static void MapSupermarketApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/supermarket").WithTags("Points supermarket");
+
+        api.MapPost("/goods", async Task<Results<Created<GoodsDto>, ValidationProblem, ProblemHttpResult>> (
+                NewGoods body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                if (!GoodsCode().IsMatch(body.Code ?? "")) errors["code"] = ["1-40 letters, digits, '_' or '-'."];
+                if (BadText(body.Name, 100)) errors["name"] = ["A name of 1-100 characters is required."];
+                if (body.PricePoints is < 1 or > 1_000_000) errors["pricePoints"] = ["A price of 1-1000000 points."];
+                if (body.Stock is < 0 or > 1_000_000) errors["stock"] = ["Stock of 0-1000000."];
+                if (body.PerPersonLimit is < 1 or > 1000) errors["perPersonLimit"] = ["Empty for no limit, else 1-1000."];
+                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The goods were not added.");
+
+                var dto = new GoodsDto(body.Code!, body.Name.Trim(), body.PricePoints, body.Stock, body.PerPersonLimit, true);
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var added = await conn.ExecuteAsync(new CommandDefinition("""
+                    INSERT INTO goods (code, name, price_points, stock, per_person_limit, created_at)
+                    VALUES (@Code, @Name, @PricePoints, @Stock, @PerPersonLimit, @now)
+                    ON CONFLICT (code) DO NOTHING
+                    """, new { dto.Code, dto.Name, dto.PricePoints, dto.Stock, dto.PerPersonLimit, now = clock.GetUtcNow() }, cancellationToken: ct));
+                if (added == 0) return TypedResults.Problem(statusCode: 409, title: "These goods exist already.", detail: $"Goods '{dto.Code}' exist; restock them instead.");
+                return TypedResults.Created($"/api/v1/supermarket/goods/{dto.Code}", dto);
+            })
+            .RequireRoles(Roles.Admin)
+            .WithName("AddGoods")
+            .WithSummary("Put goods on the shelf with a price in points, stock and an optional per-person limit");
+
+        api.MapPost("/goods/{code}/restock", async Task<Results<Ok<GoodsDto>, NotFound, ValidationProblem>> (
+                string code, Restock body, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (body.Quantity is < 1 or > 100_000)
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["quantity"] = ["Restock 1-100000 at a time."] });
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var goods = await conn.QuerySingleOrDefaultAsync<GoodsDto>(new CommandDefinition(
+                    "UPDATE goods SET stock = stock + @Quantity WHERE code = @code RETURNING code, name, price_points AS PricePoints, stock, per_person_limit AS PerPersonLimit, active",
+                    new { code, body.Quantity }, cancellationToken: ct));
+                return goods is null ? TypedResults.NotFound() : TypedResults.Ok(goods);
+            })
+            .RequireRoles(Roles.Admin)
+            .WithName("RestockGoods")
+            .WithSummary("Add stock to goods on the shelf");
+
+        api.MapGet("/goods", async (NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var goods = await conn.QueryAsync<GoodsDto>(new CommandDefinition($"{SelectGoods} WHERE active ORDER BY code", cancellationToken: ct));
+                return TypedResults.Ok(goods.AsList());
+            })
+            .WithName("ListGoods")
+            .WithSummary("The goods on the shelf, with prices and stock");
+
+        api.MapPost("/redemptions", ReserveAsync)
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("RedeemPoints")
+            .WithSummary("Reserve goods for points (volunteers for themselves; staff name the volunteer)");
+
+        api.MapGet("/redemptions/{id:guid}", async Task<Results<Ok<RedemptionDto>, NotFound, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var r = await conn.QuerySingleOrDefaultAsync<RedemptionDto>(new CommandDefinition($"{SelectRedemption} WHERE id = @id", new { id }, cancellationToken: ct));
+                if (r is null) return TypedResults.NotFound();
+                return MaySee(user, r.VolunteerId) ? TypedResults.Ok(r) : Forbidden("Volunteers see only their own redemptions.");
+            })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("GetRedemption")
+            .WithSummary("One redemption");
+
+        api.MapGet("/redemptions", async Task<Results<Ok<List<RedemptionDto>>, ProblemHttpResult>> (
+                Guid? volunteerId, string? status, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var staff = user.IsInRole(Roles.Admin) || user.IsInRole(Roles.Organiser);
+                if (!staff)
+                {
+                    if (volunteerId is { } asked && !MaySee(user, asked)) return Forbidden("Volunteers see only their own redemptions.");
+                    volunteerId = Guid.TryParse(user.SubjectOf(), out var me) ? me : Guid.Empty;
+                }
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var rows = await conn.QueryAsync<RedemptionDto>(new CommandDefinition($"""
+                    {SelectRedemption}
+                    WHERE (@volunteerId::uuid IS NULL OR volunteer_id = @volunteerId) AND (@status::text IS NULL OR status = @status)
+                    ORDER BY created_at DESC, id DESC
+                    LIMIT 500
+                    """, new { volunteerId, status }, cancellationToken: ct));
+                return TypedResults.Ok(rows.AsList());
+            })
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("ListRedemptions")
+            .WithSummary("Redemptions, newest first (volunteers: their own)");
+
+        api.MapPost("/redemptions/{id:guid}/pickup", PickUpAsync)
+            .RequireRoles(Roles.Organiser, Roles.Admin)
+            .WithName("PickUpRedemption")
+            .WithSummary("Hand reserved goods over: the reserved points are spent");
+
+        api.MapPost("/redemptions/{id:guid}/cancel", CancelAsync)
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
+            .WithName("CancelRedemption")
+            .WithSummary("Cancel a reservation: points are refunded and stock returned");
+    }
+
+    private static async Task<Results<Created<RedemptionDto>, ValidationProblem, ProblemHttpResult>> ReserveAsync(
+        RedeemBody body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body.Quantity is < 1 or > 100) errors["quantity"] = ["1-100 at a time."];
+        var staff = user.IsInRole(Roles.Admin) || user.IsInRole(Roles.Organiser);
+        Guid volunteerId;
+        if (staff)
+        {
+            if (body.VolunteerId is null) errors["volunteerId"] = ["Staff redeem on behalf of a named volunteer."];
+            volunteerId = body.VolunteerId ?? Guid.Empty;
+        }
+        else
+        {
+            if (!Guid.TryParse(user.SubjectOf(), out volunteerId) || body.VolunteerId is { } other && other != volunteerId)
+                return Forbidden("Volunteers redeem their own points only.");
+        }
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var goods = await conn.QuerySingleOrDefaultAsync<GoodsDto>(new CommandDefinition($"{SelectGoods} WHERE code = @ItemCode", body, cancellationToken: ct));
+        if (goods is not { Active: true }) errors["itemCode"] = [$"'{body.ItemCode}' is not on the shelf."];
+        if (volunteerId != Guid.Empty && !await VolunteerExistsAsync(conn, volunteerId, ct)) errors["volunteerId"] = ["No such volunteer."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Nothing was redeemed.");
+
+        var points = goods!.PricePoints * body.Quantity;
+        var now = clock.GetUtcNow();
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // The account lock makes one person's redemptions take turns, so the limit and balance checks hold.
+        var balance = await Ledger.LockAccountAsync(conn, tx, volunteerId, ct);
+        if (goods.PerPersonLimit is int limit)
+        {
+            var held = await conn.ExecuteScalarAsync<int>(new CommandDefinition("""
+                SELECT coalesce(sum(quantity), 0)::int FROM redemptions
+                WHERE volunteer_id = @volunteerId AND item_code = @Code AND status <> 'cancelled'
+                """, new { volunteerId, goods.Code }, tx, cancellationToken: ct));
+            if (held + body.Quantity > limit)
+                return TypedResults.Problem(statusCode: 409, title: "Over the per-person limit.",
+                    detail: $"Each person may hold {limit} of '{goods.Code}'; this volunteer holds {held}.",
+                    extensions: new Dictionary<string, object?> { ["limit"] = limit, ["held"] = held });
+        }
+        if (balance < points) return Insufficient(new InsufficientPointsException(volunteerId, balance, points));
+
+        var id = NewId.NextGuid();
+        await Ledger.PostAsync(tx, new LedgerEntry(id, EntryKinds.Redemption, $"redemption:{id}", volunteerId, points,
+                $"兑换 {goods.Name} ×{body.Quantity}", user.SubjectOf() ?? "unknown", now),
+            [new(Accounts.Of(volunteerId), -points), new(Accounts.Held, points)], ct);
+        await conn.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO redemptions (id, volunteer_id, item_code, quantity, points, status, created_at, updated_at)
+            VALUES (@id, @volunteerId, @Code, @Quantity, @points, 'reserved', @now, @now)
+            """, new { id, volunteerId, goods.Code, body.Quantity, points, now }, tx, cancellationToken: ct));
+        await Outbox.EnqueueAsync(tx, new PointsRedeemed(id, volunteerId, points, goods.Code, body.Quantity, now), ct);
+
+        // Last, so the contended row is locked only until commit. The guard on price keeps a
+        // concurrent price change from selling at the old price.
+        const string takeStock = """
+            UPDATE goods SET stock = stock - @Quantity
+            WHERE code = @Code AND active AND stock >= @Quantity AND price_points = @PricePoints
+            RETURNING stock
+            """;
+        var left = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(takeStock,
+            new { body.Quantity, goods.Code, goods.PricePoints }, tx, cancellationToken: ct));
+        if (left is null)
+        {
+            await tx.RollbackAsync(ct);
+            var stock = await conn.ExecuteScalarAsync<int>(new CommandDefinition("SELECT stock FROM goods WHERE code = @Code", goods, cancellationToken: ct));
+            return TypedResults.Problem(statusCode: 409, title: "Out of stock.",
+                detail: $"'{goods.Code}' has {stock} left; {body.Quantity} asked.",
+                extensions: new Dictionary<string, object?> { ["stock"] = stock });
+        }
+        await tx.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/supermarket/redemptions/{id}",
+            new RedemptionDto(id, volunteerId, goods.Code, body.Quantity, points, "reserved", now.UtcDateTime, now.UtcDateTime));
+    }
+
+    private sealed record Claimed(Guid VolunteerId, string ItemCode, int Quantity, long Points);
+
+    private static async Task<Results<Ok<RedemptionDto>, NotFound, ProblemHttpResult>> PickUpAsync(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var by = user.SubjectOf() ?? "unknown";
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var r = await conn.QuerySingleOrDefaultAsync<Claimed>(new CommandDefinition(Settle, new { id, to = "picked_up", now, by }, tx, cancellationToken: ct));
+        if (r is null) return await NotReservedAsync(conn, id, ct);
+
+        await Ledger.PostAsync(tx, new LedgerEntry(NewId.NextGuid(), EntryKinds.Pickup, $"redemption:{id}:pickup", r.VolunteerId, r.Points,
+                "领取兑换物品 goods picked up", by, now),
+            [new(Accounts.Held, -r.Points), new(Accounts.Spent, r.Points)], ct);
+        await Outbox.EnqueueAsync(tx, new RedemptionPickedUp(id, r.VolunteerId, r.Points, r.ItemCode, r.Quantity, by, now), ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(await GetAsync(conn, id, ct));
+    }
+
+    private static async Task<Results<Ok<RedemptionDto>, NotFound, ProblemHttpResult>> CancelAsync(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var by = user.SubjectOf() ?? "unknown";
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var owner = await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition("SELECT volunteer_id FROM redemptions WHERE id = @id", new { id }, cancellationToken: ct));
+        if (owner is not { } volunteerId) return TypedResults.NotFound();
+        if (!MaySee(user, volunteerId)) return Forbidden("Volunteers cancel only their own redemptions.");
+
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await Ledger.LockAccountAsync(conn, tx, volunteerId, ct);
+        var r = await conn.QuerySingleOrDefaultAsync<Claimed>(new CommandDefinition(Settle, new { id, to = "cancelled", now, by }, tx, cancellationToken: ct));
+        if (r is null) return await NotReservedAsync(conn, id, ct);
+
+        await Ledger.PostAsync(tx, new LedgerEntry(NewId.NextGuid(), EntryKinds.Refund, $"redemption:{id}:refund", volunteerId, r.Points,
+                "取消兑换退还积分 redemption cancelled", by, now),
+            [new(Accounts.Held, -r.Points), new(Accounts.Of(volunteerId), r.Points)], ct);
+        await conn.ExecuteAsync(new CommandDefinition("UPDATE goods SET stock = stock + @Quantity WHERE code = @ItemCode", r, tx, cancellationToken: ct));
+        await Outbox.EnqueueAsync(tx, new PointsRefunded(id, volunteerId, r.Points, now), ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(await GetAsync(conn, id, ct));
+    }
+
+    /// <summary>Moves a reservation to its end state; no row when it is not reserved (any more).</summary>
+    private const string Settle = """
+        UPDATE redemptions SET status = @to, updated_at = @now, handled_by = @by
+        WHERE id = @id AND status = 'reserved'
+        RETURNING volunteer_id AS VolunteerId, item_code AS ItemCode, quantity, points
+        """;
+
+    private static async Task<Results<Ok<RedemptionDto>, NotFound, ProblemHttpResult>> NotReservedAsync(NpgsqlConnection conn, Guid id, CancellationToken ct)
+    {
+        var status = await conn.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT status FROM redemptions WHERE id = @id", new { id }, cancellationToken: ct));
+        if (status is null) return TypedResults.NotFound();
+        return TypedResults.Problem(statusCode: 409, title: "The redemption is no longer reserved.",
+            detail: $"Redemption {id} is {status}.", extensions: new Dictionary<string, object?> { ["status"] = status });
+    }
+
+    private static Task<RedemptionDto> GetAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
+        conn.QuerySingleAsync<RedemptionDto>(new CommandDefinition($"{SelectRedemption} WHERE id = @id", new { id }, cancellationToken: ct));
+}

@@ -1,0 +1,77 @@
+using Dapper;
+using GovPlatform.ServiceDefaults;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static GovPlatform.Volunteer.Apis.PointsApi;
+
+namespace GovPlatform.Volunteer.Apis;
+
+/// <summary>The registry of employer units party members report to (双报到).</summary>
+public static class UnitsApi
+{
+    public static readonly string[] Kinds = ["government", "enterprise", "institution", "other"];
+
+    public sealed record NewUnit(string Name, string Kind);
+    public sealed record UnitDto(Guid Id, string Name, string Kind, int MembersReported);
+    public sealed record UnitFigures(Guid UnitId, string Name, string Kind, int MembersReported, int Activities, decimal Hours, long PointsEarned);
+
+    public static void MapUnitsApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/units").WithTags("Units");
+
+        api.MapPost("/", async Task<Results<Created<UnitDto>, ValidationProblem, ProblemHttpResult>> (
+                NewUnit body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                if (BadText(body.Name, 100)) errors["name"] = ["A name of 1-100 characters is required."];
+                if (!Kinds.Contains(body.Kind)) errors["kind"] = [$"One of: {string.Join(", ", Kinds)}."];
+                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The unit was not registered.");
+
+                var dto = new UnitDto(NewId.NextGuid(), body.Name.Trim(), body.Kind, 0);
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var added = await conn.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO units (id, name, kind, created_at) VALUES (@Id, @Name, @Kind, @now) ON CONFLICT (name) DO NOTHING",
+                    new { dto.Id, dto.Name, dto.Kind, now = clock.GetUtcNow() }, cancellationToken: ct));
+                if (added == 0) return TypedResults.Problem(statusCode: 409, title: "This unit is registered already.", detail: $"A unit named '{dto.Name}' exists.");
+                return TypedResults.Created($"/api/v1/units/{dto.Id}", dto);
+            })
+            .RequireRoles(Roles.Admin)
+            .WithName("RegisterUnit")
+            .WithSummary("Register an employer unit (government body, enterprise, institution)");
+
+        api.MapGet("/", async (NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var units = await conn.QueryAsync<UnitDto>(new CommandDefinition("""
+                    SELECT u.id, u.name, u.kind, (SELECT count(*)::int FROM party_member_reports r WHERE r.unit_id = u.id) AS MembersReported
+                    FROM units u ORDER BY u.name
+                    """, cancellationToken: ct));
+                return TypedResults.Ok(units.AsList());
+            })
+            .WithName("ListUnits")
+            .WithSummary("Registered units with how many party members reported through each");
+
+        api.MapGet("/figures", async (NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                // Verified service only: what the organiser confirmed is what the unit is credited with.
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var figures = await conn.QueryAsync<UnitFigures>(new CommandDefinition("""
+                    SELECT u.id AS UnitId, u.name, u.kind,
+                           (SELECT count(*)::int FROM party_member_reports r WHERE r.unit_id = u.id) AS MembersReported,
+                           (SELECT count(DISTINCT a.activity_id)::int FROM attendances a JOIN party_member_reports r ON r.volunteer_id = a.volunteer_id
+                            WHERE r.unit_id = u.id AND a.status = 'verified') AS Activities,
+                           (SELECT coalesce(sum(a.hours), 0) FROM attendances a JOIN party_member_reports r ON r.volunteer_id = a.volunteer_id
+                            WHERE r.unit_id = u.id AND a.status = 'verified') AS Hours,
+                           (SELECT coalesce(sum(p.amount), 0)::bigint FROM party_member_reports r
+                            JOIN ledger_entries e ON e.volunteer_id = r.volunteer_id AND e.kind IN ('award', 'correction')
+                            JOIN ledger_postings p ON p.entry_id = e.id AND p.account = 'volunteer:' || e.volunteer_id
+                            WHERE r.unit_id = u.id) AS PointsEarned
+                    FROM units u ORDER BY MembersReported DESC, u.name
+                    """, cancellationToken: ct));
+                return TypedResults.Ok(figures.AsList());
+            })
+            .WithName("GetDoubleReportingFigures")
+            .WithSummary("Double-reporting figures per unit: members reported, activities served, verified hours, points earned");
+    }
+}
