@@ -70,6 +70,7 @@ GovPlatform is up (local mode). Ctrl-C stops everything this command started.
   logs       .local/logs/<service>.log$( [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && echo "; traces, metrics and logs also go to $OTEL_EXPORTER_OTLP_ENDPOINT")
 Try:
   curl -s -X POST http://127.0.0.1:${PORTS[intake]}/api/v1/requests -H 'Content-Type: application/json' \\
+    -H "Authorization: Bearer \$(scripts/dev-token.sh desk_operator)" \\
     -d '{"channel":"hotline","category":"drainage","description":"1号楼下水道堵塞","location":{"code":"MT-01-01-C01-G1-B01"},"reporter":{"name":"张三","phone":"13812341234"}}'
 MSG
 wait

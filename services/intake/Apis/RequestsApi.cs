@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.GridCopy;
@@ -74,6 +76,7 @@ public static partial class RequestsApi
         var api = app.MapGroup("/api/v1/requests").WithTags("Requests");
 
         api.MapPost("/", Submit)
+            .RequireRoles(Roles.DeskOperator, Roles.Admin, IntakeAccess.ApiClient)
             .WithName("SubmitRequest")
             .WithSummary("Register a resident's request in the ledger; dispatch assigns it");
 
@@ -83,6 +86,7 @@ public static partial class RequestsApi
                 var r = await conn.QuerySingleOrDefaultAsync<RequestDto>(new CommandDefinition($"{SelectRequest} WHERE id = @id", new { id }, cancellationToken: ct));
                 return r is null ? TypedResults.NotFound() : TypedResults.Ok(r.Masked());
             })
+            .RequireRoles(Roles.DeskOperator, Roles.Admin)
             .WithName("GetRequest")
             .WithSummary("One request, with the reporter's name and phone masked");
 
@@ -93,8 +97,15 @@ public static partial class RequestsApi
     }
 
     private static async Task<Results<Created<SubmittedDto>, ValidationProblem, Conflict<ProblemDetails>>> Submit(
-        SubmitRequest body, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        SubmitRequest body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
+        if (user.IsApiClient())
+        {
+            // A system's requests are filed under its key's name, whatever it calls itself.
+            if (body.ExternalSystem is not null)
+                return Rejected(new() { ["externalSystem"] = ["Set by your API key; leave it out."] });
+            body = body with { ExternalSystem = user.FindFirst("name")!.Value };
+        }
         var errors = RequestRules.Validate(body);
         if (errors.Count > 0) return Rejected(errors);
 

@@ -1,3 +1,4 @@
+using GovPlatform.Intake.Access;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
@@ -11,6 +12,7 @@ public static class Extensions
     {
         builder.AddServiceDatabase("intakedb");
         builder.AddRedis();
+        builder.AddIntakeAccess();
         builder.Services.AddGridCopy();
         builder.AddMessaging("intake", x => x.AddGridCopyConsumer());
     }

@@ -74,8 +74,9 @@ public static partial class RequestRules
             errors["externalId"] = [$"1 to {MaxExternalId} characters, no control characters."];
         if (r.ExternalSystem is { } system && (system.Length is 0 or > MaxExternalId || HasControlCharacters(system)))
             errors["externalSystem"] = [$"1 to {MaxExternalId} characters, no control characters."];
-        if (r.ExternalSystem is not null != r.ExternalId is not null)
-            errors.TryAdd(r.ExternalId is null ? "externalId" : "externalSystem", ["Give the external system and its id together, or neither."]);
+        // An id means nothing without the system that issued it; a system alone just says where the request came from.
+        if (r.ExternalId is not null && r.ExternalSystem is null)
+            errors["externalSystem"] = ["Name the system the external id belongs to."];
         return errors;
     }
 
