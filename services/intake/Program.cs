@@ -12,6 +12,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.UseApiKeyRateLimit();
 app.MapRequestsApi();
+app.MapTimelineApi();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

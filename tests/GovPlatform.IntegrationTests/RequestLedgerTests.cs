@@ -121,8 +121,10 @@ public sealed class RequestLedgerTests(SharedStack shared)
         // Wildcards typed by a user are text: "100%_" matches only where it is written.
         Assert.Equal([t4], Tickets(await SearchAsync($"{inCounty}&q={Uri.EscapeDataString("100%_")}")));
         Assert.Equal([t3], Tickets(await SearchAsync($"ticket={t3}")));
-        Assert.Equal([t2], Tickets(await SearchAsync($"{inCounty}&status=submitted&category=noise")));
-        Assert.Equal(0, (await SearchAsync($"{inCounty}&status=closed")).GetProperty("total").GetInt64());
+        // Dispatch assigns each request soon after it is filed; the status filter sees that.
+        await Eventually.True(async () => (await SearchAsync($"{inCounty}&status=assigned")).GetProperty("total").GetInt64() == 5, "all five assigned");
+        Assert.Equal([t2], Tickets(await SearchAsync($"{inCounty}&status=assigned&category=noise")));
+        Assert.Equal(0, (await SearchAsync($"{inCounty}&status=submitted")).GetProperty("total").GetInt64());
 
         var now = DateTimeOffset.UtcNow;
         string At(DateTimeOffset t) => Uri.EscapeDataString(t.ToOffset(TimeSpan.FromHours(8)).ToString("O"));

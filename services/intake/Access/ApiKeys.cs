@@ -33,7 +33,7 @@ public static class IntakeAccess
             .AddPolicyScheme(StaffOrApiKey, "Bearer token or API key", o => o.ForwardDefaultSelector = ctx =>
                 ctx.Request.Headers.ContainsKey(ApiKeyHeader) ? ApiKeyScheme : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null);
-        builder.Services.AddSingleton<ApiKeyRateLimiter>();
+        builder.Services.AddSingleton<WindowRateLimiter>();
     }
 
     public static bool IsApiClient(this ClaimsPrincipal user) => user.HasClaim(c => c.Type == ApiKeyIdClaim);

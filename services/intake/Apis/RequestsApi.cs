@@ -132,7 +132,9 @@ public static partial class RequestsApi
                                   external_system, external_id, status, submitted_at, updated_at)
             VALUES (@id, @ticketNo, @Channel, @Category, @Urgency, @Description, @reporterName, @reporterPhone,
                     @locationCode, @path, @address, @latitude, @longitude, @attachments,
-                    @ExternalSystem, @ExternalId, 'submitted', @now, @now)
+                    @ExternalSystem, @ExternalId, 'submitted', @now, @now);
+            INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
+            VALUES (@id, 'submitted', @now, @actor, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
         try
         {
@@ -142,7 +144,7 @@ public static partial class RequestsApi
             reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
             locationCode = location.Code, path = location.Path, address = body.Location.Address,
             latitude = body.Location.Latitude, longitude = body.Location.Longitude,
-                attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now,
+                attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, actor = user.Actor(),
             }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
