@@ -13,6 +13,7 @@ app.MapDefaultEndpoints();
 app.UseApiKeyRateLimit();
 app.MapRequestsApi();
 app.MapTimelineApi();
+app.MapCallbacksApi();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

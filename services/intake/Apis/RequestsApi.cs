@@ -36,8 +36,12 @@ public static partial class RequestsApi
         public string? ExternalSystem { get; init; }
         public string? ExternalId { get; init; }
         public required string Status { get; init; }
+        /// <summary>From the latest callback; kept apart from the status, since resolved is not the same as satisfied.</summary>
+        public string? Satisfaction { get; init; }
+        public int ReopenCount { get; init; }
         public DateTime SubmittedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
+        public DateTime? ClosedAt { get; init; }
 
         /// <summary>Every response shows the reporter masked; only the callback desk needs the number itself.</summary>
         public RequestDto Masked() => this with { ReporterName = PersonalData.MaskName(ReporterName), ReporterPhone = PersonalData.MaskPhone(ReporterPhone) };
@@ -67,7 +71,8 @@ public static partial class RequestsApi
                reporter_name AS ReporterName, reporter_phone AS ReporterPhone,
                location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
                attachments, external_system AS ExternalSystem, external_id AS ExternalId,
-               status, submitted_at AS SubmittedAt, updated_at AS UpdatedAt
+               status, satisfaction, reopen_count AS ReopenCount,
+               submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
         FROM requests
         """;
 
