@@ -210,6 +210,7 @@ public sealed class RequestLedgerTests(SharedStack shared)
             Body(county.Building, channel: "external_system", extra: new { externalSystem = "12345热线", externalId }));
 
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
         var problem = await again.JsonAsync();
         Assert.Equal(first.GetProperty("ticketNo").GetString(), problem.GetProperty("ticketNo").GetString());
         Assert.Equal(HttpStatusCode.Created, otherSystem.StatusCode);

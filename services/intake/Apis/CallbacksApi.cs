@@ -8,7 +8,6 @@ using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace GovPlatform.Intake.Apis;
@@ -35,7 +34,7 @@ public static class CallbacksApi
 
     private sealed record Current(string Status, int ReopenCount);
 
-    private static async Task<Results<Created<CallbackDto>, ValidationProblem, NotFound, Conflict<ProblemDetails>>> Record(
+    private static async Task<Results<Created<CallbackDto>, ValidationProblem, NotFound, ProblemHttpResult>> Record(
         Guid id, RecordCallback body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, IntakeOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -54,13 +53,10 @@ public static class CallbacksApi
             "SELECT status, reopen_count AS ReopenCount FROM requests WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct));
         if (current is null) return TypedResults.NotFound();
         if (current.Status != TimelineEvents.Resolved)
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "A callback follows resolution.",
-                Detail = $"The request is '{current.Status}'; callbacks are recorded once it is resolved.",
-                Extensions = { ["currentStatus"] = current.Status },
-            });
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: "A callback follows resolution.",
+                detail: $"The request is '{current.Status}'; callbacks are recorded once it is resolved.",
+                extensions: new Dictionary<string, object?> { ["currentStatus"] = current.Status });
 
         var now = clock.GetUtcNow();
         var by = user.Actor();

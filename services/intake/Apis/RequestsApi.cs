@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
@@ -101,9 +102,14 @@ public static partial class RequestsApi
             .WithSummary("The request ledger, newest first: filter by ticket, status, category, channel, region, date range and free text");
     }
 
-    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, Conflict<ProblemDetails>>> Submit(
-        SubmitRequest body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
+        SubmitRequest body, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey, HttpContext http, ClaimsPrincipal user,
+        NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
+        if (idempotencyKey is not null && !Idempotency.IsValidKey(idempotencyKey))
+            return Rejected(new() { [Idempotency.Header] = [$"1 to {Idempotency.MaxKeyLength} visible ASCII characters."] });
+        // Hashed as sent, before the key's system name is filled in.
+        var requestHash = idempotencyKey is null ? null : Idempotency.Hash(body);
         if (user.IsApiClient())
         {
             // A system's requests are filed under its key's name, whatever it calls itself.
@@ -123,12 +129,18 @@ public static partial class RequestsApi
         if (!categoryKnown)
             return Rejected(new() { ["category"] = [$"Unknown category '{body.Category}'."] });
 
+        var now = clock.GetUtcNow();
+        var principal = user.Actor();
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (idempotencyKey is not null && !await Idempotency.ClaimAsync(tx, principal, idempotencyKey, requestHash!, now, ct))
+        {
+            await tx.RollbackAsync(ct);
+            return await ReplayAsync(conn, principal, idempotencyKey, requestHash!, http, ct);
+        }
         if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
             return AlreadyFiled(body, existing);
 
         var id = NewId.NextGuid();
-        var now = clock.GetUtcNow();
-        await using var tx = await conn.BeginTransactionAsync(ct);
         var seq = await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT nextval('ticket_seq')", transaction: tx, cancellationToken: ct));
         var ticketNo = $"{now.ToOffset(Local):yyyyMMdd}-{seq:D6}";
         const string insert = """
@@ -139,17 +151,17 @@ public static partial class RequestsApi
                     @locationCode, @path, @address, @latitude, @longitude, @attachments,
                     @ExternalSystem, @ExternalId, 'submitted', @now, @now);
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
-            VALUES (@id, 'submitted', @now, @actor, jsonb_build_object('channel', @Channel::text), 'submitted');
+            VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
         try
         {
             await conn.ExecuteAsync(new CommandDefinition(insert, new
             {
                 id, ticketNo, body.Channel, body.Category, body.Urgency, body.Description,
-            reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
-            locationCode = location.Code, path = location.Path, address = body.Location.Address,
-            latitude = body.Location.Latitude, longitude = body.Location.Longitude,
-                attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, actor = user.Actor(),
+                reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
+                locationCode = location.Code, path = location.Path, address = body.Location.Address,
+                latitude = body.Location.Latitude, longitude = body.Location.Longitude,
+                attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
             }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
@@ -161,12 +173,29 @@ public static partial class RequestsApi
         await Outbox.EnqueueAsync(tx, new RequestSubmitted(
             id, ticketNo, body.Channel, body.Category, body.Urgency, location.Code, location.Path,
             body.Location.Latitude, body.Location.Longitude, now), ct);
+        var submitted = new SubmittedDto(id, ticketNo, "submitted", now);
+        var url = $"/api/v1/requests/{id}";
+        if (idempotencyKey is not null)
+            await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
 
         loggers.CreateLogger("GovPlatform.Intake.Requests").LogInformation(
             "Request {TicketNo} registered from {Channel} for {Location} by {Phone}",
             ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous");
-        return TypedResults.Created($"/api/v1/requests/{id}", new SubmittedDto(id, ticketNo, "submitted", now));
+        return TypedResults.Created(url, submitted);
+    }
+
+    /// <summary>The first response to this key, or 422 when the key came with a different request.</summary>
+    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        NpgsqlConnection conn, string principal, string key, byte[] hash, HttpContext http, CancellationToken ct)
+    {
+        var stored = (await Idempotency.ReadAsync(conn, principal, key, ct))!;
+        if (!stored.RequestHash.AsSpan().SequenceEqual(hash))
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "This Idempotency-Key was used for a different request.",
+                detail: "Use a new key for a new request; retry with the same key only to repeat the same request.");
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Created(stored.Location, JsonSerializer.Deserialize<SubmittedDto>(stored.ResponseBody!, Outbox.Json));
     }
 
     private sealed record ExistingRequest(Guid Id, string TicketNo);
@@ -176,14 +205,11 @@ public static partial class RequestsApi
             "SELECT id, ticket_no AS TicketNo FROM requests WHERE external_system = @system AND external_id = @externalId",
             new { system, externalId }, cancellationToken: ct));
 
-    private static Conflict<ProblemDetails> AlreadyFiled(SubmitRequest body, ExistingRequest existing) =>
-        TypedResults.Conflict(new ProblemDetails
-        {
-            Status = StatusCodes.Status409Conflict,
-            Title = "This external request is already in the ledger.",
-            Detail = $"{body.ExternalSystem} request '{body.ExternalId}' was registered as ticket {existing.TicketNo}.",
-            Extensions = { ["requestId"] = existing.Id, ["ticketNo"] = existing.TicketNo },
-        });
+    private static ProblemHttpResult AlreadyFiled(SubmitRequest body, ExistingRequest existing) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+            title: "This external request is already in the ledger.",
+            detail: $"{body.ExternalSystem} request '{body.ExternalId}' was registered as ticket {existing.TicketNo}.",
+            extensions: new Dictionary<string, object?> { ["requestId"] = existing.Id, ["ticketNo"] = existing.TicketNo });
 
     private static async Task<Results<Ok<PageDto<RequestDto>>, ValidationProblem>> Search(
         [AsParameters] SearchQuery query, NpgsqlDataSource db, CancellationToken ct)
