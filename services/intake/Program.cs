@@ -1,3 +1,4 @@
+using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.ServiceDefaults;
@@ -9,7 +10,11 @@ builder.AddIntakeServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseApiKeyRateLimit();
 app.MapRequestsApi();
+app.MapTimelineApi();
+app.MapCallbacksApi();
+app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -79,7 +79,7 @@ public sealed class DeliveryGuaranteeTests : IAsyncLifetime
         var county = new TestCounty();
         await _stack.ImportAsync(county);
 
-        var response = await intake.PostAsJsonAsync("/api/v1/requests", WalkingSkeletonTests.Body(county.Building), Ct);
+        var response = await intake.SendAsync(HttpMethod.Post, "/api/v1/requests", WalkingSkeletonTests.Body(county.Building));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<WalkingSkeletonTests.Submitted>(Ct))!.Id;
         Assert.Equal(1, await _stack.ScalarAsync<long>("intake",
@@ -102,7 +102,7 @@ public sealed class DeliveryGuaranteeTests : IAsyncLifetime
         var county = new TestCounty();
         await _stack.ImportAsync(county);
 
-        var response = await intake.PostAsJsonAsync("/api/v1/requests", WalkingSkeletonTests.Body(county.Building), Ct);
+        var response = await intake.SendAsync(HttpMethod.Post, "/api/v1/requests", WalkingSkeletonTests.Body(county.Building));
         var id = (await response.Content.ReadFromJsonAsync<WalkingSkeletonTests.Submitted>(Ct))!.Id;
 
         await Eventually.True(async () => await WorkOrdersFor(id) == 1, "the work order", TimeSpan.FromSeconds(10));
@@ -168,7 +168,7 @@ public sealed class DeliveryGuaranteeTests : IAsyncLifetime
             Content = JsonContent.Create(WalkingSkeletonTests.Body(county.Building)),
         };
         request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
-        var response = await _stack.Client("intake").SendAsync(request, Ct);
+        var response = await _stack.Client("intake").SendAsync(request.WithBearer(Tokens.For("desk_operator")), Ct);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
         foreach (var consumer in new[] { "RequestSubmittedConsumer", "RequestSubmittedProjection", "WorkOrderAssignedProjection" })

@@ -1,16 +1,21 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace GovPlatform.Intake.Apis;
 
-public static class RequestsApi
+public static partial class RequestsApi
 {
     // Property-style because Dapper matches constructors by exact column type (text[] is System.Array).
     public sealed record RequestDto
@@ -28,45 +33,90 @@ public static class RequestsApi
         public string? Address { get; init; }
         public double? Latitude { get; init; }
         public double? Longitude { get; init; }
+        public required string[] Attachments { get; init; }
+        public string? ExternalSystem { get; init; }
+        public string? ExternalId { get; init; }
         public required string Status { get; init; }
+        /// <summary>From the latest callback; kept apart from the status, since resolved is not the same as satisfied.</summary>
+        public string? Satisfaction { get; init; }
+        public int ReopenCount { get; init; }
         public DateTime SubmittedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public DateTime? ClosedAt { get; init; }
+
+        /// <summary>Every response shows the reporter masked; only the callback desk needs the number itself.</summary>
+        public RequestDto Masked() => this with { ReporterName = PersonalData.MaskName(ReporterName), ReporterPhone = PersonalData.MaskPhone(ReporterPhone) };
     }
 
     public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt);
 
+    public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+
+    /// <summary>Filters of the ledger search; all optional, combined with AND.</summary>
+    /// <param name="Ticket">A ticket number or its beginning (e.g. the date part <c>20261122</c>).</param>
+    /// <param name="Region">Any node of the grid tree: requests located anywhere under it.</param>
+    /// <param name="From">Submitted at or after (inclusive).</param>
+    /// <param name="To">Submitted before (exclusive).</param>
+    /// <param name="Q">Free text found anywhere in the description or the address.</param>
+    public sealed record SearchQuery(
+        string? Ticket, string? Status, string? Category, string? Channel, string? Region,
+        DateTimeOffset? From, DateTimeOffset? To, string? Q, int? Page, int? PageSize);
+
     /// <summary>Ticket dates are local (China Standard Time, UTC+8 all year), as residents read them.</summary>
     private static readonly TimeSpan Local = TimeSpan.FromHours(8);
+
+    public const int MaxPageSize = 100;
+
+    internal const string SelectRequest = """
+        SELECT id, ticket_no AS TicketNo, channel, category, urgency, description,
+               reporter_name AS ReporterName, reporter_phone AS ReporterPhone,
+               location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
+               attachments, external_system AS ExternalSystem, external_id AS ExternalId,
+               status, satisfaction, reopen_count AS ReopenCount,
+               submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
+        FROM requests
+        """;
 
     public static void MapRequestsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/v1/requests").WithTags("Requests");
 
         api.MapPost("/", Submit)
+            .RequireRoles(Roles.DeskOperator, Roles.Admin, IntakeAccess.ApiClient)
             .WithName("SubmitRequest")
             .WithSummary("Register a resident's request in the ledger; dispatch assigns it");
 
         api.MapGet("/{id:guid}", async Task<Results<Ok<RequestDto>, NotFound>> (Guid id, NpgsqlDataSource db, CancellationToken ct) =>
             {
-                const string sql = """
-                    SELECT id, ticket_no AS TicketNo, channel, category, urgency, description,
-                           reporter_name AS ReporterName, reporter_phone AS ReporterPhone,
-                           location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
-                           status, submitted_at AS SubmittedAt
-                    FROM requests WHERE id = @id
-                    """;
                 await using var conn = await db.OpenConnectionAsync(ct);
-                var r = await conn.QuerySingleOrDefaultAsync<RequestDto>(new CommandDefinition(sql, new { id }, cancellationToken: ct));
-                return r is null
-                    ? TypedResults.NotFound()
-                    : TypedResults.Ok(r with { ReporterName = PersonalData.MaskName(r.ReporterName), ReporterPhone = PersonalData.MaskPhone(r.ReporterPhone) });
+                var r = await conn.QuerySingleOrDefaultAsync<RequestDto>(new CommandDefinition($"{SelectRequest} WHERE id = @id", new { id }, cancellationToken: ct));
+                return r is null ? TypedResults.NotFound() : TypedResults.Ok(r.Masked());
             })
+            .RequireRoles(Roles.DeskOperator, Roles.Admin)
             .WithName("GetRequest")
             .WithSummary("One request, with the reporter's name and phone masked");
+
+        api.MapGet("/", Search)
+            .RequireRoles(Roles.DeskOperator, Roles.Admin)
+            .WithName("SearchRequests")
+            .WithSummary("The request ledger, newest first: filter by ticket, status, category, channel, region, date range and free text");
     }
 
-    private static async Task<Results<Created<SubmittedDto>, ValidationProblem>> Submit(
-        SubmitRequest body, NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
+        SubmitRequest body, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey, HttpContext http, ClaimsPrincipal user,
+        NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
+        if (idempotencyKey is not null && !Idempotency.IsValidKey(idempotencyKey))
+            return Rejected(new() { [Idempotency.Header] = [$"1 to {Idempotency.MaxKeyLength} visible ASCII characters."] });
+        // Hashed as sent, before the key's system name is filled in.
+        var requestHash = idempotencyKey is null ? null : Idempotency.Hash(body);
+        if (user.IsApiClient())
+        {
+            // A system's requests are filed under its key's name, whatever it calls itself.
+            if (body.ExternalSystem is not null)
+                return Rejected(new() { ["externalSystem"] = ["Set by your API key; leave it out."] });
+            body = body with { ExternalSystem = user.FindFirst("name")!.Value };
+        }
         var errors = RequestRules.Validate(body);
         if (errors.Count > 0) return Rejected(errors);
 
@@ -79,34 +129,147 @@ public static class RequestsApi
         if (!categoryKnown)
             return Rejected(new() { ["category"] = [$"Unknown category '{body.Category}'."] });
 
-        var id = NewId.NextGuid();
         var now = clock.GetUtcNow();
+        var principal = user.Actor();
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (idempotencyKey is not null && !await Idempotency.ClaimAsync(tx, principal, idempotencyKey, requestHash!, now, ct))
+        {
+            await tx.RollbackAsync(ct);
+            return await ReplayAsync(conn, principal, idempotencyKey, requestHash!, http, ct);
+        }
+        if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
+            return AlreadyFiled(body, existing);
+
+        var id = NewId.NextGuid();
         var seq = await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT nextval('ticket_seq')", transaction: tx, cancellationToken: ct));
         var ticketNo = $"{now.ToOffset(Local):yyyyMMdd}-{seq:D6}";
         const string insert = """
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
-                                  location_code, location_path, address, latitude, longitude, status, submitted_at)
+                                  location_code, location_path, address, latitude, longitude, attachments,
+                                  external_system, external_id, status, submitted_at, updated_at)
             VALUES (@id, @ticketNo, @Channel, @Category, @Urgency, @Description, @reporterName, @reporterPhone,
-                    @locationCode, @path, @address, @latitude, @longitude, 'submitted', @now)
+                    @locationCode, @path, @address, @latitude, @longitude, @attachments,
+                    @ExternalSystem, @ExternalId, 'submitted', @now, @now);
+            INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
+            VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
-        await conn.ExecuteAsync(new CommandDefinition(insert, new
+        try
         {
-            id, ticketNo, body.Channel, body.Category, body.Urgency, body.Description,
-            reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
-            locationCode = location.Code, path = location.Path, address = body.Location.Address,
-            latitude = body.Location.Latitude, longitude = body.Location.Longitude, now,
-        }, tx, cancellationToken: ct));
+            await conn.ExecuteAsync(new CommandDefinition(insert, new
+            {
+                id, ticketNo, body.Channel, body.Category, body.Urgency, body.Description,
+                reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
+                locationCode = location.Code, path = location.Path, address = body.Location.Address,
+                latitude = body.Location.Latitude, longitude = body.Location.Longitude,
+                attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
+            }, tx, cancellationToken: ct));
+        }
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
+        {
+            // The same external id raced in on another connection: the first one won.
+            await tx.RollbackAsync(ct);
+            return AlreadyFiled(body, (await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId!, ct))!);
+        }
         await Outbox.EnqueueAsync(tx, new RequestSubmitted(
             id, ticketNo, body.Channel, body.Category, body.Urgency, location.Code, location.Path,
             body.Location.Latitude, body.Location.Longitude, now), ct);
+        var submitted = new SubmittedDto(id, ticketNo, "submitted", now);
+        var url = $"/api/v1/requests/{id}";
+        if (idempotencyKey is not null)
+            await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
 
         loggers.CreateLogger("GovPlatform.Intake.Requests").LogInformation(
             "Request {TicketNo} registered from {Channel} for {Location} by {Phone}",
             ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous");
-        return TypedResults.Created($"/api/v1/requests/{id}", new SubmittedDto(id, ticketNo, "submitted", now));
+        return TypedResults.Created(url, submitted);
     }
+
+    /// <summary>The first response to this key, or 422 when the key came with a different request.</summary>
+    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        NpgsqlConnection conn, string principal, string key, byte[] hash, HttpContext http, CancellationToken ct)
+    {
+        var stored = (await Idempotency.ReadAsync(conn, principal, key, ct))!;
+        if (!stored.RequestHash.AsSpan().SequenceEqual(hash))
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "This Idempotency-Key was used for a different request.",
+                detail: "Use a new key for a new request; retry with the same key only to repeat the same request.");
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Created(stored.Location, JsonSerializer.Deserialize<SubmittedDto>(stored.ResponseBody!, Outbox.Json));
+    }
+
+    private sealed record ExistingRequest(Guid Id, string TicketNo);
+
+    private static Task<ExistingRequest?> FindExternalAsync(NpgsqlConnection conn, string system, string externalId, CancellationToken ct) =>
+        conn.QuerySingleOrDefaultAsync<ExistingRequest>(new CommandDefinition(
+            "SELECT id, ticket_no AS TicketNo FROM requests WHERE external_system = @system AND external_id = @externalId",
+            new { system, externalId }, cancellationToken: ct));
+
+    private static ProblemHttpResult AlreadyFiled(SubmitRequest body, ExistingRequest existing) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+            title: "This external request is already in the ledger.",
+            detail: $"{body.ExternalSystem} request '{body.ExternalId}' was registered as ticket {existing.TicketNo}.",
+            extensions: new Dictionary<string, object?> { ["requestId"] = existing.Id, ["ticketNo"] = existing.TicketNo });
+
+    private static async Task<Results<Ok<PageDto<RequestDto>>, ValidationProblem>> Search(
+        [AsParameters] SearchQuery query, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var errors = ValidateSearch(query);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The search could not run: fix the parameters below.");
+
+        var page = query.Page ?? 1;
+        var pageSize = query.PageSize ?? 20;
+        // Static SQL with "@x IS NULL OR ..." stays readable; Npgsql's unprepared statements are
+        // planned with the actual values, so the unused branches fold away and indexes still serve.
+        const string where = """
+            WHERE (@ticket::text IS NULL OR ticket_no LIKE @ticket || '%')
+              AND (@Status::text IS NULL OR status = @Status)
+              AND (@Category::text IS NULL OR category = @Category)
+              AND (@Channel::text IS NULL OR channel = @Channel)
+              AND (@Region::text IS NULL OR location_path @> ARRAY[@Region::text])
+              AND (@from::timestamptz IS NULL OR submitted_at >= @from)
+              AND (@to::timestamptz IS NULL OR submitted_at < @to)
+              AND (@text::text IS NULL OR description ILIKE @text OR address ILIKE @text)
+            """;
+        var args = new
+        {
+            ticket = query.Ticket, query.Status, query.Category, query.Channel, query.Region,
+            // Npgsql writes timestamptz only from UTC values.
+            from = query.From?.UtcDateTime, to = query.To?.UtcDateTime,
+            text = query.Q is null ? null : $"%{EscapeLike(query.Q)}%",
+            limit = pageSize, offset = (page - 1) * pageSize,
+        };
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var total = await conn.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM requests {where}", args, cancellationToken: ct));
+        var rows = await conn.QueryAsync<RequestDto>(new CommandDefinition(
+            $"{SelectRequest} {where} ORDER BY submitted_at DESC, ticket_no DESC LIMIT @limit OFFSET @offset", args, cancellationToken: ct));
+        return TypedResults.Ok(new PageDto<RequestDto>(rows.Select(r => r.Masked()).ToList(), page, pageSize, total));
+    }
+
+    public static readonly string[] Statuses =
+        ["submitted", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
+
+    [GeneratedRegex(@"^[0-9]{1,8}(-[0-9]{0,10})?$")]
+    private static partial Regex TicketPrefix();
+
+    internal static Dictionary<string, string[]> ValidateSearch(SearchQuery q)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (q.Ticket is not null && !TicketPrefix().IsMatch(q.Ticket)) errors["ticket"] = ["A ticket number such as 20261122-000123, or its beginning."];
+        if (q.Status is not null && !Statuses.Contains(q.Status)) errors["status"] = [$"Unknown status '{q.Status}'; expected one of {string.Join(", ", Statuses)}."];
+        if (q.Channel is not null && !RequestRules.Channels.Contains(q.Channel)) errors["channel"] = [$"Unknown channel '{q.Channel}'; expected one of {string.Join(", ", RequestRules.Channels)}."];
+        if (q.Category is { Length: 0 or > 64 }) errors["category"] = ["A category code of 1 to 64 characters."];
+        if (q.Region is { Length: 0 or > 64 }) errors["region"] = ["A grid-tree code of 1 to 64 characters."];
+        if (q.From > q.To) errors["from"] = ["'from' must not be after 'to'."];
+        if (q.Q is not null && (q.Q.Trim().Length == 0 || q.Q.Length > 100 || RequestRules.HasControlCharacters(q.Q)))
+            errors["q"] = ["1 to 100 characters of text, no control characters."];
+        if (q.Page is < 1 or > 10_000) errors["page"] = ["Pages count from 1 (at most 10000)."];
+        if (q.PageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"Between 1 and {MaxPageSize}."];
+        return errors;
+    }
+
+    /// <summary>The user's % and _ are text, not wildcards (backslash is ILIKE's default escape).</summary>
+    private static string EscapeLike(string text) => text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
 
     private static ValidationProblem Rejected(Dictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, title: "The request was not registered: fix the fields below.");

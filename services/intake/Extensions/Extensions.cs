@@ -1,3 +1,5 @@
+using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
@@ -11,8 +13,14 @@ public static class Extensions
     {
         builder.AddServiceDatabase("intakedb");
         builder.AddRedis();
+        builder.AddIntakeAccess();
         builder.Services.AddGridCopy();
-        builder.AddMessaging("intake", x => x.AddGridCopyConsumer());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
+        builder.AddMessaging("intake", x =>
+        {
+            x.AddGridCopyConsumer();
+            x.AddTimelineConsumers();
+        });
     }
 }
 

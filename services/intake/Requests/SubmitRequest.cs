@@ -7,19 +7,28 @@ public sealed record ReporterInput(string Phone, string? Name = null);
 public sealed record LocationInput(string Code, string? Address = null, double? Latitude = null, double? Longitude = null);
 
 /// <summary>The body of <c>POST /api/v1/requests</c>; a null reporter means the resident stays anonymous.</summary>
+/// <param name="Attachments">Photo, audio or document URLs; the files live in the city's file store, not here.</param>
+/// <param name="ExternalId">The other city system's own id for this request (12345 hotline, city management).</param>
+/// <param name="ExternalSystem">Which system <paramref name="ExternalId"/> belongs to; for API-key callers it is the key's name.</param>
 public sealed record SubmitRequest(
     string Channel,
     string Category,
     string Description,
     LocationInput Location,
     string Urgency = "normal",
-    ReporterInput? Reporter = null);
+    ReporterInput? Reporter = null,
+    IReadOnlyList<string>? Attachments = null,
+    string? ExternalId = null,
+    string? ExternalSystem = null);
 
 public static partial class RequestRules
 {
     public static readonly string[] Channels = ["hotline", "wechat_group", "qr_doorplate", "walk_in", "meeting", "grid_patrol", "external_system"];
     public static readonly string[] Urgencies = ["normal", "urgent", "critical"];
     public const int MaxDescription = 4000;
+    public const int MaxAttachments = 10;
+    public const int MaxUrl = 2000;
+    public const int MaxExternalId = 100;
 
     [GeneratedRegex(@"^1[3-9]\d{9}$")]
     private static partial Regex Mobile();
@@ -53,6 +62,27 @@ public static partial class RequestRules
             if (!IsPhone(p.Phone)) errors["reporter.phone"] = ["Expected a mainland mobile (11 digits from 13-19) or a landline with area code (e.g. 0851-12345678)."];
             if (p.Name is { Length: > 50 } || (p.Name is not null && HasControlCharacters(p.Name))) errors["reporter.name"] = ["At most 50 characters, no control characters."];
         }
+        if (r.Attachments is { } attachments)
+        {
+            if (attachments.Count > MaxAttachments) errors["attachments"] = [$"At most {MaxAttachments} attachments; this request has {attachments.Count}."];
+            else
+                for (var i = 0; i < attachments.Count; i++)
+                    if (!IsAttachmentUrl(attachments[i]))
+                        errors[$"attachments[{i}]"] = [$"Expected an absolute http or https URL of at most {MaxUrl} characters."];
+        }
+        if (r.ExternalId is { } externalId && (externalId.Length is 0 or > MaxExternalId || HasControlCharacters(externalId)))
+            errors["externalId"] = [$"1 to {MaxExternalId} characters, no control characters."];
+        if (r.ExternalSystem is { } system && (system.Length is 0 or > MaxExternalId || HasControlCharacters(system)))
+            errors["externalSystem"] = [$"1 to {MaxExternalId} characters, no control characters."];
+        // An id means nothing without the system that issued it; a system alone just says where the request came from.
+        if (r.ExternalId is not null && r.ExternalSystem is null)
+            errors["externalSystem"] = ["Name the system the external id belongs to."];
         return errors;
     }
+
+    public static bool IsAttachmentUrl(string? url) =>
+        url is { Length: > 0 and <= MaxUrl }
+        && !HasControlCharacters(url)
+        && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 }

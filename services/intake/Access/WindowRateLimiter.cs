@@ -1,0 +1,115 @@
+using System.Globalization;
+using GovPlatform.ServiceDefaults.Data;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace GovPlatform.Intake.Access;
+
+/// <summary>
+/// Counts requests per bucket (an API key, a ticket's failed look-ups) in fixed time windows in
+/// Redis, so every intake instance shares one count. Fixed windows are simple, and their worst
+/// case (twice the limit across a window boundary) is fine for protecting the desk.
+/// </summary>
+/// <remarks>
+/// Windows are numbered from the injected clock, so tests move time instead of waiting. When
+/// Redis is down the limiter lets requests through: losing the limit for a while is better than
+/// refusing every city system's requests.
+/// </remarks>
+public sealed class WindowRateLimiter(IConnectionMultiplexer redis, TimeProvider clock, DatabaseSettings database, ILogger<WindowRateLimiter> logger)
+{
+    // Counters belong to one ledger: ticket numbers repeat between ledgers (other deployments
+    // sharing a Redis, test stacks), so the ledger's database names the key space.
+    private readonly string _prefix = $"{new NpgsqlConnectionStringBuilder(database.ConnectionString).Database}:ratelimit";
+
+    // INCR and the expiry in one step, so a crash between them cannot leave a counter forever.
+    private const string CountScript = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        return n
+        """;
+
+    /// <summary>Counts one hit; returns how long to wait when the bucket is over its limit, else null.</summary>
+    public async Task<TimeSpan?> TryAcquireAsync(string bucket, int limit, TimeSpan window)
+    {
+        var (key, wait) = Window(bucket, window);
+        try
+        {
+            var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(CountScript,
+                [key], [(RedisValue)(long)(window.TotalMilliseconds * 2)]);
+            return count > limit ? wait : null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Rate limit for {Bucket} not checked: Redis is unreachable", bucket);
+            return null;
+        }
+    }
+
+    /// <summary>Whether the bucket is already at its limit, without counting a hit.</summary>
+    public async Task<TimeSpan?> CheckAsync(string bucket, int limit, TimeSpan window)
+    {
+        var (key, wait) = Window(bucket, window);
+        try
+        {
+            var count = (long?)await redis.GetDatabase().StringGetAsync(key) ?? 0;
+            return count >= limit ? wait : null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Rate limit for {Bucket} not checked: Redis is unreachable", bucket);
+            return null;
+        }
+    }
+
+    private (RedisKey Key, TimeSpan UntilNext) Window(string bucket, TimeSpan window)
+    {
+        var now = clock.GetUtcNow();
+        var size = (long)window.TotalMilliseconds;
+        var number = now.ToUnixTimeMilliseconds() / size;
+        return ($"{_prefix}:{bucket}:{number}", DateTimeOffset.FromUnixTimeMilliseconds((number + 1) * size) - now);
+    }
+}
+
+public static class RateLimitMiddleware
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+
+    /// <summary>Answers 429 with <c>Retry-After</c> once an API key is over its per-minute limit; staff are not limited.</summary>
+    public static WebApplication UseApiKeyRateLimit(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var user = context.User;
+            if (user.FindFirst(IntakeAccess.ApiKeyIdClaim)?.Value is { } keyId
+                && int.TryParse(user.FindFirst(IntakeAccess.RateLimitClaim)?.Value, CultureInfo.InvariantCulture, out var limit))
+            {
+                var limiter = context.RequestServices.GetRequiredService<WindowRateLimiter>();
+                if (await limiter.TryAcquireAsync($"key:{keyId}", limit, Minute) is { } retryAfter)
+                {
+                    await WriteTooManyAsync(context, retryAfter, $"This key may make {limit} requests a minute");
+                    return;
+                }
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    public static async Task WriteTooManyAsync(HttpContext context, TimeSpan retryAfter, string why)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests.",
+                Detail = $"{why}; try again in {seconds} s.",
+            },
+        });
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Dapper;
+using GovPlatform.ServiceDefaults.Messaging;
+using Npgsql;
+
+namespace GovPlatform.Intake.Timeline;
+
+/// <summary>The stages a request's timeline records; every one but the callback is also a status.</summary>
+public static class TimelineEvents
+{
+    public const string Submitted = "submitted";
+    public const string Assigned = "assigned";
+    public const string Accepted = "accepted";
+    public const string OnSite = "on_site";
+    public const string Escalated = "escalated";
+    public const string Whistled = "whistled";
+    public const string Resolved = "resolved";
+    public const string PlanFormed = "plan_formed";
+    public const string Callback = "callback";
+    public const string Reopened = "reopened";
+    public const string Closed = "closed";
+
+    /// <summary>Lifecycle order: breaks ties between entries reported at the same instant.</summary>
+    public static readonly string[] Ordered =
+        [Submitted, Assigned, Accepted, OnSite, Escalated, Whistled, Resolved, PlanFormed, Callback, Reopened, Closed];
+}
+
+/// <param name="DedupeKey">Same key, same entry: <c>{round}</c> in it becomes the number of reopenings before <paramref name="At"/>.</param>
+public sealed record TimelineEntry(Guid RequestId, string Event, DateTimeOffset At, string? Actor, object? Detail, string DedupeKey);
+
+public static class RequestTimeline
+{
+    /// <summary>
+    /// Adds an entry (once per dedupe key) and sets the request's status to its latest entry's,
+    /// by the time things happened: the outbox relay publishes concurrently, so a later event may
+    /// arrive first. Returns false when the request is not in the ledger.
+    /// </summary>
+    public static async Task<bool> AppendAsync(NpgsqlTransaction tx, TimelineEntry entry, CancellationToken ct)
+    {
+        var conn = tx.Connection!;
+        // The row lock makes entries for one request take turns, so each status update sees the
+        // entries committed before it.
+        var locked = await conn.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+            "SELECT 1 FROM requests WHERE id = @RequestId FOR UPDATE", new { entry.RequestId }, tx, cancellationToken: ct));
+        if (locked is null) return false;
+        var key = entry.DedupeKey;
+        if (key.Contains("{round}"))
+        {
+            // The round an entry belongs to is how many reopenings happened before it, so a
+            // close reported late still lands in its own round, not the current one.
+            var round = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM request_timeline WHERE request_id = @RequestId AND event = 'reopened' AND at <= @at",
+                new { entry.RequestId, at = entry.At.UtcDateTime }, tx, cancellationToken: ct));
+            key = key.Replace("{round}", round.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        const string insert = """
+            INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
+            VALUES (@RequestId, @Event, @at, @Actor, @detail::jsonb, @key)
+            ON CONFLICT (request_id, dedupe_key) DO NOTHING
+            """;
+        var added = await conn.ExecuteAsync(new CommandDefinition(insert, new
+        {
+            entry.RequestId, entry.Event, at = entry.At.UtcDateTime, entry.Actor,
+            detail = JsonSerializer.Serialize(entry.Detail ?? new { }, Outbox.Json),
+            key,
+        }, tx, cancellationToken: ct));
+        if (added == 0) return true;
+
+        const string status = """
+            UPDATE requests r SET status = latest.event, updated_at = now()
+            FROM (SELECT event FROM request_timeline
+                  WHERE request_id = @RequestId AND event <> 'callback'
+                  ORDER BY at DESC, array_position(@ordered, event) DESC
+                  LIMIT 1) latest
+            WHERE r.id = @RequestId
+            """;
+        await conn.ExecuteAsync(new CommandDefinition(status, new { entry.RequestId, ordered = TimelineEvents.Ordered }, tx, cancellationToken: ct));
+        return true;
+    }
+
+    public sealed record EntryDto
+    {
+        public required string Event { get; init; }
+        public DateTime At { get; init; }
+        public string? Actor { get; init; }
+        public required JsonElement Detail { get; init; }
+    }
+
+    private sealed record Row(string Event, DateTime At, string? Actor, string Detail);
+
+    public static async Task<IReadOnlyList<EntryDto>> ReadAsync(NpgsqlConnection conn, Guid requestId, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT event, at, actor, detail::text AS detail
+            FROM request_timeline WHERE request_id = @requestId
+            ORDER BY at, array_position(@ordered, event), id
+            """;
+        var rows = await conn.QueryAsync<Row>(new CommandDefinition(sql, new { requestId, ordered = TimelineEvents.Ordered }, cancellationToken: ct));
+        return rows.Select(r => new EntryDto { Event = r.Event, At = r.At, Actor = r.Actor, Detail = JsonDocument.Parse(r.Detail).RootElement.Clone() }).ToList();
+    }
+}

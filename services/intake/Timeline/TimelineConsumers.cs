@@ -1,0 +1,94 @@
+using GovPlatform.Contracts;
+using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
+using Npgsql;
+
+namespace GovPlatform.Intake.Timeline;
+
+/// <summary>
+/// Turns one of dispatch's events into a timeline entry. Through the inbox a redelivered message
+/// adds nothing; through the dedupe key, neither does the same fact under another message id.
+/// </summary>
+public abstract class TimelineConsumer<T>(NpgsqlDataSource db, ILogger logger) : InboxConsumer<T>(db) where T : class
+{
+    protected abstract TimelineEntry Entry(T message);
+
+    protected override async Task HandleAsync(ConsumeContext<T> context, NpgsqlTransaction tx)
+    {
+        var entry = Entry(context.Message);
+        if (!await RequestTimeline.AppendAsync(tx, entry, context.CancellationToken))
+            logger.LogWarning("{Event} for request {RequestId}, which is not in the ledger: ignored", typeof(T).Name, entry.RequestId);
+    }
+}
+
+public sealed class WorkOrderAssignedTimeline(NpgsqlDataSource db, ILogger<WorkOrderAssignedTimeline> logger) : TimelineConsumer<WorkOrderAssigned>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderAssigned m) => new(m.RequestId, TimelineEvents.Assigned, m.AssignedAt, "dispatch",
+        new { m.WorkOrderId, m.AssigneeKind, m.AssigneeName, m.GridCode, m.CommunityCode }, $"assigned:{m.WorkOrderId}:{m.AssignedAt.UtcTicks}");
+}
+
+public sealed class WorkOrderAcceptedTimeline(NpgsqlDataSource db, ILogger<WorkOrderAcceptedTimeline> logger) : TimelineConsumer<WorkOrderAccepted>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderAccepted m) => new(m.RequestId, TimelineEvents.Accepted, m.At, m.By,
+        new { m.WorkOrderId, m.OnTime }, $"accepted:{m.WorkOrderId}:{m.At.UtcTicks}");
+}
+
+public sealed class WorkOrderArrivedTimeline(NpgsqlDataSource db, ILogger<WorkOrderArrivedTimeline> logger) : TimelineConsumer<WorkOrderArrived>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderArrived m) => new(m.RequestId, TimelineEvents.OnSite, m.At, m.By,
+        new { m.WorkOrderId, m.OnTime }, $"on_site:{m.WorkOrderId}:{m.At.UtcTicks}");
+}
+
+public sealed class WorkOrderEscalatedTimeline(NpgsqlDataSource db, ILogger<WorkOrderEscalatedTimeline> logger) : TimelineConsumer<WorkOrderEscalated>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderEscalated m) => new(m.RequestId, TimelineEvents.Escalated, m.At, "dispatch",
+        new { m.WorkOrderId, m.FromTier, m.ToTier, m.ToName, m.Reason }, $"escalated:{m.WorkOrderId}:{m.ToTier}:{m.At.UtcTicks}");
+}
+
+public sealed class WhistleBlownTimeline(NpgsqlDataSource db, ILogger<WhistleBlownTimeline> logger) : TimelineConsumer<WhistleBlown>(db, logger)
+{
+    protected override TimelineEntry Entry(WhistleBlown m) => new(m.RequestId, TimelineEvents.Whistled, m.At, m.BlownBy,
+        new { m.WorkOrderId, m.WhistleId, m.Tier, m.Departments, m.ReportDueAt }, $"whistled:{m.WhistleId}");
+}
+
+public sealed class WorkOrderResolvedTimeline(NpgsqlDataSource db, ILogger<WorkOrderResolvedTimeline> logger) : TimelineConsumer<WorkOrderResolved>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderResolved m) => new(m.RequestId, TimelineEvents.Resolved, m.At, m.By,
+        new { m.WorkOrderId, m.Resolution, m.OnTime }, $"resolved:{m.WorkOrderId}:{m.At.UtcTicks}");
+}
+
+public sealed class WorkOrderPlanFormedTimeline(NpgsqlDataSource db, ILogger<WorkOrderPlanFormedTimeline> logger) : TimelineConsumer<WorkOrderPlanFormed>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderPlanFormed m) => new(m.RequestId, TimelineEvents.PlanFormed, m.At, m.By,
+        new { m.WorkOrderId, m.Plan, m.OnTime }, $"plan_formed:{m.WorkOrderId}:{m.At.UtcTicks}");
+}
+
+/// <summary>Dispatch closes its order after intake's <see cref="RequestClosed"/>: one "closed" per round, whoever reports it.</summary>
+public sealed class WorkOrderClosedTimeline(NpgsqlDataSource db, ILogger<WorkOrderClosedTimeline> logger) : TimelineConsumer<WorkOrderClosed>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderClosed m) => new(m.RequestId, TimelineEvents.Closed, m.At, "dispatch",
+        new { m.WorkOrderId }, "closed:{round}");
+}
+
+/// <summary>Dispatch's echo of intake's own reopening carries the same count, so it adds no second entry.</summary>
+public sealed class WorkOrderReopenedTimeline(NpgsqlDataSource db, ILogger<WorkOrderReopenedTimeline> logger) : TimelineConsumer<WorkOrderReopened>(db, logger)
+{
+    protected override TimelineEntry Entry(WorkOrderReopened m) => new(m.RequestId, TimelineEvents.Reopened, m.At, "dispatch",
+        new { m.WorkOrderId, m.ReopenCount }, $"reopened:{m.ReopenCount}");
+}
+
+public static class TimelineRegistration
+{
+    public static void AddTimelineConsumers(this IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<WorkOrderAssignedTimeline>();
+        x.AddConsumer<WorkOrderAcceptedTimeline>();
+        x.AddConsumer<WorkOrderArrivedTimeline>();
+        x.AddConsumer<WorkOrderEscalatedTimeline>();
+        x.AddConsumer<WhistleBlownTimeline>();
+        x.AddConsumer<WorkOrderResolvedTimeline>();
+        x.AddConsumer<WorkOrderPlanFormedTimeline>();
+        x.AddConsumer<WorkOrderClosedTimeline>();
+        x.AddConsumer<WorkOrderReopenedTimeline>();
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using GovPlatform.IntegrationTests.Infrastructure;
+
+namespace GovPlatform.IntegrationTests;
+
+/// <summary>Idempotency-Key on POST: a retry returns the original response and never files a second request.</summary>
+public sealed class IdempotencyTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+    private HttpClient Intake => _stack.Client("intake");
+
+    private static object Body(TestCounty county, string description = "小区北门井盖松动，有人踩空") => new
+    {
+        channel = "hotline", category = "safety_hazard", description, location = new { code = county.Building },
+        reporter = new { name = "孙七", phone = "13600001111" },
+    };
+
+    private Task<HttpResponseMessage> PostAsync(object body, string key, string token) =>
+        Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", body, token: token, headers: new Dictionary<string, string> { ["Idempotency-Key"] = key });
+
+    private Task<long> FiledInAsync(TestCounty county) =>
+        _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District });
+
+    [Fact]
+    public async Task A_retry_with_the_same_key_returns_the_original_response_and_files_once()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var token = Tokens.For("desk_operator");
+        var key = Guid.NewGuid().ToString();
+
+        var first = await PostAsync(Body(county), key, token);
+        var retry = await PostAsync(Body(county), key, token);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        var (a, b) = (await first.JsonAsync(), await retry.JsonAsync());
+        Assert.Equal(a.GetProperty("id").GetGuid(), b.GetProperty("id").GetGuid());
+        Assert.Equal(a.GetProperty("ticketNo").GetString(), b.GetProperty("ticketNo").GetString());
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await FiledInAsync(county));
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake",
+            "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RequestSubmitted' AND body->'locationPath'->>0 = @District", new { county.District }));
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_with_one_key_all_get_the_one_request()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var token = Tokens.For("desk_operator");
+        var key = Guid.NewGuid().ToString();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PostAsync(Body(county), key, token)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.JsonAsync()).GetProperty("id").GetGuid()));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task The_same_key_with_a_different_body_gets_422_and_stores_nothing_new()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var token = Tokens.For("desk_operator");
+        var key = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(Body(county), key, token)).StatusCode);
+
+        var different = await PostAsync(Body(county, "另一件事：路灯不亮"), key, token);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, different.StatusCode);
+        Assert.Equal("application/problem+json", different.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Idempotency-Key", (await different.JsonAsync()).GetProperty("title").GetString());
+        Assert.Equal(1, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task Keys_belong_to_their_caller_so_two_callers_with_one_key_file_two_requests()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var key = "retry-1";
+
+        var one = await PostAsync(Body(county), key, Tokens.For("desk_operator", subject: "operator-" + Guid.NewGuid()));
+        var other = await PostAsync(Body(county), key, Tokens.For("desk_operator", subject: "operator-" + Guid.NewGuid()));
+
+        Assert.Equal(HttpStatusCode.Created, one.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.NotEqual((await one.JsonAsync()).GetProperty("id").GetGuid(), (await other.JsonAsync()).GetProperty("id").GetGuid());
+        Assert.Equal(2, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task A_rejected_request_does_not_use_up_its_key()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var token = Tokens.For("desk_operator");
+        var key = Guid.NewGuid().ToString();
+
+        var rejected = await PostAsync(new { channel = "hotline", category = "safety_hazard", description = "", location = new { code = county.Building } }, key, token);
+        var corrected = await PostAsync(Body(county), key, token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+        Assert.Equal(1, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task A_malformed_key_gets_a_problem_naming_the_header()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+
+        var response = await PostAsync(Body(county), new string('k', 201), Tokens.For("desk_operator"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        Assert.Equal(0, await FiledInAsync(county));
+    }
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using GovPlatform.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GovPlatform.IntegrationTests;
+
+/// <summary>Who may do what at the desk: staff by role, other city systems by API key, each key with its own rate limit.</summary>
+public sealed class IntakeAccessTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+    private HttpClient Intake => _stack.Client("intake");
+
+    internal static object Body(string location, string? phone = "13812345678", object? externalId = null) => new
+    {
+        channel = "external_system",
+        category = "street_light",
+        description = "锦园路口路灯整晚不亮",
+        location = new { code = location },
+        reporter = phone is null ? null : new { name = "王五", phone },
+        externalId,
+    };
+
+    internal static async Task<(Guid Id, string Key)> IssueKeyAsync(HttpClient intake, string name, int ratePerMinute = 60)
+    {
+        var response = await intake.SendAsync(HttpMethod.Post, "/api/v1/api-keys", new { name, rateLimitPerMinute = ratePerMinute }, role: "admin");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issued = await response.JsonAsync();
+        return (issued.GetProperty("id").GetGuid(), issued.GetProperty("key").GetString()!);
+    }
+
+    [Fact]
+    public async Task Requests_are_filed_by_desk_operators_admins_and_api_keys_and_nobody_else()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (_, key) = await IssueKeyAsync(Intake, "12345热线");
+
+        var anonymous = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null);
+        var gridWorker = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "grid_worker");
+        var badKey = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null, apiKey: "gpk_not-a-key");
+        var operatorResponse = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "desk_operator");
+        var adminResponse = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "admin");
+        var keyResponse = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null, apiKey: key);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, gridWorker.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, badKey.StatusCode);
+        Assert.Equal("application/problem+json", badKey.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Created, operatorResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, adminResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, keyResponse.StatusCode);
+        Assert.Equal(3, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
+    }
+
+    [Fact]
+    public async Task Reading_a_request_needs_a_staff_role()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var created = await (await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building))).JsonAsync();
+        var url = $"/api/v1/requests/{created.GetProperty("id").GetGuid()}";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Intake.SendAsync(HttpMethod.Get, url, role: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Intake.SendAsync(HttpMethod.Get, url, role: "volunteer")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Intake.SendAsync(HttpMethod.Get, url, role: "desk_operator")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_is_shown_once_stored_only_as_a_hash_and_files_requests_under_its_systems_name()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var name = "城管平台-" + county.District;
+        var (id, key) = await IssueKeyAsync(Intake, name);
+
+        var listed = await (await Intake.SendAsync(HttpMethod.Get, "/api/v1/api-keys", role: "admin")).JsonAsync();
+        var filed = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building, externalId: "CG-2026-77"), role: null, apiKey: key);
+        var claimsOtherName = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests",
+            new { channel = "external_system", category = "street_light", description = "路灯坏了", location = new { code = county.Building }, externalSystem = "假冒系统", externalId = "X" },
+            role: null, apiKey: key);
+
+        Assert.StartsWith("gpk_", key);
+        Assert.True(key.Length >= 40);
+        Assert.DoesNotContain(key, listed.GetRawText());
+        var entry = Assert.Single(listed.EnumerateArray(), k => k.GetProperty("id").GetGuid() == id);
+        Assert.Equal(key[..12], entry.GetProperty("keyPrefix").GetString());
+        var stored = await _stack.ScalarAsync<byte[]>("intake", "SELECT key_hash FROM api_keys WHERE id = @id", new { id });
+        Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(key)), stored);
+
+        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        var requestId = (await filed.JsonAsync()).GetProperty("id").GetGuid();
+        var request = await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{requestId}")).JsonAsync();
+        Assert.Equal(name, request.GetProperty("externalSystem").GetString());
+        Assert.Equal("CG-2026-77", request.GetProperty("externalId").GetString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, claimsOtherName.StatusCode);
+        Assert.True((await claimsOtherName.JsonAsync()).GetProperty("errors").TryGetProperty("externalSystem", out _));
+    }
+
+    [Fact]
+    public async Task A_revoked_key_is_refused_from_its_next_request()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (id, key) = await IssueKeyAsync(Intake, "revoked-" + county.District);
+        Assert.Equal(HttpStatusCode.Created, (await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null, apiKey: key)).StatusCode);
+
+        var revoke = await Intake.SendAsync(HttpMethod.Delete, $"/api/v1/api-keys/{id}", role: "admin");
+        var after = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null, apiKey: key);
+
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
+        var listed = await (await Intake.SendAsync(HttpMethod.Get, "/api/v1/api-keys", role: "admin")).JsonAsync();
+        Assert.NotEqual(JsonValueKind.Null, listed.EnumerateArray().Single(k => k.GetProperty("id").GetGuid() == id).GetProperty("revokedAt").ValueKind);
+        Assert.Equal(HttpStatusCode.NotFound, (await Intake.SendAsync(HttpMethod.Delete, $"/api/v1/api-keys/{Guid.NewGuid()}", role: "admin")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Only_admins_manage_api_keys_and_bad_key_requests_name_the_field()
+    {
+        var asOperator = await Intake.SendAsync(HttpMethod.Post, "/api/v1/api-keys", new { name = "x" }, role: "desk_operator");
+        var listAsOperator = await Intake.SendAsync(HttpMethod.Get, "/api/v1/api-keys", role: "desk_operator");
+        var bad = await Intake.SendAsync(HttpMethod.Post, "/api/v1/api-keys", new { name = "", rateLimitPerMinute = 0 }, role: "admin");
+
+        Assert.Equal(HttpStatusCode.Forbidden, asOperator.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, listAsOperator.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = (await bad.JsonAsync()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("name", out _));
+        Assert.True(errors.TryGetProperty("rateLimitPerMinute", out _));
+    }
+}
+
+/// <summary>Rate limits and logs, on a private intake whose clock the test moves.</summary>
+public sealed class IntakeRateLimitAndLogTests : IAsyncLifetime
+{
+    private TestStack _stack = null!;
+    private readonly Clock _clock = new(new DateTimeOffset(2026, 11, 22, 9, 0, 10, TimeSpan.Zero));
+    private readonly LogCapture _logs = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _stack = await TestStack.CreateAsync();
+        _stack.Start("dispatch");
+        _stack.Start("intake", services: s =>
+        {
+            s.AddSingleton<TimeProvider>(_clock);
+            s.AddSingleton<ILoggerProvider>(_logs);
+        });
+    }
+
+    public ValueTask DisposeAsync() => _stack.DisposeAsync();
+
+    [Fact]
+    public async Task A_key_over_its_limit_gets_429_with_retry_after_until_the_next_minute_and_other_keys_are_unaffected()
+    {
+        var intake = _stack.Client("intake");
+        var (_, limited) = await IntakeAccessTests.IssueKeyAsync(intake, "small", ratePerMinute: 3);
+        var (_, other) = await IntakeAccessTests.IssueKeyAsync(intake, "other", ratePerMinute: 3);
+        // Bodies that fail validation still count: the limit protects the desk, whatever is sent.
+        Task<HttpResponseMessage> Post(string key) =>
+            intake.SendAsync(HttpMethod.Post, "/api/v1/requests", IntakeAccessTests.Body("NOWHERE"), role: null, apiKey: key);
+
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.BadRequest, (await Post(limited)).StatusCode);
+        var over = await Post(limited);
+        var otherKey = await Post(other);
+        var staff = await intake.SendAsync(HttpMethod.Post, "/api/v1/requests", IntakeAccessTests.Body("NOWHERE"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, over.StatusCode);
+        Assert.Equal("application/problem+json", over.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(50), over.Headers.RetryAfter?.Delta); // 09:00:10 → next window at 09:01:00
+        Assert.Contains("3 requests a minute", (await over.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, otherKey.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, staff.StatusCode);
+
+        _clock.Advance(TimeSpan.FromSeconds(50));
+        Assert.Equal(HttpStatusCode.BadRequest, (await Post(limited)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Log_lines_show_phones_masked()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+
+        var response = await _stack.Client("intake").SendAsync(HttpMethod.Post, "/api/v1/requests", IntakeAccessTests.Body(county.Building, phone: "13566667777"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var ticket = (await response.JsonAsync()).GetProperty("ticketNo").GetString()!;
+        var line = Assert.Single(_logs.Messages, m => m.Contains(ticket));
+        Assert.Contains("135****7777", line);
+        Assert.DoesNotContain(_logs.Messages, m => m.Contains("13566667777") || m.Contains("王五"));
+    }
+
+    private sealed class Clock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+        public override DateTimeOffset GetUtcNow() => _now;
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    private sealed class LogCapture : ILoggerProvider
+    {
+        public readonly ConcurrentQueue<string> Lines = new();
+        public IEnumerable<string> Messages => Lines;
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+        public void Dispose() { }
+
+        private sealed class Logger(LogCapture capture) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                capture.Lines.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
+        }
+    }
+}
