@@ -60,12 +60,12 @@ public sealed class ServiceDefaultsTests
             ["OTEL_SERVICE_NAME"] = "volunteer-otlp-test",
         });
 
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/volunteers/{Guid.NewGuid()}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/otlp-probe", Ct)).StatusCode);
         // Stopping flushes every provider, so what was recorded must have reached the collector.
         await stack.StopAsync("volunteer");
 
         Assert.True(receiver.Has("traces", "volunteer-otlp-test"), "no trace export named the service");
-        Assert.True(receiver.Has("traces", "/api/v1/volunteers/"), "the HTTP request's span was not exported");
+        Assert.True(receiver.Has("traces", "/api/v1/otlp-probe"), "the HTTP request's span was not exported");
         Assert.True(receiver.Has("metrics", "volunteer-otlp-test"), "no metrics export named the service");
         Assert.True(receiver.Has("logs", "volunteer-otlp-test"), "no log export named the service");
     }

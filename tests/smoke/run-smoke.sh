@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the README's run command: starts ./run.sh on alternative ports, submits a request
 # with curl as a person would, and checks that dispatch shows it assigned and reporting counts it
-# within a second. Stops the stack it started. Exit 0 = passed.
+# in time. Stops the stack it started. Exit 0 = passed. The budget is 3 s so a busy CI machine
+# does not fail it by chance; the measured figures are printed (about 0.1 s on a quiet machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOV_MODE=local GOV_INTAKE_PORT=5201 GOV_DISPATCH_PORT=5202 GOV_VOLUNTEER_PORT=5203 GOV_REPORTING_PORT=5204
@@ -51,12 +52,13 @@ done
 start=$(ms)
 id=$(submit)
 [ -n "$id" ] || { echo "smoke: intake did not accept the request"; exit 1; }
-wait_for "http://127.0.0.1:$GOV_DISPATCH_PORT/api/v1/work-orders?requestId=$id" '"status":"assigned"' 1 \
-  || { echo "smoke: no assigned work order within a second"; exit 1; }
+budget_ms=${GOV_SMOKE_BUDGET_MS:-3000}
+wait_for "http://127.0.0.1:$GOV_DISPATCH_PORT/api/v1/work-orders?requestId=$id" '"status":"assigned"' $((budget_ms / 1000)) \
+  || { echo "smoke: no assigned work order within $budget_ms ms"; exit 1; }
 assigned=$(( $(ms) - start ))
-until=$(( start + 1000 ))
+until=$(( start + budget_ms ))
 until [ "$(assigned_in_grid)" = $((before + 1)) ]; do
-  [ "$(ms)" -lt $until ] || { echo "smoke: reporting did not count it within a second"; exit 1; }
+  [ "$(ms)" -lt $until ] || { echo "smoke: reporting did not count it within $budget_ms ms"; exit 1; }
 done
 counted=$(( $(ms) - start ))
 echo "smoke: ./run.sh up; request $id assigned after ${assigned} ms, counted after ${counted} ms"
