@@ -10,6 +10,8 @@ var reportingDb = postgres.AddDatabase("reportingdb");
 var redis = builder.AddRedis("redis");
 // Staff bearer tokens are verified with this key (Auth__SigningKey); set it in user secrets, never in source.
 var authKey = builder.AddParameter("auth-signing-key", secret: true);
+// The volunteer service signs check-in QR codes with this key (Volunteer__QrSigningKey).
+var qrKey = builder.AddParameter("volunteer-qr-signing-key", secret: true);
 var messaging = builder.AddRabbitMQ("messaging").WithManagementPlugin();
 
 // Traces, metrics and logs reach the dashboard through the OTEL_* variables Aspire injects into every project.
@@ -34,6 +36,7 @@ builder.AddProject<Projects.GovPlatform_Volunteer>("volunteer")
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
     .WithEnvironment("Auth__SigningKey", authKey)
+    .WithEnvironment("Volunteer__QrSigningKey", qrKey)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.GovPlatform_Reporting>("reporting")
