@@ -46,6 +46,8 @@ secrets() {
   fi
   # The key that signs staff tokens locally (scripts/dev-token.sh); production uses the city's.
   grep -q '^AUTH_SIGNING_KEY=' .local/secrets || printf 'AUTH_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
+  # The key that signs the volunteer service's check-in QR codes.
+  grep -q '^QR_SIGNING_KEY=' .local/secrets || printf 'QR_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
   # shellcheck disable=SC1091
   source .local/secrets
 }
@@ -116,6 +118,7 @@ export ConnectionStrings__reportingdb='$pg;Database=reportingdb'
 export ConnectionStrings__redis='127.0.0.1:$REDIS_PORT'
 export ConnectionStrings__messaging='amqp://govplatform:$AMQP_PASSWORD@127.0.0.1:$AMQP_PORT'
 export Auth__SigningKey='$AUTH_SIGNING_KEY'
+export Volunteer__QrSigningKey='$QR_SIGNING_KEY'
 export GOV_POSTGRES='$pg'
 export GOV_RABBITMQ_MANAGEMENT='http://govplatform:$AMQP_PASSWORD@127.0.0.1:15672'
 ENV

@@ -16,11 +16,7 @@ namespace GovPlatform.Volunteer.Apis;
 /// The points supermarket (积分超市). A redemption reserves stock and points in one transaction,
 /// then is picked up (the points are spent) or cancelled (points and stock come back).
 /// </summary>
-/// <remarks>
-/// Locks are always taken in the order volunteer account → redemption → goods, so reservations,
-/// pick-ups and cancellations never deadlock. The goods row, the one everybody contends for, is
-/// locked last, by the guarded stock update just before commit, so it is held as briefly as possible.
-/// </remarks>
+/// <remarks>Lock order and the contention design: see <see cref="Redemptions"/>.</remarks>
 public static partial class SupermarketApi
 {
     public sealed record NewGoods(string Code, string Name, long PricePoints, int Stock, int? PerPersonLimit = null);
@@ -170,54 +166,21 @@ public static partial class SupermarketApi
         if (volunteerId != Guid.Empty && !await VolunteerExistsAsync(conn, volunteerId, ct)) errors["volunteerId"] = ["No such volunteer."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Nothing was redeemed.");
 
-        var points = goods!.PricePoints * body.Quantity;
         var now = clock.GetUtcNow();
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // The account lock makes one person's redemptions take turns, so the limit and balance checks hold.
-        var balance = await Ledger.LockAccountAsync(conn, tx, volunteerId, ct);
-        if (goods.PerPersonLimit is int limit)
+        var outcome = await Redemptions.ReserveAsync(conn, new Redemptions.Goods(goods!.Code, goods.Name, goods.PricePoints, goods.PerPersonLimit),
+            volunteerId, body.Quantity, user.SubjectOf() ?? "unknown", now, ct);
+        return outcome switch
         {
-            var held = await conn.ExecuteScalarAsync<int>(new CommandDefinition("""
-                SELECT coalesce(sum(quantity), 0)::int FROM redemptions
-                WHERE volunteer_id = @volunteerId AND item_code = @Code AND status <> 'cancelled'
-                """, new { volunteerId, goods.Code }, tx, cancellationToken: ct));
-            if (held + body.Quantity > limit)
-                return TypedResults.Problem(statusCode: 409, title: "Over the per-person limit.",
-                    detail: $"Each person may hold {limit} of '{goods.Code}'; this volunteer holds {held}.",
-                    extensions: new Dictionary<string, object?> { ["limit"] = limit, ["held"] = held });
-        }
-        if (balance < points) return Insufficient(new InsufficientPointsException(volunteerId, balance, points));
-
-        var id = NewId.NextGuid();
-        await Ledger.PostAsync(tx, new LedgerEntry(id, EntryKinds.Redemption, $"redemption:{id}", volunteerId, points,
-                $"兑换 {goods.Name} ×{body.Quantity}", user.SubjectOf() ?? "unknown", now),
-            [new(Accounts.Of(volunteerId), -points), new(Accounts.Held, points)], ct);
-        await conn.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO redemptions (id, volunteer_id, item_code, quantity, points, status, created_at, updated_at)
-            VALUES (@id, @volunteerId, @Code, @Quantity, @points, 'reserved', @now, @now)
-            """, new { id, volunteerId, goods.Code, body.Quantity, points, now }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(tx, new PointsRedeemed(id, volunteerId, points, goods.Code, body.Quantity, now), ct);
-
-        // Last, so the contended row is locked only until commit. The guard on price keeps a
-        // concurrent price change from selling at the old price.
-        const string takeStock = """
-            UPDATE goods SET stock = stock - @Quantity
-            WHERE code = @Code AND active AND stock >= @Quantity AND price_points = @PricePoints
-            RETURNING stock
-            """;
-        var left = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(takeStock,
-            new { body.Quantity, goods.Code, goods.PricePoints }, tx, cancellationToken: ct));
-        if (left is null)
-        {
-            await tx.RollbackAsync(ct);
-            var stock = await conn.ExecuteScalarAsync<int>(new CommandDefinition("SELECT stock FROM goods WHERE code = @Code", goods, cancellationToken: ct));
-            return TypedResults.Problem(statusCode: 409, title: "Out of stock.",
-                detail: $"'{goods.Code}' has {stock} left; {body.Quantity} asked.",
-                extensions: new Dictionary<string, object?> { ["stock"] = stock });
-        }
-        await tx.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/supermarket/redemptions/{id}",
-            new RedemptionDto(id, volunteerId, goods.Code, body.Quantity, points, "reserved", now.UtcDateTime, now.UtcDateTime));
+            Redemptions.Reserved r => TypedResults.Created($"/api/v1/supermarket/redemptions/{r.Id}",
+                new RedemptionDto(r.Id, volunteerId, goods.Code, body.Quantity, r.Points, "reserved", now.UtcDateTime, now.UtcDateTime)),
+            Redemptions.OverLimit o => TypedResults.Problem(statusCode: 409, title: "Over the per-person limit.",
+                detail: $"Each person may hold {o.Limit} of '{goods.Code}'; this volunteer holds {o.Held}.",
+                extensions: new Dictionary<string, object?> { ["limit"] = o.Limit, ["held"] = o.Held }),
+            Redemptions.NotEnoughPoints n => Insufficient(new InsufficientPointsException(volunteerId, n.Balance, n.Needed)),
+            Redemptions.OutOfStock o => TypedResults.Problem(statusCode: 409, title: "Out of stock.",
+                detail: $"'{goods.Code}' has {o.Stock} left; {body.Quantity} asked.", extensions: new Dictionary<string, object?> { ["stock"] = o.Stock }),
+            _ => throw new InvalidOperationException($"Unexpected outcome {outcome}."),
+        };
     }
 
     private sealed record Claimed(Guid VolunteerId, string ItemCode, int Quantity, long Points);

@@ -15,7 +15,7 @@ public sealed class UnitsAndTeamsTests(SharedStack shared) : IAsyncLifetime
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync() => await _stack.ImportAsync(_county);
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync() => await AssertLedgerInvariantAsync(_stack);
 
     private async Task<Guid> UnitAsync(string kind = "government")
     {
