@@ -10,6 +10,7 @@ builder.AddReportingServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapStatsApi();
+app.MapKpisApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

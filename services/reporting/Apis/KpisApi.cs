@@ -1,0 +1,29 @@
+using GovPlatform.Reporting.Kpis;
+using GovPlatform.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Reporting.Apis;
+
+public static class KpisApi
+{
+    /// <summary>Figures are for staff who answer for the grassroots; residents and volunteers do not see them.</summary>
+    public static readonly string[] StaffRoles =
+        [Roles.Leader, Roles.Admin, Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.DeskOperator];
+
+    public static void MapKpisApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/kpis").WithTags("KPIs").RequireRoles(StaffRoles);
+
+        api.MapGet("/", async Task<Results<Ok<KpiQueries.KpiReport>, ValidationProblem>> (
+                string? from, string? to, string? under, string? category, string? channel, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
+                if (filter is null) return TypedResults.ValidationProblem(errors, title: "The figures could not be computed for this filter.");
+                return TypedResults.Ok(await KpiQueries.RunAsync(conn, filter, ct));
+            })
+            .WithName("GetKpis")
+            .WithSummary("Every KPI of docs/metrics.md for a period (China Standard Time days), a branch of the grid tree, a category and a channel");
+    }
+}
