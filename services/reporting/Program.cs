@@ -11,6 +11,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapStatsApi();
 app.MapKpisApi();
+app.MapRankingsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -20,10 +20,26 @@ public static class KpisApi
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
                 var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
-                if (filter is null) return TypedResults.ValidationProblem(errors, title: "The figures could not be computed for this filter.");
+                if (filter is null) return Invalid(errors);
                 return TypedResults.Ok(await KpiQueries.RunAsync(conn, filter, ct));
             })
             .WithName("GetKpis")
             .WithSummary("Every KPI of docs/metrics.md for a period (China Standard Time days), a branch of the grid tree, a category and a channel");
+
+        api.MapGet("/trend", async Task<Results<Ok<IReadOnlyList<Trend.Point>>, ValidationProblem>> (
+                string? from, string? to, string? under, string? category, string? channel, string? bucket, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
+                bucket ??= "day";
+                if (!Trend.Buckets.Contains(bucket)) errors["bucket"] = [$"Expected one of {string.Join(", ", Trend.Buckets)}."];
+                if (filter is null || errors.Count > 0) return Invalid(errors);
+                return TypedResults.Ok(await Trend.RunAsync(conn, filter, bucket, ct));
+            })
+            .WithName("GetKpiTrend")
+            .WithSummary("Request figures per day, week or month of submission");
     }
+
+    public static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The figures could not be computed for this filter.");
 }
