@@ -12,6 +12,7 @@ app.MapDefaultEndpoints();
 app.MapStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();
+app.MapExportsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();
