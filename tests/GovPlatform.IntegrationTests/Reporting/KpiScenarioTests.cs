@@ -292,20 +292,4 @@ public sealed class KpiScenarioTests(SharedStack shared)
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.ToString());
     }
-
-    [Theory]
-    [InlineData(null, HttpStatusCode.Unauthorized)]
-    [InlineData("volunteer", HttpStatusCode.Forbidden)]
-    [InlineData("grid_worker", HttpStatusCode.Forbidden)]
-    [InlineData("community_cadre", HttpStatusCode.OK)]
-    [InlineData("subdistrict_officer", HttpStatusCode.OK)]
-    [InlineData("desk_operator", HttpStatusCode.OK)]
-    [InlineData("admin", HttpStatusCode.OK)]
-    public async Task Figures_are_for_staff_roles_only(string? role, HttpStatusCode expected)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/kpis?from={Day}&to={Day}");
-        if (role is not null) request.WithBearer(Tokens.For(role));
-        var response = await _stack.Client("reporting").SendAsync(request, Ct);
-        Assert.Equal(expected, response.StatusCode);
-    }
 }
