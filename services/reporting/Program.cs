@@ -9,6 +9,7 @@ builder.AddReportingServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseDashboard();
 app.MapStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();

@@ -31,6 +31,7 @@ public static class ExportsApi
                 var result = table switch
                 {
                     "trend" => ReportTables.Build(await Trend.RunAsync(conn, filter, bucket, ct)),
+                    "tree" => ReportTables.Build(await TreeFigures.RunAsync(conn, filter, ct)),
                     "rankings" => ReportTables.Build(await Rankings.RunAsync(conn, filter, ranking.Level, ranking.Metric, ranking.MinCount, ct)),
                     _ => ReportTables.Build(table, await KpiQueries.RunAsync(conn, filter, ct)),
                 };

@@ -38,6 +38,17 @@ public static class KpisApi
             })
             .WithName("GetKpiTrend")
             .WithSummary("Request figures per day, week or month of submission");
+
+        api.MapGet("/tree", async Task<Results<Ok<IReadOnlyList<TreeFigures.Node>>, ValidationProblem>> (
+                string? from, string? to, string? under, string? category, string? channel, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
+                if (filter is null) return Invalid(errors);
+                return TypedResults.Ok(await TreeFigures.RunAsync(conn, filter, ct));
+            })
+            .WithName("GetKpiTree")
+            .WithSummary("Request figures for every subdistrict, community, compound and grid under a node, in tree order (the heat table)");
     }
 
     public static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>

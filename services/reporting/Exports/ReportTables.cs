@@ -12,7 +12,7 @@ public static class ReportTables
     public static readonly string[] FromKpis =
         ["kpis", "by-channel", "by-category", "escalations", "departments", "mediation", "volunteer", "double-reporting", "property-companies"];
 
-    public static readonly string[] All = [.. FromKpis, "trend", "rankings"];
+    public static readonly string[] All = [.. FromKpis, "trend", "rankings", "tree"];
 
     private static object?[] RateRow(string key, string zh, Rate r) => [key, zh, r.Numerator, r.Denominator, r.Value];
 
@@ -71,6 +71,13 @@ public static class ReportTables
         new("rankings", $"排名({LevelZh(r.Level)})", ["名次", "代码", "名称", "分子", "分母", "比率", "威尔逊下限"],
             r.Entries.Select(e => new object?[] { e.Rank?.ToString() ?? "样本不足", e.Code, e.Name, e.Numerator, e.Denominator, e.Rate, e.WilsonLowerBound }).ToList());
 
+    public static ReportTable Build(IReadOnlyList<TreeFigures.Node> nodes) =>
+        new("tree", "网格树分布", ["代码", "名称", "层级", "有效诉求", "响应率", "解决率", "满意率", "办结及时率"],
+            nodes.Select(n => new object?[]
+            {
+                n.Code, n.Name, LevelZh(n.Level), n.Own, n.ResponseRate.Value, n.ResolutionRate.Value, n.SatisfactionRate.Value, n.ResolveOnTimeRate.Value,
+            }).ToList());
+
     public static string GradeZh(string grade) => grade switch
     {
         "good" => "好", "fair" => "中", "poor" => "差", _ => "样本不足",
@@ -78,7 +85,7 @@ public static class ReportTables
 
     public static string LevelZh(string level) => level switch
     {
-        "subdistrict" => "街道", "community" => "社区", "grid" => "网格", "department" => "部门", "unit" => "单位", _ => level,
+        "subdistrict" => "街道", "community" => "社区", "compound" => "小区", "grid" => "网格", "department" => "部门", "unit" => "单位", _ => level,
     };
 
     private static double? Round(double? v) => v is null ? null : Math.Round(v.Value, 2);

@@ -67,6 +67,16 @@ public static class Extensions
         });
     }
 
+    /// <summary>
+    /// The dashboard and the bulletin are static pages under /dashboard; they hold no figures themselves and
+    /// fetch them with the viewer's staff token, so serving the files needs no role.
+    /// </summary>
+    public static void UseDashboard(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+    }
+
     /// <summary>Every event type in the contracts that reporting projects; a test keeps this list complete.</summary>
     public static IEnumerable<Type> ProjectedEvents() =>
         typeof(Extensions).Assembly.GetTypes()
