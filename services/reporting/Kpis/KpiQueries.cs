@@ -25,7 +25,7 @@ public static class KpiQueries
         region AS MATERIALIZED (SELECT code FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text])
         """;
 
-    private const string TotalsSql = $"""
+    public const string TotalsSql = $"""
         WITH {Cohort},
         missed AS (
             SELECT request_id, array_agg(DISTINCT clock) AS clocks FROM deadline_misses
@@ -137,15 +137,22 @@ public static class KpiQueries
         WITH {Cohort},
         served AS (
             SELECT DISTINCT f.property_company AS company, g.code AS compound
-            FROM request_facts f JOIN grid_copy g ON g.code = ANY(f.location_path) AND g.level = 'compound'
+            FROM request_facts f CROSS JOIN LATERAL unnest(f.location_path) AS p(code)
+            JOIN grid_copy g ON g.code = p.code AND g.level = 'compound'
             WHERE f.property_company IS NOT NULL AND f.assigned_at < @ToUtc
-              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]))
-        SELECT s.company AS Company, count(DISTINCT s.compound) AS Compounds,
-               count(c.request_id) FILTER (WHERE c.duplicate_of IS NULL) AS Requests,
-               count(c.request_id) FILTER (WHERE c.duplicate_of IS NULL AND c.resolved_at IS NOT NULL) AS Resolved,
-               count(c.request_id) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IS NOT NULL) AS Rated,
-               count(c.request_id) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied
-        FROM served s LEFT JOIN cohort c ON c.location_path @> ARRAY[s.compound]
+              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])),
+        by_compound AS (
+            SELECT p.code AS compound, count(*) AS requests,
+                   count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
+                   count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
+                   count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied
+            FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
+            WHERE c.duplicate_of IS NULL AND p.code IN (SELECT compound FROM served)
+            GROUP BY p.code)
+        SELECT s.company AS Company, count(*) AS Compounds,
+               coalesce(sum(b.requests), 0)::bigint AS Requests, coalesce(sum(b.resolved), 0)::bigint AS Resolved,
+               coalesce(sum(b.rated), 0)::bigint AS Rated, coalesce(sum(b.satisfied), 0)::bigint AS Satisfied
+        FROM served s LEFT JOIN by_compound b ON b.compound = s.compound
         GROUP BY 1 ORDER BY 1;
         """;
 

@@ -37,23 +37,26 @@ public static class Rankings
         return (p + z2 / (2 * n) - Z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n))) / (1 + z2 / n);
     }
 
-    // The node at the requested level on each request's path, with the metric's numerator and denominator.
+    // Each request counts for every node on its path (an equi-join, not a containment test per node and request).
     private const string ByNodeSql = $"""
-        WITH {KpiQueries.Cohort}
-        SELECT g.code AS Code, g.name AS Name,
-               CASE @Metric
-                   WHEN 'response' THEN count(*) FILTER (WHERE c.accepted_at IS NOT NULL)
-                   WHEN 'satisfaction' THEN count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied'))
-                   WHEN 'resolve_on_time' THEN count(*) FILTER (WHERE c.resolve_on_time)
-                   ELSE count(*) FILTER (WHERE c.resolved_at IS NOT NULL) END AS Numerator,
-               CASE @Metric
-                   WHEN 'satisfaction' THEN count(*) FILTER (WHERE c.satisfaction IS NOT NULL)
-                   WHEN 'resolve_on_time' THEN count(*) FILTER (WHERE c.resolve_on_time IS NOT NULL)
-                   ELSE count(*) END AS Denominator
-        FROM grid_copy g
-        LEFT JOIN cohort c ON c.location_path @> ARRAY[g.code] AND c.duplicate_of IS NULL
+        WITH {KpiQueries.Cohort},
+        counted AS (
+            SELECT p.code,
+                   CASE @Metric
+                       WHEN 'response' THEN count(*) FILTER (WHERE c.accepted_at IS NOT NULL)
+                       WHEN 'satisfaction' THEN count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied'))
+                       WHEN 'resolve_on_time' THEN count(*) FILTER (WHERE c.resolve_on_time)
+                       ELSE count(*) FILTER (WHERE c.resolved_at IS NOT NULL) END AS numerator,
+                   CASE @Metric
+                       WHEN 'satisfaction' THEN count(*) FILTER (WHERE c.satisfaction IS NOT NULL)
+                       WHEN 'resolve_on_time' THEN count(*) FILTER (WHERE c.resolve_on_time IS NOT NULL)
+                       ELSE count(*) END AS denominator
+            FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
+            WHERE c.duplicate_of IS NULL
+            GROUP BY p.code)
+        SELECT g.code AS Code, g.name AS Name, coalesce(x.numerator, 0) AS Numerator, coalesce(x.denominator, 0) AS Denominator
+        FROM grid_copy g LEFT JOIN counted x ON x.code = g.code
         WHERE g.level = @Level AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])
-        GROUP BY g.code, g.name
         """;
 
     // Departments are ranked on reporting in on time when whistled (吹哨报到).

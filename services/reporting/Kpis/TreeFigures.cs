@@ -31,19 +31,24 @@ public static class TreeFigures
 
     // Tree order: sorting by the path puts each node right after its parent.
     private const string Sql = $"""
-        WITH {KpiQueries.Cohort}
+        WITH {KpiQueries.Cohort},
+        counted AS (
+            SELECT p.code, count(*) AS own,
+                   count(*) FILTER (WHERE c.accepted_at IS NOT NULL) AS accepted,
+                   count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
+                   count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
+                   count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied,
+                   count(*) FILTER (WHERE c.resolve_on_time) AS resolve_on_time,
+                   count(*) FILTER (WHERE c.resolve_on_time IS NOT NULL) AS resolve_ended
+            FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
+            WHERE c.duplicate_of IS NULL
+            GROUP BY p.code)
         SELECT g.code, g.parent_code AS ParentCode, g.level, g.name, array_length(g.path, 1) AS Depth,
-               count(c.request_id) AS Own,
-               count(c.request_id) FILTER (WHERE c.accepted_at IS NOT NULL) AS Accepted,
-               count(c.request_id) FILTER (WHERE c.resolved_at IS NOT NULL) AS Resolved,
-               count(c.request_id) FILTER (WHERE c.satisfaction IS NOT NULL) AS Rated,
-               count(c.request_id) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
-               count(c.request_id) FILTER (WHERE c.resolve_on_time) AS ResolveOnTime,
-               count(c.request_id) FILTER (WHERE c.resolve_on_time IS NOT NULL) AS ResolveEnded
-        FROM grid_copy g
-        LEFT JOIN cohort c ON c.location_path @> ARRAY[g.code] AND c.duplicate_of IS NULL
+               coalesce(x.own, 0) AS Own, coalesce(x.accepted, 0) AS Accepted, coalesce(x.resolved, 0) AS Resolved,
+               coalesce(x.rated, 0) AS Rated, coalesce(x.satisfied, 0) AS Satisfied,
+               coalesce(x.resolve_on_time, 0) AS ResolveOnTime, coalesce(x.resolve_ended, 0) AS ResolveEnded
+        FROM grid_copy g LEFT JOIN counted x ON x.code = g.code
         WHERE g.level = ANY(@Levels) AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])
-        GROUP BY g.code, g.parent_code, g.level, g.name, g.path
         ORDER BY g.path
         """;
 
