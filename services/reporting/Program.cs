@@ -9,7 +9,11 @@ builder.AddReportingServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseDashboard();
 app.MapStatsApi();
+app.MapKpisApi();
+app.MapRankingsApi();
+app.MapExportsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -1,4 +1,5 @@
 using Dapper;
+using GovPlatform.ServiceDefaults;
 using Npgsql;
 
 namespace GovPlatform.Reporting.Apis;
@@ -9,7 +10,7 @@ public static class StatsApi
 
     public static void MapStatsApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/v1/stats").WithTags("Statistics");
+        var api = app.MapGroup("/api/v1/stats").WithTags("Statistics").RequireRoles(KpisApi.StaffRoles);
 
         api.MapGet("/requests-by-grid", async (string? under, NpgsqlDataSource db, CancellationToken ct) =>
             {

@@ -1,25 +1,91 @@
-using GovPlatform.Reporting.Consumers;
+using GovPlatform.Contracts;
+using GovPlatform.Reporting.Projections;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
 
 namespace GovPlatform.Reporting.Extensions;
 
 public static class Extensions
 {
+    /// <summary>All projections share one queue: one endpoint to start instead of thirty, and none relies on order.</summary>
+    public const string ProjectionsQueue = "reporting-projections";
+
     public static void AddReportingServices(this WebApplicationBuilder builder)
     {
         builder.AddServiceDatabase("reportingdb");
         builder.AddRedis();
         builder.Services.AddGridCopy();
+        builder.Services.AddSingleton<ReportingMetrics>();
+        builder.Services.AddSingleton<Projector>();
         builder.AddMessaging("reporting", x =>
         {
             x.AddGridCopyConsumer();
-            x.AddConsumer<RequestSubmittedProjection>();
-            x.AddConsumer<WorkOrderAssignedProjection>();
+            void Project<T>() where T : class, IConsumer => x.AddConsumer<T>().Endpoint(e => e.Name = ProjectionsQueue);
+
+            Project<RequestSubmittedProjection>();
+            Project<RequestLinkedAsDuplicateProjection>();
+            Project<RequestUnlinkedProjection>();
+            Project<RequestReclassifiedProjection>();
+            Project<CallbackRecordedProjection>();
+            Project<RequestReopenedProjection>();
+            Project<RequestClosedProjection>();
+            Project<CategoryChangedProjection>();
+
+            Project<WorkOrderAssignedProjection>();
+            Project<WorkOrderAcceptedProjection>();
+            Project<WorkOrderArrivedProjection>();
+            Project<WorkOrderPlanFormedProjection>();
+            Project<WorkOrderResolvedProjection>();
+            Project<WorkOrderReturnedProjection>();
+            Project<WorkOrderTransferredProjection>();
+            Project<WorkOrderSuspendedProjection>();
+            Project<WorkOrderResumedProjection>();
+            Project<DeadlineMissedProjection>();
+            Project<WorkOrderEscalatedProjection>();
+            Project<WorkOrderClosedProjection>();
+            Project<WorkOrderReopenedProjection>();
+            Project<CouncilHeldProjection>();
+
+            Project<WhistleBlownProjection>();
+            Project<DepartmentReportedProjection>();
+            Project<DepartmentActedProjection>();
+            Project<DepartmentReportMissedProjection>();
+
+            Project<MediationCaseOpenedProjection>();
+            Project<MediationCaseClosedProjection>();
+
+            Project<ServiceRecordedProjection>();
+            Project<PointsAwardedProjection>();
+            Project<PointsRedeemedProjection>();
+            Project<PointsRefundedProjection>();
+            Project<PointsExpiredProjection>();
+            Project<PointsCorrectedProjection>();
+            Project<PartyMemberReportedProjection>();
         });
     }
+
+    /// <summary>
+    /// The dashboard and the bulletin are static pages under /dashboard; they hold no figures themselves and
+    /// fetch them with the viewer's staff token, so serving the files needs no role.
+    /// </summary>
+    public static void UseDashboard(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+    }
+
+    /// <summary>Every event type in the contracts that reporting projects; a test keeps this list complete.</summary>
+    public static IEnumerable<Type> ProjectedEvents() =>
+        typeof(Extensions).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract)
+            .SelectMany(t => t.GetInterfaces())
+            .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>))
+            .Select(i => i.GetGenericArguments()[0])
+            .Where(t => t.Assembly == typeof(RequestSubmitted).Assembly)
+            .Distinct();
 }
 
 /// <summary>Marks this assembly for test hosts, since every service has a global Program.</summary>

@@ -1,0 +1,459 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.Reporting.Extensions;
+using GovPlatform.Reporting.Kpis;
+using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GovPlatform.Reporting.Benchmarks;
+
+public sealed record BenchOptions(long Requests, int Iterations, int Events, bool Keep)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string? Get(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        return new BenchOptions(
+            long.Parse(Get("--requests") ?? "10000000"), int.Parse(Get("--iterations") ?? "30"),
+            int.Parse(Get("--events") ?? "60000"), args.Contains("--keep"));
+    }
+}
+
+/// <summary>
+/// Loads years of generated history into a fresh reporting database (COPY, no projections), then times
+/// the KPI questions three ways in one run: from the read model (request_facts, as the API does), from
+/// the raw events the read model is built from, and the read-model SQL under pgbench. Finally it
+/// measures end-to-end projection throughput: events leave reporting's outbox, cross RabbitMQ and are
+/// applied by the projections.
+/// </summary>
+public sealed class ReportingBench(BenchOptions options)
+{
+    private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+    private string Database => $"reporting_bench_{_id}";
+    private string VirtualHost => $"govbench-{_id}";
+    private readonly List<string> _report = [];
+    private NpgsqlDataSource _db = null!;
+    private Uri _reporting = null!;
+
+    private static string Env(string name) =>
+        Environment.GetEnvironmentVariable(name) ?? throw new InvalidOperationException($"{name} is not set: `source .local/env` first.");
+
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(Env("GOV_POSTGRES"))
+        { Database = Database, CommandTimeout = 0, Pooling = true }.ConnectionString;
+
+    private static HttpClient Rabbit()
+    {
+        var uri = new Uri(Env("GOV_RABBITMQ_MANAGEMENT"));
+        var client = new HttpClient { BaseAddress = new Uri($"{uri.Scheme}://{uri.Host}:{uri.Port}/api/") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo))));
+        return client;
+    }
+
+    /// <summary>Runs the real reporting service in this process, on its own database and virtual host.</summary>
+    public async Task StartReportingAsync()
+    {
+        var amqp = new Uri(Env("ConnectionStrings__messaging"));
+        using (var rabbit = Rabbit())
+        {
+            var user = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
+            (await rabbit.PutAsync($"vhosts/{VirtualHost}", null)).EnsureSuccessStatusCode();
+            (await rabbit.PutAsJsonAsync($"permissions/{VirtualHost}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        }
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        _reporting = new Uri($"http://127.0.0.1:{port}/");
+        string[] args =
+        [
+            $"--urls={_reporting}", $"--ConnectionStrings:reportingdb={ConnectionString}",
+            $"--ConnectionStrings:messaging={new UriBuilder(amqp) { Path = "/" + Uri.EscapeDataString(VirtualHost) }.Uri}",
+            $"--ConnectionStrings:redis={Env("ConnectionStrings__redis")}",
+            $"--Auth:SigningKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
+            "--Logging:LogLevel:Default=Warning",
+            // Migrations are found by application name, which would otherwise be this benchmark's.
+            "--applicationName=GovPlatform.Reporting",
+        ];
+        new Thread(() => typeof(ReportingApp).Assembly.EntryPoint!.Invoke(null, [args])) { IsBackground = true }.Start();
+
+        using var http = new HttpClient { BaseAddress = _reporting };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            try { if ((await http.GetAsync("/health")).IsSuccessStatusCode) break; }
+            catch (HttpRequestException) { /* not listening yet */ }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("reporting did not become healthy");
+            await Task.Delay(250);
+        }
+        _db = NpgsqlDataSource.Create(ConnectionString);
+        Console.WriteLine($"reporting runs at {_reporting} on database {Database}");
+    }
+
+    // 10 subdistricts × 5 communities × 4 compounds × 3 grids × 2 buildings: 600 grids, the size of a county.
+    private sealed record Place(string Code, string? Parent, string Level, string Name, string[] Path);
+
+    private static List<Place> County()
+    {
+        var places = new List<Place> { new("B", null, "district", "基准县", ["B"]) };
+        void Add(Place parent, string suffix, string level, string name)
+        {
+            var code = $"{parent.Code}-{suffix}";
+            places.Add(new Place(code, parent.Code, level, name, [.. parent.Path, code]));
+        }
+        for (var s = 1; s <= 10; s++)
+        {
+            Add(places[0], $"{s:D2}", "subdistrict", $"第{s}街道");
+            var sub = places[^1];
+            for (var c = 1; c <= 5; c++)
+            {
+                Add(sub, $"{c:D2}", "community", $"{sub.Name}{c}社区");
+                var com = places[^1];
+                for (var k = 1; k <= 4; k++)
+                {
+                    Add(com, $"C{k}", "compound", $"{com.Name}{k}小区");
+                    var cmp = places[^1];
+                    for (var g = 1; g <= 3; g++)
+                    {
+                        Add(cmp, $"G{g}", "grid", $"{cmp.Name}{g}网格");
+                        var grid = places[^1];
+                        for (var b = 1; b <= 2; b++) Add(grid, $"B{b}", "building", $"{b}号楼");
+                    }
+                }
+            }
+        }
+        return places;
+    }
+
+    private static readonly string[] Channels = ["hotline", "hotline", "hotline", "wechat_group", "wechat_group", "qr_doorplate", "walk_in", "meeting", "grid_patrol", "external_system"];
+    private static readonly string[] Categories = ["parking", "drainage", "water_supply", "street_light", "greening", "stairwell_rubbish", "fire_escape",
+        "thrown_objects", "roof_leak", "noise", "neighbour_dispute", "property_service", "public_repair", "safety_hazard", "elderly_help"];
+
+    /// <summary>Three years of requests up to 31 March 2026 (China time), written with COPY as the projections would leave them.</summary>
+    public async Task LoadHistoryAsync()
+    {
+        var places = County();
+        var buildings = places.Where(p => p.Level == "building").ToArray();
+        var watch = Stopwatch.StartNew();
+        await using (var conn = await _db.OpenConnectionAsync())
+        {
+            await using (var copy = await conn.BeginBinaryImportAsync("COPY grid_copy (code, parent_code, level, name, path, changed_at) FROM STDIN (FORMAT BINARY)"))
+            {
+                foreach (var p in places)
+                {
+                    await copy.StartRowAsync();
+                    await copy.WriteAsync(p.Code); await copy.WriteAsync(p.Parent, NpgsqlDbType.Text); await copy.WriteAsync(p.Level);
+                    await copy.WriteAsync(p.Name); await copy.WriteAsync(p.Path, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                    await copy.WriteAsync(DateTime.UtcNow, NpgsqlDbType.TimestampTz);
+                }
+                await copy.CompleteAsync();
+            }
+            // Indexes are built once after the load: maintaining them row by row would dominate the load time.
+            await conn.ExecuteAsync("""
+                ALTER TABLE request_facts DROP CONSTRAINT request_facts_pkey;
+                DROP INDEX request_facts_grid_status, request_facts_submitted, request_facts_path, request_facts_work_order,
+                    request_facts_property_company, request_facts_grid_assigned;
+                CREATE TABLE raw_events (request_id uuid NOT NULL, type text NOT NULL, at timestamptz NOT NULL, on_time boolean,
+                                         satisfaction text, duplicate boolean, channel text, category text, path text[]);
+                """);
+        }
+
+        var end = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.FromHours(8)).UtcDateTime;
+        var spanSeconds = (long)TimeSpan.FromDays(3 * 365).TotalSeconds;
+        var random = new Random(20260301);
+        await using var factsConn = await _db.OpenConnectionAsync();
+        await using var eventsConn = await _db.OpenConnectionAsync();
+        await using var facts = await factsConn.BeginBinaryImportAsync("""
+            COPY request_facts (request_id, channel, category, location_code, location_path, grid_code, status, status_rank, status_at,
+                submitted_at, accepted_at, accept_on_time, arrived_at, arrive_on_time, plan_at, plan_on_time, resolved_at, resolve_on_time,
+                last_resolved_at, closed_at, satisfaction, satisfaction_at, reopen_count, duplicate_of, updated_at,
+                assigned_at, assignee_kind, property_company) FROM STDIN (FORMAT BINARY)
+            """);
+        await using var events = await eventsConn.BeginBinaryImportAsync(
+            "COPY raw_events (request_id, type, at, on_time, satisfaction, duplicate, channel, category, path) FROM STDIN (FORMAT BINARY)");
+        async Task Event(Guid id, string type, DateTime at, bool? onTime = null, string? satisfaction = null)
+        {
+            await events.StartRowAsync();
+            await events.WriteAsync(id); await events.WriteAsync(type); await events.WriteAsync(at, NpgsqlDbType.TimestampTz);
+            await events.WriteAsync(onTime, NpgsqlDbType.Boolean); await events.WriteAsync(satisfaction, NpgsqlDbType.Text);
+            await events.WriteNullAsync(); await events.WriteNullAsync(); await events.WriteNullAsync(); await events.WriteNullAsync();
+        }
+
+        long rawRows = 0;
+        for (long i = 0; i < options.Requests; i++)
+        {
+            var id = Guid.CreateVersion7();
+            var b = buildings[random.Next(buildings.Length)];
+            var channel = Channels[random.Next(Channels.Length)];
+            var category = Categories[random.Next(Categories.Length)];
+            var submitted = end.AddSeconds(-random.NextInt64(spanSeconds));
+            var duplicate = random.NextDouble() < 0.05;
+            var accepted = !duplicate && random.NextDouble() < 0.95 ? submitted.AddSeconds(random.Next(10, 600)) : (DateTime?)null;
+            var acceptOnTime = accepted is { } a0 ? (a0 - submitted).TotalSeconds <= 60 + random.Next(0, 400) : (bool?)null;
+            var arrived = accepted is { } a1 && random.NextDouble() < 0.9 ? a1.AddMinutes(random.Next(5, 60)) : (DateTime?)null;
+            var resolved = arrived is { } a2 && random.NextDouble() < 0.9 ? a2.AddMinutes(random.Next(5, 600)) : (DateTime?)null;
+            var complex = resolved is not null && random.NextDouble() < 0.1;
+            var planned = complex ? arrived!.Value.AddMinutes(random.Next(30, 400)) : (DateTime?)null;
+            var rated = resolved is not null && random.NextDouble() < 0.7;
+            var satisfaction = rated ? (random.NextDouble() switch { < 0.7 => "satisfied", < 0.9 => "basically_satisfied", _ => "dissatisfied" }) : null;
+            var callback = rated ? resolved!.Value.AddHours(random.Next(1, 48)) : (DateTime?)null;
+            var reopened = satisfaction == "dissatisfied" && random.NextDouble() < 0.5;
+            var closed = rated && !reopened ? callback!.Value.AddMinutes(5) : (DateTime?)null;
+            var (status, rank, statusAt) = duplicate ? ("duplicate", 1, submitted)
+                : closed is { } c ? ("closed", 7, c) : reopened ? ("reopened", 2, callback!.Value.AddMinutes(1))
+                : resolved is { } r ? ("resolved", 6, r) : arrived is { } ar ? ("arrived", 4, ar) : accepted is { } ac ? ("accepted", 3, ac) : ("submitted", 1, submitted);
+
+            await facts.StartRowAsync();
+            await facts.WriteAsync(id); await facts.WriteAsync(channel); await facts.WriteAsync(category); await facts.WriteAsync(b.Code);
+            await facts.WriteAsync(b.Path, NpgsqlDbType.Array | NpgsqlDbType.Text); await facts.WriteAsync(b.Path[^2]);
+            await facts.WriteAsync(status); await facts.WriteAsync(rank); await facts.WriteAsync(statusAt, NpgsqlDbType.TimestampTz);
+            await facts.WriteAsync(submitted, NpgsqlDbType.TimestampTz);
+            await facts.WriteAsync(accepted, NpgsqlDbType.TimestampTz); await facts.WriteAsync(acceptOnTime, NpgsqlDbType.Boolean);
+            await facts.WriteAsync(arrived, NpgsqlDbType.TimestampTz); await facts.WriteAsync(arrived is null ? (bool?)null : random.NextDouble() < 0.8, NpgsqlDbType.Boolean);
+            await facts.WriteAsync(planned, NpgsqlDbType.TimestampTz); await facts.WriteAsync(planned is null ? (bool?)null : random.NextDouble() < 0.85, NpgsqlDbType.Boolean);
+            var resolveOnTime = resolved is { } r1 ? (r1 - submitted).TotalMinutes <= 60 + random.Next(0, 300) : (bool?)null;
+            await facts.WriteAsync(resolved, NpgsqlDbType.TimestampTz); await facts.WriteAsync(resolveOnTime, NpgsqlDbType.Boolean);
+            await facts.WriteAsync(resolved, NpgsqlDbType.TimestampTz); await facts.WriteAsync(closed, NpgsqlDbType.TimestampTz);
+            await facts.WriteAsync(satisfaction, NpgsqlDbType.Text); await facts.WriteAsync(callback, NpgsqlDbType.TimestampTz);
+            await facts.WriteAsync(reopened ? 1 : 0); await facts.WriteAsync(duplicate ? Guid.CreateVersion7() : (Guid?)null, NpgsqlDbType.Uuid);
+            await facts.WriteAsync(statusAt, NpgsqlDbType.TimestampTz);
+            // Compound C1 of every community has a property company that takes some of its work.
+            var company = accepted is not null && b.Path[^3].EndsWith("-C1", StringComparison.Ordinal) && random.NextDouble() < 0.3 ? $"{b.Path[^4]}物业" : null;
+            await facts.WriteAsync(accepted?.AddSeconds(-5), NpgsqlDbType.TimestampTz);
+            await facts.WriteAsync(accepted is null ? null : company is null ? "grid_worker" : "property_company", NpgsqlDbType.Text);
+            await facts.WriteAsync(company, NpgsqlDbType.Text);
+
+            // The same history as the events it would have come from.
+            await events.StartRowAsync();
+            await events.WriteAsync(id); await events.WriteAsync("submitted"); await events.WriteAsync(submitted, NpgsqlDbType.TimestampTz);
+            await events.WriteNullAsync(); await events.WriteNullAsync(); await events.WriteAsync(duplicate);
+            await events.WriteAsync(channel); await events.WriteAsync(category); await events.WriteAsync(b.Path, NpgsqlDbType.Array | NpgsqlDbType.Text);
+            rawRows++;
+            if (accepted is { } e1) { await Event(id, "accepted", e1, acceptOnTime); rawRows++; }
+            if (arrived is { } e2) { await Event(id, "arrived", e2); rawRows++; }
+            if (resolved is { } e3) { await Event(id, "resolved", e3, resolveOnTime); rawRows++; }
+            if (callback is { } e4) { await Event(id, "callback", e4, null, satisfaction); rawRows++; }
+            if (reopened) { await Event(id, "reopened", callback!.Value.AddMinutes(1)); rawRows++; }
+            if (closed is { } e5) { await Event(id, "closed", e5); rawRows++; }
+            if (i % 1_000_000 == 999_999) Console.WriteLine($"  {i + 1:N0} requests written ({watch.Elapsed:mm\\:ss})");
+        }
+        await facts.CompleteAsync();
+        await events.CompleteAsync();
+        var copied = watch.Elapsed;
+
+        await using (var conn = await _db.OpenConnectionAsync())
+        {
+            // The read model's own indexes (as migrated) and comparable ones for the raw events.
+            await conn.ExecuteAsync("""
+                ALTER TABLE request_facts ADD PRIMARY KEY (request_id);
+                CREATE INDEX request_facts_grid_status ON request_facts (grid_code, status);
+                CREATE INDEX request_facts_submitted ON request_facts (submitted_at);
+                CREATE INDEX request_facts_path ON request_facts USING gin (location_path);
+                CREATE INDEX request_facts_work_order ON request_facts (work_order_id);
+                CREATE INDEX request_facts_property_company ON request_facts (property_company) WHERE property_company IS NOT NULL;
+                CREATE INDEX request_facts_grid_assigned ON request_facts (grid_code, assigned_at);
+                CREATE INDEX raw_events_request ON raw_events (request_id);
+                CREATE INDEX raw_events_submitted ON raw_events (at) WHERE type = 'submitted';
+                CREATE INDEX raw_events_path ON raw_events USING gin (path) WHERE type = 'submitted';
+                """);
+            // One statement per command: VACUUM refuses to run inside a batch.
+            foreach (var table in (string[])["request_facts", "raw_events", "grid_copy"]) await conn.ExecuteAsync($"VACUUM ANALYZE {table}");
+        }
+        _report.Add($"history: {options.Requests:N0} requests, {rawRows:N0} raw events; COPY {copied.TotalSeconds:F0} s, indexes + analyze {(watch.Elapsed - copied).TotalSeconds:F0} s");
+        Console.WriteLine(_report[^1]);
+    }
+
+    /// <summary>The same totals the read model answers (minus what only the read model keeps), from the raw events.</summary>
+    public const string RawTotalsSql = """
+        WITH s AS MATERIALIZED (
+            SELECT request_id, duplicate FROM raw_events
+            WHERE type = 'submitted' AND at >= @FromUtc AND at < @ToUtc
+              AND (@Under::text IS NULL OR path @> ARRAY[@Under::text])
+              AND (@Category::text IS NULL OR category = @Category)
+              AND (@Channel::text IS NULL OR channel = @Channel)),
+        per AS (
+            SELECT s.request_id, s.duplicate,
+                   bool_or(e.type = 'accepted') AS accepted,
+                   bool_or(e.type = 'resolved') AS resolved,
+                   bool_or(e.type = 'closed') AS closed,
+                   (array_agg(e.satisfaction ORDER BY e.at DESC) FILTER (WHERE e.type = 'callback'))[1] AS satisfaction,
+                   bool_or(e.type = 'reopened') AS reopened,
+                   bool_or(e.type = 'accepted' AND e.on_time) AS accept_on_time,
+                   bool_or(e.type = 'resolved' AND e.on_time) AS resolve_on_time
+            FROM s JOIN raw_events e USING (request_id)
+            GROUP BY s.request_id, s.duplicate)
+        SELECT count(*) AS Requests, count(*) FILTER (WHERE duplicate) AS Duplicates, count(*) FILTER (WHERE NOT duplicate) AS Own,
+               count(*) FILTER (WHERE NOT duplicate AND accepted) AS Accepted, count(*) FILTER (WHERE NOT duplicate AND resolved) AS Resolved,
+               count(*) FILTER (WHERE NOT duplicate AND closed) AS Closed, count(*) FILTER (WHERE NOT duplicate AND satisfaction IS NOT NULL) AS Rated,
+               count(*) FILTER (WHERE NOT duplicate AND satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
+               count(*) FILTER (WHERE NOT duplicate AND reopened) AS Reopened,
+               count(*) FILTER (WHERE NOT duplicate AND accept_on_time) AS AcceptOnTime,
+               count(*) FILTER (WHERE NOT duplicate AND resolve_on_time) AS ResolveOnTime
+        FROM per
+        """;
+
+    private sealed class Counts
+    {
+        public long Requests { get; init; }
+        public long Duplicates { get; init; }
+        public long Own { get; init; }
+        public long Accepted { get; init; }
+        public long Resolved { get; init; }
+        public long Closed { get; init; }
+        public long Rated { get; init; }
+        public long Satisfied { get; init; }
+        public long Reopened { get; init; }
+        public long AcceptOnTime { get; init; }
+        public long ResolveOnTime { get; init; }
+        public override string ToString() =>
+            $"{Requests}/{Duplicates}/{Own}/{Accepted}/{Resolved}/{Closed}/{Rated}/{Satisfied}/{Reopened}/{AcceptOnTime}/{ResolveOnTime}";
+    }
+
+    private static double P(IReadOnlyList<double> sorted, double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    private async Task<(double P50, double P95, T Last)> TimeAsync<T>(Func<NpgsqlConnection, Task<T>> run)
+    {
+        await using var conn = await _db.OpenConnectionAsync();
+        var last = default(T)!;
+        for (var i = 0; i < 2; i++) last = await run(conn); // warm the cache and the plan
+        var times = new List<double>();
+        for (var i = 0; i < options.Iterations; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            last = await run(conn);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return (P(times, 0.5), P(times, 0.95), last);
+    }
+
+    /// <summary>The same SQL under pgbench, parameters written in as literals: the floor the database itself sets.</summary>
+    private async Task<double> PgbenchP95Async(string sql, ReportFilter filter)
+    {
+        static string Lit(string? s) => s is null ? "NULL" : $"'{s.Replace("'", "''")}'";
+        var literal = sql.Replace("@FromUtc", $"'{filter.FromUtc:O}'::timestamptz").Replace("@ToUtc", $"'{filter.ToUtc:O}'::timestamptz")
+            .Replace("@Under", Lit(filter.Under)).Replace("@Category", Lit(filter.Category)).Replace("@Channel", Lit(filter.Channel));
+        var dir = Directory.CreateTempSubdirectory("govbench-");
+        var script = Path.Combine(dir.FullName, "q.sql");
+        await File.WriteAllTextAsync(script, literal.ReplaceLineEndings(" ").Trim().TrimEnd(';') + ";\n");
+        var cs = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var start = new ProcessStartInfo("pgbench") { WorkingDirectory = dir.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["-n", "-t", (options.Iterations + 2).ToString(), "-f", script, "-l", "--log-prefix=lat",
+                     "-h", cs.Host!, "-p", cs.Port.ToString(), "-U", cs.Username!, cs.Database!])
+            start.ArgumentList.Add(a);
+        start.Environment["PGPASSWORD"] = cs.Password;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"pgbench failed: {await stderr}");
+        var latencies = Directory.GetFiles(dir.FullName, "lat.*").SelectMany(File.ReadAllLines)
+            .Select(l => double.Parse(l.Split(' ')[2]) / 1000).Skip(2).Order().ToList();
+        dir.Delete(true);
+        return P(latencies, 0.95);
+    }
+
+    public async Task MeasureQueriesAsync()
+    {
+        var month = (new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31));
+        (string Name, ReportFilter Filter)[] questions =
+        [
+            ("a month, whole county", new ReportFilter(month.Item1, month.Item2, null, null, null)),
+            ("a month, one subdistrict", new ReportFilter(month.Item1, month.Item2, "B-03", null, null)),
+            ("a month, one community, one category", new ReportFilter(month.Item1, month.Item2, "B-03-02", "drainage", null)),
+            ("a week, one grid", new ReportFilter(new DateOnly(2026, 3, 23), new DateOnly(2026, 3, 29), "B-03-02-C1-G1", null, null)),
+        ];
+        _report.Add("");
+        _report.Add("| question | requests | read model p50 / p95 (ms) | raw events p50 / p95 (ms) | raw ÷ read model (p95) | pgbench p95 (ms) | read model ÷ pgbench | full /kpis report p95 (ms) |");
+        _report.Add("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, filter) in questions)
+        {
+            var read = await TimeAsync(c => c.QuerySingleAsync<Counts>(new CommandDefinition(KpiQueries.TotalsSql, filter.Parameters())));
+            var raw = await TimeAsync(c => c.QuerySingleAsync<Counts>(new CommandDefinition(RawTotalsSql, filter.Parameters())));
+            if (read.Last.ToString() != raw.Last.ToString())
+                throw new InvalidOperationException($"{name}: the read model says {read.Last}, the raw events {raw.Last}");
+            var pgbench = await PgbenchP95Async(KpiQueries.TotalsSql, filter);
+            var report = await TimeAsync(c => KpiQueries.RunAsync(c, filter, CancellationToken.None));
+            _report.Add($"| {name} | {read.Last.Requests:N0} | {read.P50:F1} / {read.P95:F1} | {raw.P50:F1} / {raw.P95:F1} | {raw.P95 / read.P95:F1}× | {pgbench:F1} | {read.P95 / pgbench:F2} | {report.P95:F1} |");
+            Console.WriteLine(_report[^1]);
+        }
+    }
+
+    /// <summary>
+    /// Puts events in reporting's own outbox and wakes its relay: they are published to RabbitMQ with
+    /// confirms and come back through the projections' queue, so this is the whole path an event takes.
+    /// </summary>
+    public async Task MeasureProjectionThroughputAsync()
+    {
+        var places = County().Where(p => p.Level == "building").ToArray();
+        var at = new DateTimeOffset(2026, 3, 31, 2, 0, 0, TimeSpan.Zero);
+        var messages = new List<object>();
+        for (var i = 0; messages.Count < options.Events; i++)
+        {
+            var (request, order) = (NewId.NextGuid(), NewId.NextGuid());
+            var b = places[i % places.Length];
+            messages.Add(new RequestSubmitted(request, $"20260331-{i:D6}", "hotline", "drainage", "normal", b.Code, b.Path, null, null, at));
+            messages.Add(new WorkOrderAccepted(order, request, "bench", true, at.AddMinutes(1)));
+            messages.Add(new WorkOrderResolved(order, request, "bench", "ok", true, at.AddMinutes(30)));
+        }
+        await using (var conn = await _db.OpenConnectionAsync())
+        await using (var copy = await conn.BeginBinaryImportAsync("COPY outbox_messages (message_id, message_type, body) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var m in messages)
+            {
+                await copy.StartRowAsync();
+                await copy.WriteAsync(NewId.NextGuid());
+                await copy.WriteAsync(ContractTypes.NameOf(m.GetType()));
+                await copy.WriteAsync(JsonSerializer.Serialize(m, m.GetType(), Outbox.Json), NpgsqlDbType.Jsonb);
+            }
+            await copy.CompleteAsync();
+        }
+
+        var watch = Stopwatch.StartNew();
+        await using (var conn = await _db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("SELECT pg_notify('outbox', '')");
+            TimeSpan? published = null;
+            while (true)
+            {
+                var (unpublished, applied) = await conn.QuerySingleAsync<(long, long)>(
+                    "SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL), (SELECT count(*) FROM inbox_messages WHERE consumer LIKE '%Projection')");
+                if (unpublished == 0) published ??= watch.Elapsed;
+                if (applied >= messages.Count) break;
+                if (watch.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"only {applied} of {messages.Count} events applied");
+                await Task.Delay(100);
+            }
+            var elapsed = watch.Elapsed;
+            _report.Add("");
+            _report.Add($"projection throughput: {messages.Count:N0} events (RequestSubmitted, WorkOrderAccepted, WorkOrderResolved) from outbox to read model " +
+                        $"in {elapsed.TotalSeconds:F1} s = **{messages.Count / elapsed.TotalSeconds:N0} events/s** end to end " +
+                        $"(relay published them all after {published?.TotalSeconds:F1} s: {messages.Count / (published ?? elapsed).TotalSeconds:N0} events/s)");
+            Console.WriteLine(_report[^1]);
+        }
+    }
+
+    public void PrintReport()
+    {
+        Console.WriteLine();
+        Console.WriteLine($"## Reporting benchmark ({Environment.ProcessorCount} cores, PostgreSQL on the same machine, {options.Iterations} timed runs per question)");
+        foreach (var line in _report) Console.WriteLine(line);
+    }
+
+    public async Task CleanUpAsync()
+    {
+        if (options.Keep) { Console.WriteLine($"kept database {Database} and vhost {VirtualHost}"); return; }
+        NpgsqlConnection.ClearAllPools();
+        using (var rabbit = Rabbit()) await rabbit.DeleteAsync($"vhosts/{VirtualHost}");
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Env("GOV_POSTGRES")) { Database = "postgres" }.ConnectionString);
+        await conn.OpenAsync();
+        await conn.ExecuteAsync($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)");
+    }
+}

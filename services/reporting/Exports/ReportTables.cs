@@ -1,0 +1,92 @@
+using GovPlatform.Reporting.Kpis;
+
+namespace GovPlatform.Reporting.Exports;
+
+/// <summary>One table of figures, as the page shows it and as the exports write it: zh-CN headers first.</summary>
+public sealed record ReportTable(string Name, string Title, IReadOnlyList<string> Headers, IReadOnlyList<object?[]> Rows);
+
+/// <summary>Turns the query results into the tables every export and the bulletin share.</summary>
+public static class ReportTables
+{
+    /// <summary>The tables built from the KPI report; rankings and the trend are added by their own queries.</summary>
+    public static readonly string[] FromKpis =
+        ["kpis", "by-channel", "by-category", "escalations", "departments", "mediation", "volunteer", "double-reporting", "property-companies"];
+
+    public static readonly string[] All = [.. FromKpis, "trend", "rankings", "tree"];
+
+    private static object?[] RateRow(string key, string zh, Rate r) => [key, zh, r.Numerator, r.Denominator, r.Value];
+
+    public static ReportTable Build(string name, KpiQueries.KpiReport k) => name switch
+    {
+        "kpis" => new ReportTable(name, "核心指标", ["指标代码", "指标", "分子", "分母", "数值"],
+        [
+            ["requests", "诉求总量", k.Totals.Requests, null, k.Totals.Requests],
+            ["own", "有效诉求(不含重复)", k.Totals.Own, null, k.Totals.Own],
+            RateRow("responseRate", "响应率", k.Totals.ResponseRate),
+            RateRow("resolutionRate", "解决率", k.Totals.ResolutionRate),
+            RateRow("satisfactionRate", "满意率", k.Totals.SatisfactionRate),
+            RateRow("reopenRate", "重办率", k.Totals.ReopenRate),
+            RateRow("duplicateRate", "重复率", k.Totals.DuplicateRate),
+            RateRow("acceptOnTimeRate", "1分钟接单及时率", k.Totals.AcceptOnTimeRate),
+            RateRow("arriveOnTimeRate", "30分钟到场及时率", k.Totals.ArriveOnTimeRate),
+            RateRow("planOnTimeRate", "半日出方案及时率", k.Totals.PlanOnTimeRate),
+            RateRow("resolveOnTimeRate", "1小时办结及时率", k.Totals.ResolveOnTimeRate),
+            ["averageHandlingMinutes", "平均办理时长(分钟)", null, null, Round(k.Totals.AverageHandlingMinutes)],
+            ["p90HandlingMinutes", "90分位办理时长(分钟)", null, null, Round(k.Totals.P90HandlingMinutes)],
+            ["whistles", "吹哨次数", k.Totals.Whistles, null, k.Totals.Whistles],
+            ["councils", "议事会次数", k.Totals.Councils, null, k.Totals.Councils],
+            RateRow("mediationSuccess", "调解成功率", k.Mediation.Success),
+            RateRow("gridCoverage", "网格覆盖率", k.GridCoverage.Rate),
+        ]),
+        "by-channel" => new ReportTable(name, "分渠道诉求", ["渠道", "名称", "诉求量", "已解决"],
+            k.ByChannel.Select(b => new object?[] { b.Key, b.Name, b.Requests, b.Resolved }).ToList()),
+        "by-category" => new ReportTable(name, "分类别诉求", ["类别", "名称", "诉求量", "已解决"],
+            k.ByCategory.Select(b => new object?[] { b.Key, b.Name, b.Requests, b.Resolved }).ToList()),
+        "escalations" => new ReportTable(name, "分级升级", ["升级至", "升级次数", "涉及诉求"],
+            k.EscalationsByTier.Select(t => new object?[] { t.Tier, t.Escalations, t.Requests }).ToList()),
+        "departments" => new ReportTable(name, "吹哨报到", ["部门", "吹哨", "报到", "迟报", "未报到", "已处置", "按时报到率"],
+            k.Departments.Select(d => new object?[] { d.Department, d.Whistled, d.Reported, d.ReportedLate, d.Missed, d.Acted, d.OnTimeReport.Value }).ToList()),
+        "mediation" => new ReportTable(name, "矛盾纠纷调解", ["受理", "调结", "调解成功", "转办", "调解成功率"],
+            [[k.Mediation.Opened, k.Mediation.Closed, k.Mediation.Agreements, k.Mediation.Referred, k.Mediation.Success.Value]]),
+        "volunteer" => new ReportTable(name, "志愿服务与积分", ["服务时长(小时)", "服务人数", "发放积分", "兑换积分", "过期积分", "调整积分"],
+            [[k.Volunteer.Hours, k.Volunteer.Volunteers, k.Volunteer.PointsIssued, k.Volunteer.PointsRedeemed, k.Volunteer.PointsExpired, k.Volunteer.PointsCorrected]]),
+        "double-reporting" => new ReportTable(name, "双报到履职", ["单位", "报到党员", "参与服务", "履职率"],
+            k.DoubleReporting.Select(u => new object?[] { u.UnitId.ToString(), u.Reported, u.Served, u.Coverage.Value }).ToList()),
+        "property-companies" => new ReportTable(name, "物业企业评价", ["物业企业", "服务小区", "诉求", "已解决", "解决率", "评价数", "满意", "满意率", "评级"],
+            k.PropertyCompanies.Select(c => new object?[]
+            {
+                c.Company, c.Compounds, c.Requests, c.Resolved, c.Resolution.Value, c.Rated, c.Satisfied, c.Satisfaction.Value, GradeZh(c.Grade),
+            }).ToList()),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a table of the KPI report."),
+    };
+
+    public static ReportTable Build(IReadOnlyList<Trend.Point> points) =>
+        new("trend", "趋势", ["时间", "诉求量", "有效诉求", "已响应", "已解决", "解决率", "满意率", "办结及时率"],
+            points.Select(p => new object?[]
+            {
+                p.Bucket, p.Requests, p.Own, p.Accepted, p.Resolved, p.ResolutionRate.Value, p.SatisfactionRate.Value, p.ResolveOnTimeRate.Value,
+            }).ToList());
+
+    public static ReportTable Build(Rankings.Ranking r) =>
+        new("rankings", $"排名({LevelZh(r.Level)})", ["名次", "代码", "名称", "分子", "分母", "比率", "威尔逊下限"],
+            r.Entries.Select(e => new object?[] { e.Rank?.ToString() ?? "样本不足", e.Code, e.Name, e.Numerator, e.Denominator, e.Rate, e.WilsonLowerBound }).ToList());
+
+    public static ReportTable Build(IReadOnlyList<TreeFigures.Node> nodes) =>
+        new("tree", "网格树分布", ["代码", "名称", "层级", "有效诉求", "响应率", "解决率", "满意率", "办结及时率"],
+            nodes.Select(n => new object?[]
+            {
+                n.Code, n.Name, LevelZh(n.Level), n.Own, n.ResponseRate.Value, n.ResolutionRate.Value, n.SatisfactionRate.Value, n.ResolveOnTimeRate.Value,
+            }).ToList());
+
+    public static string GradeZh(string grade) => grade switch
+    {
+        "good" => "好", "fair" => "中", "poor" => "差", _ => "样本不足",
+    };
+
+    public static string LevelZh(string level) => level switch
+    {
+        "subdistrict" => "街道", "community" => "社区", "compound" => "小区", "grid" => "网格", "department" => "部门", "unit" => "单位", _ => level,
+    };
+
+    private static double? Round(double? v) => v is null ? null : Math.Round(v.Value, 2);
+}

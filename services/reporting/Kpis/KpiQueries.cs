@@ -1,0 +1,280 @@
+using Dapper;
+using Npgsql;
+
+namespace GovPlatform.Reporting.Kpis;
+
+/// <summary>
+/// The KPIs exactly as docs/metrics.md defines them. Request figures are over the cohort of
+/// requests submitted in the period (so a rate never mixes requests from different months);
+/// mediation and volunteer figures are over the events that happened in the period.
+/// </summary>
+public static class KpiQueries
+{
+    /// <summary>The requests the filter selects; every request figure starts from here.</summary>
+    public const string Cohort = """
+        cohort AS MATERIALIZED (
+            SELECT f.* FROM request_facts f
+            WHERE f.submitted_at >= @FromUtc AND f.submitted_at < @ToUtc
+              AND (@Under::text IS NULL OR f.location_path @> ARRAY[@Under::text])
+              AND (@Category::text IS NULL OR f.category = @Category)
+              AND (@Channel::text IS NULL OR f.channel = @Channel))
+        """;
+
+    /// <summary>Grid-tree nodes under the filter's node (all of them when there is none).</summary>
+    public const string Region = """
+        region AS MATERIALIZED (SELECT code FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text])
+        """;
+
+    public const string TotalsSql = $"""
+        WITH {Cohort},
+        missed AS (
+            SELECT request_id, array_agg(DISTINCT clock) AS clocks FROM deadline_misses
+            WHERE request_id IN (SELECT request_id FROM cohort) GROUP BY request_id),
+        own AS (
+            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS missed_clocks
+            FROM cohort c LEFT JOIN missed m USING (request_id) WHERE c.duplicate_of IS NULL)
+        SELECT (SELECT count(*) FROM cohort) AS Requests,
+               (SELECT count(*) FROM cohort WHERE duplicate_of IS NOT NULL) AS Duplicates,
+               count(*) AS Own,
+               count(*) FILTER (WHERE accepted_at IS NOT NULL) AS Accepted,
+               count(*) FILTER (WHERE resolved_at IS NOT NULL) AS Resolved,
+               count(*) FILTER (WHERE closed_at IS NOT NULL) AS Closed,
+               count(*) FILTER (WHERE satisfaction IS NOT NULL) AS Rated,
+               count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
+               count(*) FILTER (WHERE reopen_count > 0) AS Reopened,
+               count(*) FILTER (WHERE accept_on_time) AS AcceptOnTime,
+               count(*) FILTER (WHERE accept_on_time IS NOT NULL OR 'accept' = ANY(missed_clocks)) AS AcceptEnded,
+               count(*) FILTER (WHERE arrive_on_time) AS ArriveOnTime,
+               count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(missed_clocks)) AS ArriveEnded,
+               count(*) FILTER (WHERE plan_on_time) AS PlanOnTime,
+               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(missed_clocks)) AS PlanEnded,
+               count(*) FILTER (WHERE resolve_on_time) AS ResolveOnTime,
+               count(*) FILTER (WHERE resolve_on_time IS NOT NULL OR 'resolve' = ANY(missed_clocks)) AS ResolveEnded,
+               avg(extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS AverageHandlingMinutes,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS P90HandlingMinutes,
+               (SELECT count(*) FROM whistles WHERE request_id IN (SELECT request_id FROM cohort)) AS Whistles,
+               (SELECT count(*) FROM councils WHERE request_id IN (SELECT request_id FROM cohort)) AS Councils
+        FROM own;
+        """;
+
+    private const string ByChannelSql = $"""
+        WITH {Cohort}
+        SELECT coalesce(channel, 'unknown') AS Key, coalesce(channel, 'unknown') AS Name, count(*) AS Requests,
+               count(*) FILTER (WHERE duplicate_of IS NULL AND resolved_at IS NOT NULL) AS Resolved
+        FROM cohort GROUP BY 1 ORDER BY 3 DESC, 1;
+        """;
+
+    private const string ByCategorySql = $"""
+        WITH {Cohort}
+        SELECT coalesce(c.category, 'unknown') AS Key, coalesce(min(k.name_zh), c.category, 'unknown') AS Name, count(*) AS Requests,
+               count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.resolved_at IS NOT NULL) AS Resolved
+        FROM cohort c LEFT JOIN categories k ON k.code = c.category
+        GROUP BY c.category ORDER BY 3 DESC, 1;
+        """;
+
+    private const string EscalationsSql = $"""
+        WITH {Cohort}
+        SELECT e.to_tier AS Tier, count(*) AS Escalations, count(DISTINCT e.request_id) AS Requests
+        FROM escalations e JOIN cohort c USING (request_id)
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    private const string DepartmentsSql = $"""
+        WITH {Cohort}
+        SELECT d.department AS Department, count(*) AS Whistled,
+               count(*) FILTER (WHERE d.reported_at IS NOT NULL) AS Reported,
+               count(*) FILTER (WHERE d.late) AS ReportedLate,
+               count(*) FILTER (WHERE d.missed_at IS NOT NULL) AS Missed,
+               count(*) FILTER (WHERE d.acted_at IS NOT NULL) AS Acted
+        FROM whistles w JOIN cohort c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    private const string MediationSql = $"""
+        WITH {Region}
+        SELECT count(*) FILTER (WHERE opened_at >= @FromUtc AND opened_at < @ToUtc) AS Opened,
+               count(*) FILTER (WHERE closed_at >= @FromUtc AND closed_at < @ToUtc) AS Closed,
+               count(*) FILTER (WHERE closed_at >= @FromUtc AND closed_at < @ToUtc AND outcome = 'agreement') AS Agreements,
+               count(*) FILTER (WHERE closed_at >= @FromUtc AND closed_at < @ToUtc AND outcome = 'referred') AS Referred
+        FROM mediation_cases WHERE community_code IN (SELECT code FROM region);
+        """;
+
+    // A redemption carries no place: it counts where the volunteer last served or earned points.
+    private const string VolunteerSql = $"""
+        WITH {Region},
+        moved AS (
+            SELECT p.kind, p.points,
+                   coalesce(p.grid_code, (SELECT h.grid_code FROM (
+                        SELECT s.grid_code, s.at FROM volunteer_services s WHERE s.volunteer_id = p.volunteer_id
+                        UNION ALL
+                        SELECT a.grid_code, a.at FROM points_movements a WHERE a.volunteer_id = p.volunteer_id AND a.grid_code IS NOT NULL) h
+                    ORDER BY h.at DESC LIMIT 1)) AS grid_code
+            FROM points_movements p WHERE p.at >= @FromUtc AND p.at < @ToUtc)
+        SELECT (SELECT coalesce(sum(hours), 0) FROM volunteer_services
+                WHERE at >= @FromUtc AND at < @ToUtc AND grid_code IN (SELECT code FROM region)) AS Hours,
+               (SELECT count(DISTINCT volunteer_id) FROM volunteer_services
+                WHERE at >= @FromUtc AND at < @ToUtc AND grid_code IN (SELECT code FROM region)) AS Volunteers,
+               coalesce(sum(points) FILTER (WHERE kind = 'award'), 0)::bigint AS PointsIssued,
+               coalesce(-sum(points) FILTER (WHERE kind IN ('redeem', 'refund')), 0)::bigint AS PointsRedeemed,
+               coalesce(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint AS PointsExpired,
+               coalesce(sum(points) FILTER (WHERE kind = 'correct'), 0)::bigint AS PointsCorrected
+        FROM moved WHERE (@Under::text IS NULL OR grid_code IN (SELECT code FROM region));
+        """;
+
+    private const string DoubleReportingSql = $"""
+        WITH {Region}
+        SELECT r.unit_id AS UnitId, count(*) AS Reported,
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM volunteer_services s
+                   WHERE s.volunteer_id = r.volunteer_id AND s.at >= @FromUtc AND s.at < @ToUtc)) AS Served
+        FROM party_member_reports r
+        WHERE r.at < @ToUtc AND r.community_code IN (SELECT code FROM region)
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    // A company serves the compounds where it has been assigned work; it is judged on every
+    // request from those compounds, whoever handled them, as residents experience them.
+    private const string PropertyCompaniesSql = $"""
+        WITH {Cohort},
+        served AS (
+            SELECT DISTINCT f.property_company AS company, g.code AS compound
+            FROM request_facts f CROSS JOIN LATERAL unnest(f.location_path) AS p(code)
+            JOIN grid_copy g ON g.code = p.code AND g.level = 'compound'
+            WHERE f.property_company IS NOT NULL AND f.assigned_at < @ToUtc
+              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])),
+        by_compound AS (
+            SELECT p.code AS compound, count(*) AS requests,
+                   count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
+                   count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
+                   count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied
+            FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
+            WHERE c.duplicate_of IS NULL AND p.code IN (SELECT compound FROM served)
+            GROUP BY p.code)
+        SELECT s.company AS Company, count(*) AS Compounds,
+               coalesce(sum(b.requests), 0)::bigint AS Requests, coalesce(sum(b.resolved), 0)::bigint AS Resolved,
+               coalesce(sum(b.rated), 0)::bigint AS Rated, coalesce(sum(b.satisfied), 0)::bigint AS Satisfied
+        FROM served s LEFT JOIN by_compound b ON b.compound = s.compound
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    private const string GridCoverageSql = """
+        SELECT count(*) AS Grids,
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM request_facts f
+                   WHERE f.grid_code = g.code AND f.assignee_kind IN ('grid_worker', 'grid_leader')
+                     AND f.assigned_at >= @FromUtc AND f.assigned_at < @ToUtc)) AS Covered
+        FROM grid_copy g WHERE g.level = 'grid' AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]);
+        """;
+
+    public sealed class Totals
+    {
+        public long Requests { get; init; }
+        public long Duplicates { get; init; }
+        public long Own { get; init; }
+        public long Accepted { get; init; }
+        public long Resolved { get; init; }
+        public long Closed { get; init; }
+        public long Rated { get; init; }
+        public long Satisfied { get; init; }
+        public long Reopened { get; init; }
+        public long AcceptOnTime { get; init; }
+        public long AcceptEnded { get; init; }
+        public long ArriveOnTime { get; init; }
+        public long ArriveEnded { get; init; }
+        public long PlanOnTime { get; init; }
+        public long PlanEnded { get; init; }
+        public long ResolveOnTime { get; init; }
+        public long ResolveEnded { get; init; }
+        public double? AverageHandlingMinutes { get; init; }
+        public double? P90HandlingMinutes { get; init; }
+        public long Whistles { get; init; }
+        public long Councils { get; init; }
+
+        public Rate ResponseRate => new(Accepted, Own);
+        public Rate ResolutionRate => new(Resolved, Own);
+        public Rate SatisfactionRate => new(Satisfied, Rated);
+        public Rate ReopenRate => new(Reopened, Resolved);
+        public Rate DuplicateRate => new(Duplicates, Requests);
+        public Rate AcceptOnTimeRate => new(AcceptOnTime, AcceptEnded);
+        public Rate ArriveOnTimeRate => new(ArriveOnTime, ArriveEnded);
+        public Rate PlanOnTimeRate => new(PlanOnTime, PlanEnded);
+        public Rate ResolveOnTimeRate => new(ResolveOnTime, ResolveEnded);
+    }
+
+    public sealed record Breakdown(string Key, string Name, long Requests, long Resolved);
+    public sealed record TierCount(string Tier, long Escalations, long Requests);
+    public sealed record DepartmentFigures(string Department, long Whistled, long Reported, long ReportedLate, long Missed, long Acted)
+    {
+        /// <summary>Reported late, or not at all by the deadline (escalated to the county).</summary>
+        public long LateOrMissed => ReportedLate + Missed;
+        public Rate OnTimeReport => new(Reported - ReportedLate, Whistled);
+    }
+
+    public sealed record MediationFigures(long Opened, long Closed, long Agreements, long Referred)
+    {
+        public Rate Success => new(Agreements, Closed);
+    }
+
+    public sealed record VolunteerFigures(decimal Hours, long Volunteers, long PointsIssued, long PointsRedeemed, long PointsExpired, long PointsCorrected);
+
+    public sealed record UnitCoverage(Guid UnitId, long Reported, long Served)
+    {
+        public Rate Coverage => new(Served, Reported);
+    }
+
+    public sealed record CompanyFigures(string Company, long Compounds, long Requests, long Resolved, long Rated, long Satisfied)
+    {
+        public Rate Resolution => new(Resolved, Requests);
+        public Rate Satisfaction => new(Satisfied, Rated);
+        public string Grade => PropertyGrades.Grade(this);
+    }
+
+    public sealed record GridCoverage(long Grids, long Covered)
+    {
+        public Rate Rate => new(Covered, Grids);
+    }
+
+    public sealed record KpiReport(
+        ReportFilter Filter, Totals Totals,
+        IReadOnlyList<Breakdown> ByChannel, IReadOnlyList<Breakdown> ByCategory,
+        IReadOnlyList<TierCount> EscalationsByTier, IReadOnlyList<DepartmentFigures> Departments,
+        MediationFigures Mediation, VolunteerFigures Volunteer, IReadOnlyList<UnitCoverage> DoubleReporting,
+        IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage);
+
+    public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    {
+        const string all = TotalsSql + ByChannelSql + ByCategorySql + EscalationsSql + DepartmentsSql + MediationSql
+                           + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql;
+        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(all, filter.Parameters(), cancellationToken: ct));
+        return new KpiReport(
+            filter,
+            await grid.ReadSingleAsync<Totals>(),
+            (await grid.ReadAsync<Breakdown>()).AsList(),
+            (await grid.ReadAsync<Breakdown>()).AsList(),
+            (await grid.ReadAsync<TierCount>()).AsList(),
+            (await grid.ReadAsync<DepartmentFigures>()).AsList(),
+            await grid.ReadSingleAsync<MediationFigures>(),
+            await grid.ReadSingleAsync<VolunteerFigures>(),
+            (await grid.ReadAsync<UnitCoverage>()).AsList(),
+            (await grid.ReadAsync<CompanyFigures>()).AsList(),
+            await grid.ReadSingleAsync<GridCoverage>());
+    }
+}
+
+/// <summary>The property-company evaluation the county publishes: good / fair / poor.</summary>
+public static class PropertyGrades
+{
+    public const int MinimumRequests = 5;
+    public const double Good = 0.9;
+    public const double Poor = 0.7;
+
+    /// <summary>
+    /// Good: resolution and satisfaction both at least 90%. Poor: either below 70%. Fair otherwise.
+    /// Fewer than 5 requests (or no satisfaction answer) is too little to judge a company on.
+    /// </summary>
+    public static string Grade(KpiQueries.CompanyFigures c)
+    {
+        if (c.Requests < MinimumRequests || c.Satisfaction.Value is null) return "ungraded";
+        var (resolution, satisfaction) = (c.Resolution.Value!.Value, c.Satisfaction.Value.Value);
+        if (resolution < Poor || satisfaction < Poor) return "poor";
+        return resolution >= Good && satisfaction >= Good ? "good" : "fair";
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics.Metrics;
+using Dapper;
+using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
+using Npgsql;
+
+namespace GovPlatform.Reporting.Projections;
+
+/// <summary>
+/// Reporting's own meter: how far the figures trail the events (lag) and how many events the
+/// projections apply. ServiceDefaults exports every meter named GovPlatform.*.
+/// </summary>
+public sealed class ReportingMetrics : IDisposable
+{
+    public const string MeterName = "GovPlatform.Reporting";
+    public const string LagInstrument = "govplatform.reporting.projection.lag";
+    public const string AppliedInstrument = "govplatform.reporting.projection.applied";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Histogram<double> _lag;
+    private readonly Counter<long> _applied;
+
+    public ReportingMetrics()
+    {
+        _lag = _meter.CreateHistogram<double>(LagInstrument, "s",
+            "Time from the moment an event happened (its own timestamp) to its effect on the read models");
+        _applied = _meter.CreateCounter<long>(AppliedInstrument, "{event}", "Events applied to the read models (duplicates excluded)");
+    }
+
+    public void Applied(string eventType, TimeSpan lag)
+    {
+        var tag = new KeyValuePair<string, object?>("event", eventType);
+        // A negative lag means the publisher's clock runs ahead of ours; recording it as 0 keeps
+        // the histogram honest about what we can measure.
+        _lag.Record(Math.Max(0, lag.TotalSeconds), tag);
+        _applied.Add(1, tag);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>What every projection needs, bundled so each projection's constructor stays one line.</summary>
+public sealed record Projector(NpgsqlDataSource Db, ReportingMetrics Metrics, TimeProvider Time);
+
+/// <summary>
+/// A projection of one event type into the read models. The inbox makes redelivery a no-op; the
+/// SQL of each projection is written to be a no-op on replay too (natural keys, least/greatest,
+/// newest-wins), so the read models can be rebuilt by replaying events in any order.
+/// </summary>
+public abstract class Projection<T>(Projector p) : InboxConsumer<T>(p.Db) where T : class
+{
+    protected abstract DateTimeOffset OccurredAt(T message);
+
+    protected abstract Task ApplyAsync(T message, NpgsqlTransaction tx, CancellationToken ct);
+
+    protected sealed override async Task HandleAsync(ConsumeContext<T> context, NpgsqlTransaction tx)
+    {
+        await ApplyAsync(context.Message, tx, context.CancellationToken);
+        // Recorded just before the inbox commits: the commit itself is a few milliseconds.
+        p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(context.Message));
+    }
+
+    protected static Task ExecuteAsync(NpgsqlTransaction tx, string sql, object param, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(sql, param, tx, cancellationToken: ct));
+
+    /// <summary>Npgsql writes only UTC offsets to timestamptz; publishers may send any offset.</summary>
+    protected static DateTimeOffset Utc(DateTimeOffset at) => at.ToUniversalTime();
+}
+
+/// <summary>SQL fragments shared by the request_facts projections.</summary>
+public static class Facts
+{
+    /// <summary>True when the incoming event is newer than the one that set the current status (rank breaks ties).</summary>
+    public const string Newer = "(f.status_at IS NULL OR (excluded.status_at, excluded.status_rank) > (f.status_at, f.status_rank))";
+
+    /// <summary>Status follows the newest event, so a late old event never moves it backwards.</summary>
+    public const string StatusSet = $"""
+        status = CASE WHEN {Newer} THEN excluded.status ELSE f.status END,
+        status_rank = CASE WHEN {Newer} THEN excluded.status_rank ELSE f.status_rank END,
+        status_at = CASE WHEN {Newer} THEN excluded.status_at ELSE f.status_at END,
+        updated_at = now()
+        """;
+
+    /// <summary>Ranks break ties between events with the same timestamp; strings so they can be spliced into SQL constants.</summary>
+    public static class Rank
+    {
+        public const string Submitted = "1", Duplicate = "1", Assigned = "2", Returned = "2", Transferred = "2", Reopened = "2",
+            Accepted = "3", Arrived = "4", Suspended = "4", Resumed = "4", PlanFormed = "5", Resolved = "6", Closed = "7";
+    }
+}

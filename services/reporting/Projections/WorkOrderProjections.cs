@@ -1,0 +1,234 @@
+using GovPlatform.Contracts;
+using Npgsql;
+using static GovPlatform.Reporting.Projections.Facts;
+
+namespace GovPlatform.Reporting.Projections;
+
+public sealed class WorkOrderAssignedProjection(Projector p) : Projection<WorkOrderAssigned>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderAssigned m) => m.AssignedAt;
+
+    // Only a body's name is kept (a property company); a worker's name never reaches reporting.
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, grid_code, assignee_kind, property_company, assigned_at,
+                                        status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @GridCode, @AssigneeKind, @company, @at, 'assigned', {Rank.Assigned}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                grid_code = coalesce(excluded.grid_code, f.grid_code),
+                assignee_kind = CASE WHEN f.assigned_at IS NULL OR f.assigned_at <= excluded.assigned_at THEN excluded.assignee_kind ELSE f.assignee_kind END,
+                property_company = coalesce(excluded.property_company, f.property_company),
+                assigned_at = least(f.assigned_at, excluded.assigned_at),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderAssigned m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new
+        {
+            m.RequestId, m.WorkOrderId, m.GridCode, m.AssigneeKind,
+            company = m.AssigneeKind == AssigneeKinds.PropertyCompany ? m.AssigneeName : null,
+            at = Utc(m.AssignedAt),
+        }, ct);
+}
+
+// The clock events keep the first time each clock was met and whether that first time was on time:
+// a reopened order meeting a clock again does not rewrite how the first attempt went.
+
+public sealed class WorkOrderAcceptedProjection(Projector p) : Projection<WorkOrderAccepted>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderAccepted m) => m.At;
+
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, accepted_at, accept_on_time, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, 'accepted', {Rank.Accepted}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                accept_on_time = CASE WHEN f.accepted_at IS NULL OR excluded.accepted_at < f.accepted_at THEN excluded.accept_on_time ELSE f.accept_on_time END,
+                accepted_at = least(f.accepted_at, excluded.accepted_at),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderAccepted m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+}
+
+public sealed class WorkOrderArrivedProjection(Projector p) : Projection<WorkOrderArrived>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderArrived m) => m.At;
+
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, arrived_at, arrive_on_time, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, 'arrived', {Rank.Arrived}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                arrive_on_time = CASE WHEN f.arrived_at IS NULL OR excluded.arrived_at < f.arrived_at THEN excluded.arrive_on_time ELSE f.arrive_on_time END,
+                arrived_at = least(f.arrived_at, excluded.arrived_at),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderArrived m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+}
+
+public sealed class WorkOrderPlanFormedProjection(Projector p) : Projection<WorkOrderPlanFormed>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderPlanFormed m) => m.At;
+
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, plan_at, plan_on_time, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, 'plan_formed', {Rank.PlanFormed}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                plan_on_time = CASE WHEN f.plan_at IS NULL OR excluded.plan_at < f.plan_at THEN excluded.plan_on_time ELSE f.plan_on_time END,
+                plan_at = least(f.plan_at, excluded.plan_at),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderPlanFormed m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+}
+
+public sealed class WorkOrderResolvedProjection(Projector p) : Projection<WorkOrderResolved>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderResolved m) => m.At;
+
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, resolved_at, resolve_on_time, last_resolved_at, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, @at, 'resolved', {Rank.Resolved}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                resolve_on_time = CASE WHEN f.resolved_at IS NULL OR excluded.resolved_at < f.resolved_at THEN excluded.resolve_on_time ELSE f.resolve_on_time END,
+                resolved_at = least(f.resolved_at, excluded.resolved_at),
+                last_resolved_at = greatest(f.last_resolved_at, excluded.last_resolved_at),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderResolved m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+}
+
+public sealed class WorkOrderClosedProjection(Projector p) : Projection<WorkOrderClosed>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderClosed m) => m.At;
+
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, closed_at, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, 'closed', {Rank.Closed}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                closed_at = greatest(f.closed_at, excluded.closed_at),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderClosed m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, at = Utc(m.At) }, ct);
+}
+
+public sealed class WorkOrderReopenedProjection(Projector p) : Projection<WorkOrderReopened>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderReopened m) => m.At;
+
+    private const string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, reopen_count, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @ReopenCount, 'reopened', {Rank.Reopened}, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                reopen_count = greatest(f.reopen_count, excluded.reopen_count),
+                {StatusSet}
+        """;
+
+    protected override Task ApplyAsync(WorkOrderReopened m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.ReopenCount, at = Utc(m.At) }, ct);
+}
+
+/// <summary>Returns, transfers, suspensions and resumptions share one table and one status rule.</summary>
+public abstract class WorkOrderStepProjection<T>(Projector p) : Projection<T>(p) where T : class
+{
+    private const string Sql = $"""
+        INSERT INTO work_order_events (work_order_id, request_id, kind, at) VALUES (@workOrderId, @requestId, @status, @at)
+        ON CONFLICT DO NOTHING;
+        INSERT INTO request_facts AS f (request_id, work_order_id, property_company, status, status_rank, status_at)
+        VALUES (@requestId, @workOrderId, @company, @status, @rank::int, @at)
+        ON CONFLICT (request_id) DO UPDATE
+            SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
+                property_company = coalesce(excluded.property_company, f.property_company),
+                {StatusSet}
+        """;
+
+    protected Task StepAsync(NpgsqlTransaction tx, Guid workOrderId, Guid requestId, string status, string rank, DateTimeOffset at,
+        CancellationToken ct, string? company = null) =>
+        ExecuteAsync(tx, Sql, new { workOrderId, requestId, status, rank = int.Parse(rank), at = Utc(at), company }, ct);
+}
+
+public sealed class WorkOrderReturnedProjection(Projector p) : WorkOrderStepProjection<WorkOrderReturned>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderReturned m) => m.At;
+    protected override Task ApplyAsync(WorkOrderReturned m, NpgsqlTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, m.WorkOrderId, m.RequestId, "returned", Rank.Returned, m.At, ct);
+}
+
+public sealed class WorkOrderTransferredProjection(Projector p) : WorkOrderStepProjection<WorkOrderTransferred>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderTransferred m) => m.At;
+    protected override Task ApplyAsync(WorkOrderTransferred m, NpgsqlTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, m.WorkOrderId, m.RequestId, "transferred", Rank.Transferred, m.At, ct,
+            company: m.ToKind == AssigneeKinds.PropertyCompany ? m.ToName : null);
+}
+
+public sealed class WorkOrderSuspendedProjection(Projector p) : WorkOrderStepProjection<WorkOrderSuspended>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderSuspended m) => m.At;
+    protected override Task ApplyAsync(WorkOrderSuspended m, NpgsqlTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, m.WorkOrderId, m.RequestId, "suspended", Rank.Suspended, m.At, ct);
+}
+
+public sealed class WorkOrderResumedProjection(Projector p) : WorkOrderStepProjection<WorkOrderResumed>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderResumed m) => m.At;
+    protected override Task ApplyAsync(WorkOrderResumed m, NpgsqlTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, m.WorkOrderId, m.RequestId, "resumed", Rank.Resumed, m.At, ct);
+}
+
+public sealed class DeadlineMissedProjection(Projector p) : Projection<DeadlineMissed>(p)
+{
+    protected override DateTimeOffset OccurredAt(DeadlineMissed m) => m.At;
+
+    // Dispatch fires each clock once per tier, which is also this table's key.
+    private const string Sql = """
+        INSERT INTO deadline_misses (work_order_id, request_id, clock, tier, due_at, at)
+        VALUES (@WorkOrderId, @RequestId, @Clock, @Tier, @dueAt, @at)
+        ON CONFLICT DO NOTHING
+        """;
+
+    protected override Task ApplyAsync(DeadlineMissed m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.WorkOrderId, m.RequestId, m.Clock, m.Tier, dueAt = Utc(m.DueAt), at = Utc(m.At) }, ct);
+}
+
+public sealed class WorkOrderEscalatedProjection(Projector p) : Projection<WorkOrderEscalated>(p)
+{
+    protected override DateTimeOffset OccurredAt(WorkOrderEscalated m) => m.At;
+
+    private const string Sql = """
+        INSERT INTO escalations (work_order_id, request_id, from_tier, to_tier, at)
+        VALUES (@WorkOrderId, @RequestId, @FromTier, @ToTier, @at)
+        ON CONFLICT DO NOTHING
+        """;
+
+    protected override Task ApplyAsync(WorkOrderEscalated m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.WorkOrderId, m.RequestId, m.FromTier, m.ToTier, at = Utc(m.At) }, ct);
+}
+
+public sealed class CouncilHeldProjection(Projector p) : Projection<CouncilHeld>(p)
+{
+    protected override DateTimeOffset OccurredAt(CouncilHeld m) => m.At;
+
+    // Attendees are people: only how many came is kept.
+    private const string Sql = """
+        INSERT INTO councils (council_id, work_order_id, request_id, kind, attendee_count, at)
+        VALUES (@CouncilId, @WorkOrderId, @RequestId, @Kind, @attendees, @at)
+        ON CONFLICT DO NOTHING
+        """;
+
+    protected override Task ApplyAsync(CouncilHeld m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.CouncilId, m.WorkOrderId, m.RequestId, m.Kind, attendees = m.Attendees.Count, at = Utc(m.At) }, ct);
+}

@@ -1,0 +1,49 @@
+(function () {
+  const R = window.Reporting, L = window.Labels;
+  // A bulletin covers a month: the one asked for, or by default the last complete month.
+  const q = new URLSearchParams(location.search);
+  const f = R.filter();
+  if (!q.get('from')) {
+    const today = R.chinaDate(0);
+    const first = new Date(today.slice(0, 8) + '01T00:00:00Z');
+    const prevLast = new Date(first.getTime() - 86400e3);
+    f.from = prevLast.toISOString().slice(0, 8) + '01';
+    f.to = prevLast.toISOString().slice(0, 10);
+  }
+  const rows = (id, items, cells) => {
+    document.querySelector(`#${id} tbody`).innerHTML = items.length
+      ? items.map(i => '<tr>' + cells(i).map(c => `<td>${c}</td>`).join('') + '</tr>').join('')
+      : `<tr><td colspan="9">无</td></tr>`;
+  };
+
+  async function load() {
+    const [k, ranking] = await Promise.all([
+      R.get('/api/v1/kpis?' + R.query(f)),
+      R.get('/api/v1/rankings?' + R.query(f, { level: 'community', metric: 'resolution' })),
+    ]);
+    const t = k.totals;
+    const month = f.from.slice(0, 7) === f.to.slice(0, 7) ? `${f.from.slice(0, 4)}年${+f.from.slice(5, 7)}月` : `${f.from}至${f.to}`;
+    document.getElementById('title').textContent = `民声总台${month}工作通报`;
+    document.getElementById('period').textContent = `统计区间：${f.from} 至 ${f.to}` + (f.under ? `（区域 ${f.under}）` : '（全县）');
+    document.getElementById('summary').innerHTML =
+      `本期共受理群众诉求 <b data-kpi="requests">${t.requests}</b> 件，其中重复诉求 ${t.duplicates} 件；` +
+      `响应率 <b data-kpi="responseRate">${R.pct(t.responseRate)}</b>，解决率 <b data-kpi="resolutionRate">${R.pct(t.resolutionRate)}</b>，` +
+      `满意率 <b data-kpi="satisfactionRate">${R.pct(t.satisfactionRate)}</b>，重办率 ${R.pct(t.reopenRate)}；` +
+      `平均办理时长 ${R.num(t.averageHandlingMinutes, 1)} 分钟，90%的诉求在 ${R.num(t.p90HandlingMinutes, 1)} 分钟内解决。` +
+      `本期吹哨 ${t.whistles} 次，召开议事会 ${t.councils} 次。`;
+    rows('categories', k.byCategory, c => [R.esc(c.name), c.requests, c.resolved]);
+    rows('clocks', [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate]],
+      ([name, r]) => [name, `${r.numerator}/${r.denominator}`, R.pct(r)]);
+    rows('ranking', ranking.entries, e => [e.rank ?? '样本不足', R.esc(e.name), `${e.numerator}/${e.denominator}`, e.rate == null ? '—' : (e.rate * 100).toFixed(1) + '%']);
+    document.getElementById('method').textContent = ranking.methodZh;
+    rows('departments', k.departments, d => [L.of('department', d.department), d.whistled, d.reported, d.reportedLate, d.missed]);
+    rows('companies', k.propertyCompanies, c => [R.esc(c.company), c.compounds, R.pct(c.resolution), R.pct(c.satisfaction), L.of('grade', c.grade)]);
+    document.getElementById('volunteer').textContent =
+      `志愿服务 ${R.num(k.volunteer.hours, 1)} 小时、${k.volunteer.volunteers} 人次；发放积分 ${k.volunteer.pointsIssued}，兑换积分 ${k.volunteer.pointsRedeemed}。` +
+      `受理矛盾纠纷 ${k.mediation.opened} 件，调结 ${k.mediation.closed} 件，调解成功率 ${R.pct(k.mediation.success)}。` +
+      `网格覆盖率 ${R.pct(k.gridCoverage.rate)}。`;
+  }
+
+  load().then(() => { document.getElementById('status').textContent = ''; document.body.dataset.state = 'ready'; },
+    e => { document.getElementById('status').textContent = '加载失败：' + e.message; document.body.dataset.state = 'error'; });
+})();
