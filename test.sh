@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib.sh
 
-./scripts/infra.sh
+GOV_TEST_TOOLS=1 ./scripts/infra.sh
 source .local/env
 
 if aspire_restorable; then

@@ -22,6 +22,14 @@ install_missing() {
   command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The reporting build installs Apache ECharts with `npm ci`.
+  command -v npm >/dev/null || missing+=(npm)
+  # Test-only tools, with GOV_TEST_TOOLS=1 (test.sh sets it): headless Chromium renders the dashboard, a CJK font
+  # lets its screenshot show Chinese.
+  if [ "${GOV_TEST_TOOLS:-0}" = 1 ]; then
+    command -v chromium >/dev/null || missing+=(chromium)
+    dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
+  fi
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]} from Debian's packages"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
