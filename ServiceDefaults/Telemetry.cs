@@ -83,15 +83,17 @@ public static class Telemetry
         return builder;
     }
 
-    /// <summary>Builds the providers when the host starts and flushes them when it stops.</summary>
-    private sealed class TelemetryLifetime(TracerProvider tracing, MeterProvider metrics) : IHostedService
+    /// <summary>Builds the providers when the host starts and flushes them (logs too) when it stops.</summary>
+    private sealed class TelemetryLifetime(TracerProvider tracing, MeterProvider metrics, IServiceProvider services) : IHostedService
     {
         public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken ct)
         {
-            tracing.ForceFlush(2000);
-            metrics.ForceFlush(2000);
+            tracing.ForceFlush(5000);
+            metrics.ForceFlush(5000);
+            // Present only when logs are exported; flushed here so a stopping service loses no lines.
+            services.GetService<LoggerProvider>()?.ForceFlush(5000);
             return Task.CompletedTask;
         }
     }

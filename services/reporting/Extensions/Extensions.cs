@@ -61,6 +61,7 @@ public static class Extensions
             Project<PointsAwardedProjection>();
             Project<PointsRedeemedProjection>();
             Project<PointsRefundedProjection>();
+            Project<RedemptionPickedUpProjection>();
             Project<PointsExpiredProjection>();
             Project<PointsCorrectedProjection>();
             Project<PartyMemberReportedProjection>();

@@ -52,6 +52,17 @@ public sealed class PointsRefundedProjection(Projector p) : PointsProjection<Poi
         MoveAsync(tx, "refund", m.RedemptionId, m.VolunteerId, m.Points, m.At, ct);
 }
 
+/// <summary>
+/// Goods handed over: the points left the volunteer at reservation (the redeem movement), so this
+/// movement carries none; it records that the redemption completed, for counts of goods handed out.
+/// </summary>
+public sealed class RedemptionPickedUpProjection(Projector p) : PointsProjection<RedemptionPickedUp>(p)
+{
+    protected override DateTimeOffset OccurredAt(RedemptionPickedUp m) => m.At;
+    protected override Task ApplyAsync(RedemptionPickedUp m, NpgsqlTransaction tx, CancellationToken ct) =>
+        MoveAsync(tx, "pickup", m.RedemptionId, m.VolunteerId, 0, m.At, ct);
+}
+
 public sealed class PointsExpiredProjection(Projector p) : PointsProjection<PointsExpired>(p)
 {
     protected override DateTimeOffset OccurredAt(PointsExpired m) => m.At;
