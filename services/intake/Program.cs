@@ -14,6 +14,7 @@ app.UseApiKeyRateLimit();
 app.MapRequestsApi();
 app.MapTimelineApi();
 app.MapCallbacksApi();
+app.MapCategoriesApi();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

@@ -124,10 +124,14 @@ public static partial class RequestsApi
         var location = await conn.FindGridNodeAsync(body.Location.Code, ct);
         if (location is null)
             return Rejected(new() { ["location.code"] = [$"Unknown location '{body.Location.Code}': not in the grid tree."] });
-        var categoryKnown = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM categories WHERE code = @Category)", new { body.Category }, cancellationToken: ct));
-        if (!categoryKnown)
+        var category = await conn.QuerySingleOrDefaultAsync<CategoryState>(new CommandDefinition(
+            "SELECT parent_code IS NULL AS Major, active FROM categories WHERE code = @Category", new { body.Category }, cancellationToken: ct));
+        if (category is null)
             return Rejected(new() { ["category"] = [$"Unknown category '{body.Category}'."] });
+        if (category.Major || !category.Active)
+            return Rejected(new() { ["category"] = [category.Major
+                ? $"'{body.Category}' is a major category; file the request under one of its minor categories."
+                : $"Category '{body.Category}' is no longer in use."] });
 
         var now = clock.GetUtcNow();
         var principal = user.Actor();
@@ -199,6 +203,8 @@ public static partial class RequestsApi
     }
 
     private sealed record ExistingRequest(Guid Id, string TicketNo);
+
+    private sealed record CategoryState(bool Major, bool Active);
 
     private static Task<ExistingRequest?> FindExternalAsync(NpgsqlConnection conn, string system, string externalId, CancellationToken ct) =>
         conn.QuerySingleOrDefaultAsync<ExistingRequest>(new CommandDefinition(
