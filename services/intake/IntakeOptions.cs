@@ -6,6 +6,9 @@ public sealed class IntakeOptions
     /// <summary>How often a dissatisfied resident may reopen a request; after that a dissatisfied callback closes it as dissatisfied.</summary>
     public int MaxReopens { get; set; } = 2;
 
+    /// <summary>Below this confidence an uncategorised request goes to triage; unset, the rules file's threshold applies.</summary>
+    public double? ClassificationThreshold { get; set; }
+
     /// <summary>Wrong phone digits allowed per ticket per window before look-ups of that ticket are refused (4 digits are guessable).</summary>
     public int LookupFailuresAllowed { get; set; } = 5;
     public TimeSpan LookupFailureWindow { get; set; } = TimeSpan.FromMinutes(15);

@@ -15,6 +15,7 @@ app.MapRequestsApi();
 app.MapTimelineApi();
 app.MapCallbacksApi();
 app.MapCategoriesApi();
+app.MapTriageApi();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Timeline;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.GridCopy;
@@ -23,7 +25,10 @@ public static partial class RequestsApi
         public Guid Id { get; init; }
         public required string TicketNo { get; init; }
         public required string Channel { get; init; }
-        public required string Category { get; init; }
+        /// <summary>Null while the request waits in triage.</summary>
+        public string? Category { get; init; }
+        /// <summary>reporter, rules, or the desk operator who chose it.</summary>
+        public string? ClassifiedBy { get; init; }
         public required string Urgency { get; init; }
         public required string Description { get; init; }
         public string? ReporterName { get; init; }
@@ -48,7 +53,12 @@ public static partial class RequestsApi
         public RequestDto Masked() => this with { ReporterName = PersonalData.MaskName(ReporterName), ReporterPhone = PersonalData.MaskPhone(ReporterPhone) };
     }
 
-    public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt);
+    /// <param name="Status">submitted, or triage when no category was given and the rules were unsure.</param>
+    /// <param name="Confidence">The rules' confidence, when they chose the category.</param>
+    public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt, string? Category = null, double? Confidence = null);
+
+    /// <summary>The status of a request waiting for a desk operator to choose its category.</summary>
+    public const string Triage = "triage";
 
     public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
@@ -71,7 +81,7 @@ public static partial class RequestsApi
         SELECT id, ticket_no AS TicketNo, channel, category, urgency, description,
                reporter_name AS ReporterName, reporter_phone AS ReporterPhone,
                location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
-               attachments, external_system AS ExternalSystem, external_id AS ExternalId,
+               classified_by AS ClassifiedBy, attachments, external_system AS ExternalSystem, external_id AS ExternalId,
                status, satisfaction, reopen_count AS ReopenCount,
                submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
         FROM requests
@@ -104,7 +114,7 @@ public static partial class RequestsApi
 
     private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
         SubmitRequest body, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey, HttpContext http, ClaimsPrincipal user,
-        NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        NpgsqlDataSource db, IRequestClassifier classifier, IntakeOptions options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         if (idempotencyKey is not null && !Idempotency.IsValidKey(idempotencyKey))
             return Rejected(new() { [Idempotency.Header] = [$"1 to {Idempotency.MaxKeyLength} visible ASCII characters."] });
@@ -124,14 +134,21 @@ public static partial class RequestsApi
         var location = await conn.FindGridNodeAsync(body.Location.Code, ct);
         if (location is null)
             return Rejected(new() { ["location.code"] = [$"Unknown location '{body.Location.Code}': not in the grid tree."] });
-        var category = await conn.QuerySingleOrDefaultAsync<CategoryState>(new CommandDefinition(
-            "SELECT parent_code IS NULL AS Major, active FROM categories WHERE code = @Category", new { body.Category }, cancellationToken: ct));
-        if (category is null)
-            return Rejected(new() { ["category"] = [$"Unknown category '{body.Category}'."] });
-        if (category.Major || !category.Active)
-            return Rejected(new() { ["category"] = [category.Major
-                ? $"'{body.Category}' is a major category; file the request under one of its minor categories."
-                : $"Category '{body.Category}' is no longer in use."] });
+        Classification.Classification? suggestion = null;
+        var (categoryCode, classifiedBy, status) = (body.Category, "reporter", TimelineEvents.Submitted);
+        if (body.Category is not null)
+        {
+            if (await CategoryProblemAsync(conn, body.Category, ct) is { } problem) return Rejected(new() { ["category"] = [problem] });
+        }
+        else
+        {
+            // No category given: the rules choose one when sure; otherwise a desk operator does,
+            // and the request is not dispatched until then.
+            suggestion = classifier.Classify(body.Description);
+            (categoryCode, classifiedBy, status) = suggestion.Confident(options.ClassificationThreshold ?? classifier.Threshold)
+                ? (suggestion.Category, "rules", TimelineEvents.Submitted)
+                : (null, null!, Triage);
+        }
 
         var now = clock.GetUtcNow();
         var principal = user.Actor();
@@ -150,10 +167,10 @@ public static partial class RequestsApi
         const string insert = """
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
                                   location_code, location_path, address, latitude, longitude, attachments,
-                                  external_system, external_id, status, submitted_at, updated_at)
-            VALUES (@id, @ticketNo, @Channel, @Category, @Urgency, @Description, @reporterName, @reporterPhone,
+                                  external_system, external_id, status, submitted_at, updated_at, classified_by, classification)
+            VALUES (@id, @ticketNo, @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
                     @locationCode, @path, @address, @latitude, @longitude, @attachments,
-                    @ExternalSystem, @ExternalId, 'submitted', @now, @now);
+                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb);
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
             VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
@@ -161,7 +178,8 @@ public static partial class RequestsApi
         {
             await conn.ExecuteAsync(new CommandDefinition(insert, new
             {
-                id, ticketNo, body.Channel, body.Category, body.Urgency, body.Description,
+                id, ticketNo, body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy,
+                classification = suggestion is null ? null : JsonSerializer.Serialize(suggestion, Outbox.Json),
                 reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
                 locationCode = location.Code, path = location.Path, address = body.Location.Address,
                 latitude = body.Location.Latitude, longitude = body.Location.Longitude,
@@ -174,18 +192,19 @@ public static partial class RequestsApi
             await tx.RollbackAsync(ct);
             return AlreadyFiled(body, (await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId!, ct))!);
         }
-        await Outbox.EnqueueAsync(tx, new RequestSubmitted(
-            id, ticketNo, body.Channel, body.Category, body.Urgency, location.Code, location.Path,
-            body.Location.Latitude, body.Location.Longitude, now), ct);
-        var submitted = new SubmittedDto(id, ticketNo, "submitted", now);
+        if (categoryCode is not null)
+            await Outbox.EnqueueAsync(tx, new RequestSubmitted(
+                id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Code, location.Path,
+                body.Location.Latitude, body.Location.Longitude, now), ct);
+        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence);
         var url = $"/api/v1/requests/{id}";
         if (idempotencyKey is not null)
             await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
 
         loggers.CreateLogger("GovPlatform.Intake.Requests").LogInformation(
-            "Request {TicketNo} registered from {Channel} for {Location} by {Phone}",
-            ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous");
+            "Request {TicketNo} registered from {Channel} for {Location} by {Phone}, category {Category} ({ClassifiedBy})",
+            ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous", categoryCode ?? "triage", classifiedBy);
         return TypedResults.Created(url, submitted);
     }
 
@@ -205,6 +224,20 @@ public static partial class RequestsApi
     private sealed record ExistingRequest(Guid Id, string TicketNo);
 
     private sealed record CategoryState(bool Major, bool Active);
+
+    /// <summary>Why a request cannot be filed under this category, or null when it can.</summary>
+    internal static async Task<string?> CategoryProblemAsync(NpgsqlConnection conn, string code, CancellationToken ct)
+    {
+        var category = await conn.QuerySingleOrDefaultAsync<CategoryState>(new CommandDefinition(
+            "SELECT parent_code IS NULL AS Major, active FROM categories WHERE code = @code", new { code }, cancellationToken: ct));
+        return category switch
+        {
+            null => $"Unknown category '{code}'.",
+            { Major: true } => $"'{code}' is a major category; file the request under one of its minor categories.",
+            { Active: false } => $"Category '{code}' is no longer in use.",
+            _ => null,
+        };
+    }
 
     private static Task<ExistingRequest?> FindExternalAsync(NpgsqlConnection conn, string system, string externalId, CancellationToken ct) =>
         conn.QuerySingleOrDefaultAsync<ExistingRequest>(new CommandDefinition(
@@ -253,7 +286,7 @@ public static partial class RequestsApi
     }
 
     public static readonly string[] Statuses =
-        ["submitted", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
+        ["triage", "submitted", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
 
     [GeneratedRegex(@"^[0-9]{1,8}(-[0-9]{0,10})?$")]
     private static partial Regex TicketPrefix();

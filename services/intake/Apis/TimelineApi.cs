@@ -12,10 +12,10 @@ public static partial class TimelineApi
 {
     /// <summary>What a resident sees of their own request: its progress, never anyone's personal data in full.</summary>
     public sealed record ResidentViewDto(
-        string TicketNo, string Category, string CategoryName, string Status, string Description, string? Address,
+        string TicketNo, string? Category, string? CategoryName, string Status, string Description, string? Address,
         string? ReporterPhone, DateTime SubmittedAt, IReadOnlyList<RequestTimeline.EntryDto> Timeline);
 
-    private sealed record LookupRow(Guid Id, string TicketNo, string Category, string CategoryName, string Status,
+    private sealed record LookupRow(Guid Id, string TicketNo, string? Category, string? CategoryName, string Status,
         string Description, string? Address, string? ReporterPhone, DateTime SubmittedAt);
 
     [GeneratedRegex(@"^\d{8}-\d{6,9}$")]
@@ -65,7 +65,7 @@ public static partial class TimelineApi
         const string sql = """
             SELECT r.id, r.ticket_no AS TicketNo, r.category, c.name_zh AS CategoryName, r.status, r.description, r.address,
                    r.reporter_phone AS ReporterPhone, r.submitted_at AS SubmittedAt
-            FROM requests r JOIN categories c ON c.code = r.category
+            FROM requests r LEFT JOIN categories c ON c.code = r.category
             WHERE r.ticket_no = @ticket AND right(r.reporter_phone, 4) = @phoneLast4
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
