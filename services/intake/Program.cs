@@ -16,6 +16,7 @@ app.MapTimelineApi();
 app.MapCallbacksApi();
 app.MapCategoriesApi();
 app.MapTriageApi();
+app.MapDuplicatesApi();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

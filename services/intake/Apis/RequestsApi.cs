@@ -5,6 +5,7 @@ using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Duplicates;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
@@ -45,6 +46,8 @@ public static partial class RequestsApi
         /// <summary>From the latest callback; kept apart from the status, since resolved is not the same as satisfied.</summary>
         public string? Satisfaction { get; init; }
         public int ReopenCount { get; init; }
+        /// <summary>The open request this one was linked to as a duplicate.</summary>
+        public Guid? OriginalRequestId { get; init; }
         public DateTime SubmittedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime? ClosedAt { get; init; }
@@ -53,9 +56,11 @@ public static partial class RequestsApi
         public RequestDto Masked() => this with { ReporterName = PersonalData.MaskName(ReporterName), ReporterPhone = PersonalData.MaskPhone(ReporterPhone) };
     }
 
-    /// <param name="Status">submitted, or triage when no category was given and the rules were unsure.</param>
+    /// <param name="Status">submitted; triage when no category was given and the rules were unsure; linked when it repeats an open request.</param>
     /// <param name="Confidence">The rules' confidence, when they chose the category.</param>
-    public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt, string? Category = null, double? Confidence = null);
+    /// <param name="DuplicateOf">The ticket of the open request this one repeats; it follows that one's progress.</param>
+    public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt, string? Category = null,
+        double? Confidence = null, string? DuplicateOf = null);
 
     /// <summary>The status of a request waiting for a desk operator to choose its category.</summary>
     public const string Triage = "triage";
@@ -82,7 +87,7 @@ public static partial class RequestsApi
                reporter_name AS ReporterName, reporter_phone AS ReporterPhone,
                location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
                classified_by AS ClassifiedBy, attachments, external_system AS ExternalSystem, external_id AS ExternalId,
-               status, satisfaction, reopen_count AS ReopenCount,
+               status, satisfaction, reopen_count AS ReopenCount, original_id AS OriginalRequestId,
                submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
         FROM requests
         """;
@@ -161,16 +166,24 @@ public static partial class RequestsApi
         if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
             return AlreadyFiled(body, existing);
 
+        var buildingCode = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT code FROM grid_copy WHERE code = ANY(@path) AND level = 'building' LIMIT 1", new { path = location.Path }, tx, cancellationToken: ct));
+        var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, buildingCode,
+            body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
+        if (original is not null) status = TimelineEvents.Linked;
+
         var id = NewId.NextGuid();
         var seq = await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT nextval('ticket_seq')", transaction: tx, cancellationToken: ct));
         var ticketNo = $"{now.ToOffset(Local):yyyyMMdd}-{seq:D6}";
         const string insert = """
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
                                   location_code, location_path, address, latitude, longitude, attachments,
-                                  external_system, external_id, status, submitted_at, updated_at, classified_by, classification)
+                                  external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
+                                  building_code, original_id)
             VALUES (@id, @ticketNo, @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
                     @locationCode, @path, @address, @latitude, @longitude, @attachments,
-                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb);
+                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
+                    @buildingCode, @originalId);
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
             VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
@@ -178,7 +191,7 @@ public static partial class RequestsApi
         {
             await conn.ExecuteAsync(new CommandDefinition(insert, new
             {
-                id, ticketNo, body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy,
+                id, ticketNo, body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy, buildingCode, originalId = original?.Id,
                 classification = suggestion is null ? null : JsonSerializer.Serialize(suggestion, Outbox.Json),
                 reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
                 locationCode = location.Code, path = location.Path, address = body.Location.Address,
@@ -192,11 +205,18 @@ public static partial class RequestsApi
             await tx.RollbackAsync(ct);
             return AlreadyFiled(body, (await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId!, ct))!);
         }
-        if (categoryCode is not null)
+        if (original is not null)
+        {
+            // No new work: the reporter follows the original, and dispatch is not told of a second problem.
+            await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Linked, now, "intake",
+                new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct);
+            await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Path, now), ct);
+        }
+        else if (categoryCode is not null)
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(
                 id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Code, location.Path,
                 body.Location.Latitude, body.Location.Longitude, now), ct);
-        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence);
+        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo);
         var url = $"/api/v1/requests/{id}";
         if (idempotencyKey is not null)
             await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
@@ -286,7 +306,7 @@ public static partial class RequestsApi
     }
 
     public static readonly string[] Statuses =
-        ["triage", "submitted", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
+        ["triage", "submitted", "linked", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
 
     [GeneratedRegex(@"^[0-9]{1,8}(-[0-9]{0,10})?$")]
     private static partial Regex TicketPrefix();
