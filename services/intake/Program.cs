@@ -17,6 +17,7 @@ app.MapCallbacksApi();
 app.MapCategoriesApi();
 app.MapTriageApi();
 app.MapDuplicatesApi();
+app.MapOpen311Api();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

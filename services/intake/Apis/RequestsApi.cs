@@ -117,7 +117,7 @@ public static partial class RequestsApi
             .WithSummary("The request ledger, newest first: filter by ticket, status, category, channel, region, date range and free text");
     }
 
-    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
+    internal static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
         SubmitRequest body, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey, HttpContext http, ClaimsPrincipal user,
         NpgsqlDataSource db, IRequestClassifier classifier, IntakeOptions options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
