@@ -99,7 +99,8 @@ public static class Open311Api
             try { form = await http.Request.ReadFormAsync(ct); }
             catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
             {
-                return Errors(format, http, 400, $"The form data could not be read: {e.Message}");
+                // Too big is 413 (Kestrel's verdict); anything else unreadable is the client's 400.
+                return Errors(format, http, e is BadHttpRequestException { StatusCode: 413 } ? 413 : 400, $"The form data could not be read: {e.Message}");
             }
             string? F(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
 
@@ -150,7 +151,7 @@ public static class Open311Api
                 ProblemHttpResult problem => Errors(format, http, problem.StatusCode, problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "rejected"),
                 _ => Errors(format, http, 500, "unexpected result"),
             };
-        }).WithName("Open311PostRequest").DisableAntiforgery();
+        }).WithName("Open311PostRequest").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(RequestsApi.MaxBodyBytes));
 
         api.MapGet("/v2/requests.{format}", async (string format, string? jurisdiction_id, string? service_request_id, string? service_code,
             string? start_date, string? end_date, string? status, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>

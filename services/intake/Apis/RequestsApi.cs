@@ -81,6 +81,7 @@ public static partial class RequestsApi
     private static readonly TimeSpan Local = TimeSpan.FromHours(8);
 
     public const int MaxPageSize = 100;
+    public const int MaxBodyBytes = 64 * 1024;
 
     internal const string SelectRequest = """
         SELECT id, ticket_no AS TicketNo, channel, category, urgency, description,
@@ -98,6 +99,8 @@ public static partial class RequestsApi
 
         api.MapPost("/", Submit)
             .RequireRoles(Roles.DeskOperator, Roles.Admin, IntakeAccess.ApiClient)
+            // 4,000 characters of Chinese, ten URLs and the rest fit in well under this; anything bigger is a broken or hostile client.
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("SubmitRequest")
             .WithSummary("Register a resident's request in the ledger; dispatch assigns it");
 
