@@ -1,3 +1,5 @@
+using GovPlatform.Intake.Duplicates;
+
 namespace GovPlatform.Intake;
 
 /// <summary>The desk's policies, from the <c>Intake</c> configuration section.</summary>
@@ -5,6 +7,11 @@ public sealed class IntakeOptions
 {
     /// <summary>How often a dissatisfied resident may reopen a request; after that a dissatisfied callback closes it as dissatisfied.</summary>
     public int MaxReopens { get; set; } = 2;
+
+    /// <summary>Below this confidence an uncategorised request goes to triage; unset, the rules file's threshold applies.</summary>
+    public double? ClassificationThreshold { get; set; }
+
+    public DuplicateOptions Duplicates { get; set; } = new();
 
     /// <summary>Wrong phone digits allowed per ticket per window before look-ups of that ticket are refused (4 digits are guessable).</summary>
     public int LookupFailuresAllowed { get; set; } = 5;

@@ -14,6 +14,10 @@ app.UseApiKeyRateLimit();
 app.MapRequestsApi();
 app.MapTimelineApi();
 app.MapCallbacksApi();
+app.MapCategoriesApi();
+app.MapTriageApi();
+app.MapDuplicatesApi();
+app.MapOpen311Api();
 app.MapApiKeysApi();
 
 await app.MigrateDatabaseAsync();

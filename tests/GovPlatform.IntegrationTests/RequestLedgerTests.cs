@@ -236,3 +236,64 @@ public sealed class RequestLedgerTests(SharedStack shared)
         Assert.Equal(0, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
     }
 }
+
+/// <summary>Bodies no client should send: too big, or not UTF-8.</summary>
+public sealed class RequestBodyLimitTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+
+    private async Task<HttpResponseMessage> PostBytesAsync(byte[] body, string contentType = "application/json")
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return await _stack.Client("intake").SendAsync(HttpMethod.Post, "/api/v1/requests", content);
+    }
+
+    private Task<long> FiledInAsync(TestCounty county) =>
+        _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District });
+
+    [Fact]
+    public async Task An_oversized_body_gets_a_413_problem_and_stores_nothing()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var json = $$"""{"channel":"hotline","category":"drainage","description":"堵了","location":{"code":"{{county.Building}}"},"attachments":["https://x.example.cn/{{new string('a', 70_000)}}"]}""";
+
+        var response = await PostBytesAsync(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(413, (await response.JsonAsync()).GetProperty("status").GetInt32());
+        Assert.Equal(0, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_utf8_gets_a_400_problem_and_stores_nothing()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var before = Encoding.UTF8.GetBytes("""{"channel":"hotline","category":"drainage","description":"堵""");
+        var after = Encoding.UTF8.GetBytes("了\",\"location\":{\"code\":\"" + county.Building + "\"}}");
+        // 0xC3 0x28 is an invalid two-byte sequence; GB18030 bytes sent as UTF-8 look like this.
+        var body = before.Concat(new byte[] { 0xC3, 0x28 }).Concat(after).ToArray();
+
+        var response = await PostBytesAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // System.Text.Json refuses the bytes while reading the field, and says which field.
+        Assert.Contains("$.description", (await response.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(0, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task An_oversized_open311_form_gets_the_specs_error_format()
+    {
+        var response = await _stack.Client("intake").PostAsync("/open311/v2/requests.json",
+            new FormUrlEncodedContent([new("description", new string('长', 40_000))]), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var error = Assert.Single((await response.JsonAsync()).EnumerateArray());
+        Assert.Equal(413, error.GetProperty("code").GetInt32());
+    }
+}

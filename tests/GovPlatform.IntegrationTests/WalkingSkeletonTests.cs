@@ -89,7 +89,8 @@ public sealed class WalkingSkeletonTests(SharedStack shared)
         await _stack.ImportAsync(county);
 
         var first = await AssignedOrderAsync((await SubmitAsync(Body(county.Building))).Id);
-        var second = await AssignedOrderAsync((await SubmitAsync(Body(county.Building))).Id);
+        // A different problem: the same report twice would be linked to the first as a duplicate.
+        var second = await AssignedOrderAsync((await SubmitAsync(Body(county.Building, category: "street_light"))).Id);
 
         Assert.Equal("grid_worker", second.AssigneeKind);
         Assert.NotEqual(first.AssigneeId, second.AssigneeId);

@@ -4,7 +4,7 @@ namespace GovPlatform.UnitTests;
 
 public sealed class RequestRulesTests
 {
-    private static SubmitRequest Valid() => new("hotline", "drainage", "楼道下水道堵塞", new LocationInput("MT-01"), Reporter: new ReporterInput("13812341234", "张三"));
+    private static SubmitRequest Valid() => new("hotline", "楼道下水道堵塞", new LocationInput("MT-01"), "drainage", Reporter: new ReporterInput("13812341234", "张三"));
 
     [Theory]
     [InlineData("13812341234")]
@@ -54,7 +54,7 @@ public sealed class RequestRulesTests
     [Fact]
     public void Every_problem_is_reported_at_once_under_its_field_path()
     {
-        var errors = RequestRules.Validate(new SubmitRequest("fax", "drainage", "", new LocationInput(""), "whenever", new ReporterInput("1")));
+        var errors = RequestRules.Validate(new SubmitRequest("fax", "", new LocationInput(""), "drainage", "whenever", new ReporterInput("1")));
         Assert.Equal(["channel", "description", "location.code", "reporter.phone", "urgency"], errors.Keys.Order());
     }
 }

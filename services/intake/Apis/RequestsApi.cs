@@ -4,6 +4,9 @@ using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Duplicates;
+using GovPlatform.Intake.Timeline;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.GridCopy;
@@ -23,7 +26,10 @@ public static partial class RequestsApi
         public Guid Id { get; init; }
         public required string TicketNo { get; init; }
         public required string Channel { get; init; }
-        public required string Category { get; init; }
+        /// <summary>Null while the request waits in triage.</summary>
+        public string? Category { get; init; }
+        /// <summary>reporter, rules, or the desk operator who chose it.</summary>
+        public string? ClassifiedBy { get; init; }
         public required string Urgency { get; init; }
         public required string Description { get; init; }
         public string? ReporterName { get; init; }
@@ -40,6 +46,8 @@ public static partial class RequestsApi
         /// <summary>From the latest callback; kept apart from the status, since resolved is not the same as satisfied.</summary>
         public string? Satisfaction { get; init; }
         public int ReopenCount { get; init; }
+        /// <summary>The open request this one was linked to as a duplicate.</summary>
+        public Guid? OriginalRequestId { get; init; }
         public DateTime SubmittedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime? ClosedAt { get; init; }
@@ -48,7 +56,14 @@ public static partial class RequestsApi
         public RequestDto Masked() => this with { ReporterName = PersonalData.MaskName(ReporterName), ReporterPhone = PersonalData.MaskPhone(ReporterPhone) };
     }
 
-    public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt);
+    /// <param name="Status">submitted; triage when no category was given and the rules were unsure; linked when it repeats an open request.</param>
+    /// <param name="Confidence">The rules' confidence, when they chose the category.</param>
+    /// <param name="DuplicateOf">The ticket of the open request this one repeats; it follows that one's progress.</param>
+    public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt, string? Category = null,
+        double? Confidence = null, string? DuplicateOf = null);
+
+    /// <summary>The status of a request waiting for a desk operator to choose its category.</summary>
+    public const string Triage = "triage";
 
     public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
@@ -66,13 +81,14 @@ public static partial class RequestsApi
     private static readonly TimeSpan Local = TimeSpan.FromHours(8);
 
     public const int MaxPageSize = 100;
+    public const int MaxBodyBytes = 64 * 1024;
 
     internal const string SelectRequest = """
         SELECT id, ticket_no AS TicketNo, channel, category, urgency, description,
                reporter_name AS ReporterName, reporter_phone AS ReporterPhone,
                location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
-               attachments, external_system AS ExternalSystem, external_id AS ExternalId,
-               status, satisfaction, reopen_count AS ReopenCount,
+               classified_by AS ClassifiedBy, attachments, external_system AS ExternalSystem, external_id AS ExternalId,
+               status, satisfaction, reopen_count AS ReopenCount, original_id AS OriginalRequestId,
                submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
         FROM requests
         """;
@@ -83,6 +99,8 @@ public static partial class RequestsApi
 
         api.MapPost("/", Submit)
             .RequireRoles(Roles.DeskOperator, Roles.Admin, IntakeAccess.ApiClient)
+            // 4,000 characters of Chinese, ten URLs and the rest fit in well under this; anything bigger is a broken or hostile client.
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("SubmitRequest")
             .WithSummary("Register a resident's request in the ledger; dispatch assigns it");
 
@@ -102,9 +120,9 @@ public static partial class RequestsApi
             .WithSummary("The request ledger, newest first: filter by ticket, status, category, channel, region, date range and free text");
     }
 
-    private static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
+    internal static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
         SubmitRequest body, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey, HttpContext http, ClaimsPrincipal user,
-        NpgsqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        NpgsqlDataSource db, IRequestClassifier classifier, IntakeOptions options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         if (idempotencyKey is not null && !Idempotency.IsValidKey(idempotencyKey))
             return Rejected(new() { [Idempotency.Header] = [$"1 to {Idempotency.MaxKeyLength} visible ASCII characters."] });
@@ -124,10 +142,21 @@ public static partial class RequestsApi
         var location = await conn.FindGridNodeAsync(body.Location.Code, ct);
         if (location is null)
             return Rejected(new() { ["location.code"] = [$"Unknown location '{body.Location.Code}': not in the grid tree."] });
-        var categoryKnown = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM categories WHERE code = @Category)", new { body.Category }, cancellationToken: ct));
-        if (!categoryKnown)
-            return Rejected(new() { ["category"] = [$"Unknown category '{body.Category}'."] });
+        Classification.Classification? suggestion = null;
+        var (categoryCode, classifiedBy, status) = (body.Category, "reporter", TimelineEvents.Submitted);
+        if (body.Category is not null)
+        {
+            if (await CategoryProblemAsync(conn, body.Category, ct) is { } problem) return Rejected(new() { ["category"] = [problem] });
+        }
+        else
+        {
+            // No category given: the rules choose one when sure; otherwise a desk operator does,
+            // and the request is not dispatched until then.
+            suggestion = classifier.Classify(body.Description);
+            (categoryCode, classifiedBy, status) = suggestion.Confident(options.ClassificationThreshold ?? classifier.Threshold)
+                ? (suggestion.Category, "rules", TimelineEvents.Submitted)
+                : (null, null!, Triage);
+        }
 
         var now = clock.GetUtcNow();
         var principal = user.Actor();
@@ -140,16 +169,24 @@ public static partial class RequestsApi
         if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
             return AlreadyFiled(body, existing);
 
+        var buildingCode = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT code FROM grid_copy WHERE code = ANY(@path) AND level = 'building' LIMIT 1", new { path = location.Path }, tx, cancellationToken: ct));
+        var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, buildingCode,
+            body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
+        if (original is not null) status = TimelineEvents.Linked;
+
         var id = NewId.NextGuid();
         var seq = await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT nextval('ticket_seq')", transaction: tx, cancellationToken: ct));
         var ticketNo = $"{now.ToOffset(Local):yyyyMMdd}-{seq:D6}";
         const string insert = """
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
                                   location_code, location_path, address, latitude, longitude, attachments,
-                                  external_system, external_id, status, submitted_at, updated_at)
-            VALUES (@id, @ticketNo, @Channel, @Category, @Urgency, @Description, @reporterName, @reporterPhone,
+                                  external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
+                                  building_code, original_id)
+            VALUES (@id, @ticketNo, @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
                     @locationCode, @path, @address, @latitude, @longitude, @attachments,
-                    @ExternalSystem, @ExternalId, 'submitted', @now, @now);
+                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
+                    @buildingCode, @originalId);
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
             VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
@@ -157,7 +194,8 @@ public static partial class RequestsApi
         {
             await conn.ExecuteAsync(new CommandDefinition(insert, new
             {
-                id, ticketNo, body.Channel, body.Category, body.Urgency, body.Description,
+                id, ticketNo, body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy, buildingCode, originalId = original?.Id,
+                classification = suggestion is null ? null : JsonSerializer.Serialize(suggestion, Outbox.Json),
                 reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
                 locationCode = location.Code, path = location.Path, address = body.Location.Address,
                 latitude = body.Location.Latitude, longitude = body.Location.Longitude,
@@ -170,18 +208,26 @@ public static partial class RequestsApi
             await tx.RollbackAsync(ct);
             return AlreadyFiled(body, (await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId!, ct))!);
         }
-        await Outbox.EnqueueAsync(tx, new RequestSubmitted(
-            id, ticketNo, body.Channel, body.Category, body.Urgency, location.Code, location.Path,
-            body.Location.Latitude, body.Location.Longitude, now), ct);
-        var submitted = new SubmittedDto(id, ticketNo, "submitted", now);
+        if (original is not null)
+        {
+            // No new work: the reporter follows the original, and dispatch is not told of a second problem.
+            await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Linked, now, "intake",
+                new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct);
+            await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Path, now), ct);
+        }
+        else if (categoryCode is not null)
+            await Outbox.EnqueueAsync(tx, new RequestSubmitted(
+                id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Code, location.Path,
+                body.Location.Latitude, body.Location.Longitude, now), ct);
+        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo);
         var url = $"/api/v1/requests/{id}";
         if (idempotencyKey is not null)
             await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
 
         loggers.CreateLogger("GovPlatform.Intake.Requests").LogInformation(
-            "Request {TicketNo} registered from {Channel} for {Location} by {Phone}",
-            ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous");
+            "Request {TicketNo} registered from {Channel} for {Location} by {Phone}, category {Category} ({ClassifiedBy})",
+            ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous", categoryCode ?? "triage", classifiedBy);
         return TypedResults.Created(url, submitted);
     }
 
@@ -199,6 +245,22 @@ public static partial class RequestsApi
     }
 
     private sealed record ExistingRequest(Guid Id, string TicketNo);
+
+    private sealed record CategoryState(bool Major, bool Active);
+
+    /// <summary>Why a request cannot be filed under this category, or null when it can.</summary>
+    internal static async Task<string?> CategoryProblemAsync(NpgsqlConnection conn, string code, CancellationToken ct)
+    {
+        var category = await conn.QuerySingleOrDefaultAsync<CategoryState>(new CommandDefinition(
+            "SELECT parent_code IS NULL AS Major, active FROM categories WHERE code = @code", new { code }, cancellationToken: ct));
+        return category switch
+        {
+            null => $"Unknown category '{code}'.",
+            { Major: true } => $"'{code}' is a major category; file the request under one of its minor categories.",
+            { Active: false } => $"Category '{code}' is no longer in use.",
+            _ => null,
+        };
+    }
 
     private static Task<ExistingRequest?> FindExternalAsync(NpgsqlConnection conn, string system, string externalId, CancellationToken ct) =>
         conn.QuerySingleOrDefaultAsync<ExistingRequest>(new CommandDefinition(
@@ -247,7 +309,7 @@ public static partial class RequestsApi
     }
 
     public static readonly string[] Statuses =
-        ["submitted", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
+        ["triage", "submitted", "linked", "assigned", "accepted", "on_site", "escalated", "whistled", "resolved", "plan_formed", "reopened", "closed"];
 
     [GeneratedRegex(@"^[0-9]{1,8}(-[0-9]{0,10})?$")]
     private static partial Regex TicketPrefix();

@@ -12,11 +12,11 @@ public static partial class TimelineApi
 {
     /// <summary>What a resident sees of their own request: its progress, never anyone's personal data in full.</summary>
     public sealed record ResidentViewDto(
-        string TicketNo, string Category, string CategoryName, string Status, string Description, string? Address,
-        string? ReporterPhone, DateTime SubmittedAt, IReadOnlyList<RequestTimeline.EntryDto> Timeline);
+        string TicketNo, string? Category, string? CategoryName, string Status, string Description, string? Address,
+        string? ReporterPhone, DateTime SubmittedAt, IReadOnlyList<RequestTimeline.EntryDto> Timeline, string? LinkedTo = null);
 
-    private sealed record LookupRow(Guid Id, string TicketNo, string Category, string CategoryName, string Status,
-        string Description, string? Address, string? ReporterPhone, DateTime SubmittedAt);
+    private sealed record LookupRow(Guid Id, string TicketNo, string? Category, string? CategoryName, string Status,
+        string Description, string? Address, string? ReporterPhone, DateTime SubmittedAt, Guid? OriginalId, string? OriginalTicketNo, string? OriginalStatus);
 
     [GeneratedRegex(@"^\d{8}-\d{6,9}$")]
     private static partial Regex TicketNo();
@@ -64,8 +64,11 @@ public static partial class TimelineApi
 
         const string sql = """
             SELECT r.id, r.ticket_no AS TicketNo, r.category, c.name_zh AS CategoryName, r.status, r.description, r.address,
-                   r.reporter_phone AS ReporterPhone, r.submitted_at AS SubmittedAt
-            FROM requests r JOIN categories c ON c.code = r.category
+                   r.reporter_phone AS ReporterPhone, r.submitted_at AS SubmittedAt,
+                   o.id AS OriginalId, o.ticket_no AS OriginalTicketNo, o.status AS OriginalStatus
+            FROM requests r
+            LEFT JOIN categories c ON c.code = r.category
+            LEFT JOIN requests o ON o.id = r.original_id
             WHERE r.ticket_no = @ticket AND right(r.reporter_phone, 4) = @phoneLast4
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -78,7 +81,14 @@ public static partial class TimelineApi
                 title: "No request with this ticket number and phone.", detail: "Check the ticket number and the last four digits of your phone.");
         }
         var timeline = await RequestTimeline.ReadAsync(conn, row.Id, ct);
-        return TypedResults.Ok(new ResidentViewDto(row.TicketNo, row.Category, row.CategoryName, row.Status, row.Description, row.Address,
-            PersonalData.MaskPhone(row.ReporterPhone), row.SubmittedAt, timeline));
+        if (row.OriginalId is { } originalId)
+        {
+            // A duplicate's reporter follows the original: after their own report and its link
+            // comes the original's progress, including what happened before they called.
+            var original = await RequestTimeline.ReadAsync(conn, originalId, ct);
+            timeline = [.. timeline, .. original.Where(e => e.Event != TimelineEvents.Submitted)];
+        }
+        return TypedResults.Ok(new ResidentViewDto(row.TicketNo, row.Category, row.CategoryName, row.OriginalStatus ?? row.Status, row.Description,
+            row.Address, PersonalData.MaskPhone(row.ReporterPhone), row.SubmittedAt, timeline, row.OriginalTicketNo));
     }
 }

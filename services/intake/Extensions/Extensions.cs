@@ -1,4 +1,5 @@
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
@@ -16,6 +17,7 @@ public static class Extensions
         builder.AddIntakeAccess();
         builder.Services.AddGridCopy();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
+        builder.Services.AddSingleton<IRequestClassifier>(_ => KeywordClassifier.FromEmbeddedRules());
         builder.AddMessaging("intake", x =>
         {
             x.AddGridCopyConsumer();

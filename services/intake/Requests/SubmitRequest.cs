@@ -10,11 +10,12 @@ public sealed record LocationInput(string Code, string? Address = null, double? 
 /// <param name="Attachments">Photo, audio or document URLs; the files live in the city's file store, not here.</param>
 /// <param name="ExternalId">The other city system's own id for this request (12345 hotline, city management).</param>
 /// <param name="ExternalSystem">Which system <paramref name="ExternalId"/> belongs to; for API-key callers it is the key's name.</param>
+/// <param name="Category">A minor category of the catalogue; left out, the keyword rules choose one or send the request to triage.</param>
 public sealed record SubmitRequest(
     string Channel,
-    string Category,
     string Description,
     LocationInput Location,
+    string? Category = null,
     string Urgency = "normal",
     ReporterInput? Reporter = null,
     IReadOnlyList<string>? Attachments = null,

@@ -5,10 +5,14 @@ using Npgsql;
 
 namespace GovPlatform.Intake.Timeline;
 
-/// <summary>The stages a request's timeline records; every one but the callback is also a status.</summary>
+/// <summary>The stages a request's timeline records; every one but the classification and the callback is also a status.</summary>
 public static class TimelineEvents
 {
     public const string Submitted = "submitted";
+    public const string Classified = "classified";
+    public const string Linked = "linked";
+    /// <summary>An operator undid a duplicate link: as a status, the request is submitted again.</summary>
+    public const string Unlinked = "unlinked";
     public const string Assigned = "assigned";
     public const string Accepted = "accepted";
     public const string OnSite = "on_site";
@@ -22,7 +26,7 @@ public static class TimelineEvents
 
     /// <summary>Lifecycle order: breaks ties between entries reported at the same instant.</summary>
     public static readonly string[] Ordered =
-        [Submitted, Assigned, Accepted, OnSite, Escalated, Whistled, Resolved, PlanFormed, Callback, Reopened, Closed];
+        [Submitted, Classified, Linked, Unlinked, Assigned, Accepted, OnSite, Escalated, Whistled, Resolved, PlanFormed, Callback, Reopened, Closed];
 }
 
 /// <param name="DedupeKey">Same key, same entry: <c>{round}</c> in it becomes the number of reopenings before <paramref name="At"/>.</param>
@@ -68,9 +72,9 @@ public static class RequestTimeline
         if (added == 0) return true;
 
         const string status = """
-            UPDATE requests r SET status = latest.event, updated_at = now()
+            UPDATE requests r SET status = CASE latest.event WHEN 'unlinked' THEN 'submitted' ELSE latest.event END, updated_at = now()
             FROM (SELECT event FROM request_timeline
-                  WHERE request_id = @RequestId AND event <> 'callback'
+                  WHERE request_id = @RequestId AND event NOT IN ('callback', 'classified')
                   ORDER BY at DESC, array_position(@ordered, event) DESC
                   LIMIT 1) latest
             WHERE r.id = @RequestId

@@ -6,7 +6,7 @@
 // A plain harness rather than BenchmarkDotNet: the question is throughput of many concurrent
 // clients over a fixed time, which is what pgbench reports too, so both sides are measured alike.
 //
-//   source .local/env && dotnet run -c Release --project bench/GovPlatform.Bench -- [--seconds 10] [--clients 8]
+//   source .local/env && dotnet run -c Release --project bench/GovPlatform.Volunteer.Benchmarks -- [--seconds 10] [--clients 8]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;

@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Xml.Linq;
+using Dapper;
+using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Requests;
+using GovPlatform.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Intake.Apis;
+
+/// <summary>
+/// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), so other city systems use the desk
+/// without custom work. Services are the catalogue's active minor categories; a request's
+/// <c>service_request_id</c> is its ticket number; <c>address_id</c> is a node code of the grid tree.
+/// Responses are JSON or XML by the path's extension; errors are the spec's list of
+/// <c>{code, description}</c>. GET responses carry no personal data: no phone, email or name.
+/// </summary>
+public static class Open311Api
+{
+    public sealed class Open311Options
+    {
+        public string JurisdictionId { get; set; } = "govplatform";
+        /// <summary>At most this many requests per GET, newest first.</summary>
+        public int MaxRequests { get; set; } = 1000;
+    }
+
+    private static readonly string[] FormFields =
+    [
+        "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email", "device_id",
+        "account_id", "first_name", "last_name", "phone", "description", "media_url",
+    ];
+
+    public static void MapOpen311Api(this WebApplication app)
+    {
+        var options = app.Configuration.GetSection("Intake:Open311").Get<Open311Options>() ?? new Open311Options();
+        var api = app.MapGroup("/open311").WithTags("Open311 GeoReport v2").AllowAnonymous();
+
+        api.MapGet("/discovery.{format}", (string format, HttpContext http) => Respond(format, http, 200, new
+        {
+            changeset = "2026-11-22T00:00:00Z",
+            contact = "民声总台 desk",
+            key_service = "API keys are issued by the platform's administrators.",
+            endpoints = new[]
+            {
+                new { specification = "http://wiki.open311.org/GeoReport_v2", url = $"{http.Request.Scheme}://{http.Request.Host}/open311/v2",
+                      changeset = "2026-11-22T00:00:00Z", type = "production", formats = new[] { "application/json", "text/xml" } },
+            },
+        }, "discovery")).WithName("Open311Discovery");
+
+        api.MapGet("/v2/services.{format}", async (string format, string? jurisdiction_id, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            const string sql = """
+                SELECT c.code, c.name_zh AS Name, c.name_en AS NameEn, p.name_zh AS GroupName, jsonb_array_length(c.attributes) > 0 AS HasAttributes
+                FROM categories c JOIN categories p ON p.code = c.parent_code
+                WHERE c.active AND p.active
+                ORDER BY p.sort_order, c.sort_order, c.code
+                """;
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var rows = await conn.QueryAsync<ServiceRow>(new CommandDefinition(sql, cancellationToken: ct));
+            return Respond(format, http, 200, rows.Select(r => new
+            {
+                service_code = r.Code, service_name = r.Name, description = r.NameEn, metadata = r.HasAttributes,
+                type = "realtime", keywords = r.NameEn, group = r.GroupName,
+            }).ToList(), "services", "service");
+        }).WithName("Open311Services");
+
+        api.MapGet("/v2/services/{service_code}.{format}", async (string service_code, string format, string? jurisdiction_id,
+            HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var attributes = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT attributes::text FROM categories WHERE code = @service_code AND parent_code IS NOT NULL AND active", new { service_code }, cancellationToken: ct));
+            if (attributes is null) return Errors(format, http, 404, $"service_code '{service_code}' not found");
+            var list = JsonSerializer.Deserialize<List<CategoriesApi.CategoryAttribute>>(attributes, Outbox.Json) ?? [];
+            return Respond(format, http, 200, new
+            {
+                service_code,
+                attributes = list.OrderBy(a => a.Order).Select(a => new
+                {
+                    variable = true, code = a.Code, datatype = a.Datatype, required = a.Required, datatype_description = (string?)null,
+                    order = a.Order, description = a.Description,
+                    values = (a.Values ?? []).Select(v => new { key = v.Key, name = v.Name }).ToList(),
+                }).ToList(),
+            }, "service_definition");
+        }).WithName("Open311ServiceDefinition");
+
+        api.MapPost("/v2/requests.{format}", async (string format, HttpContext http, NpgsqlDataSource db, WindowRateLimiter limiter,
+            IRequestClassifier classifier, IntakeOptions intake, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct) =>
+        {
+            if (!http.Request.HasFormContentType)
+                return Errors(format, http, 400, "Send the request as application/x-www-form-urlencoded, as GeoReport v2 specifies.");
+            IFormCollection form;
+            try { form = await http.Request.ReadFormAsync(ct); }
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+            {
+                // Too big is 413 (Kestrel's verdict); anything else unreadable is the client's 400.
+                return Errors(format, http, e is BadHttpRequestException { StatusCode: 413 } ? 413 : 400, $"The form data could not be read: {e.Message}");
+            }
+            string? F(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
+
+            if (F("jurisdiction_id") is { } jurisdiction && jurisdiction != options.JurisdictionId)
+                return Errors(format, http, 404, $"jurisdiction_id '{jurisdiction}' not found");
+            // The spec puts the key in the body, so the API-key scheme cannot see it; the same check runs here.
+            var user = F("api_key") is { } key ? await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(db, key, ct) : null;
+            if (user is null) return Errors(format, http, 403, "api_key was not provided or is invalid");
+            var limit = int.Parse(user.FindFirst(IntakeAccess.RateLimitClaim)!.Value, CultureInfo.InvariantCulture);
+            if (await limiter.TryAcquireAsync($"key:{user.FindFirst(IntakeAccess.ApiKeyIdClaim)!.Value}", limit, TimeSpan.FromMinutes(1)) is { } wait)
+            {
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                return Errors(format, http, 429, $"This key may make {limit} requests a minute.");
+            }
+
+            var unknown = form.Keys.Where(k => !FormFields.Contains(k) && !(k.StartsWith("attribute[", StringComparison.Ordinal) && k.EndsWith(']'))).ToList();
+            var problems = new List<string>();
+            if (unknown.Count > 0) problems.Add($"Unknown field(s): {string.Join(", ", unknown)}.");
+            if (F("service_code") is null) problems.Add("service_code is required.");
+            if (F("address_id") is null) problems.Add("address_id (a node code of the county's grid tree) is required.");
+            double? Coordinate(string name)
+            {
+                if (F(name) is not { } s) return null;
+                if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
+                problems.Add($"{name} must be a decimal number.");
+                return null;
+            }
+            var (lat, lon) = (Coordinate("lat"), Coordinate("long"));
+            if (problems.Count > 0) return Errors(format, http, 400, [.. problems]);
+
+            var name = string.Concat(F("last_name"), F("first_name"));
+            var body = new SubmitRequest(
+                Channel: "external_system",
+                Description: F("description") ?? "",
+                Location: new LocationInput(F("address_id")!, F("address_string"), lat, lon),
+                Category: F("service_code"),
+                Reporter: F("phone") is { } phone ? new ReporterInput(phone, name.Length == 0 ? null : name) : null,
+                Attachments: F("media_url") is { } media ? [media] : null);
+            var idempotencyKey = http.Request.Headers[Idempotency.Header].FirstOrDefault();
+            var result = await RequestsApi.Submit(body, idempotencyKey, http, user, db, classifier, intake, clock, loggers, ct);
+            return result.Result switch
+            {
+                Created<RequestsApi.SubmittedDto> created => Respond(format, http, 201,
+                    new[] { new { service_request_id = created.Value!.TicketNo, service_notice = Notice(created.Value), account_id = (string?)null } },
+                    "service_requests", "request"),
+                ValidationProblem invalid => Errors(format, http, 400,
+                    [.. invalid.ProblemDetails.Errors.Select(e => $"{Open311Name(e.Key)}: {string.Join(" ", e.Value)}")]),
+                ProblemHttpResult problem => Errors(format, http, problem.StatusCode, problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "rejected"),
+                _ => Errors(format, http, 500, "unexpected result"),
+            };
+        }).WithName("Open311PostRequest").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(RequestsApi.MaxBodyBytes));
+
+        api.MapGet("/v2/requests.{format}", async (string format, string? jurisdiction_id, string? service_request_id, string? service_code,
+            string? start_date, string? end_date, string? status, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            var problems = new List<string>();
+            DateTimeOffset? Date(string? s, string name)
+            {
+                if (s is null) return null;
+                if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
+                problems.Add($"{name} must be a w3c date-time, e.g. 2026-11-22T09:30:00+08:00.");
+                return null;
+            }
+            var (start, end) = (Date(start_date, "start_date"), Date(end_date, "end_date"));
+            if (status is not null && status is not ("open" or "closed")) problems.Add("status must be open or closed.");
+            if (start > end) problems.Add("start_date must not be after end_date.");
+            if (start is not null && end is not null && end - start > TimeSpan.FromDays(90)) problems.Add("start_date and end_date may be at most 90 days apart.");
+            var ids = service_request_id?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            if (ids.Length > 100) problems.Add("At most 100 service_request_id values.");
+            if (problems.Count > 0) return Errors(format, http, 400, [.. problems]);
+
+            // Without dates the spec's default: the last 90 days.
+            var to = end ?? (start?.AddDays(90) ?? clock.GetUtcNow());
+            var from = start ?? to.AddDays(-90);
+            const string sql = $"""
+                {SelectOpen311}
+                WHERE (cardinality(@ids) > 0 AND r.ticket_no = ANY(@ids)
+                       OR cardinality(@ids) = 0 AND r.submitted_at >= @from AND r.submitted_at <= @to)
+                  AND (@service_code::text IS NULL OR r.category = @service_code)
+                  AND (@status::text IS NULL OR (r.status = 'closed') = (@status = 'closed'))
+                ORDER BY r.submitted_at DESC
+                LIMIT @limit
+                """;
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var rows = await conn.QueryAsync<Open311Row>(new CommandDefinition(sql, new
+            {
+                ids, from = from.UtcDateTime, to = to.UtcDateTime, service_code, status, limit = options.MaxRequests,
+            }, cancellationToken: ct));
+            return Respond(format, http, 200, rows.Select(ToOpen311).ToList(), "service_requests", "request");
+        }).WithName("Open311GetRequests");
+
+        api.MapGet("/v2/requests/{service_request_id}.{format}", async (string service_request_id, string format, string? jurisdiction_id,
+            HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var row = await conn.QuerySingleOrDefaultAsync<Open311Row>(new CommandDefinition(
+                $"{SelectOpen311} WHERE r.ticket_no = @service_request_id", new { service_request_id }, cancellationToken: ct));
+            return row is null
+                ? Errors(format, http, 404, $"service_request_id '{service_request_id}' not found")
+                : Respond(format, http, 200, new[] { ToOpen311(row) }, "service_requests", "request");
+        }).WithName("Open311GetRequest");
+
+        // Requests are registered synchronously, so a token is simply the ticket number.
+        api.MapGet("/v2/tokens/{token}.{format}", async (string token, string format, string? jurisdiction_id, HttpContext http,
+            NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var ticket = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT ticket_no FROM requests WHERE ticket_no = @token", new { token }, cancellationToken: ct));
+            return ticket is null
+                ? Errors(format, http, 404, $"token '{token}' not found")
+                : Respond(format, http, 200, new[] { new { service_request_id = ticket, token } }, "service_requests", "request");
+        }).WithName("Open311GetToken");
+    }
+
+    private sealed record ServiceRow(string Code, string Name, string NameEn, string GroupName, bool HasAttributes);
+
+    // Property-style because Dapper matches constructors by exact column type (text[] is System.Array).
+    private sealed record Open311Row
+    {
+        public required string TicketNo { get; init; }
+        public required string Status { get; init; }
+        public string? Category { get; init; }
+        public string? ServiceName { get; init; }
+        public required string Description { get; init; }
+        public string? Address { get; init; }
+        public required string LocationCode { get; init; }
+        public double? Latitude { get; init; }
+        public double? Longitude { get; init; }
+        public required string[] Attachments { get; init; }
+        public DateTime SubmittedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public string? OriginalTicketNo { get; init; }
+        public string? LastNote { get; init; }
+    }
+
+    private const string SelectOpen311 = """
+        SELECT r.ticket_no AS TicketNo, r.status, r.category, c.name_zh AS ServiceName, r.description, r.address,
+               r.location_code AS LocationCode, r.latitude, r.longitude, r.attachments,
+               r.submitted_at AS SubmittedAt, r.updated_at AS UpdatedAt, o.ticket_no AS OriginalTicketNo,
+               (SELECT t.event FROM request_timeline t WHERE t.request_id = r.id ORDER BY t.at DESC, t.id DESC LIMIT 1) AS LastNote
+        FROM requests r
+        LEFT JOIN categories c ON c.code = r.category
+        LEFT JOIN requests o ON o.id = r.original_id
+        """;
+
+    /// <summary>Only what the spec lists, and none of it personal: no phone, email or name, ever.</summary>
+    private static object ToOpen311(Open311Row r) => new
+    {
+        service_request_id = r.TicketNo,
+        status = r.Status == "closed" ? "closed" : "open",
+        status_notes = r.OriginalTicketNo is null ? r.LastNote : $"linked to {r.OriginalTicketNo}",
+        service_name = r.ServiceName,
+        service_code = r.Category,
+        description = r.Description,
+        agency_responsible = (string?)null,
+        service_notice = (string?)null,
+        requested_datetime = new DateTimeOffset(r.SubmittedAt, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        updated_datetime = new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        expected_datetime = (string?)null,
+        address = r.Address,
+        address_id = r.LocationCode,
+        zipcode = (string?)null,
+        lat = r.Latitude,
+        @long = r.Longitude,
+        media_url = r.Attachments.FirstOrDefault(),
+    };
+
+    private static string? Notice(RequestsApi.SubmittedDto s) => s.Status switch
+    {
+        RequestsApi.Triage => "A desk operator will confirm the service.",
+        "linked" => $"The same problem is already being handled as {s.DuplicateOf}.",
+        _ => null,
+    };
+
+    private static string Open311Name(string field) => field switch
+    {
+        "category" => "service_code",
+        "location.code" => "address_id",
+        "location.latitude" => "lat",
+        "location.longitude" => "long",
+        "location.address" => "address_string",
+        "reporter.phone" => "phone",
+        "reporter.name" => "first_name/last_name",
+        "attachments" or "attachments[0]" => "media_url",
+        _ => field,
+    };
+
+    private static IResult? JurisdictionError(string format, HttpContext http, string? jurisdiction, Open311Options options) =>
+        !IsFormat(format) ? Errors("json", http, 404, $"Unknown format '{format}': use .json or .xml")
+        : jurisdiction is not null && jurisdiction != options.JurisdictionId ? Errors(format, http, 404, $"jurisdiction_id '{jurisdiction}' not found")
+        : null;
+
+    private static bool IsFormat(string format) => format is "json" or "xml";
+
+    private static IResult Errors(string format, HttpContext http, int status, params string[] descriptions) =>
+        Respond(IsFormat(format) ? format : "json", http, status,
+            descriptions.Select(d => new { code = status, description = d }).ToList(), "errors", "error");
+
+    /// <summary>
+    /// JSON as the spec's examples; XML with the spec's element names: a root (services, service_requests,
+    /// errors, ...) holding one element per item (service, request, error), properties as child elements.
+    /// </summary>
+    private static IResult Respond(string format, HttpContext http, int status, object value, string root, string? item = null)
+    {
+        if (!IsFormat(format)) return Errors("json", http, 404, $"Unknown format '{format}': use .json or .xml");
+        if (format == "json")
+            return Results.Text(JsonSerializer.Serialize(value, Open311Json), "application/json; charset=utf-8", statusCode: status);
+        var element = JsonSerializer.SerializeToElement(value, Open311Json);
+        var xml = new XElement(root, element.ValueKind == JsonValueKind.Array
+            ? element.EnumerateArray().Select(e => ToXml(item!, e))
+            : element.EnumerateObject().Select(p => ToXml(p.Name, p.Value)));
+        return Results.Text(new XDocument(new XDeclaration("1.0", "utf-8", null), xml).Declaration + "\n" + xml, "text/xml; charset=utf-8", statusCode: status);
+    }
+
+    private static XElement ToXml(string name, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => new XElement(name, value.EnumerateObject().Select(p => ToXml(p.Name, p.Value))),
+        // Lists inside an item are wrapped: attributes → attribute, values → value, endpoints → endpoint, formats → format.
+        JsonValueKind.Array => new XElement(name, value.EnumerateArray().Select(e => ToXml(name.TrimEnd('s'), e))),
+        JsonValueKind.Null => new XElement(name),
+        JsonValueKind.True => new XElement(name, "true"),
+        JsonValueKind.False => new XElement(name, "false"),
+        _ => new XElement(name, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()),
+    };
+
+    private static readonly JsonSerializerOptions Open311Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = null,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
+}

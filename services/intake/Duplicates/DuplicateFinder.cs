@@ -1,0 +1,88 @@
+using System.Globalization;
+using Dapper;
+using GovPlatform.Intake.Classification;
+using Npgsql;
+
+namespace GovPlatform.Intake.Duplicates;
+
+public sealed class DuplicateOptions
+{
+    /// <summary>How far back an open request can be the original of a new one.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromHours(72);
+    /// <summary>Requests with coordinates this close count as the same place, even in different buildings.</summary>
+    public double RadiusMeters { get; set; } = 100;
+    /// <summary>Minimum text similarity (Dice coefficient of character bigrams).</summary>
+    public double TextSimilarity { get; set; } = 0.25;
+}
+
+public sealed record Original(Guid Id, string TicketNo, double Similarity);
+
+/// <summary>
+/// Finds the open request a new one repeats: same category, same building or within the radius,
+/// inside the window, with similar text. Text similarity is over character bigrams, the usual
+/// way to compare Chinese without a segmenter: "下水道堵了" and "下水道又堵塞了" share 下水, 水道, 道堵.
+/// </summary>
+public static class DuplicateFinder
+{
+    private sealed record Row(Guid Id, string TicketNo, string Description, string? BuildingCode, double? Latitude, double? Longitude);
+
+    public static async Task<Original?> FindAsync(NpgsqlTransaction tx, DuplicateOptions options, string category, string? buildingCode,
+        double? latitude, double? longitude, string description, DateTimeOffset now, CancellationToken ct)
+    {
+        if (buildingCode is null && latitude is null) return null;
+        // A bounding box on the indexed columns first; the exact distance is checked below.
+        var dLat = options.RadiusMeters / 111_320.0;
+        var dLon = latitude is { } lat ? dLat / Math.Max(0.01, Math.Cos(lat * Math.PI / 180)) : 0;
+        const string sql = """
+            SELECT id, ticket_no AS TicketNo, description, building_code AS BuildingCode, latitude, longitude
+            FROM requests
+            WHERE category = @category AND original_id IS NULL
+              AND status NOT IN ('closed', 'triage', 'linked')
+              AND submitted_at >= @since
+              AND ((@buildingCode::text IS NOT NULL AND building_code = @buildingCode)
+                   OR (@latitude::float8 IS NOT NULL AND latitude BETWEEN @latitude - @dLat AND @latitude + @dLat
+                       AND longitude BETWEEN @longitude - @dLon AND @longitude + @dLon))
+            ORDER BY submitted_at DESC
+            LIMIT 50
+            """;
+        var rows = await tx.Connection!.QueryAsync<Row>(new CommandDefinition(sql, new
+        {
+            category, buildingCode, latitude, longitude, dLat, dLon, since = (now - options.Window).UtcDateTime,
+        }, tx, cancellationToken: ct));
+        return rows
+            .Where(r => (buildingCode is not null && r.BuildingCode == buildingCode)
+                        || (latitude is not null && r.Latitude is not null
+                            && DistanceMeters(latitude.Value, longitude!.Value, r.Latitude.Value, r.Longitude!.Value) <= options.RadiusMeters))
+            .Select(r => new Original(r.Id, r.TicketNo, Math.Round(TextSimilarity.Dice(description, r.Description), 3)))
+            .Where(o => o.Similarity >= options.TextSimilarity)
+            .OrderByDescending(o => o.Similarity)
+            .FirstOrDefault();
+    }
+
+    public static double DistanceMeters(double lat1, double lon1, double lat2, double lon2)
+    {
+        const double R = 6_371_000;
+        double Rad(double d) => d * Math.PI / 180;
+        var a = Math.Pow(Math.Sin(Rad(lat2 - lat1) / 2), 2) + Math.Cos(Rad(lat1)) * Math.Cos(Rad(lat2)) * Math.Pow(Math.Sin(Rad(lon2 - lon1) / 2), 2);
+        return 2 * R * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+}
+
+public static class TextSimilarity
+{
+    /// <summary>Dice coefficient of the two texts' character bigrams, ignoring punctuation, spaces and digits.</summary>
+    public static double Dice(string a, string b)
+    {
+        var (x, y) = (Bigrams(a), Bigrams(b));
+        if (x.Count == 0 || y.Count == 0) return 0;
+        return 2.0 * x.Intersect(y).Count() / (x.Count + y.Count);
+    }
+
+    private static HashSet<string> Bigrams(string text)
+    {
+        var letters = KeywordClassifier.Normalise(text).Where(c => char.IsLetter(c)).ToArray();
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < letters.Length; i++) set.Add(string.Create(CultureInfo.InvariantCulture, $"{letters[i]}{letters[i + 1]}"));
+        return set;
+    }
+}

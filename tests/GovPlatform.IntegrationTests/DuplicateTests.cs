@@ -1,0 +1,107 @@
+using System.Net;
+using System.Text.Json;
+using GovPlatform.Contracts;
+using GovPlatform.IntegrationTests.Infrastructure;
+
+namespace GovPlatform.IntegrationTests;
+
+/// <summary>A new report of an open problem is linked to it instead of creating new work; operators can undo the link.</summary>
+public sealed class DuplicateTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+    private HttpClient Intake => _stack.Client("intake");
+
+    private async Task<JsonElement> SubmitAsync(string location, string description, string category = "drainage", string phone = "13800005555",
+        double? latitude = null, double? longitude = null)
+    {
+        var response = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "hotline", category, description, location = new { code = location, latitude, longitude }, reporter = new { phone },
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.JsonAsync();
+    }
+
+    private Task<string[]> OutboxTypesAsync(Guid id) =>
+        _stack.QueryAsync<string>("intake", "SELECT message_type FROM outbox_messages WHERE body->>'requestId' = @id ORDER BY id", new { id = id.ToString() })
+            .ContinueWith(t => t.Result.Select(n => n[(n.LastIndexOf('.') + 1)..]).ToArray());
+
+    [Fact]
+    public async Task A_second_report_of_an_open_problem_in_the_same_building_follows_the_first_instead_of_creating_work()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var first = await RequestTimelineTests.FileAndAssignAsync(_stack, county);
+        // FileAndAssignAsync files a roof leak: "顶楼漏水，雨天客厅滴水".
+
+        var second = await SubmitAsync(county.Building, "顶楼又漏水了，下雨天客厅一直在滴水", "roof_leak", phone: "13911112222");
+        var secondId = second.GetProperty("id").GetGuid();
+
+        Assert.Equal("linked", second.GetProperty("status").GetString());
+        Assert.Equal(first.TicketNo, second.GetProperty("duplicateOf").GetString());
+        Assert.Equal(["RequestLinkedAsDuplicate"], await OutboxTypesAsync(secondId));
+        Assert.Equal(first.Id, (await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{secondId}")).JsonAsync()).GetProperty("originalRequestId").GetGuid());
+
+        // Its reporter sees the original's progress.
+        await RequestTimelineTests.PublishAsync(_stack, new WorkOrderAccepted(first.WorkOrderId, first.Id, "网格员1", true, DateTimeOffset.UtcNow));
+        await Eventually.True(async () => await RequestTimelineTests.StatusAsync(_stack, first.Id) == "accepted", "the original's acceptance");
+        var view = await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/lookup?ticket={second.GetProperty("ticketNo").GetString()}&phoneLast4=2222", role: null)).JsonAsync();
+        Assert.Equal("accepted", view.GetProperty("status").GetString());
+        Assert.Equal(first.TicketNo, view.GetProperty("linkedTo").GetString());
+        Assert.Equal(["submitted", "linked", "assigned", "accepted"], view.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal(1, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM work_orders WHERE location_code = @Building", new { county.Building }));
+    }
+
+    [Fact]
+    public async Task Other_problems_other_categories_other_buildings_and_old_requests_are_not_duplicates()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        await SubmitAsync(county.Building, "1号楼下水道堵塞，污水外溢到楼道");
+
+        var otherProblem = await SubmitAsync(county.Building, "1号楼三单元厨房水管漏水");
+        var otherCategory = await SubmitAsync(county.Building, "1号楼下水道堵塞，污水外溢到楼道", "stairwell_clutter");
+        var otherBuilding = await SubmitAsync($"{county.Grid}-B02", "2号楼下水道堵塞，污水外溢到楼道");
+
+        Assert.Equal("submitted", otherProblem.GetProperty("status").GetString());
+        Assert.Equal("submitted", otherCategory.GetProperty("status").GetString());
+        Assert.Equal("submitted", otherBuilding.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Reports_within_the_radius_are_duplicates_even_without_a_common_building()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        // A spot of this test's own: other tests share the ledger, and places are not per county.
+        var (lat, lon) = (20 + Random.Shared.NextDouble() * 20, 100 + Random.Shared.NextDouble() * 20);
+        await SubmitAsync(county.Grid, "锦园路口路灯整晚不亮", "street_light", latitude: lat, longitude: lon);
+
+        var near = await SubmitAsync(county.EmptyGrid, "锦园路口的路灯整晚都不亮", "street_light", latitude: lat + 0.0005, longitude: lon + 0.0002);
+        var far = await SubmitAsync(county.EmptyGrid, "锦园路口的路灯整晚都不亮", "street_light", latitude: lat + 0.01, longitude: lon + 0.0002);
+
+        Assert.Equal("linked", near.GetProperty("status").GetString());
+        Assert.Equal("submitted", far.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task An_operator_unlinks_a_request_which_is_then_dispatched_on_its_own()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        await SubmitAsync(county.Building, "单元门口积水很深，下水道堵了");
+        var linked = await SubmitAsync(county.Building, "我们单元门口下水道堵住了，积了好多水");
+        var id = linked.GetProperty("id").GetGuid();
+        Assert.Equal("linked", linked.GetProperty("status").GetString());
+
+        var unlink = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/requests/{id}/unlink");
+
+        Assert.Equal(HttpStatusCode.OK, unlink.StatusCode);
+        Assert.Equal("submitted", (await unlink.JsonAsync()).GetProperty("status").GetString());
+        Assert.Equal(["RequestLinkedAsDuplicate", "RequestUnlinked", "RequestSubmitted"], await OutboxTypesAsync(id));
+        await Eventually.True(async () => await RequestTimelineTests.StatusAsync(_stack, id) == "assigned", "dispatch's assignment after unlinking");
+        var again = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/requests/{id}/unlink");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("assigned", (await again.JsonAsync()).GetProperty("currentStatus").GetString());
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Text.Json;
+using System.Xml.Linq;
+using GovPlatform.IntegrationTests.Infrastructure;
+
+namespace GovPlatform.IntegrationTests;
+
+/// <summary>
+/// Open311 GeoReport v2 conformance, from the spec (http://wiki.open311.org/GeoReport_v2): discovery,
+/// service list, service definition, POST/GET requests, tokens; JSON and XML; errors as a list of
+/// code + description; no personal data in GET responses.
+/// </summary>
+public sealed class Open311ConformanceTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+    private HttpClient Intake => _stack.Client("intake");
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Task<HttpResponseMessage> GetAsync(string url) => Intake.GetAsync(url, Ct);
+
+    private Task<HttpResponseMessage> PostFormAsync(string format, IEnumerable<KeyValuePair<string, string>> fields, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/open311/v2/requests.{format}") { Content = new FormUrlEncodedContent(fields) };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return Intake.SendAsync(request, Ct);
+    }
+
+    private async Task<(TestCounty County, string Key)> SetUpAsync()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (_, key) = await IntakeAccessTests.IssueKeyAsync(Intake, "城管平台");
+        return (county, key);
+    }
+
+    private static List<KeyValuePair<string, string>> Form(string key, TestCounty county, string description = "楼下烧烤店油烟和噪音很大，每晚到凌晨",
+        string service = "noise", params (string, string)[] extra)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("api_key", key), new("jurisdiction_id", "govplatform"), new("service_code", service), new("address_id", county.Building),
+            new("address_string", "锦园路18号"), new("lat", "27.7661"), new("long", "107.4653"), new("description", description),
+            new("first_name", "小明"), new("last_name", "王"), new("phone", "13512345678"), new("email", "wang@example.cn"),
+            new("media_url", "https://files.example.cn/p/1.jpg"),
+        };
+        fields.AddRange(extra.Select(e => new KeyValuePair<string, string>(e.Item1, e.Item2)));
+        return fields;
+    }
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return await response.JsonAsync();
+    }
+
+    private async Task<XElement> XmlAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>", text);
+        return XDocument.Parse(text).Root!;
+    }
+
+    private static void AssertErrors(JsonElement errors, int code, string mentioned)
+    {
+        var list = errors.EnumerateArray().ToList();
+        Assert.NotEmpty(list);
+        Assert.All(list, e => Assert.Equal(code, e.GetProperty("code").GetInt32()));
+        Assert.Contains(list, e => e.GetProperty("description").GetString()!.Contains(mentioned, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Discovery_lists_the_v2_endpoint_in_both_formats()
+    {
+        var json = await JsonAsync(await GetAsync("/open311/discovery.json"));
+        var xml = await XmlAsync(await GetAsync("/open311/discovery.xml"));
+
+        var endpoint = json.GetProperty("endpoints")[0];
+        Assert.Equal("http://wiki.open311.org/GeoReport_v2", endpoint.GetProperty("specification").GetString());
+        Assert.EndsWith("/open311/v2", endpoint.GetProperty("url").GetString());
+        Assert.Equal(["application/json", "text/xml"], endpoint.GetProperty("formats").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal("discovery", xml.Name.LocalName);
+        Assert.Equal("http://wiki.open311.org/GeoReport_v2", xml.Element("endpoints")!.Element("endpoint")!.Element("specification")!.Value);
+        Assert.Equal(["application/json", "text/xml"], xml.Element("endpoints")!.Element("endpoint")!.Element("formats")!.Elements("format").Select(f => f.Value));
+    }
+
+    [Fact]
+    public async Task The_service_list_is_the_catalogues_active_minor_categories()
+    {
+        var json = await JsonAsync(await GetAsync("/open311/v2/services.json?jurisdiction_id=govplatform"));
+        var xml = await XmlAsync(await GetAsync("/open311/v2/services.xml"));
+
+        var noise = json.EnumerateArray().Single(s => s.GetProperty("service_code").GetString() == "noise");
+        Assert.Equal("噪音扰民", noise.GetProperty("service_name").GetString());
+        Assert.True(noise.GetProperty("metadata").GetBoolean());
+        Assert.Equal("realtime", noise.GetProperty("type").GetString());
+        Assert.Equal("社会秩序", noise.GetProperty("group").GetString());
+        Assert.DoesNotContain(json.EnumerateArray(), s => s.GetProperty("service_code").GetString() == "public_order");
+        Assert.Equal("services", xml.Name.LocalName);
+        var service = xml.Elements("service").Single(s => s.Element("service_code")!.Value == "noise");
+        Assert.Equal("噪音扰民", service.Element("service_name")!.Value);
+        Assert.Equal("true", service.Element("metadata")!.Value);
+    }
+
+    [Fact]
+    public async Task A_service_definition_lists_its_attributes_and_an_unknown_service_is_a_404_error()
+    {
+        var json = await JsonAsync(await GetAsync("/open311/v2/services/thrown_objects.json"));
+        var xml = await XmlAsync(await GetAsync("/open311/v2/services/thrown_objects.xml"));
+        var missing = await GetAsync("/open311/v2/services/no_such_service.json");
+
+        Assert.Equal("thrown_objects", json.GetProperty("service_code").GetString());
+        var injured = json.GetProperty("attributes").EnumerateArray().Single(a => a.GetProperty("code").GetString() == "injured");
+        Assert.True(injured.GetProperty("variable").GetBoolean());
+        Assert.Equal("singlevaluelist", injured.GetProperty("datatype").GetString());
+        Assert.Equal("是否有人受伤", injured.GetProperty("description").GetString());
+        Assert.Equal(["yes", "no"], injured.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("key").GetString()));
+        Assert.Equal("service_definition", xml.Name.LocalName);
+        var attribute = xml.Element("attributes")!.Elements("attribute").Single(a => a.Element("code")!.Value == "injured");
+        Assert.Equal(["有", "没有"], attribute.Element("values")!.Elements("value").Select(v => v.Element("name")!.Value));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        AssertErrors(await JsonAsync(missing), 404, "no_such_service");
+    }
+
+    [Fact]
+    public async Task A_system_posts_a_request_as_form_data_and_reads_it_back_without_personal_data_in_both_formats()
+    {
+        var (county, key) = await SetUpAsync();
+
+        var posted = await PostFormAsync("json", Form(key, county));
+
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var id = (await JsonAsync(posted))[0].GetProperty("service_request_id").GetString()!;
+        Assert.Matches(@"^\d{8}-\d{6}$", id);
+
+        var one = await GetAsync($"/open311/v2/requests/{id}.json");
+        var request = Assert.Single((await JsonAsync(one)).EnumerateArray());
+        Assert.Equal("open", request.GetProperty("status").GetString());
+        Assert.Equal("noise", request.GetProperty("service_code").GetString());
+        Assert.Equal("楼下烧烤店油烟和噪音很大，每晚到凌晨", request.GetProperty("description").GetString());
+        Assert.Equal(27.7661, request.GetProperty("lat").GetDouble());
+        Assert.Equal(107.4653, request.GetProperty("long").GetDouble());
+        Assert.Equal(county.Building, request.GetProperty("address_id").GetString());
+        Assert.Equal("https://files.example.cn/p/1.jpg", request.GetProperty("media_url").GetString());
+        Assert.EndsWith("+08:00", request.GetProperty("requested_datetime").GetString());
+
+        var xml = await XmlAsync(await GetAsync($"/open311/v2/requests/{id}.xml"));
+        Assert.Equal("service_requests", xml.Name.LocalName);
+        Assert.Equal(id, xml.Element("request")!.Element("service_request_id")!.Value);
+
+        var stored = await _stack.ScalarAsync<string>("intake", "SELECT reporter_phone FROM requests WHERE ticket_no = @id", new { id });
+        Assert.Equal("13512345678", stored);
+        foreach (var text in new[] { await one.Content.ReadAsStringAsync(Ct), xml.ToString() })
+        {
+            Assert.DoesNotContain("13512345678", text);
+            Assert.DoesNotContain("wang@example.cn", text);
+            Assert.DoesNotContain("王小明", text);
+            Assert.DoesNotContain("phone", text);
+        }
+    }
+
+    [Fact]
+    public async Task A_post_answers_in_xml_when_asked_and_a_token_resolves_to_the_request()
+    {
+        var (county, key) = await SetUpAsync();
+
+        var posted = await PostFormAsync("xml", Form(key, county, "小区门口路灯不亮", "street_light"));
+
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var xml = await XmlAsync(posted);
+        var id = xml.Element("request")!.Element("service_request_id")!.Value;
+        var token = await JsonAsync(await GetAsync($"/open311/v2/tokens/{id}.json"));
+        Assert.Equal(id, token[0].GetProperty("service_request_id").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/open311/v2/tokens/19990101-000000.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_requests_filters_by_ids_service_code_status_and_dates()
+    {
+        var (county, key) = await SetUpAsync();
+        var a = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        var b = (await JsonAsync(await PostFormAsync("json", Form(key, county, "单元门口违停车辆挡住出口", "parking"))))[0].GetProperty("service_request_id").GetString()!;
+
+        string[] Ids(JsonElement list) => list.EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()!).ToArray();
+        var byIds = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_request_id={a},{b}"));
+        var byCode = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_request_id={a},{b}&service_code=parking"));
+        var closed = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_request_id={a},{b}&status=closed"));
+        var now = DateTimeOffset.UtcNow;
+        var inRange = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_code=parking&start_date={Uri.EscapeDataString(now.AddHours(-1).ToString("O"))}&end_date={Uri.EscapeDataString(now.AddHours(1).ToString("O"))}"));
+        var tooWide = await GetAsync($"/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z");
+        var badStatus = await GetAsync("/open311/v2/requests.xml?status=pending");
+
+        Assert.Equal(new[] { a, b }.Order(), Ids(byIds).Order());
+        Assert.Equal([b], Ids(byCode));
+        Assert.Empty(Ids(closed));
+        Assert.Contains(b, Ids(inRange));
+        Assert.Equal(HttpStatusCode.BadRequest, tooWide.StatusCode);
+        AssertErrors(await JsonAsync(tooWide), 400, "90 days");
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+        var xmlErrors = await XmlAsync(badStatus);
+        Assert.Equal("errors", xmlErrors.Name.LocalName);
+        Assert.Equal("400", xmlErrors.Element("error")!.Element("code")!.Value);
+    }
+
+    [Theory]
+    [InlineData("api_key", "", 403, "api_key")]
+    [InlineData("jurisdiction_id", "elsewhere", 404, "jurisdiction_id")]
+    [InlineData("service_code", "no_such_service", 400, "service_code")]
+    [InlineData("phone", "12345", 400, "phone")]
+    [InlineData("lat", "north", 400, "lat")]
+    [InlineData("description", "", 400, "description")]
+    [InlineData("colour", "red", 400, "colour")]
+    public async Task Bad_posts_get_the_specs_error_format_and_store_nothing(string field, string value, int code, string mentioned)
+    {
+        var (county, key) = await SetUpAsync();
+        var fields = Form(key, county).Where(f => f.Key != field).ToList();
+        if (value.Length > 0 || field == "description") fields.Add(new(field, value));
+
+        var response = await PostFormAsync("json", fields);
+
+        Assert.Equal(code, (int)response.StatusCode);
+        AssertErrors(await JsonAsync(response), code, mentioned);
+        Assert.Equal(0, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
+    }
+
+    [Fact]
+    public async Task A_post_that_is_not_form_data_gets_a_400_error()
+    {
+        var response = await Intake.PostAsync("/open311/v2/requests.json", new StringContent("{\"service_code\":\"noise\"}", System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertErrors(await JsonAsync(response), 400, "x-www-form-urlencoded");
+    }
+
+    [Fact]
+    public async Task A_client_retrying_with_its_idempotency_key_gets_the_same_request_id()
+    {
+        var (county, key) = await SetUpAsync();
+        var retryKey = Guid.NewGuid().ToString();
+
+        var first = await JsonAsync(await PostFormAsync("json", Form(key, county), retryKey));
+        var retry = await JsonAsync(await PostFormAsync("json", Form(key, county), retryKey));
+
+        Assert.Equal(first[0].GetProperty("service_request_id").GetString(), retry[0].GetProperty("service_request_id").GetString());
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
+    }
+}
