@@ -86,14 +86,18 @@ public static class Telemetry
     /// <summary>Builds the providers when the host starts and flushes them (logs too) when it stops.</summary>
     private sealed class TelemetryLifetime(TracerProvider tracing, MeterProvider metrics, IServiceProvider services) : IHostedService
     {
+        // Resolved at start: by the time a host is stopped a second time its container may be gone.
+        // Present only when logs are exported.
+        private readonly LoggerProvider? _logs = services.GetService<LoggerProvider>();
+
         public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken ct)
         {
             tracing.ForceFlush(5000);
             metrics.ForceFlush(5000);
-            // Present only when logs are exported; flushed here so a stopping service loses no lines.
-            services.GetService<LoggerProvider>()?.ForceFlush(5000);
+            _logs?.ForceFlush(5000); // so a stopping service loses no log lines
+
             return Task.CompletedTask;
         }
     }

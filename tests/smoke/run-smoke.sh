@@ -25,9 +25,16 @@ done
 token=$(scripts/dev-token.sh admin,desk_operator,leader)
 auth=(-H "Authorization: Bearer $token")
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# Intake links a repeat of an open request (same category, same building, similar text) to the
+# first one instead of dispatching it again; each smoke request therefore describes something new.
+fresh_text() {
+  local text="" i
+  for i in $(seq 16); do text+=$(printf "\\u$(printf '%x' $((0x4e00 + RANDOM % 20000)))"); done
+  printf '%s' "$text"
+}
 submit() {
   curl -fsS "${auth[@]}" -X POST "http://127.0.0.1:$GOV_INTAKE_PORT/api/v1/requests" -H 'Content-Type: application/json' \
-    -d '{"channel":"hotline","category":"drainage","description":"1号楼下水道堵塞","location":{"code":"MT-01-01-C01-G1-B01"}}' |
+    -d "{\"channel\":\"hotline\",\"category\":\"drainage\",\"description\":\"$(fresh_text)\",\"location\":{\"code\":\"MT-01-01-C01-G1-B01\"}}" |
     sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p'
 }
 wait_for() { # URL PATTERN SECONDS
