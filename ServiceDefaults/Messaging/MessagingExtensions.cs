@@ -25,6 +25,8 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
+            // The platform runs on closed government networks: MassTransit must not phone home.
+            x.DisableUsageTelemetry();
             consumers?.Invoke(x);
             x.UsingRabbitMq((context, cfg) =>
             {

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 export GOV_MODE=local GOV_INTAKE_PORT=5201 GOV_DISPATCH_PORT=5202 GOV_VOLUNTEER_PORT=5203 GOV_REPORTING_PORT=5204
 log=.local/smoke-run.log
 mkdir -p .local
-setsid ./run.sh >"$log" 2>&1 &
+: >"$log" # emptied here, not by the background job, so no earlier run's "up" line is read
+setsid ./run.sh >>"$log" 2>&1 &
 run_pid=$!
 cleanup() { kill -TERM -- "-$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; }
 trap cleanup EXIT
