@@ -47,11 +47,14 @@ install_missing() {
 
 # Passwords are made on this machine the first time and never committed.
 secrets() {
+  # The umask is set in a subshell only: left on for the rest of the script it made RabbitMQ's
+  # enabled_plugins file unreadable to the broker on a fresh machine.
   if [ ! -f .local/secrets ]; then
-    umask 077
-    printf 'PG_PASSWORD=%s\nAMQP_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" \
-      "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > .local/secrets
+    (umask 077
+     printf 'PG_PASSWORD=%s\nAMQP_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" \
+       "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > .local/secrets)
   fi
+  chmod 600 .local/secrets
   # The key that signs staff tokens locally (scripts/dev-token.sh); production uses the city's.
   grep -q '^AUTH_SIGNING_KEY=' .local/secrets || printf 'AUTH_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
   # The key that signs the volunteer service's check-in QR codes.
@@ -99,11 +102,17 @@ start_rabbitmq() {
     log "starting RabbitMQ on port $AMQP_PORT (management on 15672)"
     started rabbitmq
     rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+    # The broker runs as the rabbitmq user and must be able to read the file root just wrote.
+    chmod 644 /etc/rabbitmq/enabled_plugins 2>/dev/null || true
     RABBITMQ_NODE_PORT=$AMQP_PORT rabbitmq-server -detached >/dev/null 2>&1
     # `ping` answers before boot has finished; check_running waits for the broker itself.
     for _ in $(seq 120); do rabbitmq-diagnostics -q check_running >/dev/null 2>&1 && break; sleep 0.5; done
   fi
-  rabbitmq-diagnostics -q check_running >/dev/null || { log "RabbitMQ did not start"; return 1; }
+  if ! rabbitmq-diagnostics -q check_running >/dev/null 2>&1; then
+    log "RabbitMQ did not start; the end of its log:"
+    tail -n 30 "/var/log/rabbitmq/rabbit@$(hostname -s).log" >&2 2>/dev/null || true
+    return 1
+  fi
   # A broker started by someone else may lack the management plugin that tests use for vhosts.
   rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1 || rabbitmq-plugins -q enable rabbitmq_management >/dev/null
   for _ in $(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:15672/ 2>/dev/null && break; sleep 0.5; done
