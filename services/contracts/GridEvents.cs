@@ -19,12 +19,25 @@ public static class GridLevels
     public static int Depth(string level) => Array.IndexOf(Ordered, level);
 }
 
+/// <summary>A WGS-84 point, degrees.</summary>
+public record GeoPoint(double Lat, double Lon);
+
 /// <param name="Path">Codes from the top of the tree down to and including <paramref name="Code"/>, so a
 /// copy can be kept from events that arrive in any order.</param>
-public record GridNode(string Code, string? ParentCode, string Level, string Name, IReadOnlyList<string> Path);
+/// <param name="Centre">Where the node is, when known: a point inside a grid finds the grid nearest to it when no
+/// boundary contains it.</param>
+/// <param name="Boundary">A grid's boundary ring, when surveyed; a point inside it belongs to the grid.</param>
+public record GridNode(string Code, string? ParentCode, string Level, string Name, IReadOnlyList<string> Path,
+    GeoPoint? Centre = null, IReadOnlyList<GeoPoint>? Boundary = null);
 
 /// <summary>
 /// Dispatch owns the grid tree; it publishes every change so intake and volunteer can keep a copy
 /// for validating locations. Large imports are split into chunks of at most a few thousand nodes.
 /// </summary>
 public record GridNodesChanged(IReadOnlyList<GridNode> Nodes, DateTimeOffset ChangedAt);
+
+/// <summary>
+/// A worker went on or off duty (a heartbeat lapsing counts as off), published by dispatch so reporting can show
+/// grid coverage. <paramref name="NodeCode"/> is the node the worker serves, normally a grid.
+/// </summary>
+public record WorkerDutyChanged(Guid WorkerId, string NodeCode, string Role, bool OnDuty, DateTimeOffset At);
