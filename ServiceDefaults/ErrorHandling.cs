@@ -27,6 +27,7 @@ public static class ErrorHandling
         // handler below explain it.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<OverloadExceptionHandler>();
         return builder;
     }
 }
@@ -54,6 +55,44 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
                 Detail = detail,
+            },
+        });
+    }
+}
+
+/// <summary>
+/// A request that fails only because the database is momentarily out of reach or out of capacity (the
+/// connection pool exhausted under a burst, too many clients, a deadlock or serialization victim) did
+/// nothing: its transaction rolled back. That is not a bug but overload, so the caller gets a 503 with
+/// Retry-After and may safely try again, instead of a 500.
+/// </summary>
+internal sealed class OverloadExceptionHandler(IProblemDetailsService problems, ILogger<OverloadExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public const int RetryAfterSeconds = 1;
+
+    public static bool IsOverload(Exception e) => e switch
+    {
+        Npgsql.NpgsqlException { IsTransient: true } => true,
+        StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
+        _ => e.InnerException is { } inner && IsOverload(inner),
+    };
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        if (!IsOverload(exception) || context.Response.HasStarted) return false;
+        logger.LogWarning(exception, "Shed a request to {Path}: the database or cache is overloaded", context.Request.Path);
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The service is busy; nothing was stored. Retry shortly.",
+                Detail = $"Retry after {RetryAfterSeconds} s.",
             },
         });
     }

@@ -110,4 +110,38 @@ public sealed class ServiceDefaultsTests
         for (var h = handler as DelegatingHandler; h is not null; h = h.InnerHandler as DelegatingHandler) chain.Add(h.GetType());
         Assert.Contains(typeof(ResilienceHandler), chain);
     }
+
+    [Fact]
+    public async Task A_database_out_of_connections_sheds_requests_with_503_and_retry_after_instead_of_500()
+    {
+        await using var stack = await TestStack.CreateAsync();
+        var api = stack.Start("volunteer");
+        var database = stack.Database("volunteer");
+        var db = stack.Provider("volunteer").GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var admin = new Npgsql.NpgsqlConnection(TestServers.PostgresDatabase("postgres"));
+        await admin.OpenAsync(Ct);
+        // The server refuses new connections to the service's database (too many connections, a transient
+        // failure), and the service's idle connections are dropped so it must ask for a new one.
+        await new Npgsql.NpgsqlCommand($"ALTER DATABASE \"{database}\" CONNECTION LIMIT 0", admin).ExecuteNonQueryAsync(Ct);
+        HttpResponseMessage shed;
+        try
+        {
+            db.Clear();
+            shed = await api.SendAsync(HttpMethod.Get, "/api/v1/supermarket/goods", null, Tokens.For("admin"));
+        }
+        finally
+        {
+            await new Npgsql.NpgsqlCommand($"ALTER DATABASE \"{database}\" CONNECTION LIMIT -1", admin).ExecuteNonQueryAsync(Ct);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), shed.Headers.RetryAfter?.Delta);
+        var problem = await shed.JsonAsync();
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Contains("nothing was stored", problem.GetProperty("title").GetString());
+
+        var served = await api.SendAsync(HttpMethod.Get, "/api/v1/supermarket/goods", null, Tokens.For("admin"));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, (await served.JsonAsync()).ValueKind);
+    }
 }
