@@ -11,7 +11,7 @@ public static partial class RoutingRulesApi
 {
     public sealed record RoutingRuleDto(string Category, string Target, bool NotifyCommunity);
 
-    public sealed record RoutingRuleBody(string? Target, bool? NotifyCommunity);
+    public sealed record RoutingRuleBody(string? Target = null, bool? NotifyCommunity = null);
 
     [GeneratedRegex("^([a-z0-9_]{1,64}|\\*)$")]
     private static partial Regex CategoryPattern();

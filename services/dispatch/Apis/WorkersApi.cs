@@ -10,7 +10,7 @@ namespace GovPlatform.Dispatch.Apis;
 
 public static class WorkersApi
 {
-    public sealed record DutyBody(bool? OnDuty);
+    public sealed record DutyBody(bool? OnDuty = null);
 
     public sealed record WorkerDto
     {
