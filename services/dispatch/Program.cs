@@ -14,6 +14,9 @@ app.MapWorkOrdersApi();
 app.MapSlaPoliciesApi();
 app.MapWhistlesApi();
 app.MapCouncilsApi();
+app.MapWorkersApi();
+app.MapRoutingRulesApi();
+app.MapBodiesApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
@@ -9,19 +10,38 @@ using Npgsql;
 namespace GovPlatform.Dispatch.Consumers;
 
 /// <summary>
-/// "Grid receives, community dispatches": turns each submitted request into a work order for an
-/// on-duty worker of the grid covering its location, the least loaded first, falling back to the
-/// grid leader, then to the community.
+/// "Grid receives, community dispatches": turns each submitted request into a work order. The category's
+/// routing rule decides where it goes first (the compound's property company, or the grid); in the grid an
+/// on-duty worker with the least open work takes it, falling back to the grid leader, then to the community.
 /// </summary>
-public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock) : InboxConsumer<RequestSubmitted>(db)
+public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty)
+    : InboxConsumer<RequestSubmitted>(db)
 {
-    private sealed record Candidate(Guid Id, string Name, string Role, int OpenLoad);
+    private sealed record Candidate
+    {
+        public Guid Id { get; init; }
+        public required string Name { get; init; }
+        public required string Role { get; init; }
+        public bool OnDuty { get; init; }
+        public DateTime? LastHeartbeatAt { get; init; }
+    }
+
+    private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity);
+
+    private sealed record Company
+    {
+        public required string Name { get; init; }
+        public required string ContactName { get; init; }
+    }
+
+    private sealed record Considered(Guid Id, string Name, string Role, long OpenLoad, string LoadFrom, bool Eligible, string? ExcludedBecause);
 
     protected override async Task HandleAsync(ConsumeContext<RequestSubmitted> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
         var ct = context.CancellationToken;
         var conn = tx.Connection!;
+        var now = clock.GetUtcNow();
 
         // Our own tree is authoritative; the path in the message is intake's copy of it.
         var path = await conn.QuerySingleOrDefaultAsync<string[]>(new CommandDefinition(
@@ -32,39 +52,57 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             .ToDictionary(n => n.Code);
         string? Deepest(string level) => path.LastOrDefault(c => levels.TryGetValue(c, out var n) && n.Level == level);
         var grid = Deepest(GridLevels.Grid);
+        var compound = Deepest(GridLevels.Compound);
         var community = Deepest(GridLevels.Community);
 
-        // Locking the grid's workers makes concurrent assignments in one grid take turns, so the
-        // load each one sees is current (ordered by id so lockers never deadlock).
-        const string candidatesSql = """
-            SELECT w.id, w.name, w.role,
-                   (SELECT count(*)::int FROM work_orders o
-                    WHERE o.assignee_id = w.id AND o.status NOT IN ('resolved', 'closed')) AS OpenLoad
-            FROM workers w
-            WHERE w.node_code = @grid AND w.role IN ('grid_worker', 'grid_leader') AND w.on_duty
-            ORDER BY w.id
-            FOR UPDATE OF w
-            """;
-        var candidates = grid is null ? [] : (await conn.QueryAsync<Candidate>(new CommandDefinition(
-            candidatesSql, new { grid }, tx, cancellationToken: ct))).AsList();
+        var routing = await conn.QuerySingleAsync<RoutingRule>(new CommandDefinition("""
+            SELECT category, target, notify_community AS NotifyCommunity FROM routing_rules
+            WHERE category IN (@Category, '*') ORDER BY category = '*' LIMIT 1
+            """, new { m.Category }, tx, cancellationToken: ct));
 
-        var pick = candidates.Where(c => c.Role == AssigneeKinds.GridWorker).OrderBy(c => c.OpenLoad).ThenBy(c => c.Id).FirstOrDefault();
-        var (kind, rule) = (AssigneeKinds.GridWorker, "grid worker with the least open work");
-        if (pick is null)
+        string kind, rule, assigneeName;
+        Guid? assigneeId = null;
+        string? fallback = null;
+        object? propertyCompany = null;
+        IReadOnlyList<Considered> considered = [];
+        string? dutySource = null;
+
+        var company = routing.Target != RoutingTargets.PropertyCompany || compound is null ? null
+            : await conn.QuerySingleOrDefaultAsync<Company>(new CommandDefinition(
+                "SELECT name, contact_name AS ContactName FROM property_companies WHERE compound_code = @compound", new { compound }, tx, cancellationToken: ct));
+        if (company is not null)
         {
-            pick = candidates.FirstOrDefault(c => c.Role == AssigneeKinds.GridLeader);
-            (kind, rule) = (AssigneeKinds.GridLeader, "no grid worker on duty: the grid leader");
+            (kind, assigneeName) = (AssigneeKinds.PropertyCompany, company.Name);
+            rule = $"routing rule '{routing.Category}': the compound's property company";
+            propertyCompany = new { compound, company.Name, company.ContactName };
         }
-        var assigneeName = pick?.Name;
-        if (pick is null)
+        else
         {
-            (kind, rule) = (AssigneeKinds.Community, grid is null
-                ? "the location is not inside a grid: the community"
-                : "nobody on duty in the grid: the community");
-            assigneeName = community is null ? "未定位社区" : levels[community].Name;
+            if (routing.Target == RoutingTargets.PropertyCompany)
+                fallback = compound is null
+                    ? "the rule asks for the property company, but the location is not inside a compound: normal grid routing"
+                    : $"the rule asks for the property company, but compound {compound} has none: normal grid routing";
+            (considered, dutySource) = grid is null ? ([], null) : await ConsiderAsync(conn, tx, grid, now, ct);
+            var pick = considered.Where(x => x.Eligible && x.Role == AssigneeKinds.GridWorker)
+                .OrderBy(x => x.OpenLoad).ThenBy(x => x.Id).FirstOrDefault();
+            (kind, rule) = (AssigneeKinds.GridWorker, "grid worker with the least open work");
+            if (pick is null)
+            {
+                pick = considered.FirstOrDefault(x => x.Eligible && x.Role == AssigneeKinds.GridLeader);
+                (kind, rule) = (AssigneeKinds.GridLeader, "no grid worker on duty: the grid leader");
+            }
+            if (pick is not null)
+                (assigneeId, assigneeName) = (pick.Id, pick.Name);
+            else
+            {
+                (kind, rule) = (AssigneeKinds.Community, grid is null
+                    ? "the location is not inside a grid: the community"
+                    : "nobody on duty in the grid: the community");
+                assigneeName = community is null ? "未定位社区" : levels[community].Name;
+            }
+            if (fallback is not null) rule = $"{rule} ({fallback})";
         }
 
-        var now = clock.GetUtcNow();
         var workOrderId = NewId.NextGuid();
         // Work handed straight to the community starts at the community's tier.
         var tier = kind == AssigneeKinds.Community ? Tiers.Community : Tiers.Compound;
@@ -78,23 +116,92 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var created = await conn.ExecuteAsync(new CommandDefinition(insert, new
         {
             workOrderId, m.RequestId, m.TicketNo, m.Category, m.LocationCode, grid, community,
-            kind, assigneeId = pick?.Id, assigneeName, tier, path, now,
+            kind, assigneeId, assigneeName, tier, path, now,
         }, tx, cancellationToken: ct));
         if (created == 0) return; // already has its work order: a republished request changes nothing
 
-        var explanation = JsonSerializer.Serialize(new
+        // Counted while this transaction still holds the grid's worker locks, so the next assignment in
+        // the grid, which waits for them, reads the new load.
+        if (assigneeId is { } counted) await board.AddLoadAsync(counted, 1);
+        try
         {
-            rule,
-            grid,
-            community,
-            candidates = candidates.Select(c => new { c.Id, c.Name, c.Role, c.OpenLoad }),
-        }, Outbox.Json);
-        await conn.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
-            new { workOrderId, now, explanation }, tx, cancellationToken: ct));
+            var explanation = JsonSerializer.Serialize(new
+            {
+                rule,
+                routingRule = new { routing.Category, routing.Target, routing.NotifyCommunity },
+                fallback,
+                grid,
+                compound,
+                community,
+                propertyCompany,
+                dutySource,
+                candidates = considered,
+            }, Outbox.Json);
+            await conn.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
+                new { workOrderId, now, explanation }, tx, cancellationToken: ct));
 
-        await ServiceLevelClocks.StartAsync(tx, workOrderId, m.Category, tier, round: 1, now, ServiceLevelClocks.Running, ct);
-        await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
-            workOrderId, m.RequestId, grid, community, kind, pick?.Id, assigneeName!, rule, now), ct);
+            await ServiceLevelClocks.StartAsync(tx, workOrderId, m.Category, tier, round: 1, now, ServiceLevelClocks.Running, ct);
+            await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
+                workOrderId, m.RequestId, grid, community, kind, assigneeId, assigneeName, rule, now), ct);
+
+            if (routing.NotifyCommunity && community is not null)
+            {
+                var reason = $"routing rule '{routing.Category}': the community is told of every {m.Category} at once";
+                var detail = JsonSerializer.Serialize(new { community, communityName = levels[community].Name, reason }, Outbox.Json);
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'community_notified', 'dispatch', '调度系统', @detail::jsonb)",
+                    new { workOrderId, now, detail }, tx, cancellationToken: ct));
+                await Outbox.EnqueueAsync(tx, new CommunityNotified(workOrderId, m.RequestId, community, m.Category, reason, now), ct);
+            }
+        }
+        catch when (assigneeId is not null)
+        {
+            await board.AddLoadAsync(assigneeId.Value, -1);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The grid's workers and leader, locked (in id order, so lockers never deadlock) so concurrent
+    /// assignments in one grid take turns; duty and load come from Redis when it answers. Someone is
+    /// eligible only when Postgres and Redis both say on duty and neither has seen their heartbeat lapse.
+    /// </summary>
+    private async Task<(IReadOnlyList<Considered>, string)> ConsiderAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string grid, DateTimeOffset now, CancellationToken ct)
+    {
+        const string candidatesSql = """
+            SELECT w.id, w.name, w.role, w.on_duty AS OnDuty, w.last_heartbeat_at AS LastHeartbeatAt
+            FROM workers w
+            WHERE w.node_code = @grid AND w.role IN ('grid_worker', 'grid_leader')
+            ORDER BY w.id
+            FOR UPDATE OF w
+            """;
+        var candidates = (await conn.QueryAsync<Candidate>(new CommandDefinition(candidatesSql, new { grid }, tx, cancellationToken: ct))).AsList();
+        var ids = candidates.Select(x => x.Id).ToArray();
+        var cached = await board.ReadAsync(ids, ct);
+
+        var missing = ids.Where(id => cached?.GetValueOrDefault(id)?.OpenLoad is null).ToArray();
+        var counted = missing.Length == 0 ? new Dictionary<Guid, long>() : (await conn.QueryAsync<(Guid Id, long Load)>(new CommandDefinition("""
+                SELECT assignee_id, count(*) FROM work_orders
+                WHERE assignee_id = ANY(@missing) AND status NOT IN ('resolved', 'closed') GROUP BY assignee_id
+                """, new { missing }, tx, cancellationToken: ct))).ToDictionary(x => x.Id, x => x.Load);
+        if (cached is not null && missing.Length > 0)
+            await board.SetLoadsAsync(missing.Select(id => (id, counted.GetValueOrDefault(id))));
+
+        var cutoff = now - duty.HeartbeatExpiry;
+        var result = candidates.Select(x =>
+        {
+            var r = cached?.GetValueOrDefault(x.Id);
+            string? excluded =
+                !x.OnDuty ? "off duty"
+                : x.LastHeartbeatAt is { } hb && new DateTimeOffset(hb, TimeSpan.Zero) < cutoff ? $"heartbeat lapsed (last {hb:O})"
+                : r?.OnDuty == false ? "off duty in the duty copy (Redis)"
+                : r?.LastHeartbeat is { } rhb && rhb < cutoff ? $"heartbeat lapsed in the duty copy (last {rhb:O})"
+                : null;
+            var fromRedis = r?.OpenLoad is not null;
+            return new Considered(x.Id, x.Name, x.Role, fromRedis ? r!.OpenLoad!.Value : counted.GetValueOrDefault(x.Id),
+                fromRedis ? "redis" : "postgres", excluded is null, excluded);
+        }).ToList();
+        return (result, cached is null ? "postgres" : "redis");
     }
 }

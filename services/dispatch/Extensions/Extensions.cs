@@ -1,5 +1,6 @@
 using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.Dispatch.Consumers;
+using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
@@ -18,6 +19,7 @@ public static class Extensions
             x.AddConsumer<RequestSubmittedConsumer>();
             x.AddConsumer<RequestClosedConsumer>();
             x.AddConsumer<RequestReopenedConsumer>();
+            x.AddConsumer<LoadRecountConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
@@ -27,6 +29,11 @@ public static class Extensions
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadlineScheduler>());
+
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Duty").Get<DutyOptions>() ?? new DutyOptions());
+        builder.Services.AddSingleton<DutyBoard>();
+        builder.Services.AddSingleton<DutyDesk>();
+        builder.Services.AddHostedService<DutySweeper>();
     }
 }
 

@@ -1,13 +1,17 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
 
 namespace GovPlatform.Dispatch.Grid;
 
 public sealed record GridImportRequest(IReadOnlyList<GridNodeInput> Nodes, IReadOnlyList<WorkerInput>? Workers = null);
-public sealed record GridNodeInput(string Code, string? ParentCode, string Level, string Name);
+/// <param name="Centre">Where the node is, when known (WGS-84 degrees).</param>
+/// <param name="Boundary">A surveyed boundary ring of at least 3 points, when there is one.</param>
+public sealed record GridNodeInput(string Code, string? ParentCode, string Level, string Name,
+    GeoPoint? Centre = null, IReadOnlyList<GeoPoint>? Boundary = null);
 public sealed record WorkerInput(string Name, string Phone, string Role, string NodeCode);
 public sealed record GridImportResult(int Nodes, int Workers);
 
@@ -81,6 +85,13 @@ public sealed partial class GridImporter(NpgsqlDataSource db, TimeProvider clock
             else if (!batch.TryAdd(n.Code, n)) Error($"{at}.code", $"Code '{n.Code}' appears twice in this import.");
             if (GridLevels.Depth(n.Level) < 0) Error($"{at}.level", $"Unknown level '{n.Level}'; expected one of {string.Join(", ", GridLevels.Ordered)}.");
             if (string.IsNullOrWhiteSpace(n.Name) || n.Name.Length > 200) Error($"{at}.name", "A name of 1-200 characters is required.");
+            if (n.Centre is not null && !Geo.IsValid(n.Centre)) Error($"{at}.centre", "A centre needs a latitude between -90 and 90 and a longitude between -180 and 180.");
+            if (n.Boundary is not null)
+            {
+                if (n.Boundary.Count < 3) Error($"{at}.boundary", "A boundary ring needs at least 3 points.");
+                for (var j = 0; j < n.Boundary.Count; j++)
+                    if (n.Boundary[j] is null || !Geo.IsValid(n.Boundary[j])) Error($"{at}.boundary[{j}]", "Not a valid latitude/longitude.");
+            }
             if (n.ParentCode is null && n.Level != GridLevels.District) Error($"{at}.parentCode", "Only a district may have no parent.");
             if (n.ParentCode is not null && !batch.ContainsKey(n.ParentCode) && !stored.ContainsKey(n.ParentCode)
                 && !request.Nodes.Any(o => o.Code == n.ParentCode))
@@ -126,15 +137,33 @@ public sealed partial class GridImporter(NpgsqlDataSource db, TimeProvider clock
 
         var now = clock.GetUtcNow();
         const string upsertNodes = """
-            INSERT INTO grid_nodes AS g (code, parent_code, level, name, path, updated_at)
-            SELECT n.code, n.parent_code, n.level, n.name, string_to_array(n.path, '/'), @now
-            FROM unnest(@codes::text[], @parents::text[], @levels::text[], @names::text[], @paths::text[])
-                AS n(code, parent_code, level, name, path)
-            ON CONFLICT (code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+            INSERT INTO grid_nodes AS g (code, parent_code, level, name, path, updated_at,
+                                         centre_lat, centre_lon, boundary, min_lat, max_lat, min_lon, max_lon)
+            SELECT n.code, n.parent_code, n.level, n.name, string_to_array(n.path, '/'), @now,
+                   n.lat, n.lon, string_to_array(n.ring, ',')::float8[], n.min_lat, n.max_lat, n.min_lon, n.max_lon
+            FROM unnest(@codes::text[], @parents::text[], @levels::text[], @names::text[], @paths::text[],
+                        @lats::float8[], @lons::float8[], @rings::text[],
+                        @minLats::float8[], @maxLats::float8[], @minLons::float8[], @maxLons::float8[])
+                AS n(code, parent_code, level, name, path, lat, lon, ring, min_lat, max_lat, min_lon, max_lon)
+            ON CONFLICT (code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
+                centre_lat = coalesce(excluded.centre_lat, g.centre_lat), centre_lon = coalesce(excluded.centre_lon, g.centre_lon),
+                boundary = coalesce(excluded.boundary, g.boundary), min_lat = coalesce(excluded.min_lat, g.min_lat),
+                max_lat = coalesce(excluded.max_lat, g.max_lat), min_lon = coalesce(excluded.min_lon, g.min_lon),
+                max_lon = coalesce(excluded.max_lon, g.max_lon)
             """;
         var nodes = request.Nodes;
+        var bounds = nodes.Select(n => n.Boundary is { Count: >= 3 } b ? Geo.Bounds(b) : ((double, double, double, double)?)null).ToArray();
         await conn.ExecuteAsync(new CommandDefinition(upsertNodes, new
         {
+            lats = nodes.Select(n => n.Centre?.Lat).ToArray(),
+            lons = nodes.Select(n => n.Centre?.Lon).ToArray(),
+            // A ring travels as text (lat,lon,lat,lon...) because a text[] of rings can be unnested in step, a ragged float8[][] cannot.
+            rings = nodes.Select(n => n.Boundary is { Count: >= 3 } b
+                ? string.Join(',', Geo.Flatten(b).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null).ToArray(),
+            minLats = bounds.Select(b => b?.Item1).ToArray(),
+            maxLats = bounds.Select(b => b?.Item2).ToArray(),
+            minLons = bounds.Select(b => b?.Item3).ToArray(),
+            maxLons = bounds.Select(b => b?.Item4).ToArray(),
             codes = nodes.Select(n => n.Code).ToArray(),
             parents = nodes.Select(n => n.ParentCode).ToArray(),
             levels = nodes.Select(n => n.Level).ToArray(),
@@ -163,7 +192,7 @@ public sealed partial class GridImporter(NpgsqlDataSource db, TimeProvider clock
 
         foreach (var chunk in nodes.Chunk(NodesPerEvent))
         {
-            var changed = chunk.Select(n => new GridNode(n.Code, n.ParentCode, n.Level, n.Name, paths[n.Code])).ToArray();
+            var changed = chunk.Select(n => new GridNode(n.Code, n.ParentCode, n.Level, n.Name, paths[n.Code], n.Centre, n.Boundary)).ToArray();
             await Outbox.EnqueueAsync(tx, new GridNodesChanged(changed, now), ct);
         }
         await tx.CommitAsync(ct);

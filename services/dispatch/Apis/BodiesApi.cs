@@ -1,0 +1,59 @@
+using Dapper;
+using GovPlatform.Dispatch.Bodies;
+using GovPlatform.Dispatch.WorkOrders;
+using GovPlatform.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.Apis;
+
+public static class BodiesApi
+{
+    /// <param name="At">The compound, grid or department code the body belongs to.</param>
+    public sealed record BodyDto(string At, string Name, string ContactName, string Phone);
+
+    public static void MapBodiesApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/bodies").WithTags("People and bodies");
+
+        api.MapPost("/import", async Task<Results<Ok<BodiesImportResult>, ValidationProblem>> (
+                BodiesImportRequest body, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var (result, errors) = await BodiesImport.ImportAsync(db, body, ct);
+                return result is null ? TypedResults.ValidationProblem(errors, title: "The import was rejected; nothing was stored.") : TypedResults.Ok(result);
+            })
+            .RequireRoles(Roles.Admin)
+            .WithName("ImportBodies")
+            .WithSummary("Import property companies, owners' committees, responsible units and departments with their contacts");
+
+        // Phones are personal data: only admins see them whole.
+        void MapList(string route, string name, string sql) =>
+            api.MapGet(route, async (string? under, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+                {
+                    await using var conn = await db.OpenConnectionAsync(ct);
+                    var rows = await conn.QueryAsync<BodyDto>(new CommandDefinition(sql, new { under }, cancellationToken: ct));
+                    var admin = Actor.From(http.User).IsAdmin;
+                    return TypedResults.Ok(rows.Select(r => admin ? r : r with { Phone = PersonalData.MaskPhone(r.Phone)! }).ToList());
+                })
+                .RequireRoles(WorkOrdersApi.StaffRoles)
+                .WithName(name);
+
+        const string underFilter = "(@under::text IS NULL OR @under = ANY(g.path))";
+        MapList("/property-companies", "ListPropertyCompanies", $"""
+            SELECT b.compound_code AS At, b.name, b.contact_name AS ContactName, b.phone FROM property_companies b
+            JOIN grid_nodes g ON g.code = b.compound_code WHERE {underFilter} ORDER BY b.compound_code LIMIT 5000
+            """);
+        MapList("/owners-committees", "ListOwnersCommittees", $"""
+            SELECT b.compound_code AS At, b.name, b.contact_name AS ContactName, b.phone FROM owners_committees b
+            JOIN grid_nodes g ON g.code = b.compound_code WHERE {underFilter} ORDER BY b.compound_code LIMIT 5000
+            """);
+        MapList("/responsible-units", "ListResponsibleUnits", $"""
+            SELECT b.grid_code AS At, b.name, b.contact_name AS ContactName, b.phone FROM responsible_units b
+            JOIN grid_nodes g ON g.code = b.grid_code WHERE {underFilter} ORDER BY b.grid_code, b.name LIMIT 5000
+            """);
+        MapList("/departments", "ListDepartments", """
+            SELECT code AS At, name, contact_name AS ContactName, phone FROM departments
+            ORDER BY code
+            """);
+    }
+}
