@@ -14,6 +14,8 @@ app.MapWorkOrdersApi();
 app.MapSlaPoliciesApi();
 app.MapWhistlesApi();
 app.MapCouncilsApi();
+app.MapMediationApi();
+app.MapServiceOrdersApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -1,5 +1,7 @@
 using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.Dispatch.Consumers;
+using GovPlatform.Dispatch.Mediation;
+using GovPlatform.Dispatch.ServiceOrders;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
@@ -23,6 +25,8 @@ public static class Extensions
         builder.Services.AddSingleton<WorkOrderLifecycle>();
         builder.Services.AddSingleton<WhistleDesk>();
         builder.Services.AddSingleton<CouncilDesk>();
+        builder.Services.AddSingleton<MediationDesk>();
+        builder.Services.AddSingleton<ServiceOrderDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();
