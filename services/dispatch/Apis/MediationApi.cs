@@ -65,7 +65,8 @@ public static class MediationApi
 
     public static void MapMediationApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/v1/mediation-cases").WithTags("Mediation").RequireRoles(CommunityAccess.Roles);
+        // Any staff token: who may see a case is decided per case, and everyone else gets 404, not 403.
+        var api = app.MapGroup("/api/v1/mediation-cases").WithTags("Mediation").RequireAuthorization();
 
         api.MapPost("/", async Task<Results<Created<CaseDto>, ValidationProblem, NotFound, ProblemHttpResult>> (
                 OpenBody body, ClaimsPrincipal user, MediationDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
