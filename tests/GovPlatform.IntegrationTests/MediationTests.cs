@@ -144,6 +144,25 @@ public sealed class MediationTests(SharedStack shared) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Closings_racing_each_other_close_the_case_once()
+    {
+        var caseId = await OpenAsync();
+        Assert.Equal(HttpStatusCode.OK, (await SessionAsync(caseId)).Item1);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            CloseAsync(caseId, i % 2 == 0 ? Agreement : new { outcome = "failed", note = "未达成一致" })));
+
+        Assert.Single(answers, a => a.Item1 == HttpStatusCode.OK);
+        Assert.All(answers.Where(a => a.Item1 != HttpStatusCode.OK), a =>
+        {
+            Assert.Equal(HttpStatusCode.Conflict, a.Item1);
+            Assert.Equal("closed", a.Item2.GetProperty("currentState").GetString());
+        });
+        var winner = answers.Single(a => a.Item1 == HttpStatusCode.OK).Item2.GetProperty("outcome").GetString();
+        Assert.Equal(winner, Assert.Single(await EventsAsync(nameof(MediationCaseClosed), caseId)).GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_400_naming_the_field_and_stores_nothing()
     {
         var (oneParty, p1) = await SendAsync(HttpMethod.Post, "/api/v1/mediation-cases", Cadre, new
