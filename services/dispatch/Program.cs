@@ -17,6 +17,8 @@ app.MapCouncilsApi();
 app.MapWorkersApi();
 app.MapRoutingRulesApi();
 app.MapBodiesApi();
+app.MapMediationApi();
+app.MapServiceOrdersApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -36,7 +36,7 @@ public static class CouncilsApi
                 if (body.Kind == CouncilKinds.JointMeeting && WorkOrdersApi.Text(body.TrackedBy, "trackedBy") is { } noTracker)
                     errors["trackedBy"] = ["A joint meeting names the cadre who tracks the case to the end.", .. noTracker["trackedBy"]];
                 if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
-                return Answer(desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), body.TrackedBy?.Trim(), ct), db, id, ct);
+                return OrderReplies.AfterAsync(desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), body.TrackedBy?.Trim(), ct), () => CouncilsAsync(db, id, ct));
             })
             .WithName("ScheduleCouncil")
             .WithSummary("Schedule a three-party council (三方联动议事) or a joint meeting (联席会议) on the order");
@@ -52,22 +52,16 @@ public static class CouncilsApi
                 }
                 if (body.Attendees.Count == 0) errors["attendees"] = ["Record who came."];
                 if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
-                return Answer(desk.RecordAsync(id, councilId, Actor.From(user), body.Attendees, body.Decision.Trim(), ct), db, id, ct);
+                return OrderReplies.AfterAsync(desk.RecordAsync(id, councilId, Actor.From(user), body.Attendees, body.Decision.Trim(), ct), () => CouncilsAsync(db, id, ct));
             })
             .WithName("RecordCouncil")
             .WithSummary("Record who came and what was decided");
 
         api.MapGet("/", async (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await WorkOrdersApi.LoadAsync(db, id, Actor.From(user), ct) is null
-                    ? (Results<Ok<List<CouncilDto>>, NotFound>)TypedResults.NotFound()
-                    : TypedResults.Ok(await CouncilsAsync(db, id, ct)))
+                await OrderReplies.ListAsync(db, id, user, () => CouncilsAsync(db, id, ct), ct))
             .WithName("ListCouncils")
             .WithSummary("Councils and joint meetings held or scheduled on the order");
     }
-
-    private static async Task<Results<Ok<List<CouncilDto>>, ValidationProblem, NotFound, ProblemHttpResult>> Answer(
-        Task<TransitionResult> outcome, NpgsqlDataSource db, Guid id, CancellationToken ct) =>
-        await WorkOrdersApi.ToHttpAsync(await outcome, async _ => TypedResults.Ok(await CouncilsAsync(db, id, ct)));
 
     private static async Task<List<CouncilDto>> CouncilsAsync(NpgsqlDataSource db, Guid orderId, CancellationToken ct)
     {

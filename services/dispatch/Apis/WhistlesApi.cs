@@ -27,33 +27,27 @@ public static class WhistlesApi
                     errors["departments"] = [$"Unknown department '{unknown}'; expected one of {string.Join(", ", WhistleDesk.KnownDepartments)}."];
                 else if (body.Departments.Distinct().Count() != body.Departments.Count) errors["departments"] = ["A department is named twice."];
                 if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CallDto>>>(errors);
-                return Answer(desk.BlowAsync(id, Actor.From(user), body.Departments, body.Reason.Trim(), ct), db, id, ct);
+                return OrderReplies.AfterAsync(desk.BlowAsync(id, Actor.From(user), body.Departments, body.Reason.Trim(), ct), () => CallsAsync(db, id, ct));
             })
             .WithName("BlowWhistle")
             .WithSummary("The community or subdistrict calls departments in; each must report in within 30 minutes");
 
         api.MapGet("/", async (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await WorkOrdersApi.LoadAsync(db, id, Actor.From(user), ct) is null
-                    ? (Results<Ok<List<CallDto>>, NotFound>)TypedResults.NotFound()
-                    : TypedResults.Ok(await CallsAsync(db, id, ct)))
+                await OrderReplies.ListAsync(db, id, user, () => CallsAsync(db, id, ct), ct))
             .WithName("ListWhistles")
             .WithSummary("Every department called in on the order, and whether it reported and acted");
 
         api.MapPost("/{whistleId:guid}/report", (Guid id, Guid whistleId, ClaimsPrincipal user, WhistleDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
-                Answer(desk.AnswerAsync(id, whistleId, Actor.From(user), null, ct), db, id, ct))
+                OrderReplies.AfterAsync(desk.AnswerAsync(id, whistleId, Actor.From(user), null, ct), () => CallsAsync(db, id, ct)))
             .WithName("ReportIn")
             .WithSummary("A whistled department reports in (报到); late after its deadline");
 
         api.MapPost("/{whistleId:guid}/act", (Guid id, Guid whistleId, ActedBody body, ClaimsPrincipal user, WhistleDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
                 WorkOrdersApi.Text(body.Action, "action") is { } bad ? WorkOrdersApi.Rejected<Ok<List<CallDto>>>(bad)
-                    : Answer(desk.AnswerAsync(id, whistleId, Actor.From(user), body.Action.Trim(), ct), db, id, ct))
+                    : OrderReplies.AfterAsync(desk.AnswerAsync(id, whistleId, Actor.From(user), body.Action.Trim(), ct), () => CallsAsync(db, id, ct)))
             .WithName("RecordDepartmentAction")
             .WithSummary("A department that reported in records what it did");
     }
-
-    private static async Task<Results<Ok<List<CallDto>>, ValidationProblem, NotFound, ProblemHttpResult>> Answer(
-        Task<TransitionResult> outcome, NpgsqlDataSource db, Guid id, CancellationToken ct) =>
-        await WorkOrdersApi.ToHttpAsync(await outcome, async _ => TypedResults.Ok(await CallsAsync(db, id, ct)));
 
     private static async Task<List<CallDto>> CallsAsync(NpgsqlDataSource db, Guid orderId, CancellationToken ct)
     {

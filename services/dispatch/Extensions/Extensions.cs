@@ -1,6 +1,8 @@
 using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.Dispatch.Consumers;
 using GovPlatform.Dispatch.Duty;
+using GovPlatform.Dispatch.Mediation;
+using GovPlatform.Dispatch.ServiceOrders;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
@@ -25,6 +27,8 @@ public static class Extensions
         builder.Services.AddSingleton<WorkOrderLifecycle>();
         builder.Services.AddSingleton<WhistleDesk>();
         builder.Services.AddSingleton<CouncilDesk>();
+        builder.Services.AddSingleton<MediationDesk>();
+        builder.Services.AddSingleton<ServiceOrderDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();
