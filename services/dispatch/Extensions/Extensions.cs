@@ -18,6 +18,7 @@ public static class Extensions
             x.AddConsumer<RequestSubmittedConsumer>();
             x.AddConsumer<RequestClosedConsumer>();
             x.AddConsumer<RequestReopenedConsumer>();
+            x.AddConsumer<PendingOutcomesConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
