@@ -39,7 +39,11 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var (key, value) in stack.SettingsFor(service, overrides)) start.Environment[key.Replace(":", "__")] = value;
+        var settings = stack.SettingsFor(service, overrides);
+        // A cold process on a busy machine can wait longer than Npgsql's 15 s default for its first connection.
+        var database = $"ConnectionStrings:{service}db";
+        settings[database] = new Npgsql.NpgsqlConnectionStringBuilder(settings[database]) { Timeout = 60 }.ConnectionString;
+        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__")] = value;
         start.Environment["ASPNETCORE_URLS"] = address.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
 
