@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Dispatch.ServiceLevels;
@@ -14,35 +15,112 @@ public sealed class RequestClosedConsumer(NpgsqlDataSource db) : InboxConsumer<R
     protected override async Task HandleAsync(ConsumeContext<RequestClosed> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
-        var ct = context.CancellationToken;
-        var order = await OrderRow.LockAsync(tx, "o.request_id = @RequestId", new { m.RequestId }, ct);
-        // No order: the request never reached dispatch as work (a linked duplicate). Closed already: nothing to do.
-        if (order is null || order.Status == WorkOrderStatus.Closed) return;
-
-        await ServiceLevelClocks.CancelAsync(tx, order.Id, m.At, ct);
-        await tx.Connection!.ExecuteAsync(new CommandDefinition(
-            "UPDATE work_orders SET status = 'closed', suspended_from = NULL, suspended_until = NULL, updated_at = @At WHERE id = @Id",
-            new { m.At, order.Id }, tx, cancellationToken: ct));
-        await WorkOrderHistory.AddAsync(tx, order.Id, m.At, "closed", Actor.System,
-            new { satisfaction = m.Satisfaction, from = order.Status }, ct);
-        await Outbox.EnqueueAsync(tx, new WorkOrderClosed(order.Id, order.RequestId, m.At), ct);
+        var order = await RequestOutcomes.LockOrderOrParkAsync(tx, m.RequestId, RequestOutcomes.Closed, m.At, m, context.CancellationToken);
+        if (order is not null) await RequestOutcomes.CloseAsync(tx, order, m, m.At, context.CancellationToken);
     }
 }
 
 /// <summary>A dissatisfied resident reopened the request: the same assignee gets the order back with fresh clocks.</summary>
 public sealed class RequestReopenedConsumer(NpgsqlDataSource db, TimeProvider clock) : InboxConsumer<RequestReopened>(db)
 {
-    private static readonly string[] Reopenable = [WorkOrderStatus.Resolved, WorkOrderStatus.PlanFormed, WorkOrderStatus.Closed];
-
     protected override async Task HandleAsync(ConsumeContext<RequestReopened> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
+        var order = await RequestOutcomes.LockOrderOrParkAsync(tx, m.RequestId, RequestOutcomes.Reopened, m.At, m, context.CancellationToken);
+        if (order is not null) await RequestOutcomes.ReopenAsync(tx, order, m, clock.GetUtcNow(), context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// Dispatch hears its own <see cref="WorkOrderAssigned"/> to apply the outcomes that arrived before
+/// the order existed, so a close that overtook its request is still applied, exactly once.
+/// </summary>
+public sealed class PendingOutcomesConsumer(NpgsqlDataSource db, TimeProvider clock) : InboxConsumer<WorkOrderAssigned>(db)
+{
+    private sealed record Pending(long Id, string Kind, string Body);
+
+    protected override async Task HandleAsync(ConsumeContext<WorkOrderAssigned> context, NpgsqlTransaction tx)
+    {
+        var m = context.Message;
         var ct = context.CancellationToken;
-        var order = await OrderRow.LockAsync(tx, "o.request_id = @RequestId", new { m.RequestId }, ct);
-        // The reopen count orders reopens: an older one arriving late (or again) changes nothing.
-        if (order is null || m.ReopenCount <= order.ReopenCount) return;
+        await RequestOutcomes.SerializeAsync(tx, m.RequestId, ct);
+        var pending = (await tx.Connection!.QueryAsync<Pending>(new CommandDefinition("""
+            WITH taken AS (DELETE FROM pending_request_outcomes WHERE request_id = @RequestId RETURNING id, kind, at, body)
+            SELECT id, kind, body::text AS body FROM taken ORDER BY at, id
+            """, new { m.RequestId }, tx, cancellationToken: ct))).AsList();
+        if (pending.Count == 0) return;
 
         var now = clock.GetUtcNow();
+        // In the order intake made them, re-reading the order each time: a close then a reopen leaves it reopened.
+        foreach (var p in pending)
+        {
+            var order = await OrderRow.LockAsync(tx, "o.request_id = @RequestId", new { m.RequestId }, ct)
+                ?? throw new InvalidOperationException($"WorkOrderAssigned for request {m.RequestId} but no work order: outcomes kept for a retry.");
+            if (p.Kind == RequestOutcomes.Closed)
+            {
+                var closed = JsonSerializer.Deserialize<RequestClosed>(p.Body, Outbox.Json)!;
+                // Intake's time lies before the order existed; an order must not close before it opened.
+                await RequestOutcomes.CloseAsync(tx, order, closed, closed.At > now ? closed.At : now, ct);
+            }
+            else
+            {
+                await RequestOutcomes.ReopenAsync(tx, order, JsonSerializer.Deserialize<RequestReopened>(p.Body, Outbox.Json)!, now, ct);
+            }
+        }
+    }
+}
+
+/// <summary>How intake's outcomes change a work order, whether they arrive after it or before it.</summary>
+public static class RequestOutcomes
+{
+    public const string Closed = "closed";
+    public const string Reopened = "reopened";
+    private static readonly string[] Reopenable = [WorkOrderStatus.Resolved, WorkOrderStatus.PlanFormed, WorkOrderStatus.Closed];
+
+    /// <summary>
+    /// Outcome consumers and <see cref="PendingOutcomesConsumer"/> take this per-request lock first.
+    /// WorkOrderAssigned is published only after the order commits, so whichever of the two comes
+    /// second sees the other's work: either the outcome finds the order, or the parked outcome is
+    /// found when the assignment is heard. Without it both could miss each other.
+    /// </summary>
+    public static Task SerializeAsync(NpgsqlTransaction tx, Guid requestId, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended('request-outcome:' || @requestId::text, 0))",
+            new { requestId }, tx, cancellationToken: ct));
+
+    /// <summary>Locks the request's work order, or, while it has none yet, parks the outcome and returns null.</summary>
+    public static async Task<OrderRow?> LockOrderOrParkAsync<T>(NpgsqlTransaction tx, Guid requestId, string kind, DateTimeOffset at,
+        T message, CancellationToken ct) where T : class
+    {
+        await SerializeAsync(tx, requestId, ct);
+        var order = await OrderRow.LockAsync(tx, "o.request_id = @requestId", new { requestId }, ct);
+        if (order is not null) return order;
+        // No order yet: its RequestSubmitted is still on the way, or never comes (a request linked
+        // as a duplicate follows its original instead); either way the outcome is kept, not dropped.
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO pending_request_outcomes (request_id, kind, at, body) VALUES (@requestId, @kind, @at, @body::jsonb)
+            """, new { requestId, kind, at, body = JsonSerializer.Serialize(message, Outbox.Json) }, tx, cancellationToken: ct));
+        return null;
+    }
+
+    /// <param name="at">When the order closes: intake's time, or, for a close that overtook the order, no earlier than now.</param>
+    public static async Task CloseAsync(NpgsqlTransaction tx, OrderRow order, RequestClosed m, DateTimeOffset at, CancellationToken ct)
+    {
+        if (order.Status == WorkOrderStatus.Closed) return;
+        await ServiceLevelClocks.CancelAsync(tx, order.Id, at, ct);
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE work_orders SET status = 'closed', suspended_from = NULL, suspended_until = NULL, updated_at = @at WHERE id = @Id",
+            new { at, order.Id }, tx, cancellationToken: ct));
+        await WorkOrderHistory.AddAsync(tx, order.Id, at, "closed", Actor.System,
+            new { satisfaction = m.Satisfaction, from = order.Status, requestClosedAt = m.At }, ct);
+        await Outbox.EnqueueAsync(tx, new WorkOrderClosed(order.Id, order.RequestId, at), ct);
+    }
+
+    public static async Task ReopenAsync(NpgsqlTransaction tx, OrderRow order, RequestReopened m, DateTimeOffset now, CancellationToken ct)
+    {
+        // The reopen count orders reopens: an older one arriving late (or again) changes nothing.
+        if (m.ReopenCount <= order.ReopenCount) return;
+
         if (!Reopenable.Contains(order.Status))
         {
             // Still being worked on: there is nothing to reopen, but the resident's complaint belongs in the timeline.
@@ -61,4 +139,5 @@ public sealed class RequestReopenedConsumer(NpgsqlDataSource db, TimeProvider cl
         await WorkOrderHistory.AddAsync(tx, order.Id, now, "reopened", Actor.System, new { reason = m.Reason, m.ReopenCount, from = order.Status }, ct);
         await Outbox.EnqueueAsync(tx, new WorkOrderReopened(order.Id, order.RequestId, m.ReopenCount, now), ct);
     }
+
 }

@@ -22,6 +22,7 @@ public static class Extensions
             x.AddConsumer<RequestClosedConsumer>();
             x.AddConsumer<RequestReopenedConsumer>();
             x.AddConsumer<LoadRecountConsumer>();
+            x.AddConsumer<PendingOutcomesConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
