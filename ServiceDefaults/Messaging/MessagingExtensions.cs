@@ -22,6 +22,7 @@ public static class MessagingExtensions
         var retryIntervals = (builder.Configuration["Messaging:RetryIntervalsMs"] ?? "100,500,1000,2000,5000")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
 
+        var prefetch = builder.Configuration.GetValue("Messaging:PrefetchCount", 16);
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
@@ -40,6 +41,10 @@ public static class MessagingExtensions
                 // Transient faults are retried in place; what still fails lands in the
                 // endpoint's _error queue with its exception, never dropped.
                 cfg.UseMessageRetry(r => r.Intervals(retryIntervals));
+                // MassTransit's default takes two messages per core at a time; a consumer here waits mostly on
+                // Postgres round trips, not CPU, so more in flight keeps a storm moving. Each in-flight message
+                // holds one pooled connection, so keep endpoints x prefetch well under the pool size.
+                cfg.PrefetchCount = prefetch;
                 cfg.ConfigureEndpoints(context);
             });
         });
