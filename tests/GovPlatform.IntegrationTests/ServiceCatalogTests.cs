@@ -61,7 +61,7 @@ public sealed class ServiceCatalogTests(SharedStack shared)
         Assert.Equal("被困人数", child.GetProperty("attributes")[0].GetProperty("description").GetString());
 
         var filed = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests",
-            new { channel = "hotline", category = minor, description = "3号楼电梯困人", location = new { code = county.Building } });
+            new { channel = "hotline", category = minor, description = "3号楼电梯困人", location = new { code = county.Building }, attributes = new { people_trapped = 2 } });
         Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
 
         var retire = await Intake.SendAsync(HttpMethod.Put, $"/api/v1/categories/{minor}",
@@ -70,7 +70,7 @@ public sealed class ServiceCatalogTests(SharedStack shared)
         Assert.False((await retire.JsonAsync()).GetProperty("active").GetBoolean());
 
         var afterRetiring = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests",
-            new { channel = "hotline", category = minor, description = "电梯又困人", location = new { code = county.Building } });
+            new { channel = "hotline", category = minor, description = "电梯又困人", location = new { code = county.Building }, attributes = new { people_trapped = 1 } });
         Assert.Equal(HttpStatusCode.BadRequest, afterRetiring.StatusCode);
         Assert.Contains("no longer in use", (await afterRetiring.JsonAsync()).GetProperty("errors").GetProperty("category")[0].GetString());
 
