@@ -13,6 +13,11 @@ public sealed class IntakeOptions
 
     public DuplicateOptions Duplicates { get; set; } = new();
 
+    /// <summary>How long an Idempotency-Key replays its first response; after that the key is free again.</summary>
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>How often expired keys are deleted (expiry holds from the first moment, whether or not they are deleted yet).</summary>
+    public TimeSpan IdempotencySweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Wrong phone digits allowed per ticket per window before look-ups of that ticket are refused (4 digits are guessable).</summary>
     public int LookupFailuresAllowed { get; set; } = 5;
     public TimeSpan LookupFailureWindow { get; set; } = TimeSpan.FromMinutes(15);

@@ -104,4 +104,26 @@ public sealed class DuplicateTests(SharedStack shared)
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Equal("assigned", (await again.JsonAsync()).GetProperty("currentStatus").GetString());
     }
+
+    [Fact]
+    public async Task Identical_reports_arriving_at_the_same_instant_make_one_original_and_the_rest_follow_it()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "hotline", category = "drainage", description = "1号楼下水道堵塞，污水外溢到楼道", location = new { code = county.Building },
+            reporter = new { phone = $"1390000{i:D4}" },
+        })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var filed = await Task.WhenAll(responses.Select(r => r.JsonAsync()));
+        var original = Assert.Single(filed, f => f.GetProperty("status").GetString() == "submitted");
+        var linked = filed.Where(f => f.GetProperty("status").GetString() == "linked").ToList();
+        Assert.Equal(7, linked.Count);
+        Assert.All(linked, l => Assert.Equal(original.GetProperty("ticketNo").GetString(), l.GetProperty("duplicateOf").GetString()));
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake",
+            "SELECT count(*) FROM requests WHERE location_path[1] = @District AND original_id IS NULL", new { county.District }));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using GovPlatform.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GovPlatform.IntegrationTests;
 
@@ -120,5 +121,75 @@ public sealed class IdempotencyTests(SharedStack shared)
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
         Assert.Equal(0, await FiledInAsync(county));
+    }
+}
+
+/// <summary>Idempotency keys expire: a private stack whose clock the test moves.</summary>
+public sealed class IdempotencyExpiryTests : IAsyncLifetime
+{
+    private TestStack _stack = null!;
+    private readonly ManualClock _clock = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _stack = await TestStack.CreateAsync();
+        _stack.Start("dispatch");
+    }
+
+    public ValueTask DisposeAsync() => _stack.DisposeAsync();
+
+    private HttpClient StartIntake(string sweepInterval) => _stack.Start("intake",
+        new Dictionary<string, string?> { ["Intake:IdempotencySweepInterval"] = sweepInterval },
+        s => s.AddSingleton<TimeProvider>(_clock));
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient intake, TestCounty county, string key, string token) =>
+        intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "hotline", category = "safety_hazard", description = "小区北门井盖松动，有人踩空", location = new { code = county.Building },
+        }, token: token, headers: new Dictionary<string, string> { ["Idempotency-Key"] = key });
+
+    [Fact]
+    public async Task A_key_replays_for_24_hours_and_then_files_a_new_request()
+    {
+        var intake = StartIntake("1.00:00:00");
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (token, key) = (Tokens.For("desk_operator"), Guid.NewGuid().ToString());
+        var first = await (await PostAsync(intake, county, key, token)).JsonAsync();
+
+        _clock.Advance(TimeSpan.FromHours(23));
+        var withinDay = await PostAsync(intake, county, key, token);
+        _clock.Advance(TimeSpan.FromHours(1.5));
+        var nextDay = await PostAsync(intake, county, key, token);
+
+        Assert.Equal(HttpStatusCode.Created, withinDay.StatusCode);
+        Assert.True(withinDay.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(first.GetProperty("id").GetGuid(), (await withinDay.JsonAsync()).GetProperty("id").GetGuid());
+        Assert.Equal(HttpStatusCode.Created, nextDay.StatusCode);
+        Assert.False(nextDay.Headers.Contains("Idempotent-Replayed"));
+        var second = await nextDay.JsonAsync();
+        Assert.NotEqual(first.GetProperty("id").GetGuid(), second.GetProperty("id").GetGuid());
+        // The key now answers with the second request.
+        var replay = await PostAsync(intake, county, key, token);
+        Assert.Equal(second.GetProperty("id").GetGuid(), (await replay.JsonAsync()).GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task The_sweep_deletes_expired_keys_and_keeps_live_ones()
+    {
+        var intake = StartIntake("00:00:00.200");
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var token = Tokens.For("desk_operator");
+        var (old, fresh) = ("old-" + Guid.NewGuid(), "fresh-" + Guid.NewGuid());
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(intake, county, old, token)).StatusCode);
+        _clock.Advance(TimeSpan.FromHours(20));
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(intake, county, fresh, token)).StatusCode);
+
+        _clock.Advance(TimeSpan.FromHours(5));
+
+        await Eventually.True(async () => await _stack.ScalarAsync<long>("intake",
+            "SELECT count(*) FROM idempotency_keys WHERE key = @old", new { old }) == 0, "the sweep of the expired key");
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM idempotency_keys WHERE key = @fresh", new { fresh }));
     }
 }

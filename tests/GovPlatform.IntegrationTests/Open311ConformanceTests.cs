@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Xml.Linq;
+using GovPlatform.Contracts;
 using GovPlatform.IntegrationTests.Infrastructure;
 
 namespace GovPlatform.IntegrationTests;
@@ -242,6 +243,143 @@ public sealed class Open311ConformanceTests(SharedStack shared)
         var retry = await JsonAsync(await PostFormAsync("json", Form(key, county), retryKey));
 
         Assert.Equal(first[0].GetProperty("service_request_id").GetString(), retry[0].GetProperty("service_request_id").GetString());
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
+    }
+
+    /// <summary>
+    /// Publishes, as dispatch's import will, the test county's grids with places: the first grid surveyed
+    /// (a square about 440 m across around a spot of this test's own), the second with only a centre 1 km east.
+    /// </summary>
+    private async Task<(double Lat, double Lon)> PlaceGridsAsync(TestCounty county)
+    {
+        // Other tests share the grid copy, so each test places its grids somewhere nobody else does.
+        var (lat, lon) = (20 + Random.Shared.NextDouble() * 20, 75 + Random.Shared.NextDouble() * 20);
+        const double half = 0.002;
+        string[] Path(string code) => [county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", code];
+        var grid = new GridNode(county.Grid, $"{county.Community}-C01", "grid", "第一网格", Path(county.Grid), new GeoPoint(lat, lon),
+            [new(lat - half, lon - half), new(lat - half, lon + half), new(lat + half, lon + half), new(lat + half, lon - half)]);
+        var empty = new GridNode(county.EmptyGrid, $"{county.Community}-C01", "grid", "第二网格", Path(county.EmptyGrid), new GeoPoint(lat, lon + 0.01));
+        await RequestTimelineTests.PublishAsync(_stack, new GridNodesChanged([grid, empty], DateTimeOffset.UtcNow));
+        await Eventually.True(async () => await _stack.ScalarAsync<long>("intake",
+            "SELECT count(*) FROM grid_copy WHERE code = ANY(@codes) AND centre_lat IS NOT NULL", new { codes = new[] { county.Grid, county.EmptyGrid } }) == 2,
+            "the grids' places in intake's copy");
+        return (lat, lon);
+    }
+
+    private static List<KeyValuePair<string, string>> PointForm(string key, double lat, double lon, string description = "路口的路灯整晚不亮", params (string, string)[] extra) =>
+    [
+        new("api_key", key), new("service_code", "street_light"), new("description", description),
+        new("lat", lat.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), new("long", lon.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+        new("address_string", "锦园路与湄江路交叉口"),
+        .. extra.Select(e => new KeyValuePair<string, string>(e.Item1, e.Item2)),
+    ];
+
+    private Task<(string LocationCode, string[] LocationPath, double Latitude)> StoredPlaceAsync(string ticket) =>
+        _stack.QueryAsync<(string, string[], double)>("intake", "SELECT location_code, location_path, latitude FROM requests WHERE ticket_no = @ticket", new { ticket })
+            .ContinueWith(t => t.Result.Single());
+
+    [Fact]
+    public async Task A_post_with_only_lat_and_long_inside_a_surveyed_grid_is_filed_under_that_grid()
+    {
+        var (county, key) = await SetUpAsync();
+        var (lat, lon) = await PlaceGridsAsync(county);
+
+        var posted = await PostFormAsync("json", PointForm(key, lat + 0.001, lon - 0.0015));
+
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var id = (await JsonAsync(posted))[0].GetProperty("service_request_id").GetString()!;
+        var (code, path, storedLat) = await StoredPlaceAsync(id);
+        Assert.Equal(county.Grid, code);
+        Assert.Equal([county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", county.Grid], path);
+        Assert.Equal(lat + 0.001, storedLat, 9);
+        var read = (await JsonAsync(await GetAsync($"/open311/v2/requests/{id}.json")))[0];
+        Assert.Equal(county.Grid, read.GetProperty("address_id").GetString());
+        Assert.Equal("锦园路与湄江路交叉口", read.GetProperty("address").GetString());
+        // Dispatch gets it as work for that grid.
+        await Eventually.True(async () => await _stack.ScalarAsync<long>("dispatch",
+            "SELECT count(*) FROM work_orders WHERE location_code = @Grid", new { county.Grid }) == 1, "dispatch's work order for the grid");
+    }
+
+    [Fact]
+    public async Task A_point_outside_every_boundary_goes_to_the_grid_whose_centre_is_within_500_m_and_answers_in_xml()
+    {
+        var (county, key) = await SetUpAsync();
+        var (lat, lon) = await PlaceGridsAsync(county);
+
+        // About 200 m from the second grid's centre, well outside the first grid's boundary.
+        var posted = await PostFormAsync("xml", PointForm(key, lat + 0.0015, lon + 0.01, "这里的路灯杆被撞歪了，灯也不亮"));
+
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var id = (await XmlAsync(posted)).Element("request")!.Element("service_request_id")!.Value;
+        Assert.Equal(county.EmptyGrid, (await StoredPlaceAsync(id)).LocationCode);
+    }
+
+    [Fact]
+    public async Task A_point_outside_every_known_grid_gets_a_400_saying_so_and_stores_nothing()
+    {
+        var (county, key) = await SetUpAsync();
+        var (lat, lon) = await PlaceGridsAsync(county);
+
+        var json = await PostFormAsync("json", PointForm(key, lat + 0.05, lon));
+        var xml = await PostFormAsync("xml", PointForm(key, lat + 0.05, lon));
+        var addressOnly = await PostFormAsync("json", PointForm(key, lat, lon).Where(f => f.Key is not ("lat" or "long")).ToList());
+
+        Assert.Equal(HttpStatusCode.BadRequest, json.StatusCode);
+        AssertErrors(await JsonAsync(json), 400, "outside every known grid");
+        Assert.Equal(HttpStatusCode.BadRequest, xml.StatusCode);
+        Assert.Contains("outside every known grid", (await XmlAsync(xml)).Element("error")!.Element("description")!.Value);
+        Assert.Equal(HttpStatusCode.BadRequest, addressOnly.StatusCode);
+        AssertErrors(await JsonAsync(addressOnly), 400, "address_id");
+        Assert.Equal(0, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
+    }
+
+    [Fact]
+    public async Task The_json_api_also_places_a_request_given_only_coordinates()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (lat, lon) = await PlaceGridsAsync(county);
+
+        var inside = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "grid_patrol", category = "street_light", description = "巡查发现路灯不亮", location = new { latitude = lat, longitude = lon },
+        });
+        var outside = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "grid_patrol", category = "street_light", description = "巡查发现路灯不亮", location = new { latitude = lat - 0.05, longitude = lon },
+        });
+
+        Assert.Equal(HttpStatusCode.Created, inside.StatusCode);
+        var created = await inside.JsonAsync();
+        Assert.Equal(county.Grid, created.GetProperty("locationCode").GetString());
+        Assert.Equal(county.Grid, (await StoredPlaceAsync(created.GetProperty("ticketNo").GetString()!)).LocationCode);
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Contains("outside every known grid", (await outside.JsonAsync()).GetProperty("errors").GetProperty("location")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Attribute_answers_are_checked_stored_and_shown_on_the_requests_detail()
+    {
+        var (county, key) = await SetUpAsync();
+
+        var posted = await PostFormAsync("json", Form(key, county, "楼上有人往下扔花盆，差点砸到人", "thrown_objects",
+            ("attribute[floor]", "12"), ("attribute[injured]", "no")));
+        var badList = await PostFormAsync("json", Form(key, county, "楼上有人往下扔酒瓶", "thrown_objects", ("attribute[injured]", "maybe")));
+        var badNumber = await PostFormAsync("xml", Form(key, county, "楼上有人往下扔酒瓶", "thrown_objects", ("attribute[floor]", "十二楼")));
+        var unknown = await PostFormAsync("json", Form(key, county, "楼上有人往下扔酒瓶", "thrown_objects", ("attribute[colour]", "red")));
+
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var ticket = (await JsonAsync(posted))[0].GetProperty("service_request_id").GetString()!;
+        var id = await _stack.ScalarAsync<Guid>("intake", "SELECT id FROM requests WHERE ticket_no = @ticket", new { ticket });
+        var detail = await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{id}")).JsonAsync();
+        Assert.Equal(12, detail.GetProperty("attributes").GetProperty("floor").GetDouble());
+        Assert.Equal("no", detail.GetProperty("attributes").GetProperty("injured").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badList.StatusCode);
+        AssertErrors(await JsonAsync(badList), 400, "attribute[injured]");
+        Assert.Equal(HttpStatusCode.BadRequest, badNumber.StatusCode);
+        Assert.Contains("attribute[floor]", (await XmlAsync(badNumber)).Element("error")!.Element("description")!.Value);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        AssertErrors(await JsonAsync(unknown), 400, "attribute[colour]");
         Assert.Equal(1, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District }));
     }
 }

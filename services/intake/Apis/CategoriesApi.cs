@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Messaging;
@@ -77,7 +78,7 @@ public static partial class CategoriesApi
             .WithSummary("One category with its questions (and its minor categories when it is a major one)");
 
         api.MapPost("/", async Task<Results<Created<CategoryDto>, ValidationProblem, ProblemHttpResult>> (
-                NewCategory body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+                NewCategory body, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, CancellationToken ct) =>
             {
                 var errors = Validate(new CategoryInput(body.NameZh, body.NameEn, body.DefaultTier, body.Attributes, body.Active, body.SortOrder));
                 if (!Code().IsMatch(body.Code)) errors["code"] = ["2 to 40 characters: lower-case letters, digits and '_', starting with a letter."];
@@ -108,6 +109,8 @@ public static partial class CategoriesApi
                         detail: $"'{body.Code}' is already in the catalogue; change it with PUT.");
                 await Outbox.EnqueueAsync(tx, new CategoryChanged(body.Code, body.ParentCode, body.NameZh, body.NameEn, body.DefaultTier, body.Active, now), ct);
                 await tx.CommitAsync(ct);
+                // Every instance hears of the change through the table's NOTIFY; this one forgets at once, so its next request sees it.
+                reference.Invalidate("categories");
                 return TypedResults.Created($"/api/v1/categories/{body.Code}", new CategoryDto(body.Code, body.ParentCode, body.NameZh, body.NameEn,
                     body.DefaultTier, body.Attributes ?? [], body.Active, body.SortOrder, []));
             })
@@ -116,7 +119,7 @@ public static partial class CategoriesApi
             .WithSummary("Add a major category, or a minor one under a major");
 
         api.MapPut("/{code}", async Task<Results<Ok<CategoryDto>, ValidationProblem, NotFound>> (
-                string code, CategoryInput body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+                string code, CategoryInput body, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, CancellationToken ct) =>
             {
                 var errors = Validate(body);
                 if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The category was not saved: fix the fields below.");
@@ -139,6 +142,8 @@ public static partial class CategoriesApi
                 if (parent is null) return TypedResults.NotFound();
                 await Outbox.EnqueueAsync(tx, new CategoryChanged(code, parent.ParentCode, body.NameZh, body.NameEn, body.DefaultTier, body.Active, now), ct);
                 await tx.CommitAsync(ct);
+                // Every instance hears of the change through the table's NOTIFY; this one forgets at once, so its next request sees it.
+                reference.Invalidate("categories");
                 return TypedResults.Ok(new CategoryDto(code, parent.ParentCode, body.NameZh, body.NameEn, body.DefaultTier,
                     body.Attributes ?? [], body.Active, body.SortOrder, []));
             })

@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using Dapper;
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -90,7 +91,7 @@ public static class Open311Api
             }, "service_definition");
         }).WithName("Open311ServiceDefinition");
 
-        api.MapPost("/v2/requests.{format}", async (string format, HttpContext http, NpgsqlDataSource db, WindowRateLimiter limiter,
+        api.MapPost("/v2/requests.{format}", async (string format, HttpContext http, NpgsqlDataSource db, ReferenceCache reference, WindowRateLimiter limiter,
             IRequestClassifier classifier, IntakeOptions intake, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct) =>
         {
             if (!http.Request.HasFormContentType)
@@ -116,11 +117,12 @@ public static class Open311Api
                 return Errors(format, http, 429, $"This key may make {limit} requests a minute.");
             }
 
-            var unknown = form.Keys.Where(k => !FormFields.Contains(k) && !(k.StartsWith("attribute[", StringComparison.Ordinal) && k.EndsWith(']'))).ToList();
+            var unknown = form.Keys.Where(k => !FormFields.Contains(k) && AttributeCode(k) is null).ToList();
             var problems = new List<string>();
             if (unknown.Count > 0) problems.Add($"Unknown field(s): {string.Join(", ", unknown)}.");
             if (F("service_code") is null) problems.Add("service_code is required.");
-            if (F("address_id") is null) problems.Add("address_id (a node code of the county's grid tree) is required.");
+            if (F("address_id") is null && (F("lat") is null || F("long") is null))
+                problems.Add("address_id (a node code of the county's grid tree) or lat and long is required; an address_string alone cannot be placed in a grid.");
             double? Coordinate(string name)
             {
                 if (F(name) is not { } s) return null;
@@ -132,15 +134,26 @@ public static class Open311Api
             if (problems.Count > 0) return Errors(format, http, 400, [.. problems]);
 
             var name = string.Concat(F("last_name"), F("first_name"));
+            // attribute[code]=v for one value; attribute[code][]=a&attribute[code][]=b (or the key repeated) for several.
+            var answers = form.Keys.Select(k => (Key: k, Code: AttributeCode(k))).Where(a => a.Code is not null)
+                .GroupBy(a => a.Code!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g =>
+                {
+                    var values = g.SelectMany(a => form[a.Key].Select(v => v ?? "")).ToArray();
+                    return g.Any(a => a.Key.EndsWith("[]", StringComparison.Ordinal)) || values.Length > 1
+                        ? JsonSerializer.SerializeToElement(values)
+                        : JsonSerializer.SerializeToElement(values.FirstOrDefault() ?? "");
+                }, StringComparer.Ordinal);
             var body = new SubmitRequest(
                 Channel: "external_system",
                 Description: F("description") ?? "",
-                Location: new LocationInput(F("address_id")!, F("address_string"), lat, lon),
+                Location: new LocationInput(F("address_id"), F("address_string"), lat, lon),
                 Category: F("service_code"),
                 Reporter: F("phone") is { } phone ? new ReporterInput(phone, name.Length == 0 ? null : name) : null,
-                Attachments: F("media_url") is { } media ? [media] : null);
+                Attachments: F("media_url") is { } media ? [media] : null,
+                Attributes: answers.Count > 0 ? answers : null);
             var idempotencyKey = http.Request.Headers[Idempotency.Header].FirstOrDefault();
-            var result = await RequestsApi.Submit(body, idempotencyKey, http, user, db, classifier, intake, clock, loggers, ct);
+            var result = await RequestsApi.Submit(body, idempotencyKey, http, user, db, reference, classifier, intake, clock, loggers, ct);
             return result.Result switch
             {
                 Created<RequestsApi.SubmittedDto> created => Respond(format, http, 201,
@@ -289,8 +302,22 @@ public static class Open311Api
         "reporter.phone" => "phone",
         "reporter.name" => "first_name/last_name",
         "attachments" or "attachments[0]" => "media_url",
+        "location" => "lat/long",
+        "attributes" => "attribute",
+        _ when field.StartsWith("attributes.", StringComparison.Ordinal) => $"attribute[{field["attributes.".Length..]}]",
         _ => field,
     };
+
+    /// <summary>The question code of an <c>attribute[code]</c> or <c>attribute[code][]</c> form field; null for any other field.</summary>
+    private static string? AttributeCode(string field)
+    {
+        if (!field.StartsWith("attribute[", StringComparison.Ordinal)) return null;
+        var inner = field["attribute[".Length..];
+        if (inner.EndsWith("][]", StringComparison.Ordinal)) inner = inner[..^3];
+        else if (inner.EndsWith(']')) inner = inner[..^1];
+        else return null;
+        return inner.Length > 0 && !inner.Contains('[') && !inner.Contains(']') ? inner : null;
+    }
 
     private static IResult? JurisdictionError(string format, HttpContext http, string? jurisdiction, Open311Options options) =>
         !IsFormat(format) ? Errors("json", http, 404, $"Unknown format '{format}': use .json or .xml")

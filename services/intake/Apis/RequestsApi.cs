@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -6,6 +7,7 @@ using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
@@ -51,6 +53,10 @@ public static partial class RequestsApi
         public DateTime SubmittedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime? ClosedAt { get; init; }
+        /// <summary>Answers to the category's extra questions (Open311 attributes), by question code.</summary>
+        public JsonElement Attributes => JsonDocument.Parse(AttributesJson ?? "{}").RootElement.Clone();
+        [System.Text.Json.Serialization.JsonIgnore]
+        public string? AttributesJson { get; init; }
 
         /// <summary>Every response shows the reporter masked; only the callback desk needs the number itself.</summary>
         public RequestDto Masked() => this with { ReporterName = PersonalData.MaskName(ReporterName), ReporterPhone = PersonalData.MaskPhone(ReporterPhone) };
@@ -59,8 +65,9 @@ public static partial class RequestsApi
     /// <param name="Status">submitted; triage when no category was given and the rules were unsure; linked when it repeats an open request.</param>
     /// <param name="Confidence">The rules' confidence, when they chose the category.</param>
     /// <param name="DuplicateOf">The ticket of the open request this one repeats; it follows that one's progress.</param>
+    /// <param name="LocationCode">The grid-tree node the request was filed under (the grid its coordinates fall in, when no code was given).</param>
     public sealed record SubmittedDto(Guid Id, string TicketNo, string Status, DateTimeOffset SubmittedAt, string? Category = null,
-        double? Confidence = null, string? DuplicateOf = null);
+        double? Confidence = null, string? DuplicateOf = null, string? LocationCode = null);
 
     /// <summary>The status of a request waiting for a desk operator to choose its category.</summary>
     public const string Triage = "triage";
@@ -89,7 +96,7 @@ public static partial class RequestsApi
                location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
                classified_by AS ClassifiedBy, attachments, external_system AS ExternalSystem, external_id AS ExternalId,
                status, satisfaction, reopen_count AS ReopenCount, original_id AS OriginalRequestId,
-               submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
+               submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt, attributes::text AS AttributesJson
         FROM requests
         """;
 
@@ -122,7 +129,8 @@ public static partial class RequestsApi
 
     internal static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> Submit(
         SubmitRequest body, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey, HttpContext http, ClaimsPrincipal user,
-        NpgsqlDataSource db, IRequestClassifier classifier, IntakeOptions options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        NpgsqlDataSource db, ReferenceCache reference, IRequestClassifier classifier, IntakeOptions options, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         if (idempotencyKey is not null && !Idempotency.IsValidKey(idempotencyKey))
             return Rejected(new() { [Idempotency.Header] = [$"1 to {Idempotency.MaxKeyLength} visible ASCII characters."] });
@@ -139,14 +147,34 @@ public static partial class RequestsApi
         if (errors.Count > 0) return Rejected(errors);
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        var location = await conn.FindGridNodeAsync(body.Location.Code, ct);
-        if (location is null)
-            return Rejected(new() { ["location.code"] = [$"Unknown location '{body.Location.Code}': not in the grid tree."] });
+        PlacedNode? location;
+        if (body.Location.Code is { } code)
+        {
+            location = await reference.GridNodeAsync(conn, code, ct);
+            if (location is null)
+                return Rejected(new() { ["location.code"] = [$"Unknown location '{code}': not in the grid tree."] });
+        }
+        else
+        {
+            // No code: the grid whose surveyed boundary holds the point, else the nearest grid centre close enough.
+            var point = new GeoPoint(body.Location.Latitude!.Value, body.Location.Longitude!.Value);
+            var grid = await conn.FindGridByPointAsync(point, ct);
+            if (grid is null)
+                return Rejected(new() { ["location"] = [string.Create(CultureInfo.InvariantCulture,
+                    $"The point ({point.Lat}, {point.Lon}) is outside every known grid: no surveyed grid boundary contains it and no grid centre is within {Geo.NearestGridMaxMetres} m. Give location.code.")] });
+            location = new PlacedNode(grid, null, grid.Code);
+        }
+
         Classification.Classification? suggestion = null;
         var (categoryCode, classifiedBy, status) = (body.Category, "reporter", TimelineEvents.Submitted);
+        var attributes = "{}";
         if (body.Category is not null)
         {
-            if (await CategoryProblemAsync(conn, body.Category, ct) is { } problem) return Rejected(new() { ["category"] = [problem] });
+            var category = await reference.CategoryAsync(conn, body.Category, ct);
+            if (CategoryProblem(body.Category, category) is { } problem) return Rejected(new() { ["category"] = [problem] });
+            var (attributeErrors, answers) = AttributeRules.Check(body.Category, category!.Attributes, body.Attributes);
+            if (attributeErrors.Count > 0) return Rejected(attributeErrors);
+            attributes = answers.ToJsonString();
         }
         else
         {
@@ -161,7 +189,7 @@ public static partial class RequestsApi
         var now = clock.GetUtcNow();
         var principal = user.Actor();
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (idempotencyKey is not null && !await Idempotency.ClaimAsync(tx, principal, idempotencyKey, requestHash!, now, ct))
+        if (idempotencyKey is not null && !await Idempotency.ClaimAsync(tx, principal, idempotencyKey, requestHash!, now, options.IdempotencyKeyLifetime, ct))
         {
             await tx.RollbackAsync(ct);
             return await ReplayAsync(conn, principal, idempotencyKey, requestHash!, http, ct);
@@ -169,38 +197,41 @@ public static partial class RequestsApi
         if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
             return AlreadyFiled(body, existing);
 
-        var buildingCode = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT code FROM grid_copy WHERE code = ANY(@path) AND level = 'building' LIMIT 1", new { path = location.Path }, tx, cancellationToken: ct));
-        var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, buildingCode,
-            body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
+        var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, location.BuildingCode,
+            location.GridCode ?? location.Node.Code, body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
         if (original is not null) status = TimelineEvents.Linked;
 
         var id = NewId.NextGuid();
-        var seq = await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT nextval('ticket_seq')", transaction: tx, cancellationToken: ct));
-        var ticketNo = $"{now.ToOffset(Local):yyyyMMdd}-{seq:D6}";
+        // The ticket's sequence number is drawn inside the insert: one round trip for the number, the row and its first entry.
         const string insert = """
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
                                   location_code, location_path, address, latitude, longitude, attachments,
                                   external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
-                                  building_code, original_id)
-            VALUES (@id, @ticketNo, @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
-                    @locationCode, @path, @address, @latitude, @longitude, @attachments,
-                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
-                    @buildingCode, @originalId);
+                                  building_code, original_id, attributes)
+            SELECT @id, @datePrefix || '-' || CASE WHEN s.n < 1000000 THEN lpad(s.n::text, 6, '0') ELSE s.n::text END,
+                   @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
+                   @locationCode, @path, @address, @latitude, @longitude, @attachments,
+                   @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
+                   @buildingCode, @originalId, @attributes::jsonb
+            FROM (SELECT nextval('ticket_seq') AS n) s
+            RETURNING ticket_no;
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
             VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
+        string ticketNo;
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(insert, new
+            ticketNo = (await conn.ExecuteScalarAsync<string>(new CommandDefinition(insert, new
             {
-                id, ticketNo, body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy, buildingCode, originalId = original?.Id,
+                id, datePrefix = now.ToOffset(Local).ToString("yyyyMMdd", CultureInfo.InvariantCulture),
+                body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy,
+                buildingCode = location.BuildingCode, originalId = original?.Id, attributes,
                 classification = suggestion is null ? null : JsonSerializer.Serialize(suggestion, Outbox.Json),
                 reporterName = body.Reporter?.Name, reporterPhone = body.Reporter?.Phone,
-                locationCode = location.Code, path = location.Path, address = body.Location.Address,
+                locationCode = location.Node.Code, path = location.Node.Path, address = body.Location.Address,
                 latitude = body.Location.Latitude, longitude = body.Location.Longitude,
                 attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
-            }, tx, cancellationToken: ct));
+            }, tx, cancellationToken: ct)))!;
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
         {
@@ -213,21 +244,22 @@ public static partial class RequestsApi
             // No new work: the reporter follows the original, and dispatch is not told of a second problem.
             await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Linked, now, "intake",
                 new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct);
-            await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Path, now), ct);
+            await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Node.Path, now), ct);
         }
         else if (categoryCode is not null)
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(
-                id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Code, location.Path,
+                id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Node.Code, location.Node.Path,
                 body.Location.Latitude, body.Location.Longitude, now), ct);
-        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo);
+        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
         var url = $"/api/v1/requests/{id}";
         if (idempotencyKey is not null)
             await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
 
-        loggers.CreateLogger("GovPlatform.Intake.Requests").LogInformation(
-            "Request {TicketNo} registered from {Channel} for {Location} by {Phone}, category {Category} ({ClassifiedBy})",
-            ticketNo, body.Channel, location.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous", categoryCode ?? "triage", classifiedBy);
+        var logger = loggers.CreateLogger("GovPlatform.Intake.Requests");
+        if (logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Request {TicketNo} registered from {Channel} for {Location} by {Phone}, category {Category} ({ClassifiedBy})",
+                ticketNo, body.Channel, location.Node.Code, PersonalData.MaskPhone(body.Reporter?.Phone) ?? "anonymous", categoryCode ?? "triage", classifiedBy);
         return TypedResults.Created(url, submitted);
     }
 
@@ -246,21 +278,14 @@ public static partial class RequestsApi
 
     private sealed record ExistingRequest(Guid Id, string TicketNo);
 
-    private sealed record CategoryState(bool Major, bool Active);
-
     /// <summary>Why a request cannot be filed under this category, or null when it can.</summary>
-    internal static async Task<string?> CategoryProblemAsync(NpgsqlConnection conn, string code, CancellationToken ct)
+    internal static string? CategoryProblem(string code, CatalogueEntry? category) => category switch
     {
-        var category = await conn.QuerySingleOrDefaultAsync<CategoryState>(new CommandDefinition(
-            "SELECT parent_code IS NULL AS Major, active FROM categories WHERE code = @code", new { code }, cancellationToken: ct));
-        return category switch
-        {
-            null => $"Unknown category '{code}'.",
-            { Major: true } => $"'{code}' is a major category; file the request under one of its minor categories.",
-            { Active: false } => $"Category '{code}' is no longer in use.",
-            _ => null,
-        };
-    }
+        null => $"Unknown category '{code}'.",
+        { Major: true } => $"'{code}' is a major category; file the request under one of its minor categories.",
+        { Active: false } => $"Category '{code}' is no longer in use.",
+        _ => null,
+    };
 
     private static Task<ExistingRequest?> FindExternalAsync(NpgsqlConnection conn, string system, string externalId, CancellationToken ct) =>
         conn.QuerySingleOrDefaultAsync<ExistingRequest>(new CommandDefinition(

@@ -4,6 +4,7 @@ using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
@@ -95,10 +96,10 @@ public static class TriageApi
     }
 
     private static async Task<Results<Ok<CategoryChosenDto>, ValidationProblem, NotFound, ProblemHttpResult>> Choose(
-        Guid id, ChooseCategory body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+        Guid id, ChooseCategory body, ClaimsPrincipal user, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (await RequestsApi.CategoryProblemAsync(conn, body.Category, ct) is { } problem)
+        if (RequestsApi.CategoryProblem(body.Category, await reference.CategoryAsync(conn, body.Category, ct)) is { } problem)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [problem] }, title: "The category was not changed.");
 
         await using var tx = await conn.BeginTransactionAsync(ct);

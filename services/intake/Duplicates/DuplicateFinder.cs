@@ -26,14 +26,23 @@ public static class DuplicateFinder
 {
     private sealed record Row(Guid Id, string TicketNo, string Description, string? BuildingCode, double? Latitude, double? Longitude);
 
+    /// <summary>
+    /// Takes the transaction-scoped lock for this category and place (the building, else the grid),
+    /// then searches. Two identical reports arriving together take turns: the second one's search
+    /// starts after the first commits, so it finds the first instead of both becoming originals.
+    /// </summary>
+    /// <param name="area">The grid (or other node) the request is in, locked when it has no building.</param>
     public static async Task<Original?> FindAsync(NpgsqlTransaction tx, DuplicateOptions options, string category, string? buildingCode,
-        double? latitude, double? longitude, string description, DateTimeOffset now, CancellationToken ct)
+        string area, double? latitude, double? longitude, string description, DateTimeOffset now, CancellationToken ct)
     {
         if (buildingCode is null && latitude is null) return null;
         // A bounding box on the indexed columns first; the exact distance is checked below.
         var dLat = options.RadiusMeters / 111_320.0;
         var dLon = latitude is { } lat ? dLat / Math.Max(0.01, Math.Cos(lat * Math.PI / 180)) : 0;
+        // Two statements in one round trip: in READ COMMITTED the search takes its snapshot after the
+        // lock is granted, so it sees whatever the previous holder committed.
         const string sql = """
+            SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(@lockKey, 0));
             SELECT id, ticket_no AS TicketNo, description, building_code AS BuildingCode, latitude, longitude
             FROM requests
             WHERE category = @category AND original_id IS NULL
@@ -45,10 +54,13 @@ public static class DuplicateFinder
             ORDER BY submitted_at DESC
             LIMIT 50
             """;
-        var rows = await tx.Connection!.QueryAsync<Row>(new CommandDefinition(sql, new
+        await using var results = await tx.Connection!.QueryMultipleAsync(new CommandDefinition(sql, new
         {
             category, buildingCode, latitude, longitude, dLat, dLon, since = (now - options.Window).UtcDateTime,
+            lockKey = $"duplicates:{category}:{buildingCode ?? area}",
         }, tx, cancellationToken: ct));
+        await results.ReadAsync<int>();
+        var rows = await results.ReadAsync<Row>();
         return rows
             .Where(r => (buildingCode is not null && r.BuildingCode == buildingCode)
                         || (latitude is not null && r.Latitude is not null

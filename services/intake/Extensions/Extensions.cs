@@ -1,5 +1,7 @@
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Reference;
+using GovPlatform.Intake.Requests;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
@@ -18,6 +20,9 @@ public static class Extensions
         builder.Services.AddGridCopy();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
         builder.Services.AddSingleton<IRequestClassifier>(_ => KeywordClassifier.FromEmbeddedRules());
+        builder.Services.AddSingleton<ReferenceCache>();
+        builder.Services.AddHostedService<ReferenceCacheListener>();
+        builder.Services.AddHostedService<IdempotencyKeySweep>();
         builder.AddMessaging("intake", x =>
         {
             x.AddGridCopyConsumer();

@@ -24,15 +24,43 @@ public static class Idempotency
     /// <summary>Bodies that bind to the same request are the same request, whatever their spacing or key order.</summary>
     public static byte[] Hash<T>(T body) => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body, Outbox.Json));
 
-    /// <summary>True when this call owns the key; false when an earlier call does (read it with <see cref="ReadAsync"/>).</summary>
-    public static async Task<bool> ClaimAsync(NpgsqlTransaction tx, string principal, string key, byte[] hash, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// True when this call owns the key; false when an earlier call does (read it with <see cref="ReadAsync"/>).
+    /// A key older than <paramref name="lifetime"/> has expired: this call takes it over as if it were new,
+    /// whether or not the sweep has deleted it yet.
+    /// </summary>
+    public static async Task<bool> ClaimAsync(NpgsqlTransaction tx, string principal, string key, byte[] hash, DateTimeOffset now,
+        TimeSpan lifetime, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO idempotency_keys (principal, key, request_hash, created_at)
+            INSERT INTO idempotency_keys AS k (principal, key, request_hash, created_at)
             VALUES (@principal, @key, @hash, @now)
-            ON CONFLICT (principal, key) DO NOTHING
+            ON CONFLICT (principal, key) DO UPDATE
+                SET request_hash = excluded.request_hash, created_at = excluded.created_at,
+                    status_code = NULL, response_body = NULL, location = NULL
+                WHERE k.created_at < @expiredBefore
             """;
-        return await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new { principal, key, hash, now = now.UtcDateTime }, tx, cancellationToken: ct)) == 1;
+        return await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            principal, key, hash, now = now.UtcDateTime, expiredBefore = (now - lifetime).UtcDateTime,
+        }, tx, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>Deletes expired keys in batches (so a long backlog never holds one big lock); returns how many went.</summary>
+    public static async Task<int> SweepAsync(NpgsqlDataSource db, DateTimeOffset now, TimeSpan lifetime, CancellationToken ct)
+    {
+        const string sql = """
+            DELETE FROM idempotency_keys
+            WHERE ctid = ANY (ARRAY(SELECT ctid FROM idempotency_keys WHERE created_at < @expiredBefore LIMIT 5000))
+            """;
+        var total = 0;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        while (true)
+        {
+            var deleted = await conn.ExecuteAsync(new CommandDefinition(sql, new { expiredBefore = (now - lifetime).UtcDateTime }, cancellationToken: ct));
+            total += deleted;
+            if (deleted < 5000) return total;
+        }
     }
 
     public static Task<Stored?> ReadAsync(NpgsqlConnection conn, string principal, string key, CancellationToken ct) =>
@@ -46,4 +74,31 @@ public static class Idempotency
             UPDATE idempotency_keys SET status_code = @statusCode, response_body = @body, location = @location
             WHERE principal = @principal AND key = @key
             """, new { principal, key, statusCode, body = JsonSerializer.Serialize(response, Outbox.Json), location }, tx, cancellationToken: ct));
+}
+
+/// <summary>Deletes expired idempotency keys now and then; expiry itself does not wait for it (see <see cref="Idempotency.ClaimAsync"/>).</summary>
+public sealed class IdempotencyKeySweep(NpgsqlDataSource db, IntakeOptions options, TimeProvider clock, ILogger<IdempotencyKeySweep> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.IdempotencySweepInterval);
+        do
+        {
+            try
+            {
+                var deleted = await Idempotency.SweepAsync(db, clock.GetUtcNow(), options.IdempotencyKeyLifetime, stoppingToken);
+                if (deleted > 0) logger.LogInformation("Deleted {Count} expired idempotency keys", deleted);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(e, "The idempotency key sweep failed; it runs again at the next interval");
+            }
+        } while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try { return await timer.WaitForNextTickAsync(ct); }
+        catch (OperationCanceledException) { return false; }
+    }
 }

@@ -1,16 +1,19 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace GovPlatform.Intake.Requests;
 
 public sealed record ReporterInput(string Phone, string? Name = null);
 
-public sealed record LocationInput(string Code, string? Address = null, double? Latitude = null, double? Longitude = null);
+/// <param name="Code">A node of the grid tree; may be left out when latitude and longitude are given, and the grid containing the point is used.</param>
+public sealed record LocationInput(string? Code = null, string? Address = null, double? Latitude = null, double? Longitude = null);
 
 /// <summary>The body of <c>POST /api/v1/requests</c>; a null reporter means the resident stays anonymous.</summary>
 /// <param name="Attachments">Photo, audio or document URLs; the files live in the city's file store, not here.</param>
 /// <param name="ExternalId">The other city system's own id for this request (12345 hotline, city management).</param>
 /// <param name="ExternalSystem">Which system <paramref name="ExternalId"/> belongs to; for API-key callers it is the key's name.</param>
 /// <param name="Category">A minor category of the catalogue; left out, the keyword rules choose one or send the request to triage.</param>
+/// <param name="Attributes">Answers to the category's extra questions, by question code: text, a number, or value keys (a list for a multi-value question).</param>
 public sealed record SubmitRequest(
     string Channel,
     string Description,
@@ -20,7 +23,8 @@ public sealed record SubmitRequest(
     ReporterInput? Reporter = null,
     IReadOnlyList<string>? Attachments = null,
     string? ExternalId = null,
-    string? ExternalSystem = null);
+    string? ExternalSystem = null,
+    IReadOnlyDictionary<string, JsonElement>? Attributes = null);
 
 public static partial class RequestRules
 {
@@ -53,7 +57,9 @@ public static partial class RequestRules
         if (string.IsNullOrWhiteSpace(r.Description)) errors["description"] = ["A description is required."];
         else if (r.Description.Length > MaxDescription) errors["description"] = [$"At most {MaxDescription} characters; this one has {r.Description.Length}."];
         else if (HasControlCharacters(r.Description)) errors["description"] = ["Control characters are not allowed (tabs and line breaks are)."];
-        if (string.IsNullOrWhiteSpace(r.Location.Code)) errors["location.code"] = ["A location code from the grid tree is required."];
+        if (r.Location.Code is null && (r.Location.Latitude is null || r.Location.Longitude is null))
+            errors["location.code"] = ["A location code from the grid tree is required, unless latitude and longitude place the request in a grid."];
+        else if (r.Location.Code is not null && string.IsNullOrWhiteSpace(r.Location.Code)) errors["location.code"] = ["A location code must not be blank."];
         if (r.Location.Latitude is < -90 or > 90 || r.Location.Latitude is double.NaN) errors["location.latitude"] = ["Latitude must be between -90 and 90."];
         if (r.Location.Longitude is < -180 or > 180 || r.Location.Longitude is double.NaN) errors["location.longitude"] = ["Longitude must be between -180 and 180."];
         if (r.Location.Latitude.HasValue != r.Location.Longitude.HasValue) errors["location"] = ["Give both latitude and longitude, or neither."];
@@ -75,6 +81,9 @@ public static partial class RequestRules
             errors["externalId"] = [$"1 to {MaxExternalId} characters, no control characters."];
         if (r.ExternalSystem is { } system && (system.Length is 0 or > MaxExternalId || HasControlCharacters(system)))
             errors["externalSystem"] = [$"1 to {MaxExternalId} characters, no control characters."];
+        if (r.Attributes is { Count: > 0 } && r.Category is null)
+            errors["attributes"] = ["Answers belong to a category's questions: give the category too."];
+        else if (r.Attributes is { Count: > 20 }) errors["attributes"] = ["At most 20 answers."];
         // An id means nothing without the system that issued it; a system alone just says where the request came from.
         if (r.ExternalId is not null && r.ExternalSystem is null)
             errors["externalSystem"] = ["Name the system the external id belongs to."];

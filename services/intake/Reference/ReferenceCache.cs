@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Dapper;
+using GovPlatform.Intake.Apis;
+using GovPlatform.ServiceDefaults.GridCopy;
+using GovPlatform.ServiceDefaults.Messaging;
+using Npgsql;
+
+namespace GovPlatform.Intake.Reference;
+
+/// <summary>A grid-copy node with the building and grid on its path, which filing a request needs.</summary>
+public sealed record PlacedNode(GridCopyExtensions.CopiedNode Node, string? BuildingCode, string? GridCode);
+
+/// <summary>A catalogue entry as filing a request needs it.</summary>
+public sealed record CatalogueEntry(string Code, bool Major, bool Active, IReadOnlyList<CategoriesApi.CategoryAttribute> Attributes);
+
+/// <summary>
+/// The category catalogue and grid-copy nodes in memory, so filing a request reads neither table.
+/// Both change rarely and only through this database, whose triggers NOTIFY on every change
+/// (after commit, to every instance); <see cref="ReferenceCacheListener"/> turns those into
+/// <see cref="Invalidate"/>. While nobody listens (start-up, a lost connection) nothing is
+/// cached, so a missed notification can never leave a stale entry behind.
+/// </summary>
+public sealed class ReferenceCache
+{
+    /// <summary>A county has tens of thousands of nodes at most; past this the cache starts over rather than growing without bound.</summary>
+    private const int MaxNodes = 200_000;
+
+    private readonly ConcurrentDictionary<string, PlacedNode> _nodes = new(StringComparer.Ordinal);
+    private volatile IReadOnlyDictionary<string, CatalogueEntry>? _categories;
+    private long _generation;
+    private volatile bool _listening;
+
+    public bool Listening => _listening;
+
+    internal void SetListening(bool listening)
+    {
+        _listening = listening;
+        Invalidate();
+    }
+
+    /// <summary>Forgets everything; loads that started before this call are not kept.</summary>
+    public void Invalidate(string? table = null)
+    {
+        Interlocked.Increment(ref _generation);
+        if (table is null or "categories") _categories = null;
+        if (table is null or "grid_copy") _nodes.Clear();
+    }
+
+    private sealed record NodeRow
+    {
+        public required string Code { get; init; }
+        public string? ParentCode { get; init; }
+        public required string Level { get; init; }
+        public required string Name { get; init; }
+        public required string[] Path { get; init; }
+        public string? BuildingCode { get; init; }
+        public string? GridCode { get; init; }
+    }
+
+    /// <summary>A node of the grid copy by code; null when dispatch has not published it (never cached, so a new node is seen at once).</summary>
+    public async ValueTask<PlacedNode?> GridNodeAsync(NpgsqlConnection conn, string code, CancellationToken ct)
+    {
+        if (_nodes.TryGetValue(code, out var cached)) return cached;
+        var generation = Interlocked.Read(ref _generation);
+        const string sql = """
+            SELECT n.code, n.parent_code AS ParentCode, n.level, n.name, n.path,
+                   (SELECT b.code FROM grid_copy b WHERE b.code = ANY (n.path) AND b.level = 'building' LIMIT 1) AS BuildingCode,
+                   (SELECT g.code FROM grid_copy g WHERE g.code = ANY (n.path) AND g.level = 'grid' LIMIT 1) AS GridCode
+            FROM grid_copy n WHERE n.code = @code
+            """;
+        var row = await conn.QuerySingleOrDefaultAsync<NodeRow>(new CommandDefinition(sql, new { code }, cancellationToken: ct));
+        if (row is null) return null;
+        var placed = new PlacedNode(new GridCopyExtensions.CopiedNode
+        {
+            Code = row.Code, ParentCode = row.ParentCode, Level = row.Level, Name = row.Name, Path = row.Path,
+        }, row.BuildingCode, row.GridCode);
+        if (_listening)
+        {
+            if (_nodes.Count >= MaxNodes) _nodes.Clear();
+            _nodes[code] = placed;
+            // An invalidation between the read and the store must win: re-check after storing.
+            if (Interlocked.Read(ref _generation) != generation) _nodes.TryRemove(code, out _);
+        }
+        return placed;
+    }
+
+    private sealed record CategoryRow(string Code, bool Major, bool Active, string Attributes);
+
+    /// <summary>A category of the catalogue by code, active or not; null when unknown.</summary>
+    public async ValueTask<CatalogueEntry?> CategoryAsync(NpgsqlConnection conn, string code, CancellationToken ct)
+    {
+        var all = _categories;
+        if (all is null)
+        {
+            var generation = Interlocked.Read(ref _generation);
+            var rows = await conn.QueryAsync<CategoryRow>(new CommandDefinition(
+                "SELECT code, parent_code IS NULL AS Major, active, attributes::text AS Attributes FROM categories", cancellationToken: ct));
+            all = rows.ToDictionary(r => r.Code, r => new CatalogueEntry(r.Code, r.Major, r.Active,
+                JsonSerializer.Deserialize<List<CategoriesApi.CategoryAttribute>>(r.Attributes, Outbox.Json) ?? []), StringComparer.Ordinal);
+            if (_listening && Interlocked.Read(ref _generation) == generation)
+            {
+                _categories = all;
+                if (Interlocked.Read(ref _generation) != generation) _categories = null;
+            }
+        }
+        return all.GetValueOrDefault(code);
+    }
+}
+
+/// <summary>
+/// Listens for the reference tables' change notifications on a connection of its own and clears the
+/// cache on each; on a lost connection it stops caching until it listens again.
+/// </summary>
+public sealed class ReferenceCacheListener(NpgsqlDataSource db, ReferenceCache cache, ILogger<ReferenceCacheListener> logger) : BackgroundService
+{
+    public const string Channel = "intake_reference";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(stoppingToken);
+                conn.Notification += (_, e) => cache.Invalidate(e.Payload.Length == 0 ? null : e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", conn)) await listen.ExecuteNonQueryAsync(stoppingToken);
+                cache.SetListening(true);
+                while (true) await conn.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException)
+            {
+                cache.SetListening(false);
+                logger.LogWarning(e, "Lost the reference-data notifications; filing reads the tables until they are back");
+                // Back off before reconnecting, so a database that is down is not hammered.
+                try { await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        cache.SetListening(false);
+    }
+}
