@@ -75,7 +75,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            (o.own AND r.resolved_at IS NOT NULL)::int,
            (o.own AND r.closed_at IS NOT NULL)::int,
            (o.own AND r.satisfaction IS NOT NULL)::int,
-           (o.own AND r.satisfaction IN ('satisfied', 'basically_satisfied'))::int,
+           (o.own AND coalesce(r.satisfaction IN ('satisfied', 'basically_satisfied'), false))::int,
            (o.own AND r.reopen_count > 0)::int,
            (o.own AND r.accept_on_time IS TRUE)::int,
            (o.own AND (r.accept_on_time IS NOT NULL OR 'accept' = ANY(r.missed_clocks)))::int,
