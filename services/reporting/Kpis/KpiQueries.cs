@@ -31,8 +31,9 @@ public static class KpiQueries
         missed AS (
             SELECT request_id, array_agg(DISTINCT clock) AS clocks FROM deadline_misses
             WHERE request_id IN (SELECT request_id FROM cohort) GROUP BY request_id),
+        -- From deadline_misses itself, not the fact row's copy, so this stays the roll-up's independent reference.
         own AS (
-            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS missed_clocks
+            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS clocks_missed
             FROM cohort c LEFT JOIN missed m USING (request_id) WHERE c.duplicate_of IS NULL)
         SELECT (SELECT count(*) FROM cohort) AS Requests,
                (SELECT count(*) FROM cohort WHERE duplicate_of IS NOT NULL) AS Duplicates,
@@ -44,13 +45,13 @@ public static class KpiQueries
                count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
                count(*) FILTER (WHERE reopen_count > 0) AS Reopened,
                count(*) FILTER (WHERE accept_on_time) AS AcceptOnTime,
-               count(*) FILTER (WHERE accept_on_time IS NOT NULL OR 'accept' = ANY(missed_clocks)) AS AcceptEnded,
+               count(*) FILTER (WHERE accept_on_time IS NOT NULL OR 'accept' = ANY(clocks_missed)) AS AcceptEnded,
                count(*) FILTER (WHERE arrive_on_time) AS ArriveOnTime,
-               count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(missed_clocks)) AS ArriveEnded,
+               count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(clocks_missed)) AS ArriveEnded,
                count(*) FILTER (WHERE plan_on_time) AS PlanOnTime,
-               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(missed_clocks)) AS PlanEnded,
+               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(clocks_missed)) AS PlanEnded,
                count(*) FILTER (WHERE resolve_on_time) AS ResolveOnTime,
-               count(*) FILTER (WHERE resolve_on_time IS NOT NULL OR 'resolve' = ANY(missed_clocks)) AS ResolveEnded,
+               count(*) FILTER (WHERE resolve_on_time IS NOT NULL OR 'resolve' = ANY(clocks_missed)) AS ResolveEnded,
                avg(extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS AverageHandlingMinutes,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS P90HandlingMinutes,
                (SELECT count(*) FROM whistles WHERE request_id IN (SELECT request_id FROM cohort)) AS Whistles,
