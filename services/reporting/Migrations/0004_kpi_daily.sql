@@ -176,7 +176,12 @@ BEGIN
         -- A day in China time starts at 16:00 UTC of the day before; a day's margin each side, then exact.
         WHERE f.submitted_at >= from_day - 1 AND f.submitted_at < to_day + 2
           AND k.day BETWEEN from_day AND to_day),
-    b AS (SELECT day, node, bucket, count(*) AS n FROM c WHERE bucket IS NOT NULL GROUP BY 1, 2, 3)
+    b AS (SELECT day, node, bucket, count(*) AS n FROM c WHERE bucket IS NOT NULL GROUP BY 1, 2, 3),
+    -- Dense 50-slot arrays built in one hashed pass, not a lookup per row.
+    h AS (SELECT d.day, d.node, array_agg(coalesce(b.n, 0) ORDER BY i) AS buckets
+          FROM (SELECT DISTINCT day, node FROM b) d CROSS JOIN generate_series(1, 50) i
+          LEFT JOIN b ON b.day = d.day AND b.node = d.node AND b.bucket = i
+          GROUP BY d.day, d.node)
     INSERT INTO kpi_daily (day, node, path, requests, duplicates, own, accepted, resolved, closed, rated, satisfied,
                            reopened, accept_on_time, accept_ended, arrive_on_time, arrive_ended, plan_on_time,
                            plan_ended, resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils)
@@ -184,10 +189,9 @@ BEGIN
            sum(s.closed), sum(s.rated), sum(s.satisfied), sum(s.reopened), sum(s.accept_on_time), sum(s.accept_ended),
            sum(s.arrive_on_time), sum(s.arrive_ended), sum(s.plan_on_time), sum(s.plan_ended), sum(s.resolve_on_time),
            sum(s.resolve_ended), sum(s.handling_seconds),
-           (SELECT array_agg(coalesce(b.n, 0) ORDER BY i) FROM generate_series(1, 50) i
-                LEFT JOIN b ON b.day = s.day AND b.node = s.node AND b.bucket = i),
+           coalesce(min(h.buckets), array_fill(0::bigint, ARRAY[50])),
            sum(s.whistles), sum(s.councils)
-    FROM c s GROUP BY s.day, s.node;
+    FROM c s LEFT JOIN h ON h.day = s.day AND h.node = s.node GROUP BY s.day, s.node;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END
