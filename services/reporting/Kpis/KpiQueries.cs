@@ -26,12 +26,12 @@ public static class KpiQueries
         """;
 
     /// <summary>The totals scanned from the facts: for filters the roll-up cannot answer, and as its reference.</summary>
+    // Missed clocks come from deadline_misses itself, not the fact row's copy, so this stays independent of the roll-up.
     public const string TotalsSql = $"""
         WITH {Cohort},
         missed AS (
             SELECT request_id, array_agg(DISTINCT clock) AS clocks FROM deadline_misses
             WHERE request_id IN (SELECT request_id FROM cohort) GROUP BY request_id),
-        -- From deadline_misses itself, not the fact row's copy, so this stays the roll-up's independent reference.
         own AS (
             SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS clocks_missed
             FROM cohort c LEFT JOIN missed m USING (request_id) WHERE c.duplicate_of IS NULL)
