@@ -14,6 +14,7 @@ app.MapStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();
 app.MapExportsApi();
+app.MapRollupApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

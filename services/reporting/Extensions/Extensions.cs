@@ -65,6 +65,8 @@ public static class Extensions
             Project<PointsExpiredProjection>();
             Project<PointsCorrectedProjection>();
             Project<PartyMemberReportedProjection>();
+
+            Project<WorkerDutyChangedProjection>();
         });
     }
 

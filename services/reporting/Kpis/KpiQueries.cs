@@ -25,13 +25,15 @@ public static class KpiQueries
         region AS MATERIALIZED (SELECT code FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text])
         """;
 
+    /// <summary>The totals scanned from the facts: for filters the roll-up cannot answer, and as its reference.</summary>
+    // Missed clocks come from deadline_misses itself, not the fact row's copy, so this stays independent of the roll-up.
     public const string TotalsSql = $"""
         WITH {Cohort},
         missed AS (
             SELECT request_id, array_agg(DISTINCT clock) AS clocks FROM deadline_misses
             WHERE request_id IN (SELECT request_id FROM cohort) GROUP BY request_id),
         own AS (
-            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS missed_clocks
+            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS clocks_missed
             FROM cohort c LEFT JOIN missed m USING (request_id) WHERE c.duplicate_of IS NULL)
         SELECT (SELECT count(*) FROM cohort) AS Requests,
                (SELECT count(*) FROM cohort WHERE duplicate_of IS NOT NULL) AS Duplicates,
@@ -43,13 +45,13 @@ public static class KpiQueries
                count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
                count(*) FILTER (WHERE reopen_count > 0) AS Reopened,
                count(*) FILTER (WHERE accept_on_time) AS AcceptOnTime,
-               count(*) FILTER (WHERE accept_on_time IS NOT NULL OR 'accept' = ANY(missed_clocks)) AS AcceptEnded,
+               count(*) FILTER (WHERE accept_on_time IS NOT NULL OR 'accept' = ANY(clocks_missed)) AS AcceptEnded,
                count(*) FILTER (WHERE arrive_on_time) AS ArriveOnTime,
-               count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(missed_clocks)) AS ArriveEnded,
+               count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(clocks_missed)) AS ArriveEnded,
                count(*) FILTER (WHERE plan_on_time) AS PlanOnTime,
-               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(missed_clocks)) AS PlanEnded,
+               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(clocks_missed)) AS PlanEnded,
                count(*) FILTER (WHERE resolve_on_time) AS ResolveOnTime,
-               count(*) FILTER (WHERE resolve_on_time IS NOT NULL OR 'resolve' = ANY(missed_clocks)) AS ResolveEnded,
+               count(*) FILTER (WHERE resolve_on_time IS NOT NULL OR 'resolve' = ANY(clocks_missed)) AS ResolveEnded,
                avg(extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS AverageHandlingMinutes,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS P90HandlingMinutes,
                (SELECT count(*) FROM whistles WHERE request_id IN (SELECT request_id FROM cohort)) AS Whistles,
@@ -156,11 +158,14 @@ public static class KpiQueries
         GROUP BY 1 ORDER BY 1;
         """;
 
+    // A grid is covered when a grid worker or leader was on duty there at some moment of the period:
+    // their newest duty change at or before its start put them on duty there, or a change inside it did.
     private const string GridCoverageSql = """
         SELECT count(*) AS Grids,
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM request_facts f
-                   WHERE f.grid_code = g.code AND f.assignee_kind IN ('grid_worker', 'grid_leader')
-                     AND f.assigned_at >= @FromUtc AND f.assigned_at < @ToUtc)) AS Covered
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM worker_duty_changes d
+                   WHERE d.node_code = g.code AND d.on_duty AND d.role IN ('grid_worker', 'grid_leader') AND d.at < @ToUtc
+                     AND (d.at >= @FromUtc OR NOT EXISTS (SELECT 1 FROM worker_duty_changes n
+                          WHERE n.worker_id = d.worker_id AND n.at > d.at AND n.at <= @FromUtc)))) AS Covered
         FROM grid_copy g WHERE g.level = 'grid' AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]);
         """;
 
@@ -184,7 +189,9 @@ public static class KpiQueries
         public long ResolveOnTime { get; init; }
         public long ResolveEnded { get; init; }
         public double? AverageHandlingMinutes { get; init; }
-        public double? P90HandlingMinutes { get; init; }
+        public double? P90HandlingMinutes { get; set; }
+        /// <summary>"exact" (percentile_cont over the requests) or "histogram" (from the roll-up's buckets, see docs/metrics.md).</summary>
+        public string P90HandlingMethod { get; set; } = "exact";
         public long Whistles { get; init; }
         public long Councils { get; init; }
 
@@ -239,14 +246,24 @@ public static class KpiQueries
         MediationFigures Mediation, VolunteerFigures Volunteer, IReadOnlyList<UnitCoverage> DoubleReporting,
         IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage);
 
+    /// <summary>The request totals: from the daily roll-up when it can answer the filter, else from the facts.</summary>
+    public static async Task<Totals> TotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
+        await KpiRollup.AnswersAsync(conn, filter, ct)
+            ? await KpiRollup.TotalsAsync(conn, filter, ct)
+            : await FactTotalsAsync(conn, filter, ct);
+
+    public static Task<Totals> FactTotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
+        conn.QuerySingleAsync<Totals>(new CommandDefinition(TotalsSql, filter.Parameters(), cancellationToken: ct));
+
     public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
     {
-        const string all = TotalsSql + ByChannelSql + ByCategorySql + EscalationsSql + DepartmentsSql + MediationSql
-                           + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql;
-        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(all, filter.Parameters(), cancellationToken: ct));
+        var totals = await TotalsAsync(conn, filter, ct);
+        const string rest = ByChannelSql + ByCategorySql + EscalationsSql + DepartmentsSql + MediationSql
+                            + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql;
+        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,
-            await grid.ReadSingleAsync<Totals>(),
+            totals,
             (await grid.ReadAsync<Breakdown>()).AsList(),
             (await grid.ReadAsync<Breakdown>()).AsList(),
             (await grid.ReadAsync<TierCount>()).AsList(),

@@ -8,10 +8,15 @@ public sealed class WhistleBlownProjection(Projector p) : Projection<WhistleBlow
     protected override DateTimeOffset OccurredAt(WhistleBlown m) => m.At;
 
     // A department's report can arrive before the whistle: its row may already exist.
+    // The request's fact row counts whistles only when this one is new, so a replay counts nothing.
     private const string Sql = """
-        INSERT INTO whistles (whistle_id, work_order_id, request_id, tier, report_due_at, at)
-        VALUES (@WhistleId, @WorkOrderId, @RequestId, @Tier, @due, @at)
-        ON CONFLICT DO NOTHING;
+        WITH blown AS (
+            INSERT INTO whistles (whistle_id, work_order_id, request_id, tier, report_due_at, at)
+            VALUES (@WhistleId, @WorkOrderId, @RequestId, @Tier, @due, @at)
+            ON CONFLICT DO NOTHING
+            RETURNING request_id)
+        INSERT INTO request_facts AS f (request_id, whistle_count) SELECT request_id, 1 FROM blown
+        ON CONFLICT (request_id) DO UPDATE SET whistle_count = f.whistle_count + 1, updated_at = now();
         INSERT INTO whistle_departments (whistle_id, department)
         SELECT @WhistleId, d FROM unnest(@departments::text[]) AS d
         ON CONFLICT DO NOTHING;

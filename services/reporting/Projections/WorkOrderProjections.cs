@@ -193,11 +193,16 @@ public sealed class DeadlineMissedProjection(Projector p) : Projection<DeadlineM
 {
     protected override DateTimeOffset OccurredAt(DeadlineMissed m) => m.At;
 
-    // Dispatch fires each clock once per tier, which is also this table's key.
+    // Dispatch fires each clock once per tier, which is also this table's key. The request's fact row
+    // learns which clocks ended missed (a set, so a replay adds nothing) for the daily roll-up.
     private const string Sql = """
         INSERT INTO deadline_misses (work_order_id, request_id, clock, tier, due_at, at)
         VALUES (@WorkOrderId, @RequestId, @Clock, @Tier, @dueAt, @at)
-        ON CONFLICT DO NOTHING
+        ON CONFLICT DO NOTHING;
+        INSERT INTO request_facts AS f (request_id, missed_clocks) VALUES (@RequestId, ARRAY[@Clock])
+        ON CONFLICT (request_id) DO UPDATE
+            SET missed_clocks = f.missed_clocks || excluded.missed_clocks, updated_at = now()
+            WHERE NOT excluded.missed_clocks <@ f.missed_clocks;
         """;
 
     protected override Task ApplyAsync(DeadlineMissed m, NpgsqlTransaction tx, CancellationToken ct) =>
@@ -223,10 +228,15 @@ public sealed class CouncilHeldProjection(Projector p) : Projection<CouncilHeld>
     protected override DateTimeOffset OccurredAt(CouncilHeld m) => m.At;
 
     // Attendees are people: only how many came is kept.
+    // The request's fact row counts councils only when this one is new, so a replay counts nothing.
     private const string Sql = """
-        INSERT INTO councils (council_id, work_order_id, request_id, kind, attendee_count, at)
-        VALUES (@CouncilId, @WorkOrderId, @RequestId, @Kind, @attendees, @at)
-        ON CONFLICT DO NOTHING
+        WITH held AS (
+            INSERT INTO councils (council_id, work_order_id, request_id, kind, attendee_count, at)
+            VALUES (@CouncilId, @WorkOrderId, @RequestId, @Kind, @attendees, @at)
+            ON CONFLICT DO NOTHING
+            RETURNING request_id)
+        INSERT INTO request_facts AS f (request_id, council_count) SELECT request_id, 1 FROM held
+        ON CONFLICT (request_id) DO UPDATE SET council_count = f.council_count + 1, updated_at = now()
         """;
 
     protected override Task ApplyAsync(CouncilHeld m, NpgsqlTransaction tx, CancellationToken ct) =>

@@ -31,6 +31,7 @@ public static class KpiScenario
         var (r1, r2, r3, r4, r5, r6, r7) = (Id(), Id(), Id(), Id(), Id(), Id(), Id());
         var (w1, w2, w3, w5, w6, w7) = (Id(), Id(), Id(), Id(), Id(), Id());
         var (whistle2, whistle3) = (Id(), Id());
+        var formerWorker = Id();
         var (v1, v2, v3, unit1, redemption) = (Id(), Id(), Id(), Id(), Id());
         DateTimeOffset At(int minutes) => T0.AddMinutes(minutes);
         RequestSubmitted Submitted(Guid id, string channel, string category, string building, int minute) =>
@@ -125,6 +126,13 @@ public static class KpiScenario
             new PointsCorrected(Id(), v1, -3, "重复登记", "管理员", At(710)),
             new PartyMemberReported(v1, unit1, c.Community, At(-10000)),
             new PartyMemberReported(v3, unit1, c.Community, At(-10000)),
+
+            // Grid 1 has a worker on duty from the day before; grid 2 only a cadre (not a grid role) and a
+            // worker whose duty there ended the day before.
+            new WorkerDutyChanged(Id(), c.Grid, "grid_worker", true, At(-1440)),
+            new WorkerDutyChanged(Id(), c.EmptyGrid, "community_cadre", true, At(-1440)),
+            new WorkerDutyChanged(formerWorker, c.EmptyGrid, "grid_worker", true, At(-3000)),
+            new WorkerDutyChanged(formerWorker, c.EmptyGrid, "grid_worker", false, At(-1440)),
         ];
         // The two mediation closings need the ids of the cases opened above.
         var opened = events.OfType<MediationCaseOpened>().ToArray();
@@ -245,7 +253,7 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Rate(company, "satisfaction", 2, 3, 0.6667);
         Assert.Equal("poor", company.GetProperty("grade").GetString());
 
-        // Grid 1 had work for its workers that day; grid 2 only for the company.
+        // Grid 1 had a grid worker on duty that day; grid 2 did not.
         Rate(k.GetProperty("gridCoverage"), "rate", 1, 2, 0.5);
     }
 

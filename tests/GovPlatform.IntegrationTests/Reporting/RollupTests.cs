@@ -1,0 +1,282 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.IntegrationTests.Infrastructure;
+using GovPlatform.Reporting.Kpis;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GovPlatform.IntegrationTests.Reporting;
+
+/// <summary>
+/// The daily roll-up (kpi_daily) against the facts it is kept from: random histories delivered in any
+/// order, twice, or replayed under new ids must leave the roll-up's figures equal to a scan of the facts,
+/// and a rebuild, even while events flow, must leave it equal to what the projections kept.
+/// </summary>
+public sealed class RollupTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly TimeSpan China = TimeSpan.FromHours(8);
+
+    /// <summary>Three consecutive days far from other tests' days, different for every test.</summary>
+    private static DateOnly FirstDay() => new DateOnly(2023, 1, 1).AddDays(Random.Shared.Next(0, 700));
+
+    /// <summary>Random lifecycles for <paramref name="count"/> requests submitted over three days in the county.</summary>
+    private static List<object> History(TestCounty c, DateOnly firstDay, int count, Random random)
+    {
+        string[] buildings = [c.Building, $"{c.Grid}-B02", $"{c.EmptyGrid}-B03"];
+        string[] PathTo(string building) =>
+        [
+            c.District, $"{c.District}-01", c.Community, $"{c.Community}-C01",
+            building.StartsWith(c.EmptyGrid, StringComparison.Ordinal) ? c.EmptyGrid : c.Grid, building,
+        ];
+        string[] categories = ["drainage", "parking", "noise"];
+        string[] channels = ["hotline", "wechat_group", "walk_in"];
+        string[] clocks = ["accept", "arrive", "plan", "resolve"];
+        string?[] answers = ["satisfied", "basically_satisfied", "dissatisfied"];
+        bool Chance(double p) => random.NextDouble() < p;
+
+        var events = new List<object>();
+        var originals = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var (request, order) = (NewId.NextGuid(), NewId.NextGuid());
+            var building = buildings[random.Next(buildings.Length)];
+            // Any minute of the three days in China time, so days split at 16:00 UTC.
+            var submitted = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), China).AddMinutes(random.Next(0, 3 * 1440));
+            DateTimeOffset After(int maxMinutes) => submitted.AddMinutes(random.Next(1, maxMinutes));
+            var category = categories[random.Next(categories.Length)];
+
+            if (originals.Count > 0 && Chance(0.15))
+            {
+                events.Add(new RequestLinkedAsDuplicate(request, originals[random.Next(originals.Count)], category, PathTo(building), submitted));
+                if (Chance(0.4)) events.Add(new RequestUnlinked(request, originals[0], "坐席", submitted.AddMinutes(30)));
+                if (Chance(0.5)) continue;
+            }
+            events.Add(new RequestSubmitted(request, $"R{i:D6}", channels[random.Next(channels.Length)], category, "normal",
+                building, PathTo(building), null, null, submitted));
+            originals.Add(request);
+            if (Chance(0.1)) events.Add(new RequestReclassified(request, category, categories[random.Next(categories.Length)], "坐席", After(60)));
+            if (Chance(0.85)) events.Add(new WorkOrderAccepted(order, request, "网格员", Chance(0.7), After(30)));
+            if (Chance(0.6)) events.Add(new WorkOrderArrived(order, request, "网格员", Chance(0.7), After(90)));
+            if (Chance(0.2)) events.Add(new WorkOrderPlanFormed(order, request, "网格员", "方案", Chance(0.7), After(400)));
+            if (Chance(0.25)) events.Add(new DeadlineMissed(order, request, clocks[random.Next(clocks.Length)], Tiers.Compound, After(60), After(120)));
+            if (Chance(0.65))
+            {
+                // Handling from under a minute to about three weeks, so the percentile crosses many buckets.
+                var resolved = submitted.AddSeconds(Math.Exp(random.NextDouble() * Math.Log(30 * 86400.0)));
+                events.Add(new WorkOrderResolved(order, request, "网格员", "已处理", Chance(0.6), resolved));
+                if (Chance(0.2)) events.Add(new WorkOrderResolved(order, request, "网格员", "再次处理", false, resolved.AddHours(5)));
+                if (Chance(0.5)) events.Add(new CallbackRecorded(request, Chance(0.85), answers[random.Next(answers.Length)], "回访员", resolved.AddHours(2)));
+                if (Chance(0.3)) events.Add(new CallbackRecorded(request, true, answers[random.Next(answers.Length)], "回访员", resolved.AddHours(3)));
+                if (Chance(0.15)) events.Add(new RequestReopened(request, 1, "不满意", resolved.AddHours(4)));
+                if (Chance(0.35)) events.Add(new RequestClosed(request, Chance(0.5) ? answers[random.Next(answers.Length)] : null, resolved.AddHours(6)));
+            }
+            if (Chance(0.1))
+                events.Add(new WhistleBlown(NewId.NextGuid(), order, request, "网格长", Tiers.Community, ["城管"], After(600), After(300)));
+            if (Chance(0.1))
+                events.Add(new CouncilHeld(NewId.NextGuid(), order, request, "council", ["居民代表"], "决议", After(600)));
+        }
+        return events;
+    }
+
+    /// <summary>Publishes in random order; some redelivered under the same message id, some replayed under a new one.</summary>
+    private async Task PublishAsync(IReadOnlyList<object> events, Random random)
+    {
+        var deliveries = new List<(object Message, Guid Id)>();
+        foreach (var e in events)
+        {
+            var id = NewId.NextGuid();
+            deliveries.Add((e, id));
+            if (random.NextDouble() < 0.15) deliveries.Add((e, id));
+            if (random.NextDouble() < 0.1) deliveries.Add((e, NewId.NextGuid()));
+        }
+        var shuffled = deliveries.OrderBy(_ => random.Next()).ToList();
+        var bus = _stack.Provider("reporting").GetRequiredService<IBus>();
+        foreach (var chunk in shuffled.Chunk(50))
+            await Task.WhenAll(chunk.Select(d => bus.Publish(d.Message, d.Message.GetType(), ctx => ctx.MessageId = d.Id, Ct)));
+        var ids = shuffled.Select(d => d.Id).Distinct().ToArray();
+        await Eventually.True(async () => await _stack.ScalarAsync<long>("reporting",
+                "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }) == ids.Length,
+            "reporting to apply every event", TimeSpan.FromMinutes(3));
+    }
+
+    private static string Describe(KpiQueries.Totals t) =>
+        $"requests {t.Requests} dup {t.Duplicates} own {t.Own} acc {t.Accepted} res {t.Resolved} closed {t.Closed} rated {t.Rated} " +
+        $"sat {t.Satisfied} reopened {t.Reopened} clocks {t.AcceptOnTime}/{t.AcceptEnded} {t.ArriveOnTime}/{t.ArriveEnded} " +
+        $"{t.PlanOnTime}/{t.PlanEnded} {t.ResolveOnTime}/{t.ResolveEnded} whistles {t.Whistles} councils {t.Councils}";
+
+    private static IEnumerable<ReportFilter> Filters(TestCounty c, DateOnly first)
+    {
+        string[] nodes = [c.District, c.Community, $"{c.Community}-C01", c.Grid, c.EmptyGrid];
+        (DateOnly, DateOnly)[] periods = [(first, first), (first.AddDays(1), first.AddDays(1)), (first.AddDays(2), first.AddDays(2)), (first, first.AddDays(2))];
+        return nodes.SelectMany(n => periods.Select(p => new ReportFilter(p.Item1, p.Item2, n, null, null)));
+    }
+
+    /// <summary>Every filter's totals from the roll-up equal the same totals scanned from the facts.</summary>
+    private async Task AssertRollupEqualsFactsAsync(TestCounty county, DateOnly first, int seed)
+    {
+        await using var conn = await _stack.OpenAsync("reporting");
+        foreach (var filter in Filters(county, first))
+        {
+            Assert.True(await KpiRollup.AnswersAsync(conn, filter, Ct), $"the roll-up should answer {filter}");
+            var facts = await KpiQueries.FactTotalsAsync(conn, filter, Ct);
+            var rollup = await KpiRollup.TotalsAsync(conn, filter, Ct);
+            var where = $"seed {seed}, {filter.Under} {filter.From}..{filter.To}";
+            Assert.True(Describe(facts) == Describe(rollup), $"{where}: facts {Describe(facts)} vs roll-up {Describe(rollup)}");
+            Assert.Equal(facts.AverageHandlingMinutes is null, rollup.AverageHandlingMinutes is null);
+            if (facts.AverageHandlingMinutes is { } average) Assert.Equal(average, rollup.AverageHandlingMinutes!.Value, 6);
+            Assert.Equal(facts.P90HandlingMinutes, rollup.P90HandlingMinutes);
+            Assert.Equal("exact", rollup.P90HandlingMethod);
+
+            // The histogram's estimate lies in the bucket of the request at rank floor(0.9·(n−1)), the exact value
+            // between that request and the next: the bound docs/metrics.md states.
+            var estimated = await KpiRollup.TotalsAsync(conn, filter, Ct, exactPercentileLimit: 0);
+            if (facts.P90HandlingMinutes is { } exact)
+            {
+                Assert.Equal("histogram", estimated.P90HandlingMethod);
+                var minutes = (await conn.QueryAsync<double>(new CommandDefinition("""
+                    SELECT extract(epoch FROM resolved_at - submitted_at)::float8 / 60 FROM request_facts
+                    WHERE submitted_at >= @FromUtc AND submitted_at < @ToUtc AND duplicate_of IS NULL AND resolved_at IS NOT NULL
+                      AND location_path @> ARRAY[@Under::text] ORDER BY 1
+                    """, filter.Parameters(), cancellationToken: Ct))).ToList();
+                var rank = 0.9 * (minutes.Count - 1);
+                var (below, above) = (minutes[(int)Math.Floor(rank)], minutes[(int)Math.Ceiling(rank)]);
+                Assert.InRange(exact, below - 1e-9, above + 1e-9);
+                var bucket = below < 1 ? 1 : Math.Min(KpiRollup.BucketCount, 2 + (int)Math.Floor(3 * Math.Log(below) / Math.Log(2)));
+                var (lower, upper) = KpiRollup.Edges(bucket);
+                Assert.True(estimated.P90HandlingMinutes >= lower - 1e-6 && estimated.P90HandlingMinutes <= upper + 1e-6,
+                    $"{where}: p90 {exact:F3} (rank {rank} between {below:F3} and {above:F3}) estimated {estimated.P90HandlingMinutes:F3}, bucket [{lower:F3}, {upper:F3})");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Roll_up_totals_equal_totals_from_the_facts_after_random_late_and_repeated_events()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var seed = Random.Shared.Next();
+        var random = new Random(seed);
+        var first = FirstDay();
+        await PublishAsync(History(county, first, 80, random), random);
+
+        await AssertRollupEqualsFactsAsync(county, first, seed);
+
+        // A building is finer than the roll-up: the facts answer it, and so do they for a category.
+        await using var conn = await _stack.OpenAsync("reporting");
+        Assert.False(await KpiRollup.AnswersAsync(conn, new ReportFilter(first, first, county.Building, null, null), Ct));
+        Assert.False(await KpiRollup.AnswersAsync(conn, new ReportFilter(first, first, county.District, "drainage", null), Ct));
+        Assert.True(await _stack.ScalarAsync<long>("reporting",
+            "SELECT coalesce(sum(requests), 0) FROM kpi_daily WHERE path @> ARRAY[@d]", new { d = county.District }) > 0);
+    }
+
+    private Task<List<string>> RollupRowsAsync(TestCounty county) =>
+        _stack.QueryAsync<string>("reporting", """
+            SELECT concat_ws('|', day, node, path, requests, duplicates, own, accepted, resolved, closed, rated, satisfied, reopened,
+                             accept_on_time, accept_ended, arrive_on_time, arrive_ended, plan_on_time, plan_ended,
+                             resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils)
+            FROM kpi_daily WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, node
+            """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
+
+    private async Task<HttpResponseMessage> RebuildAsync(string query, string role = "admin")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/reporting/rollup/rebuild?{query}");
+        return await _stack.Client("reporting").SendAsync(request.WithBearer(Tokens.For(role)), Ct);
+    }
+
+    [Fact]
+    public async Task A_rebuild_while_events_flow_leaves_the_roll_up_equal_to_the_one_the_projections_keep()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var seed = Random.Shared.Next();
+        var random = new Random(seed);
+        var first = FirstDay();
+        var span = $"from={first:yyyy-MM-dd}&to={first.AddDays(2):yyyy-MM-dd}";
+
+        // Rebuilds run again and again while the projections apply the history.
+        var publishing = PublishAsync(History(county, first, 80, random), random);
+        var rebuilds = 0;
+        while (!publishing.IsCompleted)
+        {
+            var during = await RebuildAsync(span);
+            Assert.Equal(HttpStatusCode.OK, during.StatusCode);
+            rebuilds++;
+        }
+        await publishing;
+        Assert.True(rebuilds > 0);
+        await AssertRollupEqualsFactsAsync(county, first, seed);
+        var kept = await RollupRowsAsync(county);
+        Assert.NotEmpty(kept);
+
+        // Spoil the roll-up, then rebuild it from the facts: it comes back row for row.
+        await _stack.ScalarAsync<long>("reporting",
+            "WITH u AS (UPDATE kpi_daily SET requests = requests + 7, handling_buckets[3] = handling_buckets[3] + 1 WHERE path @> ARRAY[@d] RETURNING 1) SELECT count(*) FROM u",
+            new { d = county.District });
+        Assert.NotEqual(kept, await RollupRowsAsync(county));
+        var response = await RebuildAsync(span);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(3, body.GetProperty("days").GetInt32());
+        Assert.True(body.GetProperty("rows").GetInt64() >= kept.Select(r => r.Split('|')[0]).Distinct().Count());
+        Assert.Equal(kept, await RollupRowsAsync(county));
+    }
+
+    [Fact]
+    public async Task Only_an_admin_rebuilds_the_roll_up_and_bad_days_are_refused()
+    {
+        var leader = await RebuildAsync("from=2026-03-01&to=2026-03-01", "leader");
+        Assert.Equal(HttpStatusCode.Forbidden, leader.StatusCode);
+
+        var bad = await RebuildAsync("from=2026-3-1&to=2026-03-01");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.True(problem.GetProperty("errors").TryGetProperty("from", out _));
+    }
+
+    [Fact]
+    public async Task Grid_coverage_counts_grids_with_a_grid_worker_or_leader_on_duty_whatever_order_duty_changes_arrive_in()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var day = FirstDay();
+        DateTimeOffset At(int dayOffset, int hour) => new DateTimeOffset(day.AddDays(dayOffset).ToDateTime(TimeOnly.MinValue), China).AddHours(hour);
+        var (worker, leader, cadre) = (NewId.NextGuid(), NewId.NextGuid(), NewId.NextGuid());
+        var on = new WorkerDutyChanged(worker, county.Grid, "grid_worker", true, At(0, 10));
+        object[] changes =
+        [
+            // The end of the worker's duty arrives before its start, and the start comes twice.
+            new WorkerDutyChanged(worker, county.Grid, "grid_worker", false, At(1, 12)),
+            on, on,
+            new WorkerDutyChanged(leader, county.EmptyGrid, "grid_leader", true, At(1, 8)),
+            // A cadre on duty in a grid does not make it a covered grid.
+            new WorkerDutyChanged(cadre, county.EmptyGrid, "community_cadre", true, At(-1, 8)),
+        ];
+        var bus = _stack.Provider("reporting").GetRequiredService<IBus>();
+        var onId = NewId.NextGuid();
+        foreach (var change in changes)
+            await bus.Publish(change, change.GetType(), ctx => ctx.MessageId = ReferenceEquals(change, on) ? onId : NewId.NextGuid(), Ct);
+        await Eventually.True(async () => await _stack.ScalarAsync<long>("reporting",
+            "SELECT count(*) FROM worker_duty_changes WHERE worker_id = ANY(@w)", new { w = new[] { worker, leader, cadre } }) == 4,
+            "the duty changes");
+
+        async Task<(long Covered, long Grids)> CoverageAsync(int dayOffset)
+        {
+            var d = day.AddDays(dayOffset).ToString("yyyy-MM-dd");
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/kpis?from={d}&to={d}&under={county.District}");
+            var response = await _stack.Client("reporting").SendAsync(request.WithBearer(Tokens.For("leader")), Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var rate = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("gridCoverage").GetProperty("rate");
+            return (rate.GetProperty("numerator").GetInt64(), rate.GetProperty("denominator").GetInt64());
+        }
+
+        Assert.Equal((0, 2), await CoverageAsync(-1)); // nobody of a grid role yet
+        Assert.Equal((1, 2), await CoverageAsync(0));  // the worker from 10:00
+        Assert.Equal((2, 2), await CoverageAsync(1));  // the worker until noon, the leader from 08:00
+        Assert.Equal((1, 2), await CoverageAsync(2));  // the leader only
+    }
+}
