@@ -269,7 +269,9 @@ public sealed class ActivityTests(ActivityStack fixture) : IClassFixture<Activit
         Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(HttpMethod.Post, $"/api/v1/activities/{activity}/attendances/{members[1]}/verify",
             new { approve = false, reason = "提前离开未报备" }, Organiser)).StatusCode);
 
-        var figures = (await Api.GetFromJsonAsync<JsonElement>("/api/v1/units/figures", Ct)).EnumerateArray()
+        var figuresResponse = await Api.SendAsync(HttpMethod.Get, "/api/v1/units/figures", null, Tokens.For("leader"));
+        Assert.Equal(HttpStatusCode.OK, figuresResponse.StatusCode);
+        var figures = (await figuresResponse.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray()
             .Single(u => u.GetProperty("unitId").GetGuid() == unit);
         Assert.Equal(3, figures.GetProperty("membersReported").GetInt32());
         Assert.Equal(1, figures.GetProperty("activities").GetInt32());
