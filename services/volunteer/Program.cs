@@ -11,6 +11,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapVolunteersApi();
 app.MapPointsApi();
+app.MapPointsRulesApi();
 app.MapSupermarketApi();
 app.MapUnitsApi();
 app.MapTeamsApi();

@@ -229,8 +229,13 @@ public sealed class WalkingSkeletonTests(SharedStack shared)
         await _stack.ImportAsync(county);
         var volunteers = _stack.Client("volunteer");
 
-        var ok = await volunteers.PostAsJsonAsync("/api/v1/volunteers", new { name = "李四", phone = "13700001111", gridCode = county.Grid, partyMember = true }, Ct);
-        var notAGrid = await volunteers.PostAsJsonAsync("/api/v1/volunteers", new { name = "王五", phone = "13700002222", gridCode = county.Building }, Ct);
+        // Registration is done by community staff (docs/volunteer.md, Access).
+        using var okRequest = new HttpRequestMessage(HttpMethod.Post, "/api/v1/volunteers")
+        { Content = JsonContent.Create(new { name = "李四", phone = "13700001111", gridCode = county.Grid, partyMember = true }) };
+        using var notAGridRequest = new HttpRequestMessage(HttpMethod.Post, "/api/v1/volunteers")
+        { Content = JsonContent.Create(new { name = "王五", phone = "13700002222", gridCode = county.Building }) };
+        var ok = await volunteers.SendAsync(okRequest.WithBearer(Tokens.For("organiser")), Ct);
+        var notAGrid = await volunteers.SendAsync(notAGridRequest.WithBearer(Tokens.For("organiser")), Ct);
 
         Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
         using var created = JsonDocument.Parse(await ok.Content.ReadAsStringAsync(Ct));

@@ -73,6 +73,8 @@ public static class ActivitiesApi
                 await using var conn = await db.OpenConnectionAsync(ct);
                 return await GetAsync(conn, id, ct) is { } a ? TypedResults.Ok(a) : TypedResults.NotFound();
             })
+            // Public: activities are advertised to residents so they sign up.
+            .AllowAnonymous()
             .WithName("GetActivity")
             .WithSummary("One activity with its confirmed and waiting counts");
 
@@ -86,6 +88,7 @@ public static class ActivitiesApi
                     """, new { gridCode, now = clock.GetUtcNow() }, cancellationToken: ct));
                 return TypedResults.Ok(rows.AsList());
             })
+            .AllowAnonymous()
             .WithName("ListActivities")
             .WithSummary("Activities not yet over, soonest first, optionally in one grid");
 
@@ -130,9 +133,12 @@ public static class ActivitiesApi
         api.MapPost("/{id:guid}/signups/{volunteerId:guid}/cancel", async Task<Results<Ok<SignupDto>, NotFound, ProblemHttpResult>> (
                 Guid id, Guid volunteerId, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
             {
-                if (!MaySee(user, volunteerId)) return Forbidden("Volunteers cancel their own sign-ups only.");
                 var now = clock.GetUtcNow();
                 await using var conn = await db.OpenConnectionAsync(ct);
+                // The person themselves, the activity's own organiser, or an admin: not any organiser.
+                if (user.SubjectOf() != volunteerId.ToString() && !user.IsInRole(Roles.Admin)
+                    && (await GetAsync(conn, id, ct) is not { } owned || !OwnsActivity(user, owned)))
+                    return Forbidden("Volunteers cancel their own sign-ups only; organisers those of their own activities.");
                 await using var tx = await conn.BeginTransactionAsync(ct);
                 if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT true FROM activities WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct)))
                     return TypedResults.NotFound();

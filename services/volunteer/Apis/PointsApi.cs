@@ -30,8 +30,9 @@ public static class PointsApi
         api.MapGet("/accounts/{volunteerId:guid}", async Task<Results<Ok<AccountDto>, NotFound, ProblemHttpResult>> (
                 Guid volunteerId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
-                if (!MaySee(user, volunteerId)) return Forbidden("Volunteers see only their own points.");
                 await using var conn = await db.OpenConnectionAsync(ct);
+                if (!await MaySeeAsync(conn, user, volunteerId, ct))
+                    return Forbidden("Volunteers see only their own points; organisers those of people signed up to their activities.");
                 if (!await VolunteerExistsAsync(conn, volunteerId, ct)) return TypedResults.NotFound();
                 const string entries = """
                     SELECT e.id, e.kind, p.amount, e.reason, e.created_by AS CreatedBy, e.created_at AS CreatedAt, e.expires_at AS ExpiresAt
@@ -47,7 +48,7 @@ public static class PointsApi
             .WithName("GetPointsAccount")
             .WithSummary("A volunteer's balance and latest entries (volunteers: their own only)");
 
-        api.MapPost("/awards", async Task<Results<Created<AwardResult>, Ok<AwardResult>, ValidationProblem>> (
+        api.MapPost("/awards", async Task<Results<Created<AwardResult>, Ok<AwardResult>, ValidationProblem, ProblemHttpResult>> (
                 AwardBody body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
             {
                 var now = clock.GetUtcNow();
@@ -59,6 +60,9 @@ public static class PointsApi
                 await using var conn = await db.OpenConnectionAsync(ct);
                 if (!await VolunteerExistsAsync(conn, body.VolunteerId, ct)) errors["volunteerId"] = ["No such volunteer."];
                 if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The points were not awarded.");
+                // Points are money: an organiser may reward the people of their own activities, not mint points for anyone.
+                if (!user.IsInRole(Roles.Admin) && !await DealsWithAsync(conn, user, body.VolunteerId, ct))
+                    return Forbidden("Organisers award bonus points only to people signed up to their activities, never to themselves.");
 
                 var sourceKey = BonusKeyPrefix + body.SourceKey;
                 await using var tx = await conn.BeginTransactionAsync(ct);
@@ -145,8 +149,30 @@ public static class PointsApi
           (SELECT count(*) FROM point_accounts WHERE kind = 'volunteer' AND balance < 0)
         """;
 
-    internal static bool MaySee(ClaimsPrincipal user, Guid volunteerId) =>
-        user.IsInRole(Roles.Admin) || user.IsInRole(Roles.Organiser) || user.SubjectOf() == volunteerId.ToString();
+    /// <summary>
+    /// Who may see or act on a volunteer's records: admins all; a volunteer themselves; an
+    /// organiser only the people holding a sign-up (confirmed or waiting) for one of the
+    /// organiser's own activities, since that is the only business an organiser has with them.
+    /// </summary>
+    internal static async Task<bool> MaySeeAsync(NpgsqlConnection conn, ClaimsPrincipal user, Guid volunteerId, CancellationToken ct)
+    {
+        if (user.IsInRole(Roles.Admin) || user.SubjectOf() == volunteerId.ToString()) return true;
+        return await DealsWithAsync(conn, user, volunteerId, ct);
+    }
+
+    /// <summary>The caller is an organiser, not the volunteer themselves, and the volunteer is signed up to one of their activities.</summary>
+    internal static async Task<bool> DealsWithAsync(NpgsqlConnection conn, ClaimsPrincipal user, Guid volunteerId, CancellationToken ct)
+    {
+        if (!user.IsInRole(Roles.Organiser) || user.SubjectOf() is not { } organiser || organiser == volunteerId.ToString()) return false;
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition($"SELECT EXISTS ({SignedUpWithOrganiser} AND s.volunteer_id = @volunteerId)",
+            new { organiser, volunteerId }, cancellationToken: ct));
+    }
+
+    /// <summary>The volunteers an organiser deals with: sign-ups (not cancelled) to the organiser's activities.</summary>
+    internal const string SignedUpWithOrganiser = """
+        SELECT s.volunteer_id FROM signups s JOIN activities a ON a.id = s.activity_id
+        WHERE a.organiser = @organiser AND s.status <> 'cancelled'
+        """;
 
     internal static bool BadText(string? s, int max) => string.IsNullOrWhiteSpace(s) || s.Length > max || s.Any(char.IsControl);
 

@@ -59,6 +59,8 @@ public static class RecognitionApi
                     return new RankDto(i + 1, s.Member, board == "person" ? PersonalData.MaskName(name)! : name, s.Points);
                 }).ToList());
             })
+            // Public by design: rankings go on the community noticeboard; people's names are masked.
+            .AllowAnonymous()
             .WithName("GetLeaderboard")
             .WithSummary("Top earners of points by person, team, unit or grid (names of people masked)");
 
@@ -128,6 +130,8 @@ public static class RecognitionApi
                     $"{SelectHonour} WHERE h.list = @list AND h.status = 'approved' ORDER BY h.reviewed_at DESC LIMIT 200", new { list }, cancellationToken: ct));
                 return TypedResults.Ok(rows.Select(Masked).ToList());
             })
+            // Public by design: the red and black lists (红黑榜) are posted for all to see, approved entries only, names masked.
+            .AllowAnonymous()
             .WithName("ListHonourBoard")
             .WithSummary("The published red or black list");
 

@@ -89,6 +89,8 @@ public static partial class SupermarketApi
                 var goods = await conn.QueryAsync<GoodsDto>(new CommandDefinition($"{SelectGoods} WHERE active ORDER BY code", cancellationToken: ct));
                 return TypedResults.Ok(goods.AsList());
             })
+            // Public: the shelf and its prices are posted at the supermarket anyway.
+            .AllowAnonymous()
             .WithName("ListGoods")
             .WithSummary("The goods on the shelf, with prices and stock");
 
@@ -103,7 +105,8 @@ public static partial class SupermarketApi
                 await using var conn = await db.OpenConnectionAsync(ct);
                 var r = await conn.QuerySingleOrDefaultAsync<RedemptionDto>(new CommandDefinition($"{SelectRedemption} WHERE id = @id", new { id }, cancellationToken: ct));
                 if (r is null) return TypedResults.NotFound();
-                return MaySee(user, r.VolunteerId) ? TypedResults.Ok(r) : Forbidden("Volunteers see only their own redemptions.");
+                return await MaySeeAsync(conn, user, r.VolunteerId, ct) ? TypedResults.Ok(r)
+                    : Forbidden("Volunteers see only their own redemptions; organisers those of people signed up to their activities.");
             })
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("GetRedemption")
@@ -112,19 +115,22 @@ public static partial class SupermarketApi
         api.MapGet("/redemptions", async Task<Results<Ok<List<RedemptionDto>>, ProblemHttpResult>> (
                 Guid? volunteerId, string? status, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
-                var staff = user.IsInRole(Roles.Admin) || user.IsInRole(Roles.Organiser);
-                if (!staff)
-                {
-                    if (volunteerId is { } asked && !MaySee(user, asked)) return Forbidden("Volunteers see only their own redemptions.");
-                    volunteerId = Guid.TryParse(user.SubjectOf(), out var me) ? me : Guid.Empty;
-                }
                 await using var conn = await db.OpenConnectionAsync(ct);
+                if (volunteerId is { } asked && !await MaySeeAsync(conn, user, asked, ct))
+                    return Forbidden("Volunteers see only their own redemptions; organisers those of people signed up to their activities.");
+                string? organiser = null;
+                if (!user.IsInRole(Roles.Admin))
+                {
+                    if (user.IsInRole(Roles.Organiser)) organiser = user.SubjectOf() ?? "";
+                    else volunteerId = Guid.TryParse(user.SubjectOf(), out var me) ? me : Guid.Empty;
+                }
                 var rows = await conn.QueryAsync<RedemptionDto>(new CommandDefinition($"""
                     {SelectRedemption}
                     WHERE (@volunteerId::uuid IS NULL OR volunteer_id = @volunteerId) AND (@status::text IS NULL OR status = @status)
+                      AND (@organiser::text IS NULL OR volunteer_id = @volunteerId OR volunteer_id IN ({SignedUpWithOrganiser}))
                     ORDER BY created_at DESC, id DESC
                     LIMIT 500
-                    """, new { volunteerId, status }, cancellationToken: ct));
+                    """, new { volunteerId, status, organiser }, cancellationToken: ct));
                 return TypedResults.Ok(rows.AsList());
             })
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
@@ -165,6 +171,9 @@ public static partial class SupermarketApi
         if (goods is not { Active: true }) errors["itemCode"] = [$"'{body.ItemCode}' is not on the shelf."];
         if (volunteerId != Guid.Empty && !await VolunteerExistsAsync(conn, volunteerId, ct)) errors["volunteerId"] = ["No such volunteer."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Nothing was redeemed.");
+        // Staff spend someone's points only for people they deal with: admins anyone, organisers their activities' people.
+        if (staff && !await MaySeeAsync(conn, user, volunteerId, ct))
+            return Forbidden("Organisers redeem on behalf of people signed up to their activities only.");
 
         var now = clock.GetUtcNow();
         var outcome = await Redemptions.ReserveAsync(conn, new Redemptions.Goods(goods!.Code, goods.Name, goods.PricePoints, goods.PerPersonLimit),
@@ -211,7 +220,8 @@ public static partial class SupermarketApi
         await using var conn = await db.OpenConnectionAsync(ct);
         var owner = await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition("SELECT volunteer_id FROM redemptions WHERE id = @id", new { id }, cancellationToken: ct));
         if (owner is not { } volunteerId) return TypedResults.NotFound();
-        if (!MaySee(user, volunteerId)) return Forbidden("Volunteers cancel only their own redemptions.");
+        if (!await MaySeeAsync(conn, user, volunteerId, ct))
+            return Forbidden("Volunteers cancel only their own redemptions; organisers those of people signed up to their activities.");
 
         await using var tx = await conn.BeginTransactionAsync(ct);
         await Ledger.LockAccountAsync(conn, tx, volunteerId, ct);

@@ -49,6 +49,8 @@ public static class UnitsApi
                     """, cancellationToken: ct));
                 return TypedResults.Ok(units.AsList());
             })
+            // Party members pick their unit when they double-report; no reason to publish the registry to the world.
+            .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Leader, Roles.Admin)
             .WithName("ListUnits")
             .WithSummary("Registered units with how many party members reported through each");
 
@@ -71,6 +73,8 @@ public static class UnitsApi
                     """, cancellationToken: ct));
                 return TypedResults.Ok(figures.AsList());
             })
+            // Per-unit figures are the evaluation of units (考核): for leaders and the staff who run double reporting.
+            .RequireRoles(Roles.Organiser, Roles.Leader, Roles.Admin)
             .WithName("GetDoubleReportingFigures")
             .WithSummary("Double-reporting figures per unit: members reported, activities served, verified hours, points earned");
     }

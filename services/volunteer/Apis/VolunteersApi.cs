@@ -28,7 +28,7 @@ public static partial class VolunteersApi
     {
         var api = app.MapGroup("/api/v1/volunteers").WithTags("Volunteers");
 
-        api.MapPost("/", async Task<Results<Created<VolunteerDto>, ValidationProblem, Conflict<string>>> (
+        api.MapPost("/", async Task<Results<Created<VolunteerDto>, ValidationProblem, ProblemHttpResult>> (
                 RegisterVolunteer body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
             {
                 var errors = new Dictionary<string, string[]>();
@@ -45,16 +45,20 @@ public static partial class VolunteersApi
                     VALUES (@Id, @Name, @Phone, @GridCode, @PartyMember, @CreatedAt)
                     ON CONFLICT (phone) DO NOTHING
                     """, dto, cancellationToken: ct));
-                if (inserted == 0) return TypedResults.Conflict("A volunteer with this phone is already registered.");
+                if (inserted == 0) return TypedResults.Problem(statusCode: 409, title: "Already registered.", detail: "A volunteer with this phone is already registered.");
                 return TypedResults.Created($"/api/v1/volunteers/{dto.Id}", dto with { Phone = PersonalData.MaskPhone(dto.Phone)! });
             })
+            // Community staff register residents (at the desk, or the mini program through the city's identity
+            // provider): an open endpoint would let anyone fill the registry and take phone numbers.
+            .RequireRoles(Roles.Organiser, Roles.Admin)
             .WithName("RegisterVolunteer")
             .WithSummary("Register a resident or party member as a volunteer in their grid");
 
         api.MapGet("/{id:guid}", async Task<Results<Ok<VolunteerDto>, NotFound, ProblemHttpResult>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
-                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers see their own record only.");
                 await using var conn = await db.OpenConnectionAsync(ct);
+                if (!await PointsApi.MaySeeAsync(conn, user, id, ct))
+                    return PointsApi.Forbidden("Volunteers see their own record only; organisers those of people signed up to their activities.");
                 var v = await conn.QuerySingleOrDefaultAsync<VolunteerDto>(new CommandDefinition(
                     "SELECT id, name, phone, grid_code AS GridCode, party_member AS PartyMember, created_at AS CreatedAt FROM volunteers WHERE id = @id",
                     new { id }, cancellationToken: ct));
@@ -67,14 +71,18 @@ public static partial class VolunteersApi
         api.MapGet("/{id:guid}/service-records", async Task<Results<Ok<List<ServiceRecordDto>>, ProblemHttpResult>> (
                 Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
-                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers see their own service records only.");
                 await using var conn = await db.OpenConnectionAsync(ct);
+                if (!await PointsApi.MaySeeAsync(conn, user, id, ct))
+                    return PointsApi.Forbidden("Volunteers see their own service records only; organisers those of people signed up to their activities.");
+                // An organiser sees the service done at their own activities, not what the person did for others.
+                var onlyOrganisedBy = user.IsInRole(Roles.Admin) || user.SubjectOf() == id.ToString() ? null : user.SubjectOf();
                 var rows = await conn.QueryAsync<ServiceRecordDto>(new CommandDefinition("""
                     SELECT t.id AS AttendanceId, a.id AS ActivityId, a.title, a.activity_type AS ActivityType, a.grid_code AS GridCode,
                            t.checked_in_at AS CheckedInAt, t.checked_out_at AS CheckedOutAt, t.hours, t.status
                     FROM attendances t JOIN activities a ON a.id = t.activity_id
-                    WHERE t.volunteer_id = @id ORDER BY t.checked_in_at DESC LIMIT 200
-                    """, new { id }, cancellationToken: ct));
+                    WHERE t.volunteer_id = @id AND (@onlyOrganisedBy::text IS NULL OR a.organiser = @onlyOrganisedBy)
+                    ORDER BY t.checked_in_at DESC LIMIT 200
+                    """, new { id, onlyOrganisedBy }, cancellationToken: ct));
                 return TypedResults.Ok(rows.AsList());
             })
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
@@ -84,8 +92,8 @@ public static partial class VolunteersApi
         api.MapPut("/{id:guid}/double-report", async Task<Results<Created<DoubleReportDto>, Ok<DoubleReportDto>, NotFound, ValidationProblem, ProblemHttpResult>> (
                 Guid id, DoubleReport body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
             {
-                if (!PointsApi.MaySee(user, id)) return PointsApi.Forbidden("Volunteers report for themselves only.");
                 await using var conn = await db.OpenConnectionAsync(ct);
+                if (!await PointsApi.MaySeeAsync(conn, user, id, ct)) return PointsApi.Forbidden("Volunteers report for themselves only.");
                 var v = await conn.QuerySingleOrDefaultAsync<(string GridCode, bool PartyMember)>(new CommandDefinition(
                     "SELECT grid_code, party_member FROM volunteers WHERE id = @id", new { id }, cancellationToken: ct));
                 if (v.GridCode is null) return TypedResults.NotFound();

@@ -225,6 +225,131 @@ public sealed class ActivityTests(ActivityStack fixture) : IClassFixture<Activit
     }
 
     [Fact]
+    public async Task Check_in_before_the_window_opens_or_after_the_end_and_check_out_after_it_closes_are_refused_as_outside_window()
+    {
+        // Check-in opens 30 minutes before the start and closes at the end; check-out closes 2 hours after the end.
+        var activity = await PublishAsync(TimeSpan.FromHours(2), TimeSpan.FromHours(1));
+        var (early, late) = (await RegisterAsync(Api, fixture.County.Grid), await RegisterAsync(Api, fixture.County.Grid));
+        await SignUpAsync(activity, early);
+        await SignUpAsync(activity, late);
+
+        await AssertRefusedAsync(await ScanAsync(activity, early, "check-in", await CodeAsync(activity, "check_in")), "outside_window");
+        Clock.Advance(TimeSpan.FromMinutes(91)); // 29 minutes before the start
+        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(activity, early, "check-in", await CodeAsync(activity, "check_in"))).StatusCode);
+        Clock.Advance(TimeSpan.FromMinutes(90)); // a minute after the end
+        await AssertRefusedAsync(await ScanAsync(activity, late, "check-in", await CodeAsync(activity, "check_in")), "outside_window");
+        Clock.Advance(TimeSpan.FromHours(2)); // check-out closed a minute ago
+        await AssertRefusedAsync(await ScanAsync(activity, early, "check-out", await CodeAsync(activity, "check_out")), "outside_window");
+
+        Assert.Equal(["outside_window", "outside_window", "outside_window"], await RejectionsAsync(activity));
+        Assert.Equal(["check_in", "check_in", "check_out"], await Stack.QueryAsync<string>("volunteer",
+            "SELECT action FROM check_rejections WHERE activity_id = @activity ORDER BY id", new { activity }));
+        var attendances = await Stack.QueryAsync<(Guid VolunteerId, string Status)>("volunteer",
+            "SELECT volunteer_id, status FROM attendances WHERE activity_id = @activity", new { activity });
+        Assert.Equal([(early, "checked_in")], attendances);
+    }
+
+    [Fact]
+    public async Task Leaving_one_activity_frees_a_person_for_an_overlapping_one_and_two_check_ins_at_once_admit_only_one()
+    {
+        // The rule is "not checked in at two overlapping activities at once": signing up to both is
+        // allowed (plans change), and so is moving on after checking out, since no hour counts twice.
+        var first = await PublishAsync(TimeSpan.FromMinutes(5), TimeSpan.FromHours(2));
+        var second = await PublishAsync(TimeSpan.FromMinutes(20), TimeSpan.FromHours(2));
+        var volunteer = await RegisterAsync(Api, fixture.County.Grid);
+        await SignUpAsync(first, volunteer);
+        await SignUpAsync(second, volunteer);
+
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(first, volunteer, "check-in", await CodeAsync(first, "check_in"))).StatusCode);
+        Clock.Advance(TimeSpan.FromMinutes(45));
+        var leftFirst = await ScanAsync(first, volunteer, "check-out", await CodeAsync(first, "check_out"));
+        var joinedSecond = await ScanAsync(second, volunteer, "check-in", await CodeAsync(second, "check_in"));
+        Clock.Advance(TimeSpan.FromHours(1));
+        var leftSecond = await ScanAsync(second, volunteer, "check-out", await CodeAsync(second, "check_out"));
+
+        Assert.Equal(0.75m, (await leftFirst.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("hours").GetDecimal());
+        Assert.Equal(HttpStatusCode.OK, joinedSecond.StatusCode);
+        Assert.Equal(1m, (await leftSecond.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("hours").GetDecimal());
+
+        // Scanning two overlapping activities' codes at the same moment: the person's row lock lets one in.
+        var (c, d) = (await PublishAsync(TimeSpan.FromMinutes(10), TimeSpan.FromHours(2)), await PublishAsync(TimeSpan.FromMinutes(10), TimeSpan.FromHours(1)));
+        var quick = await RegisterAsync(Api, fixture.County.Grid);
+        await SignUpAsync(c, quick);
+        await SignUpAsync(d, quick);
+        var (codeC, codeD) = (await CodeAsync(c, "check_in"), await CodeAsync(d, "check_in"));
+        var both = await Task.WhenAll(ScanAsync(c, quick, "check-in", codeC), ScanAsync(d, quick, "check-in", codeD));
+
+        Assert.Single(both, r => r.StatusCode == HttpStatusCode.OK);
+        await AssertRefusedAsync(both.Single(r => r.StatusCode != HttpStatusCode.OK), "overlapping");
+        Assert.Equal(1, await Stack.ScalarAsync<long>("volunteer", "SELECT count(*) FROM attendances WHERE volunteer_id = @quick", new { quick }));
+    }
+
+    private Task<HttpResponseMessage> SetRuleAsync(string type, object body, string? token = null) =>
+        Api.SendAsync(HttpMethod.Put, $"/api/v1/points/rules/{type}", body, token ?? Tokens.For("admin", subject: "admin-rules"));
+
+    [Fact]
+    public async Task A_changed_points_rule_sets_the_points_bonus_and_expiry_of_the_next_check_out_award()
+    {
+        var type = $"rt{Guid.NewGuid():N}"[..20];
+        Assert.Equal(HttpStatusCode.Created, (await SetRuleAsync(type, new { pointsPerHour = 10 })).StatusCode);
+        var changed = await SetRuleAsync(type, new { pointsPerHour = 12, bonus = 7, expiryDays = 30 });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var rule = await changed.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal((12, 7, 30), (rule.GetProperty("pointsPerHour").GetInt32(), rule.GetProperty("bonus").GetInt32(), rule.GetProperty("expiryDays").GetInt32()));
+        var listed = await (await Api.SendAsync(HttpMethod.Get, "/api/v1/points/rules", null, Organiser)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(7, listed.EnumerateArray().Single(r => r.GetProperty("activityType").GetString() == type).GetProperty("bonus").GetInt32());
+        var history = await (await Api.SendAsync(HttpMethod.Get, $"/api/v1/points/rules/{type}/changes", null, Tokens.For("admin"))).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal([12, 10], history.EnumerateArray().Select(h => h.GetProperty("pointsPerHour").GetInt32()));
+        Assert.Equal(10, history[0].GetProperty("previous").GetProperty("pointsPerHour").GetInt32());
+        Assert.Equal("admin-rules", history[0].GetProperty("changedBy").GetString());
+
+        var activity = await PublishAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(2), type: type);
+        var volunteer = await RegisterAsync(Api, fixture.County.Grid);
+        await SignUpAsync(activity, volunteer);
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(activity, volunteer, "check-in", await CodeAsync(activity, "check_in"))).StatusCode);
+        Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(activity, volunteer, "check-out", await CodeAsync(activity, "check_out"))).StatusCode);
+        var verifiedAt = Clock.GetUtcNow();
+        var verdict = await Api.SendAsync(HttpMethod.Post, $"/api/v1/activities/{activity}/attendances/{volunteer}/verify", new { approve = true }, Organiser);
+
+        Assert.Equal(31, (await verdict.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("pointsAwarded").GetInt64()); // 12 × 2 h + 7
+        var expiresAt = await Stack.ScalarAsync<DateTime>("volunteer",
+            "SELECT expires_at FROM ledger_entries WHERE volunteer_id = @volunteer AND kind = 'award'", new { volunteer });
+        Assert.Equal(verifiedAt.AddDays(30).UtcDateTime, expiresAt, TimeSpan.FromMilliseconds(1));
+
+        // Thirty days on, the unspent award lapses.
+        Clock.Advance(TimeSpan.FromDays(30));
+        Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(HttpMethod.Post, "/api/v1/points/expiry-runs", null, Tokens.For("admin"))).StatusCode);
+        Assert.Equal(0, await BalanceAsync(Api, volunteer));
+        Assert.Equal(31, await Stack.ScalarAsync<long>("volunteer",
+            "SELECT coalesce(sum(points), 0) FROM ledger_entries WHERE volunteer_id = @volunteer AND kind = 'expiry'", new { volunteer }));
+    }
+
+    [Fact]
+    public async Task Only_an_admin_changes_a_points_rule_and_an_invalid_one_names_each_field_and_changes_nothing()
+    {
+        var bad = await SetRuleAsync("Bad Type!", new { pointsPerHour = -1, bonus = 20_000, expiryDays = 0 });
+        var nothing = await SetRuleAsync("cleanup", new { pointsPerHour = 0, bonus = 0 });
+        var unknownField = await SetRuleAsync("cleanup", new { pointsPerHour = 50, multiplier = 3 });
+        var byOrganiser = await SetRuleAsync("cleanup", new { pointsPerHour = 50 }, Organiser);
+        var anonymous = await Api.GetAsync("/api/v1/points/rules", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(["activityType", "bonus", "expiryDays", "pointsPerHour"], (await ProblemAsync(bad)).GetProperty("errors").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+        Assert.True((await ProblemAsync(nothing)).GetProperty("errors").TryGetProperty("pointsPerHour", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("multiplier", (await ProblemAsync(unknownField)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, byOrganiser.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal((10, 0, (int?)null), (await Stack.QueryAsync<(int, int, int?)>("volunteer",
+            "SELECT points_per_hour, bonus, expiry_days FROM points_rules WHERE activity_type = 'cleanup'")).Single());
+        Assert.Equal(0, await Stack.ScalarAsync<long>("volunteer", "SELECT count(*) FROM points_rule_changes WHERE activity_type = 'cleanup'"));
+    }
+
+    [Fact]
     public async Task Invalid_activities_get_a_problem_naming_each_field_and_store_nothing()
     {
         var before = await Stack.ScalarAsync<long>("volunteer", "SELECT count(*) FROM activities");
@@ -269,7 +394,9 @@ public sealed class ActivityTests(ActivityStack fixture) : IClassFixture<Activit
         Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(HttpMethod.Post, $"/api/v1/activities/{activity}/attendances/{members[1]}/verify",
             new { approve = false, reason = "提前离开未报备" }, Organiser)).StatusCode);
 
-        var figures = (await Api.GetFromJsonAsync<JsonElement>("/api/v1/units/figures", Ct)).EnumerateArray()
+        var figuresResponse = await Api.SendAsync(HttpMethod.Get, "/api/v1/units/figures", null, Tokens.For("leader"));
+        Assert.Equal(HttpStatusCode.OK, figuresResponse.StatusCode);
+        var figures = (await figuresResponse.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray()
             .Single(u => u.GetProperty("unitId").GetGuid() == unit);
         Assert.Equal(3, figures.GetProperty("membersReported").GetInt32());
         Assert.Equal(1, figures.GetProperty("activities").GetInt32());

@@ -59,7 +59,7 @@ public sealed class UnitsAndTeamsTests(SharedStack shared) : IAsyncLifetime
             "SELECT body::text FROM outbox_messages WHERE message_type LIKE '%PointsAwarded' AND body->>'volunteerId' = @id", new { id = member.ToString() }));
         Assert.Equal(newUnit, awarded.RootElement.GetProperty("unitId").GetGuid());
 
-        var units = await Api.GetFromJsonAsync<JsonElement>("/api/v1/units", Ct);
+        var units = await (await Api.SendAsync(HttpMethod.Get, "/api/v1/units", null, Tokens.For("volunteer", subject: member.ToString()))).Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(1, units.EnumerateArray().Single(u => u.GetProperty("id").GetGuid() == newUnit).GetProperty("membersReported").GetInt32());
         Assert.Equal(0, units.EnumerateArray().Single(u => u.GetProperty("id").GetGuid() == unit).GetProperty("membersReported").GetInt32());
     }

@@ -14,7 +14,7 @@ public static class VolunteerKit
 
     public static async Task<Guid> RegisterAsync(HttpClient volunteer, string gridCode, string name = "李志愿", bool partyMember = false)
     {
-        var response = await volunteer.PostAsJsonAsync("/api/v1/volunteers", new { name, phone = Phone(), gridCode, partyMember }, Ct);
+        var response = await volunteer.SendAsync(HttpMethod.Post, "/api/v1/volunteers", new { name, phone = Phone(), gridCode, partyMember }, Tokens.For("admin"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         return json.RootElement.GetProperty("id").GetGuid();
@@ -29,7 +29,7 @@ public static class VolunteerKit
     public static async Task<HttpResponseMessage> AwardAsync(HttpClient volunteer, Guid volunteerId, long points, string? sourceKey = null, DateTimeOffset? expiresAt = null)
     {
         var response = await volunteer.SendAsync(HttpMethod.Post, "/api/v1/points/awards",
-            new { volunteerId, points, reason = "志愿服务奖励", sourceKey = sourceKey ?? Guid.NewGuid().ToString(), expiresAt }, Tokens.For("organiser"));
+            new { volunteerId, points, reason = "志愿服务奖励", sourceKey = sourceKey ?? Guid.NewGuid().ToString(), expiresAt }, Tokens.For("admin"));
         return response;
     }
 
