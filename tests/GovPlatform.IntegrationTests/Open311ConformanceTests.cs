@@ -433,6 +433,20 @@ public sealed class Open311ConformanceTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task Concurrent_retries_without_an_idempotency_key_all_get_the_one_request()
+    {
+        var (county, key) = await SetUpAsync();
+        var fields = Form(key, county).Where(f => f.Key is not ("lat" or "long")).ToList();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PostFormAsync("json", fields)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await JsonAsync(r))[0].GetProperty("service_request_id").GetString()));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1, await FiledInAsync(county));
+    }
+
+    [Fact]
     public async Task A_repeat_of_the_same_form_after_the_retry_window_is_a_new_request()
     {
         var (county, key) = await SetUpAsync();
