@@ -13,10 +13,16 @@ public sealed class IntakeOptions
 
     public DuplicateOptions Duplicates { get; set; } = new();
 
+    /// <summary>The <c>Intake:Open311</c> section: jurisdiction, list limit, and the retry window for clients that send no Idempotency-Key.</summary>
+    public Apis.Open311Api.Open311Options Open311 { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key replays its first response; after that the key is free again.</summary>
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
     /// <summary>How often expired keys are deleted (expiry holds from the first moment, whether or not they are deleted yet).</summary>
     public TimeSpan IdempotencySweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The sweep keeps a key as long as any use of the store still replays it.</summary>
+    public TimeSpan IdempotencyRetention => IdempotencyKeyLifetime > Open311.RetryWindow ? IdempotencyKeyLifetime : Open311.RetryWindow;
 
     /// <summary>Wrong phone digits allowed per ticket per window before look-ups of that ticket are refused (4 digits are guessable).</summary>
     public int LookupFailuresAllowed { get; set; } = 5;

@@ -53,7 +53,7 @@ public sealed class DuplicateTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task Other_problems_other_categories_other_buildings_and_old_requests_are_not_duplicates()
+    public async Task Other_problems_other_categories_and_other_buildings_are_not_duplicates()
     {
         var county = new TestCounty();
         await _stack.ImportAsync(county);
@@ -66,6 +66,62 @@ public sealed class DuplicateTests(SharedStack shared)
         Assert.Equal("submitted", otherProblem.GetProperty("status").GetString());
         Assert.Equal("submitted", otherCategory.GetProperty("status").GetString());
         Assert.Equal("submitted", otherBuilding.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_report_repeating_one_older_than_the_window_is_new_work_and_one_just_inside_it_is_linked()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var other = $"{county.Grid}-B02";
+        var old = await SubmitAsync(county.Building, "1号楼下水道堵塞，污水外溢到楼道");
+        var recent = await SubmitAsync(other, "2号楼下水道堵塞，污水外溢到楼道");
+        // The window is 72 h: one original just outside it, the other just inside.
+        await using (var conn = await _stack.OpenAsync("intake"))
+            await Dapper.SqlMapper.ExecuteAsync(conn, """
+                UPDATE requests SET submitted_at = now() - CASE WHEN id = @old THEN interval '73 hours' ELSE interval '71 hours' END
+                WHERE id IN (@old, @recent)
+                """, new { old = old.GetProperty("id").GetGuid(), recent = recent.GetProperty("id").GetGuid() });
+
+        var afterWindow = await SubmitAsync(county.Building, "1号楼的下水道又堵了，污水外溢到楼道");
+        var insideWindow = await SubmitAsync(other, "2号楼的下水道又堵了，污水外溢到楼道");
+
+        Assert.Equal("submitted", afterWindow.GetProperty("status").GetString());
+        Assert.False(afterWindow.TryGetProperty("duplicateOf", out var duplicateOf) && duplicateOf.ValueKind != JsonValueKind.Null);
+        Assert.Equal("linked", insideWindow.GetProperty("status").GetString());
+        Assert.Equal(recent.GetProperty("ticketNo").GetString(), insideWindow.GetProperty("duplicateOf").GetString());
+    }
+
+    [Fact]
+    public async Task A_linked_reporter_sees_the_originals_progress_but_not_the_other_residents_callback_remarks()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var first = await RequestTimelineTests.FileAndAssignAsync(_stack, county, phone: "13812341111");
+        var second = await SubmitAsync(county.Building, "顶楼又漏水了，下雨天客厅一直在滴水", "roof_leak", phone: "13911112222");
+        Assert.Equal("linked", second.GetProperty("status").GetString());
+        await RequestTimelineTests.PublishAsync(_stack, new WorkOrderResolved(first.WorkOrderId, first.Id, "网格员1", "已修复", true, DateTimeOffset.UtcNow));
+        await Eventually.True(async () => await RequestTimelineTests.StatusAsync(_stack, first.Id) == "resolved", "the original's resolution");
+        const string remark = "修理工态度很差，我是602的赵阿姨";
+        var callback = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/requests/{first.Id}/callbacks",
+            new { reached = true, satisfaction = "dissatisfied", comment = remark });
+        Assert.Equal(HttpStatusCode.Created, callback.StatusCode);
+
+        var linkedView = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/lookup?ticket={second.GetProperty("ticketNo").GetString()}&phoneLast4=2222", role: null);
+        var ownView = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/lookup?ticket={first.TicketNo}&phoneLast4=1111", role: null);
+
+        var text = await linkedView.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("赵阿姨", text);
+        Assert.DoesNotContain("dissatisfied", text);
+        // Dispatch acts on the reopening and may add entries after these; the first six are this story.
+        var timeline = (await linkedView.JsonAsync()).GetProperty("timeline").EnumerateArray().Take(6).ToList();
+        Assert.Equal(["submitted", "linked", "assigned", "resolved", "callback", "reopened"], timeline.Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal(["outcome"], timeline[4].GetProperty("detail").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("reopened", timeline[4].GetProperty("detail").GetProperty("outcome").GetString());
+        Assert.Equal(["reopenCount"], timeline[5].GetProperty("detail").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("已修复", timeline[3].GetProperty("detail").GetProperty("resolution").GetString());
+        // The original's own reporter still reads what they said.
+        Assert.Contains("赵阿姨", await ownView.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

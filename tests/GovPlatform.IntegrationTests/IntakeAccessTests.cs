@@ -184,6 +184,37 @@ public sealed class IntakeRateLimitAndLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open311_key_over_its_limit_gets_429_with_retry_after_in_the_specs_error_format()
+    {
+        var intake = _stack.Client("intake");
+        var (_, key) = await IntakeAccessTests.IssueKeyAsync(intake, "open311-small", ratePerMinute: 2);
+        var list = $"/open311/v2/requests.json?service_request_id=19990101-000001&api_key={Uri.EscapeDataString(key)}";
+        Task<HttpResponseMessage> Post() => intake.PostAsync("/open311/v2/requests.xml",
+            new FormUrlEncodedContent([new("api_key", key), new("service_code", "noise"), new("address_id", "NOWHERE")]), TestContext.Current.CancellationToken);
+
+        // A read and a (refused) post use up the key's two requests this minute.
+        var read = await intake.GetAsync(list, TestContext.Current.CancellationToken);
+        var refused = await Post();
+        var overRead = await intake.GetAsync(list, TestContext.Current.CancellationToken);
+        var overPost = await Post();
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, overRead.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(50), overRead.Headers.RetryAfter?.Delta);
+        var error = Assert.Single((await overRead.JsonAsync()).EnumerateArray());
+        Assert.Equal(429, error.GetProperty("code").GetInt32());
+        Assert.Contains("2 requests a minute", error.GetProperty("description").GetString());
+        Assert.Equal(HttpStatusCode.TooManyRequests, overPost.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(50), overPost.Headers.RetryAfter?.Delta);
+        var xml = System.Xml.Linq.XDocument.Parse(await overPost.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Root!;
+        Assert.Equal("429", xml.Element("error")!.Element("code")!.Value);
+
+        _clock.Advance(TimeSpan.FromSeconds(50));
+        Assert.Equal(HttpStatusCode.OK, (await intake.GetAsync(list, TestContext.Current.CancellationToken)).StatusCode);
+    }
+
+    [Fact]
     public async Task Log_lines_show_phones_masked()
     {
         var county = new TestCounty();

@@ -19,6 +19,13 @@ public sealed class Open311ConformanceTests(SharedStack shared)
 
     private Task<HttpResponseMessage> GetAsync(string url) => Intake.GetAsync(url, Ct);
 
+    /// <summary>Reading requests needs a key: the spec's <c>api_key</c>, as a query parameter.</summary>
+    private Task<HttpResponseMessage> ReadAsync(string url, string key) =>
+        Intake.GetAsync($"{url}{(url.Contains('?') ? '&' : '?')}api_key={Uri.EscapeDataString(key)}", Ct);
+
+    private Task<long> FiledInAsync(TestCounty county) =>
+        _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE location_path[1] = @District", new { county.District });
+
     private Task<HttpResponseMessage> PostFormAsync(string format, IEnumerable<KeyValuePair<string, string>> fields, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/open311/v2/requests.{format}") { Content = new FormUrlEncodedContent(fields) };
@@ -134,7 +141,7 @@ public sealed class Open311ConformanceTests(SharedStack shared)
         var id = (await JsonAsync(posted))[0].GetProperty("service_request_id").GetString()!;
         Assert.Matches(@"^\d{8}-\d{6}$", id);
 
-        var one = await GetAsync($"/open311/v2/requests/{id}.json");
+        var one = await ReadAsync($"/open311/v2/requests/{id}.json", key);
         var request = Assert.Single((await JsonAsync(one)).EnumerateArray());
         Assert.Equal("open", request.GetProperty("status").GetString());
         Assert.Equal("noise", request.GetProperty("service_code").GetString());
@@ -145,7 +152,7 @@ public sealed class Open311ConformanceTests(SharedStack shared)
         Assert.Equal("https://files.example.cn/p/1.jpg", request.GetProperty("media_url").GetString());
         Assert.EndsWith("+08:00", request.GetProperty("requested_datetime").GetString());
 
-        var xml = await XmlAsync(await GetAsync($"/open311/v2/requests/{id}.xml"));
+        var xml = await XmlAsync(await ReadAsync($"/open311/v2/requests/{id}.xml", key));
         Assert.Equal("service_requests", xml.Name.LocalName);
         Assert.Equal(id, xml.Element("request")!.Element("service_request_id")!.Value);
 
@@ -170,37 +177,137 @@ public sealed class Open311ConformanceTests(SharedStack shared)
         Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
         var xml = await XmlAsync(posted);
         var id = xml.Element("request")!.Element("service_request_id")!.Value;
-        var token = await JsonAsync(await GetAsync($"/open311/v2/tokens/{id}.json"));
+        var token = await JsonAsync(await ReadAsync($"/open311/v2/tokens/{id}.json", key));
+        var tokenXml = await XmlAsync(await ReadAsync($"/open311/v2/tokens/{id}.xml", key));
+        var unknown = await ReadAsync("/open311/v2/tokens/19990101-000000.xml", key);
+
         Assert.Equal(id, token[0].GetProperty("service_request_id").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/open311/v2/tokens/19990101-000000.json")).StatusCode);
+        Assert.Equal(id, token[0].GetProperty("token").GetString());
+        Assert.Equal("service_requests", tokenXml.Name.LocalName);
+        Assert.Equal(id, tokenXml.Element("request")!.Element("service_request_id")!.Value);
+        Assert.Equal(id, tokenXml.Element("request")!.Element("token")!.Value);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("404", (await XmlAsync(unknown)).Element("error")!.Element("code")!.Value);
     }
 
     [Fact]
-    public async Task Get_requests_filters_by_ids_service_code_status_and_dates()
+    public async Task Get_requests_filters_by_service_code_status_and_dates_and_an_id_list_overrides_them_all()
     {
         var (county, key) = await SetUpAsync();
         var a = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
         var b = (await JsonAsync(await PostFormAsync("json", Form(key, county, "单元门口违停车辆挡住出口", "parking"))))[0].GetProperty("service_request_id").GetString()!;
 
         string[] Ids(JsonElement list) => list.EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()!).ToArray();
-        var byIds = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_request_id={a},{b}"));
-        var byCode = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_request_id={a},{b}&service_code=parking"));
-        var closed = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_request_id={a},{b}&status=closed"));
         var now = DateTimeOffset.UtcNow;
-        var inRange = await JsonAsync(await GetAsync($"/open311/v2/requests.json?service_code=parking&start_date={Uri.EscapeDataString(now.AddHours(-1).ToString("O"))}&end_date={Uri.EscapeDataString(now.AddHours(1).ToString("O"))}"));
-        var tooWide = await GetAsync($"/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z");
-        var badStatus = await GetAsync("/open311/v2/requests.xml?status=pending");
+        var range = $"start_date={Uri.EscapeDataString(now.AddHours(-1).ToString("O"))}&end_date={Uri.EscapeDataString(now.AddHours(1).ToString("O"))}";
+        var byIds = await JsonAsync(await ReadAsync($"/open311/v2/requests.json?service_request_id={a},{b}", key));
+        // "This overrides all other arguments" (GeoReport v2): a filter that matches neither request, dates long past, a bad status.
+        var idsOverride = await JsonAsync(await ReadAsync(
+            $"/open311/v2/requests.json?service_request_id={a},{b}&service_code=street_light&status=closed&start_date=2001-01-01T00:00:00Z&end_date=2001-01-02T00:00:00Z", key));
+        var idsOverrideBadStatus = await ReadAsync($"/open311/v2/requests.json?service_request_id={a}&status=pending", key);
+        var byCode = await JsonAsync(await ReadAsync($"/open311/v2/requests.json?service_code=parking&{range}", key));
+        var closed = await JsonAsync(await ReadAsync($"/open311/v2/requests.json?service_code=parking&status=closed&{range}", key));
+        var open = await JsonAsync(await ReadAsync($"/open311/v2/requests.json?service_code=parking&status=open&{range}", key));
+        var both = await JsonAsync(await ReadAsync($"/open311/v2/requests.json?service_code=parking&status=open,closed&{range}", key));
+        var tooWide = await ReadAsync($"/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", key);
+        var badStatus = await ReadAsync("/open311/v2/requests.xml?status=pending", key);
+        var badInList = await ReadAsync("/open311/v2/requests.json?status=open,pending", key);
 
         Assert.Equal(new[] { a, b }.Order(), Ids(byIds).Order());
-        Assert.Equal([b], Ids(byCode));
-        Assert.Empty(Ids(closed));
-        Assert.Contains(b, Ids(inRange));
+        Assert.Equal(new[] { a, b }.Order(), Ids(idsOverride).Order());
+        Assert.Equal([a], Ids(await JsonAsync(idsOverrideBadStatus)));
+        Assert.Contains(b, Ids(byCode));
+        Assert.DoesNotContain(a, Ids(byCode));
+        Assert.DoesNotContain(b, Ids(closed));
+        Assert.Contains(b, Ids(open));
+        Assert.Contains(b, Ids(both));
         Assert.Equal(HttpStatusCode.BadRequest, tooWide.StatusCode);
         AssertErrors(await JsonAsync(tooWide), 400, "90 days");
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
         var xmlErrors = await XmlAsync(badStatus);
         Assert.Equal("errors", xmlErrors.Name.LocalName);
         Assert.Equal("400", xmlErrors.Element("error")!.Element("code")!.Value);
+        Assert.Equal(HttpStatusCode.BadRequest, badInList.StatusCode);
+        AssertErrors(await JsonAsync(badInList), 400, "status");
+    }
+
+    [Fact]
+    public async Task Get_requests_answers_a_list_in_xml_without_personal_data()
+    {
+        var (county, key) = await SetUpAsync();
+        var a = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        var b = (await JsonAsync(await PostFormAsync("json", Form(key, county, "单元门口违停车辆挡住出口", "parking"))))[0].GetProperty("service_request_id").GetString()!;
+
+        var response = await ReadAsync($"/open311/v2/requests.xml?service_request_id={a},{b}", key);
+        var xml = await XmlAsync(response);
+
+        Assert.Equal("service_requests", xml.Name.LocalName);
+        var requests = xml.Elements("request").ToList();
+        Assert.Equal(new[] { a, b }.Order(), requests.Select(r => r.Element("service_request_id")!.Value).Order());
+        var parking = requests.Single(r => r.Element("service_request_id")!.Value == b);
+        Assert.Equal("parking", parking.Element("service_code")!.Value);
+        Assert.Equal("open", parking.Element("status")!.Value);
+        Assert.Equal("单元门口违停车辆挡住出口", parking.Element("description")!.Value);
+        Assert.Equal(county.Building, parking.Element("address_id")!.Value);
+        Assert.Equal("27.7661", parking.Element("lat")!.Value);
+        Assert.DoesNotContain("13512345678", xml.ToString());
+        Assert.DoesNotContain("王小明", xml.ToString());
+    }
+
+    [Fact]
+    public async Task Reading_requests_needs_an_api_key_or_a_desk_staff_token_while_discovery_and_services_stay_public()
+    {
+        var (county, key) = await SetUpAsync();
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        var urls = new[] { $"/open311/v2/requests.json?service_request_id={id}", $"/open311/v2/requests/{id}.json", $"/open311/v2/tokens/{id}.json" };
+
+        foreach (var url in urls)
+        {
+            var anonymous = await GetAsync(url);
+            var wrongKey = await ReadAsync(url, "gpk_not-a-key");
+            var gridWorker = await Intake.SendAsync(HttpMethod.Get, url, role: "grid_worker");
+            var staff = await Intake.SendAsync(HttpMethod.Get, url, role: "desk_operator");
+            var header = await Intake.SendAsync(HttpMethod.Get, url, role: null, apiKey: key);
+            var query = await ReadAsync(url, key);
+
+            Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
+            AssertErrors(await JsonAsync(anonymous), 403, "api_key");
+            Assert.DoesNotContain("烧烤", await anonymous.Content.ReadAsStringAsync(Ct));
+            Assert.Equal(HttpStatusCode.Forbidden, wrongKey.StatusCode);
+            AssertErrors(await JsonAsync(wrongKey), 403, "api_key");
+            Assert.Equal(HttpStatusCode.Forbidden, gridWorker.StatusCode);
+            foreach (var allowed in new[] { staff, header, query })
+            {
+                Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+                Assert.Equal(id, (await JsonAsync(allowed))[0].GetProperty("service_request_id").GetString());
+            }
+        }
+        var anonymousXml = await GetAsync($"/open311/v2/requests/{id}.xml");
+        Assert.Equal(HttpStatusCode.Forbidden, anonymousXml.StatusCode);
+        Assert.Equal("403", (await XmlAsync(anonymousXml)).Element("error")!.Element("code")!.Value);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("/open311/discovery.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("/open311/v2/services.xml")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("/open311/v2/services/noise.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_gets_403_in_the_specs_error_format_and_files_nothing()
+    {
+        var (county, _) = await SetUpAsync();
+        var (keyId, key) = await IntakeAccessTests.IssueKeyAsync(Intake, "revoked-" + county.District);
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await Intake.SendAsync(HttpMethod.Delete, $"/api/v1/api-keys/{keyId}", role: "admin")).StatusCode);
+
+        var post = await PostFormAsync("xml", Form(key, county, "另一户反映楼下夜里施工噪音"));
+        var read = await ReadAsync($"/open311/v2/requests/{id}.json", key);
+
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        var error = (await XmlAsync(post)).Element("error")!;
+        Assert.Equal("403", error.Element("code")!.Value);
+        Assert.Contains("api_key", error.Element("description")!.Value);
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        AssertErrors(await JsonAsync(read), 403, "api_key");
+        Assert.Equal(1, await FiledInAsync(county));
     }
 
     [Theory]
@@ -209,13 +316,19 @@ public sealed class Open311ConformanceTests(SharedStack shared)
     [InlineData("service_code", "no_such_service", 400, "service_code")]
     [InlineData("phone", "12345", 400, "phone")]
     [InlineData("lat", "north", 400, "lat")]
-    [InlineData("description", "", 400, "description")]
+    [InlineData("lat", "95", 400, "lat")]
+    [InlineData("long", "-180.5", 400, "long")]
+    [InlineData("address_id", "NOWHERE-B01", 400, "address_id")]
+    [InlineData("description", "楼下\u0001噪音", 400, "description")]
+    [InlineData("address_string", "锦园路\u000718号", 400, "address_string")]
+    [InlineData("first_name", "小\u001b明", 400, "first_name")]
+    [InlineData("media_url", "ftp://files.example.cn/1.jpg", 400, "media_url")]
     [InlineData("colour", "red", 400, "colour")]
     public async Task Bad_posts_get_the_specs_error_format_and_store_nothing(string field, string value, int code, string mentioned)
     {
         var (county, key) = await SetUpAsync();
         var fields = Form(key, county).Where(f => f.Key != field).ToList();
-        if (value.Length > 0 || field == "description") fields.Add(new(field, value));
+        if (value.Length > 0) fields.Add(new(field, value));
 
         var response = await PostFormAsync("json", fields);
 
@@ -231,6 +344,142 @@ public sealed class Open311ConformanceTests(SharedStack shared)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         AssertErrors(await JsonAsync(response), 400, "x-www-form-urlencoded");
+    }
+
+    [Fact]
+    public async Task Over_long_descriptions_and_invalid_utf8_are_refused_naming_the_field_and_store_nothing()
+    {
+        var (county, key) = await SetUpAsync();
+        var withoutDescription = Form(key, county).Where(f => f.Key != "description").ToList();
+        // A byte that is not UTF-8 once percent-decoded (%FF), and a lone lead byte sent raw.
+        var encoded = await new FormUrlEncodedContent(withoutDescription).ReadAsStringAsync(Ct);
+        HttpContent Raw(byte[] tail)
+        {
+            var content = new ByteArrayContent([.. System.Text.Encoding.ASCII.GetBytes(encoded + "&description="), .. tail]);
+            content.Headers.ContentType = new("application/x-www-form-urlencoded");
+            return content;
+        }
+
+        var tooLong = await PostFormAsync("json", Form(key, county, new string('吵', 4001)));
+        var percentFf = await Intake.PostAsync("/open311/v2/requests.json", Raw("%E5%99%AA%FF"u8.ToArray()), Ct);
+        var rawByte = await Intake.PostAsync("/open311/v2/requests.xml", Raw([0xE5, 0x99, 0x20]), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        AssertErrors(await JsonAsync(tooLong), 400, "description: At most 4000 characters");
+        Assert.Equal(HttpStatusCode.BadRequest, percentFf.StatusCode);
+        AssertErrors(await JsonAsync(percentFf), 400, "description: not valid UTF-8");
+        Assert.Equal(HttpStatusCode.BadRequest, rawByte.StatusCode);
+        Assert.Contains("not valid UTF-8", (await XmlAsync(rawByte)).Element("error")!.Element("description")!.Value);
+        Assert.Equal(0, await FiledInAsync(county));
+    }
+
+    /// <summary>Why Open311 reads its form itself: the framework's reader would have stored the broken byte as U+FFFD.</summary>
+    [Fact]
+    public async Task AspNets_own_form_reader_would_store_invalid_utf8_as_text_the_client_never_sent()
+    {
+        static Task<Dictionary<string, Microsoft.Extensions.Primitives.StringValues>> Read(byte[] body) =>
+            new Microsoft.AspNetCore.WebUtilities.FormPipeReader(System.IO.Pipelines.PipeReader.Create(new MemoryStream(body)))
+                .ReadFormAsync(TestContext.Current.CancellationToken);
+
+        var percent = await Read("description=%E5%99%AA%FF"u8.ToArray());
+        var raw = await Read([.. "description="u8.ToArray(), 0xE5, 0x99, 0x20]);
+
+        // The undecodable escape is kept as the three characters "%FF"; a raw broken byte becomes U+FFFD.
+        Assert.Equal("噪%FF", percent["description"].ToString());
+        Assert.Contains('\uFFFD', raw["description"].ToString());
+    }
+
+    [Fact]
+    public async Task A_post_without_a_description_is_filed_with_one_made_of_the_service_the_place_and_the_answers()
+    {
+        var (county, key) = await SetUpAsync();
+        var fields = Form(key, county, service: "thrown_objects", extra: [("attribute[floor]", "12"), ("attribute[injured]", "yes")])
+            .Where(f => f.Key != "description").ToList();
+
+        var posted = await PostFormAsync("json", fields);
+
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var id = (await JsonAsync(posted))[0].GetProperty("service_request_id").GetString()!;
+        var stored = await _stack.ScalarAsync<string>("intake", "SELECT description FROM requests WHERE ticket_no = @id", new { id });
+        Assert.Equal("高空抛物（来件未附描述）；地址：锦园路18号；从几楼抛下（估计）：12；是否有人受伤：有", stored);
+        Assert.Equal(stored, (await JsonAsync(await ReadAsync($"/open311/v2/requests/{id}.json", key)))[0].GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task A_client_retrying_without_an_idempotency_key_gets_the_same_request_id_and_files_once()
+    {
+        var (county, key) = await SetUpAsync();
+
+        // Without coordinates: other tests' noise reports share the form's point, and this one must be an original.
+        List<KeyValuePair<string, string>> Fields(string description = "楼下烧烤店油烟和噪音很大，每晚到凌晨") =>
+            Form(key, county, description).Where(f => f.Key is not ("lat" or "long")).ToList();
+        var first = await PostFormAsync("json", Fields());
+        // The same form again, its fields in another order, answered in the other format.
+        var reordered = Fields();
+        reordered.Reverse();
+        var retry = await PostFormAsync("xml", reordered);
+        var other = await PostFormAsync("json", Fields("楼下烧烤店的油烟熏得窗户都黑了"));
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        var id = (await JsonAsync(first))[0].GetProperty("service_request_id").GetString()!;
+        Assert.Equal(id, (await XmlAsync(retry)).Element("request")!.Element("service_request_id")!.Value);
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.NotEqual(id, (await JsonAsync(other))[0].GetProperty("service_request_id").GetString());
+        Assert.Equal(2, await FiledInAsync(county));
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake",
+            "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RequestSubmitted' AND body->>'ticketNo' = @id", new { id }));
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_without_an_idempotency_key_all_get_the_one_request()
+    {
+        var (county, key) = await SetUpAsync();
+        var fields = Form(key, county).Where(f => f.Key is not ("lat" or "long")).ToList();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PostFormAsync("json", fields)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await JsonAsync(r))[0].GetProperty("service_request_id").GetString()));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task A_repeat_of_the_same_form_after_the_retry_window_is_a_new_request()
+    {
+        var (county, key) = await SetUpAsync();
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        // As if the first post were 25 hours old (the window is 24 h by default).
+        await using (var conn = await _stack.OpenAsync("intake"))
+            await Dapper.SqlMapper.ExecuteAsync(conn, """
+                UPDATE idempotency_keys SET created_at = created_at - interval '25 hours'
+                WHERE key LIKE 'open311-form:%' AND response_body::jsonb->>'ticketNo' = @id
+                """, new { id });
+
+        var again = await PostFormAsync("json", Form(key, county));
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.NotEqual(id, (await JsonAsync(again))[0].GetProperty("service_request_id").GetString());
+        Assert.Equal(2, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_with_a_different_form_gets_422_in_the_specs_error_format()
+    {
+        var (county, key) = await SetUpAsync();
+        var retryKey = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.Created, (await PostFormAsync("json", Form(key, county), retryKey)).StatusCode);
+
+        var json = await PostFormAsync("json", Form(key, county, "另一件事：楼道灯坏了", "street_light"), retryKey);
+        var xml = await PostFormAsync("xml", Form(key, county, "另一件事：楼道灯坏了", "street_light"), retryKey);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, json.StatusCode);
+        AssertErrors(await JsonAsync(json), 422, "Idempotency-Key");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, xml.StatusCode);
+        Assert.Equal("422", (await XmlAsync(xml)).Element("error")!.Element("code")!.Value);
+        Assert.Equal(1, await FiledInAsync(county));
     }
 
     [Fact]
@@ -292,7 +541,7 @@ public sealed class Open311ConformanceTests(SharedStack shared)
         Assert.Equal(county.Grid, code);
         Assert.Equal([county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", county.Grid], path);
         Assert.Equal(lat + 0.001, storedLat, 9);
-        var read = (await JsonAsync(await GetAsync($"/open311/v2/requests/{id}.json")))[0];
+        var read = (await JsonAsync(await ReadAsync($"/open311/v2/requests/{id}.json", key)))[0];
         Assert.Equal(county.Grid, read.GetProperty("address_id").GetString());
         Assert.Equal("锦园路与湄江路交叉口", read.GetProperty("address").GetString());
         // Dispatch gets it as work for that grid.

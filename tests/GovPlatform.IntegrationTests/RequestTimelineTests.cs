@@ -115,6 +115,54 @@ public sealed class RequestTimelineTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task Dispatchs_real_lifecycle_reaches_the_timeline_and_a_dissatisfied_callback_reopens_the_work_order()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var dispatch = new DispatchDriver(_stack);
+        var worker = Tokens.For("grid_worker", county.Grid, subject: "worker-" + Guid.NewGuid().ToString("N")[..8]);
+        var filed = await FileAndAssignAsync(_stack, county);
+        async Task WaitForStatusAsync(string status) =>
+            await Eventually.True(async () => await StatusAsync(_stack, filed.Id) == status, $"intake's status {status}");
+
+        // The grid worker works the order over dispatch's HTTP API; intake hears it through the events.
+        await dispatch.ActOkAsync(filed.WorkOrderId, "accept", worker);
+        await WaitForStatusAsync("accepted");
+        await dispatch.ActOkAsync(filed.WorkOrderId, "arrive", worker);
+        await WaitForStatusAsync("on_site");
+        await dispatch.ActOkAsync(filed.WorkOrderId, "resolve", worker, new { resolution = "更换了顶楼防水层" });
+        await WaitForStatusAsync("resolved");
+        var resolved = (await TimelineAsync(_stack, filed.Id)).Single(e => e.GetProperty("event").GetString() == "resolved");
+        Assert.Equal("更换了顶楼防水层", resolved.GetProperty("detail").GetProperty("resolution").GetString());
+        Assert.Equal(["submitted", "assigned", "accepted", "on_site", "resolved"], Events(await TimelineAsync(_stack, filed.Id)));
+
+        var dissatisfied = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/requests/{filed.Id}/callbacks",
+            new { reached = true, satisfaction = "dissatisfied", comment = "下雨还是漏" });
+        Assert.Equal(HttpStatusCode.Created, dissatisfied.StatusCode);
+
+        // Dispatch reopens the same order; its WorkOrderReopened echo adds no second reopening at intake.
+        await Eventually.True(async () => (await dispatch.GetAsync(filed.WorkOrderId)).GetProperty("reopenCount").GetInt32() == 1, "dispatch to reopen the order");
+        Assert.Equal("assigned", (await dispatch.GetAsync(filed.WorkOrderId)).GetProperty("status").GetString());
+        await Eventually.True(async () => (await dispatch.EventsAsync(nameof(WorkOrderReopened), filed.WorkOrderId)).Count == 1, "dispatch's WorkOrderReopened");
+        await dispatch.ActOkAsync(filed.WorkOrderId, "accept", worker);
+        await WaitForStatusAsync("accepted");
+        Assert.Single(await TimelineAsync(_stack, filed.Id), e => e.GetProperty("event").GetString() == "reopened");
+
+        // The second round ends with a satisfied callback, which closes the order too.
+        await dispatch.ActOkAsync(filed.WorkOrderId, "arrive", worker);
+        await dispatch.ActOkAsync(filed.WorkOrderId, "resolve", worker, new { resolution = "重新做了防水" });
+        await WaitForStatusAsync("resolved");
+        var satisfied = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/requests/{filed.Id}/callbacks", new { reached = true, satisfaction = "satisfied" });
+        Assert.Equal(HttpStatusCode.Created, satisfied.StatusCode);
+        await Eventually.True(async () => (await dispatch.GetAsync(filed.WorkOrderId)).GetProperty("status").GetString() == "closed", "dispatch to close the order");
+        Assert.Equal("closed", await StatusAsync(_stack, filed.Id));
+        // Whether dispatch re-announces the assignment of a reopened order is dispatch's business: later assignments are left out.
+        var events = Events(await TimelineAsync(_stack, filed.Id));
+        Assert.Equal(["submitted", "assigned", "accepted", "on_site", "resolved", "callback", "reopened", "accepted", "on_site", "resolved", "callback", "closed"],
+            events.Where((e, i) => e != "assigned" || i == 1).ToArray());
+    }
+
+    [Fact]
     public async Task A_resident_follows_a_request_by_ticket_and_the_last_four_phone_digits_without_logging_in()
     {
         var county = new TestCounty();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Xml.Linq;
 using Dapper;
@@ -7,8 +8,11 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
+using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace GovPlatform.Intake.Apis;
@@ -27,6 +31,11 @@ public static class Open311Api
         public string JurisdictionId { get; set; } = "govplatform";
         /// <summary>At most this many requests per GET, newest first.</summary>
         public int MaxRequests { get; set; } = 1000;
+        /// <summary>
+        /// A POST without an Idempotency-Key that repeats one this key filed within this window (same fields and
+        /// values, in any order) answers with the first request's id: spec clients retry without the header. Zero turns it off.
+        /// </summary>
+        public TimeSpan RetryWindow { get; set; } = TimeSpan.FromHours(24);
     }
 
     private static readonly string[] FormFields =
@@ -37,7 +46,7 @@ public static class Open311Api
 
     public static void MapOpen311Api(this WebApplication app)
     {
-        var options = app.Configuration.GetSection("Intake:Open311").Get<Open311Options>() ?? new Open311Options();
+        var options = app.Services.GetRequiredService<IntakeOptions>().Open311;
         var api = app.MapGroup("/open311").WithTags("Open311 GeoReport v2").AllowAnonymous();
 
         api.MapGet("/discovery.{format}", (string format, HttpContext http) => Respond(format, http, 200, new
@@ -94,10 +103,18 @@ public static class Open311Api
         api.MapPost("/v2/requests.{format}", async (string format, HttpContext http, NpgsqlDataSource db, ReferenceCache reference, WindowRateLimiter limiter,
             IRequestClassifier classifier, IntakeOptions intake, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct) =>
         {
-            if (!http.Request.HasFormContentType)
+            if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
+                || !string.Equals(contentType.MediaType.Value, "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
                 return Errors(format, http, 400, "Send the request as application/x-www-form-urlencoded, as GeoReport v2 specifies.");
-            IFormCollection form;
-            try { form = await http.Request.ReadFormAsync(ct); }
+            if (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase))
+                return Errors(format, http, 400, $"The form must be UTF-8; charset '{contentType.Charset}' is not accepted.");
+            Dictionary<string, StringValues> form;
+            try
+            {
+                var (parsed, unreadable) = await StrictForm.ReadAsync(http.Request, ct);
+                if (unreadable is not null) return Errors(format, http, 400, unreadable);
+                form = parsed!;
+            }
             catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
             {
                 // Too big is 413 (Kestrel's verdict); anything else unreadable is the client's 400.
@@ -110,12 +127,7 @@ public static class Open311Api
             // The spec puts the key in the body, so the API-key scheme cannot see it; the same check runs here.
             var user = F("api_key") is { } key ? await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(db, key, ct) : null;
             if (user is null) return Errors(format, http, 403, "api_key was not provided or is invalid");
-            var limit = int.Parse(user.FindFirst(IntakeAccess.RateLimitClaim)!.Value, CultureInfo.InvariantCulture);
-            if (await limiter.TryAcquireAsync($"key:{user.FindFirst(IntakeAccess.ApiKeyIdClaim)!.Value}", limit, TimeSpan.FromMinutes(1)) is { } wait)
-            {
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return Errors(format, http, 429, $"This key may make {limit} requests a minute.");
-            }
+            if (await OverLimitAsync(format, http, user, limiter) is { } tooMany) return tooMany;
 
             var unknown = form.Keys.Where(k => !FormFields.Contains(k) && AttributeCode(k) is null).ToList();
             var problems = new List<string>();
@@ -144,16 +156,34 @@ public static class Open311Api
                         ? JsonSerializer.SerializeToElement(values)
                         : JsonSerializer.SerializeToElement(values.FirstOrDefault() ?? "");
                 }, StringComparer.Ordinal);
+            // GeoReport v2 makes the description optional: the service, its answers and the place say what is wrong.
+            var description = F("description") is { } given && !string.IsNullOrWhiteSpace(given)
+                ? given
+                : await DescribeAsync(db, F("service_code")!, F("address_string"), answers, ct);
             var body = new SubmitRequest(
                 Channel: "external_system",
-                Description: F("description") ?? "",
+                Description: description,
                 Location: new LocationInput(F("address_id"), F("address_string"), lat, lon),
                 Category: F("service_code"),
                 Reporter: F("phone") is { } phone ? new ReporterInput(phone, name.Length == 0 ? null : name) : null,
                 Attachments: F("media_url") is { } media ? [media] : null,
                 Attributes: answers.Count > 0 ? answers : null);
+            // A retry is recognised by the form as sent (fields in any order; the key and jurisdiction are not the request),
+            // so a composed description or a catalogue change between attempts cannot make a retry look different.
+            var formHash = FormHash(form);
             var idempotencyKey = http.Request.Headers[Idempotency.Header].FirstOrDefault();
-            var result = await RequestsApi.Submit(body, idempotencyKey, http, user, db, reference, classifier, intake, clock, loggers, ct);
+            Idempotency.Claim? claim;
+            if (idempotencyKey is not null)
+            {
+                if (!Idempotency.IsValidKey(idempotencyKey))
+                    return Errors(format, http, 400, $"{Idempotency.Header}: 1 to {Idempotency.MaxKeyLength} visible ASCII characters.");
+                claim = new Idempotency.Claim(idempotencyKey, formHash, intake.IdempotencyKeyLifetime);
+            }
+            else
+                claim = options.RetryWindow > TimeSpan.Zero
+                    ? new Idempotency.Claim($"{FormRetryKeyPrefix}{Convert.ToHexString(formHash)}", formHash, options.RetryWindow)
+                    : null;
+            var result = await RequestsApi.SubmitAsync(body, claim, http, user, db, reference, classifier, intake, clock, loggers, ct);
             return result.Result switch
             {
                 Created<RequestsApi.SubmittedDto> created => Respond(format, http, 201,
@@ -161,15 +191,21 @@ public static class Open311Api
                     "service_requests", "request"),
                 ValidationProblem invalid => Errors(format, http, 400,
                     [.. invalid.ProblemDetails.Errors.Select(e => $"{Open311Name(e.Key)}: {string.Join(" ", e.Value)}")]),
-                ProblemHttpResult problem => Errors(format, http, problem.StatusCode, problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "rejected"),
+                ProblemHttpResult problem => Errors(format, http, problem.StatusCode,
+                    string.Join(" ", new[] { problem.ProblemDetails.Title, problem.ProblemDetails.Detail }.OfType<string>()) is { Length: > 0 } text ? text : "rejected"),
                 _ => Errors(format, http, 500, "unexpected result"),
             };
         }).WithName("Open311PostRequest").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(RequestsApi.MaxBodyBytes));
 
-        api.MapGet("/v2/requests.{format}", async (string format, string? jurisdiction_id, string? service_request_id, string? service_code,
-            string? start_date, string? end_date, string? status, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        api.MapGet("/v2/requests.{format}", async (string format, string? jurisdiction_id, string? api_key, string? service_request_id, string? service_code,
+            string? start_date, string? end_date, string? status, HttpContext http, NpgsqlDataSource db, WindowRateLimiter limiter, TimeProvider clock,
+            CancellationToken ct) =>
         {
             if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            if (await ReaderErrorAsync(format, http, api_key, db, limiter, ct) is { } refused) return refused;
+            var ids = service_request_id?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            // The spec: a service_request_id list "overrides all other arguments", so the others are neither applied nor checked.
+            if (ids.Length > 0) (service_code, start_date, end_date, status) = (null, null, null, null);
             var problems = new List<string>();
             DateTimeOffset? Date(string? s, string name)
             {
@@ -179,10 +215,13 @@ public static class Open311Api
                 return null;
             }
             var (start, end) = (Date(start_date, "start_date"), Date(end_date, "end_date"));
-            if (status is not null && status is not ("open" or "closed")) problems.Add("status must be open or closed.");
+            var statuses = status?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray() ?? [];
+            if (status is not null && (statuses.Length == 0 || statuses.Any(x => x is not ("open" or "closed"))))
+                problems.Add("status must be open, closed, or a comma list of them (open,closed).");
+            // open,closed is every request: no filter.
+            var statusFilter = statuses.Length == 1 ? statuses[0] : null;
             if (start > end) problems.Add("start_date must not be after end_date.");
             if (start is not null && end is not null && end - start > TimeSpan.FromDays(90)) problems.Add("start_date and end_date may be at most 90 days apart.");
-            var ids = service_request_id?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             if (ids.Length > 100) problems.Add("At most 100 service_request_id values.");
             if (problems.Count > 0) return Errors(format, http, 400, [.. problems]);
 
@@ -191,25 +230,26 @@ public static class Open311Api
             var from = start ?? to.AddDays(-90);
             const string sql = $"""
                 {SelectOpen311}
-                WHERE (cardinality(@ids) > 0 AND r.ticket_no = ANY(@ids)
-                       OR cardinality(@ids) = 0 AND r.submitted_at >= @from AND r.submitted_at <= @to)
-                  AND (@service_code::text IS NULL OR r.category = @service_code)
-                  AND (@status::text IS NULL OR (r.status = 'closed') = (@status = 'closed'))
+                WHERE cardinality(@ids) > 0 AND r.ticket_no = ANY(@ids)
+                   OR cardinality(@ids) = 0 AND r.submitted_at >= @from AND r.submitted_at <= @to
+                      AND (@service_code::text IS NULL OR r.category = @service_code)
+                      AND (@status::text IS NULL OR (r.status = 'closed') = (@status = 'closed'))
                 ORDER BY r.submitted_at DESC
                 LIMIT @limit
                 """;
             await using var conn = await db.OpenConnectionAsync(ct);
             var rows = await conn.QueryAsync<Open311Row>(new CommandDefinition(sql, new
             {
-                ids, from = from.UtcDateTime, to = to.UtcDateTime, service_code, status, limit = options.MaxRequests,
+                ids, from = from.UtcDateTime, to = to.UtcDateTime, service_code, status = statusFilter, limit = options.MaxRequests,
             }, cancellationToken: ct));
             return Respond(format, http, 200, rows.Select(ToOpen311).ToList(), "service_requests", "request");
         }).WithName("Open311GetRequests");
 
         api.MapGet("/v2/requests/{service_request_id}.{format}", async (string service_request_id, string format, string? jurisdiction_id,
-            HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+            string? api_key, HttpContext http, NpgsqlDataSource db, WindowRateLimiter limiter, CancellationToken ct) =>
         {
             if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            if (await ReaderErrorAsync(format, http, api_key, db, limiter, ct) is { } refused) return refused;
             await using var conn = await db.OpenConnectionAsync(ct);
             var row = await conn.QuerySingleOrDefaultAsync<Open311Row>(new CommandDefinition(
                 $"{SelectOpen311} WHERE r.ticket_no = @service_request_id", new { service_request_id }, cancellationToken: ct));
@@ -219,10 +259,11 @@ public static class Open311Api
         }).WithName("Open311GetRequest");
 
         // Requests are registered synchronously, so a token is simply the ticket number.
-        api.MapGet("/v2/tokens/{token}.{format}", async (string token, string format, string? jurisdiction_id, HttpContext http,
-            NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/v2/tokens/{token}.{format}", async (string token, string format, string? jurisdiction_id, string? api_key, HttpContext http,
+            NpgsqlDataSource db, WindowRateLimiter limiter, CancellationToken ct) =>
         {
             if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            if (await ReaderErrorAsync(format, http, api_key, db, limiter, ct) is { } refused) return refused;
             await using var conn = await db.OpenConnectionAsync(ct);
             var ticket = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
                 "SELECT ticket_no FROM requests WHERE ticket_no = @token", new { token }, cancellationToken: ct));
@@ -317,6 +358,70 @@ public static class Open311Api
         else if (inner.EndsWith(']')) inner = inner[..^1];
         else return null;
         return inner.Length > 0 && !inner.Contains('[') && !inner.Contains(']') ? inner : null;
+    }
+
+    /// <summary>Marks the idempotency keys Open311 derives from a form, apart from any key a client chooses.</summary>
+    private const string FormRetryKeyPrefix = "open311-form:";
+
+    private static byte[] FormHash(Dictionary<string, StringValues> form) =>
+        SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(form
+            .Where(f => f.Key is not ("api_key" or "jurisdiction_id"))
+            .OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => new[] { f.Key }.Concat(f.Value.Select(v => v ?? "")).ToArray())
+            .ToArray()));
+
+    /// <summary>
+    /// Request details (descriptions, addresses, coordinates) are for city systems and desk staff, not the public:
+    /// an <c>api_key</c> query parameter, an <c>X-Api-Key</c> header (authenticated and counted by the API-key scheme)
+    /// or a desk_operator/admin bearer token. Null when the caller may read.
+    /// </summary>
+    private static async Task<IResult?> ReaderErrorAsync(string format, HttpContext http, string? apiKey, NpgsqlDataSource db,
+        WindowRateLimiter limiter, CancellationToken ct)
+    {
+        if (http.User.IsInRole(Roles.DeskOperator) || http.User.IsInRole(Roles.Admin) || http.User.IsApiClient()) return null;
+        var user = string.IsNullOrEmpty(apiKey) ? null : await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(db, apiKey, ct);
+        if (user is null) return Errors(format, http, 403, "api_key was not provided or is invalid; reading requests needs an API key or a desk staff token");
+        return await OverLimitAsync(format, http, user, limiter);
+    }
+
+    /// <summary>The key's per-minute limit, shared with the rest of the API: a 429 error with Retry-After once it is used up.</summary>
+    private static async Task<IResult?> OverLimitAsync(string format, HttpContext http, ClaimsPrincipal key, WindowRateLimiter limiter)
+    {
+        var limit = int.Parse(key.FindFirst(IntakeAccess.RateLimitClaim)!.Value, CultureInfo.InvariantCulture);
+        if (await limiter.TryAcquireAsync($"key:{key.FindFirst(IntakeAccess.ApiKeyIdClaim)!.Value}", limit, TimeSpan.FromMinutes(1)) is not { } wait)
+            return null;
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Errors(format, http, 429, $"This key may make {limit} requests a minute.");
+    }
+
+    private sealed record ServiceText(string Name, string Attributes);
+
+    /// <summary>
+    /// What is stored as the description of a POST that has none: the service's name, marked as having no description,
+    /// then the address and the names of the chosen answers, so the ledger's free-text search and the duplicate check
+    /// have the same words a person would have written. Answers the catalogue does not know are left out (they are refused anyway).
+    /// </summary>
+    private static async Task<string> DescribeAsync(NpgsqlDataSource db, string serviceCode, string? address,
+        IReadOnlyDictionary<string, JsonElement> answers, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var service = await conn.QuerySingleOrDefaultAsync<ServiceText>(new CommandDefinition(
+            "SELECT name_zh AS Name, attributes::text AS Attributes FROM categories WHERE code = @serviceCode AND parent_code IS NOT NULL",
+            new { serviceCode }, cancellationToken: ct));
+        var parts = new List<string> { $"{service?.Name}（来件未附描述）" };
+        if (address is { Length: <= 500 } && !RequestRules.HasControlCharacters(address)) parts.Add($"地址：{address}");
+        var questions = service is null ? [] : JsonSerializer.Deserialize<List<CategoriesApi.CategoryAttribute>>(service.Attributes, Outbox.Json) ?? [];
+        foreach (var question in questions.OrderBy(q => q.Order))
+        {
+            if (!answers.TryGetValue(question.Code, out var answer)) continue;
+            var given = answer.ValueKind == JsonValueKind.Array ? answer.EnumerateArray().Select(v => v.ToString()).ToArray() : [answer.ToString()];
+            var shown = question.Values is { Count: > 0 } values
+                ? given.Select(g => values.FirstOrDefault(v => v.Key == g)?.Name).OfType<string>().ToArray()
+                : given.Where(g => g.Length is > 0 and <= 200 && !RequestRules.HasControlCharacters(g)).ToArray();
+            if (shown.Length > 0) parts.Add($"{question.Description}：{string.Join("、", shown)}");
+        }
+        var text = string.Join("；", parts);
+        return text.Length <= RequestRules.MaxDescription ? text : text[..RequestRules.MaxDescription];
     }
 
     private static IResult? JurisdictionError(string format, HttpContext http, string? jurisdiction, Open311Options options) =>

@@ -135,7 +135,16 @@ public static partial class RequestsApi
         if (idempotencyKey is not null && !Idempotency.IsValidKey(idempotencyKey))
             return Rejected(new() { [Idempotency.Header] = [$"1 to {Idempotency.MaxKeyLength} visible ASCII characters."] });
         // Hashed as sent, before the key's system name is filled in.
-        var requestHash = idempotencyKey is null ? null : Idempotency.Hash(body);
+        var claim = idempotencyKey is null ? null : new Idempotency.Claim(idempotencyKey, Idempotency.Hash(body), options.IdempotencyKeyLifetime);
+        return await SubmitAsync(body, claim, http, user, db, reference, classifier, options, clock, loggers, ct);
+    }
+
+    /// <param name="claim">The idempotency key this filing claims, if any: Open311 derives one from the form when the client sends none.</param>
+    internal static async Task<Results<Created<SubmittedDto>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        SubmitRequest body, Idempotency.Claim? claim, HttpContext http, ClaimsPrincipal user,
+        NpgsqlDataSource db, ReferenceCache reference, IRequestClassifier classifier, IntakeOptions options, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct)
+    {
         if (user.IsApiClient())
         {
             // A system's requests are filed under its key's name, whatever it calls itself.
@@ -189,10 +198,10 @@ public static partial class RequestsApi
         var now = clock.GetUtcNow();
         var principal = user.Actor();
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (idempotencyKey is not null && !await Idempotency.ClaimAsync(tx, principal, idempotencyKey, requestHash!, now, options.IdempotencyKeyLifetime, ct))
+        if (claim is not null && !await Idempotency.ClaimAsync(tx, principal, claim.Key, claim.RequestHash, now, claim.Lifetime, ct))
         {
             await tx.RollbackAsync(ct);
-            return await ReplayAsync(conn, principal, idempotencyKey, requestHash!, http, ct);
+            return await ReplayAsync(conn, principal, claim.Key, claim.RequestHash, http, ct);
         }
         if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
             return AlreadyFiled(body, existing);
@@ -252,8 +261,8 @@ public static partial class RequestsApi
                 body.Location.Latitude, body.Location.Longitude, now), ct);
         var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
         var url = $"/api/v1/requests/{id}";
-        if (idempotencyKey is not null)
-            await Idempotency.SaveResponseAsync(tx, principal, idempotencyKey, StatusCodes.Status201Created, submitted, url, ct);
+        if (claim is not null)
+            await Idempotency.SaveResponseAsync(tx, principal, claim.Key, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
 
         var logger = loggers.CreateLogger("GovPlatform.Intake.Requests");

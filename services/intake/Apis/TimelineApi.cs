@@ -86,9 +86,28 @@ public static partial class TimelineApi
             // A duplicate's reporter follows the original: after their own report and its link
             // comes the original's progress, including what happened before they called.
             var original = await RequestTimeline.ReadAsync(conn, originalId, ct);
-            timeline = [.. timeline, .. original.Where(e => e.Event != TimelineEvents.Submitted)];
+            timeline = [.. timeline, .. original.Where(e => e.Event != TimelineEvents.Submitted).Select(ForAnotherResident)];
         }
         return TypedResults.Ok(new ResidentViewDto(row.TicketNo, row.Category, row.CategoryName, row.OriginalStatus ?? row.Status, row.Description,
             row.Address, PersonalData.MaskPhone(row.ReporterPhone), row.SubmittedAt, timeline, row.OriginalTicketNo));
+    }
+
+    /// <summary>
+    /// An entry of the original request as a linked reporter sees it: the work's progress, but not what the original's
+    /// reporter said on their callback (comment, satisfaction, whether they were reached) or why they reopened it.
+    /// Only the keys listed here survive, so a detail field added later stays hidden until someone decides it may be shown.
+    /// </summary>
+    private static RequestTimeline.EntryDto ForAnotherResident(RequestTimeline.EntryDto entry)
+    {
+        string[]? shown = entry.Event switch
+        {
+            TimelineEvents.Callback => ["outcome"],
+            TimelineEvents.Reopened => ["reopenCount"],
+            TimelineEvents.Closed => ["workOrderId"],
+            _ => null,
+        };
+        if (shown is null || entry.Detail.ValueKind != System.Text.Json.JsonValueKind.Object) return entry;
+        var kept = entry.Detail.EnumerateObject().Where(p => shown.Contains(p.Name)).ToDictionary(p => p.Name, p => p.Value);
+        return entry with { Detail = System.Text.Json.JsonSerializer.SerializeToElement(kept) };
     }
 }

@@ -16,6 +16,9 @@ public static class Idempotency
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 200;
 
+    /// <summary>A key a filing claims, the hash a retry must match, and how long the key replays.</summary>
+    public sealed record Claim(string Key, byte[] RequestHash, TimeSpan Lifetime);
+
     public sealed record Stored(byte[] RequestHash, int? StatusCode, string? ResponseBody, string? Location);
 
     /// <summary>Keys are visible ASCII (as the IETF draft's examples and common clients use), at most 200 characters.</summary>
@@ -86,7 +89,7 @@ public sealed class IdempotencyKeySweep(NpgsqlDataSource db, IntakeOptions optio
         {
             try
             {
-                var deleted = await Idempotency.SweepAsync(db, clock.GetUtcNow(), options.IdempotencyKeyLifetime, stoppingToken);
+                var deleted = await Idempotency.SweepAsync(db, clock.GetUtcNow(), options.IdempotencyRetention, stoppingToken);
                 if (deleted > 0) logger.LogInformation("Deleted {Count} expired idempotency keys", deleted);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)

@@ -63,7 +63,8 @@ public static partial class RequestRules
         if (r.Location.Latitude is < -90 or > 90 || r.Location.Latitude is double.NaN) errors["location.latitude"] = ["Latitude must be between -90 and 90."];
         if (r.Location.Longitude is < -180 or > 180 || r.Location.Longitude is double.NaN) errors["location.longitude"] = ["Longitude must be between -180 and 180."];
         if (r.Location.Latitude.HasValue != r.Location.Longitude.HasValue) errors["location"] = ["Give both latitude and longitude, or neither."];
-        if (r.Location.Address is { Length: > 500 }) errors["location.address"] = ["At most 500 characters."];
+        if (r.Location.Address is { Length: > 500 } || (r.Location.Address is not null && HasControlCharacters(r.Location.Address)))
+            errors["location.address"] = ["At most 500 characters, no control characters."];
         if (r.Reporter is { } p)
         {
             if (!IsPhone(p.Phone)) errors["reporter.phone"] = ["Expected a mainland mobile (11 digits from 13-19) or a landline with area code (e.g. 0851-12345678)."];
