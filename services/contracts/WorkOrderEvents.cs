@@ -26,6 +26,8 @@ public static class Clocks
     public const string Arrive = "arrive";
     public const string Resolve = "resolve";
     public const string Plan = "plan";
+    /// <summary>The date a formed plan promised the work done by.</summary>
+    public const string PlanDue = "plan_due";
 }
 
 /// <summary>Dispatch turned a request into a work order and named who must act on it.</summary>

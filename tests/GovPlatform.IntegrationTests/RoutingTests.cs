@@ -130,12 +130,12 @@ public sealed class RoutingTests(SharedStack shared)
 
         using var byCadre = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/bodies/import", Tokens.For("community_cadre"), body);
         using var wrongLevel = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/bodies/import", DispatchDriver.Admin,
-            body with { PropertyCompanies = [new BodyInput(county.Grid, "错物业", "某人", "13900004444")], Departments = [new BodyInput("army", "部队", "某人", "bad")] });
+            body with { PropertyCompanies = [new BodyInput(county.Grid, "错物业", "某人", "13900004444")], Departments = [new BodyInput("Army!", "部队", "某人", "bad")] });
         Assert.Equal(HttpStatusCode.Forbidden, byCadre.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, wrongLevel.StatusCode);
         var errors = (await wrongLevel.JsonAsync()).GetProperty("errors");
         Assert.Contains("is a grid", errors.GetProperty("propertyCompanies[0].at")[0].GetString());
-        Assert.Contains("Unknown department", errors.GetProperty("departments[0].at")[0].GetString());
+        Assert.Contains("not a department code", errors.GetProperty("departments[0].at")[0].GetString());
         Assert.True(errors.TryGetProperty("departments[0].phone", out _));
         Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM owners_committees WHERE compound_code = @compound", new { compound }));
 
