@@ -6,6 +6,8 @@ public static class AssigneeKinds
     public const string GridLeader = "grid_leader";
     public const string Community = "community";
     public const string PropertyCompany = "property_company";
+    public const string ResponsibleUnit = "responsible_unit";
+    public const string OwnersCommittee = "owners_committee";
     public const string Subdistrict = "subdistrict";
     public const string County = "county";
 }
