@@ -11,4 +11,8 @@ public static class RoutingTargets
 {
     public const string Grid = "grid";
     public const string PropertyCompany = "property_company";
+    /// <summary>A unit that adopted the grid as its responsibility area (包保单位).</summary>
+    public const string ResponsibleUnit = "responsible_unit";
+    /// <summary>The compound's owners' committee (业委会).</summary>
+    public const string OwnersCommittee = "owners_committee";
 }

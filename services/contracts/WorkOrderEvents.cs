@@ -6,6 +6,8 @@ public static class AssigneeKinds
     public const string GridLeader = "grid_leader";
     public const string Community = "community";
     public const string PropertyCompany = "property_company";
+    public const string ResponsibleUnit = "responsible_unit";
+    public const string OwnersCommittee = "owners_committee";
     public const string Subdistrict = "subdistrict";
     public const string County = "county";
 }
@@ -26,6 +28,8 @@ public static class Clocks
     public const string Arrive = "arrive";
     public const string Resolve = "resolve";
     public const string Plan = "plan";
+    /// <summary>The date a formed plan promised the work done by.</summary>
+    public const string PlanDue = "plan_due";
 }
 
 /// <summary>Dispatch turned a request into a work order and named who must act on it.</summary>

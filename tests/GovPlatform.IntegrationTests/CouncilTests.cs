@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GovPlatform.Contracts;
+using GovPlatform.Dispatch.Grid;
 using GovPlatform.IntegrationTests.Infrastructure;
 
 namespace GovPlatform.IntegrationTests;
@@ -60,26 +61,69 @@ public sealed class CouncilTests(SharedStack shared)
         Assert.Equal("物业一周内更换电梯主板，费用从维修基金列支", evt.GetProperty("decision").GetString());
         Assert.Contains("property_company:物业张经理", evt.GetProperty("attendees").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(["assigned", "council_scheduled", "council_held"], DispatchDriver.Actions(await _dispatch.GetAsync(orderId)));
+        var scheduled = Assert.Single(await _dispatch.EventsAsync(nameof(CouncilScheduled), orderId));
+        Assert.Equal(("three_party", "compound", councilId), (scheduled.GetProperty("kind").GetString(), scheduled.GetProperty("tier").GetString(),
+            scheduled.GetProperty("councilId").GetGuid()));
+        Assert.Equal(JsonValueKind.Null, scheduled.GetProperty("trackedBy").ValueKind);
     }
 
     [Fact]
-    public async Task A_joint_meeting_names_the_cadre_who_tracks_the_case_to_the_end()
+    public async Task A_joint_meeting_takes_an_escalated_order_and_a_registered_cadre_tracks_it_to_the_end()
     {
-        var (orderId, cadre) = await OrderAsync();
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        // A neighbouring community of the same subdistrict: the subdistrict's joint meeting may name its cadre.
+        var neighbour = $"{county.District}-01-02";
+        var trackerPhone = $"136{Random.Shared.Next(10_000_000, 99_999_999):D8}";
+        using var imported = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/grid/import", DispatchDriver.Admin, new GridImportRequest(
+            [new GridNodeInput(neighbour, $"{county.District}-01", "community", "桃园社区")],
+            [new WorkerInput("桃园社区副主任刘某", trackerPhone, "community_cadre", neighbour)]));
+        imported.EnsureSuccessStatusCode();
+        var trackerId = await _dispatch.WorkerIdAsync(trackerPhone);
+        var tracker = Tokens.For("community_cadre", neighbour, subject: trackerId.ToString());
+        var gridWorkerId = await _dispatch.WorkerIdAsync(county.Import.Workers![0].Phone);
+        var orderId = await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, "property_service"));
+        var cadre = Tokens.For("community_cadre", county.Community);
         var url = $"/api/v1/work-orders/{orderId}/councils";
+        object Meeting(object? trackedBy) => new { kind = "joint_meeting", scheduledAt = DateTimeOffset.UtcNow.AddDays(1), place = "街道会议室", trackedBy };
 
-        var (untracked, problem) = await PostAsync(url, cadre, new { kind = "joint_meeting", scheduledAt = DateTimeOffset.UtcNow, place = "街道会议室" });
-        var (byWorker, _) = await PostAsync(url, Tokens.For("grid_worker", "NOWHERE"), new { kind = "joint_meeting", scheduledAt = DateTimeOffset.UtcNow, place = "x", trackedBy = "x" });
-        var (ok, councils) = await PostAsync(url, cadre, new { kind = "joint_meeting", scheduledAt = DateTimeOffset.UtcNow, place = "街道会议室", trackedBy = "社区副主任刘某" });
+        // Still in the compound, the case has not yet been found too big for the community.
+        var (atCompound, conflict) = await PostAsync(url, cadre, Meeting(trackerId));
+        Assert.Equal(HttpStatusCode.Conflict, atCompound);
+        Assert.Equal("compound", conflict.GetProperty("tier").GetString());
+        await _dispatch.ActOkAsync(orderId, "escalate", cadre, new { reason = "小区解决不了，需联席会议" });
 
-        Assert.Equal(HttpStatusCode.BadRequest, untracked);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("trackedBy", out _));
-        Assert.Equal(HttpStatusCode.NotFound, byWorker);
+        var refused = new List<(HttpStatusCode, JsonElement)>
+        {
+            await PostAsync(url, cadre, Meeting(null)),
+            await PostAsync(url, cadre, Meeting("社区副主任刘某")),
+            await PostAsync(url, cadre, Meeting(Guid.NewGuid())),
+            await PostAsync(url, cadre, Meeting(gridWorkerId)),
+        };
+        Assert.All(refused, r => Assert.Equal(HttpStatusCode.BadRequest, r.Item1));
+        Assert.All(refused, r => Assert.True(r.Item2.GetProperty("errors").TryGetProperty("trackedBy", out _), r.Item2.ToString()));
+        Assert.Contains("grid_worker", refused[3].Item2.GetProperty("errors").GetProperty("trackedBy")[0].GetString());
+        // The grid worker sees the order, so this is the role check refusing, not the scope hiding it.
+        var (byWorker, _) = await PostAsync(url, Tokens.For("grid_worker", county.Grid), Meeting(trackerId));
+        Assert.Equal(HttpStatusCode.Forbidden, byWorker);
+        using var before = await _dispatch.SendAsync(HttpMethod.Get, $"/api/v1/work-orders/{orderId}", tracker);
+        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+        Assert.Empty(await _stack.QueryAsync<Guid>("dispatch", "SELECT id FROM councils WHERE work_order_id = @orderId", new { orderId }));
+
+        var (ok, councils) = await PostAsync(url, cadre, Meeting(trackerId));
+
         Assert.Equal(HttpStatusCode.OK, ok);
         var council = Assert.Single(councils.EnumerateArray());
-        Assert.Equal("社区副主任刘某", council.GetProperty("trackedBy").GetString());
+        Assert.Equal((trackerId.ToString(), "桃园社区副主任刘某"), (council.GetProperty("trackedBy").GetString(), council.GetProperty("trackedByName").GetString()));
+        var scheduled = Assert.Single(await _dispatch.EventsAsync(nameof(CouncilScheduled), orderId));
+        Assert.Equal(("joint_meeting", "community", trackerId), (scheduled.GetProperty("kind").GetString(), scheduled.GetProperty("tier").GetString(),
+            scheduled.GetProperty("trackedBy").GetGuid()));
+        // The tracker now follows the order although it lies outside their community; their colleagues still do not see it.
+        Assert.Equal("property_service", (await _dispatch.GetAsync(orderId, tracker)).GetProperty("category").GetString());
+        using var colleague = await _dispatch.SendAsync(HttpMethod.Get, $"/api/v1/work-orders/{orderId}", Tokens.For("community_cadre", neighbour));
+        Assert.Equal(HttpStatusCode.NotFound, colleague.StatusCode);
 
-        var (held, _) = await PostAsync($"{url}/{council.GetProperty("id").GetGuid()}/record", cadre,
+        var (held, _) = await PostAsync($"{url}/{council.GetProperty("id").GetGuid()}/record", tracker,
             new { attendees = new[] { new { party = "department", name = "住建局" }, new { party = "community_party", name = "王书记" } }, decision = "住建局牵头改造" });
         Assert.Equal(HttpStatusCode.OK, held);
         Assert.Equal("joint_meeting", Assert.Single(await _dispatch.EventsAsync(nameof(CouncilHeld), orderId)).GetProperty("kind").GetString());

@@ -118,6 +118,40 @@ public sealed class RoutingTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task Rules_may_send_a_category_to_the_grids_responsible_units_or_the_owners_committee()
+    {
+        var county = await CountyAsync(withPropertyCompany: false);
+        var (units, committee, orphan) = ("test_" + Guid.NewGuid().ToString("N")[..10], "test_" + Guid.NewGuid().ToString("N")[..10], "test_" + Guid.NewGuid().ToString("N")[..10]);
+        foreach (var (category, target) in new[] { (units, "responsible_unit"), (committee, "owners_committee"), (orphan, "responsible_unit") })
+        {
+            using var set = await _dispatch.SendAsync(HttpMethod.Put, $"/api/v1/routing-rules/{category}", DispatchDriver.Admin, new { target });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+        using var imported = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/bodies/import", DispatchDriver.Admin, new BodiesImportRequest(
+            OwnersCommittees: [new BodyInput($"{county.Community}-C01", "东苑小区业主委员会", "赵主任", "13900002222")],
+            ResponsibleUnits: [new BodyInput(county.Grid, "县财政局", "周科长", "0851-24221234"), new BodyInput(county.Grid, "县税务局", "吴科长", "0851-24225678")]));
+        imported.EnsureSuccessStatusCode();
+
+        // Two requests in one grid: the second goes to the unit with less open work.
+        var first = await _dispatch.GetAsync(await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, units)));
+        var second = await _dispatch.GetAsync(await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, units)));
+        var toCommittee = await _dispatch.GetAsync(await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, committee)));
+        // The second grid has no unit: the rule falls back to its grid, and says so.
+        var fellBack = await _dispatch.GetAsync(await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, orphan, location: $"{county.EmptyGrid}-B03")));
+
+        Assert.All(new[] { first, second }, o => Assert.Equal("responsible_unit", o.GetProperty("assigneeKind").GetString()));
+        Assert.Equal(["县税务局", "县财政局"], new[] { first, second }.Select(o => o.GetProperty("assigneeName").GetString()!).Order(StringComparer.Ordinal));
+        var why = Detail(second, "assigned");
+        Assert.Equal(("responsible_unit", county.Grid), (why.GetProperty("body").GetProperty("kind").GetString(), why.GetProperty("body").GetProperty("at").GetString()));
+        Assert.Contains("responsible unit", why.GetProperty("rule").GetString());
+        Assert.Equal(("owners_committee", "东苑小区业主委员会"), (toCommittee.GetProperty("assigneeKind").GetString(), toCommittee.GetProperty("assigneeName").GetString()));
+        Assert.Equal("owners_committee", Assert.Single(await _dispatch.EventsAsync("WorkOrderAssigned", toCommittee.GetProperty("id").GetGuid()))
+            .GetProperty("assigneeKind").GetString());
+        Assert.NotEqual("responsible_unit", fellBack.GetProperty("assigneeKind").GetString());
+        Assert.Contains($"grid {county.EmptyGrid} has none", Detail(fellBack, "assigned").GetProperty("fallback").GetString());
+    }
+
+    [Fact]
     public async Task Bodies_are_imported_by_admins_validated_and_listed_with_phones_masked_for_staff()
     {
         var county = await CountyAsync(withPropertyCompany: false);
@@ -130,12 +164,12 @@ public sealed class RoutingTests(SharedStack shared)
 
         using var byCadre = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/bodies/import", Tokens.For("community_cadre"), body);
         using var wrongLevel = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/bodies/import", DispatchDriver.Admin,
-            body with { PropertyCompanies = [new BodyInput(county.Grid, "错物业", "某人", "13900004444")], Departments = [new BodyInput("army", "部队", "某人", "bad")] });
+            body with { PropertyCompanies = [new BodyInput(county.Grid, "错物业", "某人", "13900004444")], Departments = [new BodyInput("Army!", "部队", "某人", "bad")] });
         Assert.Equal(HttpStatusCode.Forbidden, byCadre.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, wrongLevel.StatusCode);
         var errors = (await wrongLevel.JsonAsync()).GetProperty("errors");
         Assert.Contains("is a grid", errors.GetProperty("propertyCompanies[0].at")[0].GetString());
-        Assert.Contains("Unknown department", errors.GetProperty("departments[0].at")[0].GetString());
+        Assert.Contains("not a department code", errors.GetProperty("departments[0].at")[0].GetString());
         Assert.True(errors.TryGetProperty("departments[0].phone", out _));
         Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM owners_committees WHERE compound_code = @compound", new { compound }));
 

@@ -105,6 +105,113 @@ public sealed class ServiceLevelClockTests(ClockStack fixture) : IClassFixture<C
         Assert.Equal(HttpStatusCode.Conflict, atTop.StatusCode);
     }
 
+    private async Task<IReadOnlyList<(string Clock, string Tier)>> MissesAsync(Guid orderId) =>
+        (await MissedAsync(orderId)).Select(m => (m.GetProperty("clock").GetString()!, m.GetProperty("tier").GetString()!)).ToList();
+
+    /// <summary>Proves the scheduler has looked since the clock last moved: a fresh order's accept minute fires.</summary>
+    private async Task SchedulerHasRunAsync()
+    {
+        var (_, probe) = await AssignedOrderAsync();
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        await TierAfterAsync(probe, 1);
+    }
+
+    [Theory]
+    [InlineData("arrive", 30)]
+    [InlineData("resolve", 60)]
+    [InlineData("plan", 240)]
+    public async Task A_missed_step_clock_at_the_compound_escalates_the_order_to_the_community(string clock, int minutes)
+    {
+        var (county, orderId) = await AssignedOrderAsync();
+        var worker = Tokens.For("grid_worker", county.Grid);
+        await _dispatch.ActOkAsync(orderId, "accept", worker);
+        // Meeting every earlier step leaves only the clock under test to run out; judged complex, the fix clock gives way to the plan.
+        if (clock != "arrive") await _dispatch.ActOkAsync(orderId, "arrive", worker, new { complex = clock == "plan" });
+
+        _clock.Advance(TimeSpan.FromMinutes(minutes - 2));
+        await SchedulerHasRunAsync(); // now a minute short of the deadline
+        Assert.Empty(await MissedAsync(orderId));
+        _clock.Advance(TimeSpan.FromSeconds(60));
+
+        Assert.Equal("community", await TierAfterAsync(orderId, 1));
+        Assert.Equal([(clock, "compound")], await MissesAsync(orderId));
+        var escalated = Assert.Single(await _dispatch.EventsAsync(nameof(WorkOrderEscalated), orderId));
+        Assert.Equal(("compound", "community"), (escalated.GetProperty("fromTier").GetString(), escalated.GetProperty("toTier").GetString()));
+        Assert.Contains(clock, escalated.GetProperty("reason").GetString());
+        Assert.Equal("assigned", (await _dispatch.GetAsync(orderId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Successive_misses_walk_the_order_from_the_compound_to_the_county_each_tier_clock_firing_once()
+    {
+        var (county, orderId) = await AssignedOrderAsync();
+        var cadre = Tokens.For("community_cadre", county.Community);
+        var officer = Tokens.For("subdistrict_officer", $"{county.District}-01");
+
+        // Compound: nobody accepts within the minute.
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal("community", await TierAfterAsync(orderId, 1));
+
+        // Community: the cadre takes it and is on site, but the one-hour fix runs out.
+        await _dispatch.ActOkAsync(orderId, "accept", cadre);
+        await _dispatch.ActOkAsync(orderId, "arrive", cadre);
+        _clock.Advance(TimeSpan.FromMinutes(60) + TimeSpan.FromSeconds(1));
+        Assert.Equal("subdistrict", await TierAfterAsync(orderId, 2));
+
+        // Subdistrict: judged complex on site, and no plan within half a day.
+        await _dispatch.ActOkAsync(orderId, "accept", officer);
+        await _dispatch.ActOkAsync(orderId, "arrive", officer, new { complex = true });
+        _clock.Advance(TimeSpan.FromHours(4) + TimeSpan.FromSeconds(1));
+        Assert.Equal("county", await TierAfterAsync(orderId, 3));
+
+        // County: a plan is formed, and its own date is missed; there is no tier above.
+        await _dispatch.ActOkAsync(orderId, "accept", DispatchDriver.Admin);
+        await _dispatch.ActOkAsync(orderId, "arrive", DispatchDriver.Admin, new { complex = true });
+        await _dispatch.ActOkAsync(orderId, "plan", DispatchDriver.Admin, new { plan = "县住建局牵头改造排水管网", dueAt = _clock.GetUtcNow().AddDays(2) });
+        _clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromSeconds(1));
+        await Eventually.True(async () => (await MissedAsync(orderId)).Count == 4, "the county's missed plan date");
+
+        // Long after, nothing fired twice and nothing else fired.
+        _clock.Advance(TimeSpan.FromDays(1));
+        await SchedulerHasRunAsync();
+        Assert.Equal([("accept", "compound"), ("resolve", "community"), ("plan", "subdistrict"), ("plan_due", "county")], await MissesAsync(orderId));
+        var escalations = await _dispatch.EventsAsync(nameof(WorkOrderEscalated), orderId);
+        Assert.Equal(["compound>community", "community>subdistrict", "subdistrict>county"],
+            escalations.Select(e => $"{e.GetProperty("fromTier").GetString()}>{e.GetProperty("toTier").GetString()}"));
+        var order = await _dispatch.GetAsync(orderId);
+        Assert.Equal(("county", "plan_formed"), (order.GetProperty("tier").GetString(), order.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task A_formed_plan_that_misses_its_own_date_escalates_and_one_that_keeps_it_does_not()
+    {
+        var (county, orderId) = await AssignedOrderAsync();
+        var (keptCounty, kept) = await AssignedOrderAsync();
+        foreach (var (c, id) in new[] { (county, orderId), (keptCounty, kept) })
+        {
+            var worker = Tokens.For("grid_worker", c.Grid);
+            await _dispatch.ActOkAsync(id, "accept", worker);
+            await _dispatch.ActOkAsync(id, "arrive", worker, new { complex = true });
+            var planned = await _dispatch.ActOkAsync(id, "plan", worker, new { plan = "联系物业更换主管道，三天内完成", dueAt = _clock.GetUtcNow().AddDays(3) });
+            Assert.Equal("plan_formed", planned.GetProperty("status").GetString());
+        }
+        _clock.Advance(TimeSpan.FromDays(2));
+        await _dispatch.ActOkAsync(kept, "resolve", Tokens.For("grid_worker", keptCounty.Grid), new { resolution = "主管道已更换" });
+
+        // The half-day plan clock was met; only the plan's own date is left, and it does not stall unseen.
+        _clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+
+        Assert.Equal("community", await TierAfterAsync(orderId, 1));
+        Assert.Equal([("plan_due", "compound")], await MissesAsync(orderId));
+        var order = await _dispatch.GetAsync(orderId);
+        Assert.Equal(("assigned", "community"), (order.GetProperty("status").GetString(), order.GetProperty("assigneeKind").GetString()));
+        Assert.Equal(["accept", "arrive", "plan", "resolve"], await _stack.QueryAsync<string>("dispatch",
+            "SELECT clock FROM work_order_deadlines WHERE work_order_id = @orderId AND tier = 'community' AND state = 'pending' ORDER BY clock", new { orderId }));
+        await SchedulerHasRunAsync();
+        Assert.Empty(await MissedAsync(kept));
+        Assert.True(Assert.Single(await _dispatch.EventsAsync(nameof(WorkOrderResolved), kept)).GetProperty("onTime").GetBoolean());
+    }
+
     [Fact]
     public async Task A_handler_may_escalate_on_request_and_the_new_tier_runs_its_own_clocks()
     {

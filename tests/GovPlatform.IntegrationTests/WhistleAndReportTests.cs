@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GovPlatform.Contracts;
+using GovPlatform.Dispatch.Bodies;
 using GovPlatform.IntegrationTests.Infrastructure;
 
 namespace GovPlatform.IntegrationTests;
@@ -112,5 +113,65 @@ public sealed class WhistleAndReportTests(ClockStack fixture) : IClassFixture<Cl
         _clock.Advance(TimeSpan.FromSeconds(61));
         await Eventually.True(async () => (await _dispatch.EventsAsync(nameof(DeadlineMissed), laterProbe)).Count == 1, "the scheduler to run again");
         Assert.Single(await _dispatch.EventsAsync(nameof(DepartmentReportMissed), orderId));
+    }
+
+    [Fact]
+    public async Task A_silent_department_moves_the_order_to_the_county_tier_whose_own_clock_then_runs()
+    {
+        var (county, orderId, cadre) = await OrderAsync();
+        var worker = Tokens.For("grid_worker", county.Grid);
+        // The compound keeps its own clocks, so only the department's silence can move the order.
+        await _dispatch.ActOkAsync(orderId, "accept", worker);
+        await _dispatch.ActOkAsync(orderId, "arrive", worker, new { complex = true });
+        await BlowAsync(orderId, cadre, Departments.Housing);
+
+        _clock.Advance(TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(1));
+
+        var escalation = await Eventually.Get(async () => (await _dispatch.EventsAsync(nameof(WorkOrderEscalated), orderId)) is { Count: 1 } one ? one : null,
+            "the silent department's escalation");
+        Assert.Equal("compound", escalation[0].GetProperty("fromTier").GetString());
+        Assert.Equal("county", escalation[0].GetProperty("toTier").GetString());
+        Assert.Equal("测试县", escalation[0].GetProperty("toName").GetString());
+        Assert.Contains("housing", escalation[0].GetProperty("reason").GetString());
+        var order = await _dispatch.GetAsync(orderId);
+        Assert.Equal("county", order.GetProperty("tier").GetString());
+        Assert.Equal(("assigned", "county"), (order.GetProperty("status").GetString(), order.GetProperty("assigneeKind").GetString()));
+        Assert.Equal(["department_report_missed", "escalated"], DispatchDriver.Actions(order).TakeLast(2));
+        Assert.Empty(await _dispatch.EventsAsync(nameof(DeadlineMissed), orderId));
+        Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch",
+            "SELECT count(*) FROM work_order_deadlines WHERE work_order_id = @orderId AND tier = 'compound' AND state = 'pending'", new { orderId }));
+        using var byCadre = await _dispatch.ActAsync(orderId, "accept", cadre);
+        Assert.Equal(HttpStatusCode.Forbidden, byCadre.StatusCode);
+
+        // The county's accept minute is its own clock: it fires once, and there is no tier above to move to.
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var missed = await Eventually.Get(async () => (await _dispatch.EventsAsync(nameof(DeadlineMissed), orderId)) is { Count: 1 } one ? one : null,
+            "the county's missed accept");
+        Assert.Equal(("accept", "county"), (missed[0].GetProperty("clock").GetString(), missed[0].GetProperty("tier").GetString()));
+        Assert.Single(await _dispatch.EventsAsync(nameof(WorkOrderEscalated), orderId));
+    }
+
+    [Fact]
+    public async Task Whistles_reach_the_departments_in_the_registry_and_refuse_any_other()
+    {
+        var (_, orderId, cadre) = await OrderAsync();
+        var code = "market_" + Guid.NewGuid().ToString("N")[..8];
+        using var imported = await _dispatch.SendAsync(HttpMethod.Post, "/api/v1/bodies/import", DispatchDriver.Admin,
+            new BodiesImportRequest(Departments: [new BodyInput(code, "市场监督管理局", "孙科长", "13900005555")]));
+        imported.EnsureSuccessStatusCode();
+
+        using var unknown = await _dispatch.SendAsync(HttpMethod.Post, $"/api/v1/work-orders/{orderId}/whistles", cadre,
+            new { departments = new[] { Departments.Fire, "navy" }, reason = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        var problem = await unknown.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Contains("'navy'", problem.GetProperty("errors").GetProperty("departments")[0].GetString());
+        Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM whistles WHERE work_order_id = @orderId", new { orderId }));
+
+        // A department the county imported is called in like the seeded ones, and answers for itself.
+        var whistleId = await BlowAsync(orderId, cadre, code, Departments.Water);
+        Assert.Equal("fire_escape", (await _dispatch.GetAsync(orderId, Department(code))).GetProperty("category").GetString());
+        using var reported = await AnswerAsync(orderId, whistleId, code);
+        Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+        Assert.Equal(code, Assert.Single(await _dispatch.EventsAsync(nameof(DepartmentReported), orderId)).GetProperty("department").GetString());
     }
 }

@@ -74,6 +74,32 @@ public sealed class WorkOrderAccessTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task A_subdistrict_officer_sees_their_subdistricts_orders_acts_at_its_tier_and_sees_nothing_of_another()
+    {
+        var county = new TestCounty();
+        var neighbour = new TestCounty();
+        await _stack.ImportAsync(county);
+        await _stack.ImportAsync(neighbour);
+        var ours = new[]
+        {
+            await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county)),
+            await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, location: $"{county.EmptyGrid}-B03")),
+        };
+        var theirs = await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(neighbour));
+        var officer = Tokens.For("subdistrict_officer", $"{county.District}-01");
+
+        Assert.Equal(ours.OrderBy(i => i), (await VisibleIdsAsync(officer)).OrderBy(i => i));
+        await AssertHiddenAsync(theirs, officer);
+        // Two escalations bring an order to the subdistrict tier, where the officer answers for it and a cadre no longer does.
+        var cadre = Tokens.For("community_cadre", county.Community);
+        await _dispatch.ActOkAsync(ours[0], "escalate", cadre, new { reason = "需要社区协调" });
+        Assert.Equal("subdistrict", (await _dispatch.ActOkAsync(ours[0], "escalate", cadre, new { reason = "社区解决不了" })).GetProperty("tier").GetString());
+        using var byCadre = await _dispatch.ActAsync(ours[0], "accept", cadre);
+        Assert.Equal(HttpStatusCode.Forbidden, byCadre.StatusCode);
+        Assert.Equal("accepted", (await _dispatch.ActOkAsync(ours[0], "accept", officer)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_department_sees_no_order_that_was_not_whistled_to_it()
     {
         var county = new TestCounty();

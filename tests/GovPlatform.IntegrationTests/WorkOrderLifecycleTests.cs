@@ -64,10 +64,19 @@ public sealed class WorkOrderLifecycleTests(SharedStack shared)
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker, new { complex = true });
 
-        var planned = await _dispatch.ActOkAsync(orderId, "plan", worker, new { plan = "联系物业更换主管道，三天内完成" });
+        var dueAt = DateTimeOffset.UtcNow.AddDays(3);
+        var planned = await _dispatch.ActOkAsync(orderId, "plan", worker, new { plan = "联系物业更换主管道，三天内完成", dueAt });
+        Assert.Equal(dueAt.UtcDateTime, planned.GetProperty("planDueAt").GetDateTime(), TimeSpan.FromMilliseconds(1));
+        Assert.Equal("pending", await _stack.ScalarAsync<string>("dispatch",
+            "SELECT state FROM work_order_deadlines WHERE work_order_id = @orderId AND clock = 'plan_due' AND abs(extract(epoch FROM due_at - @dueAt)) < 0.001",
+            new { orderId, dueAt }));
         var resolved = await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "主管道已更换" });
 
         Assert.Equal("plan_formed", planned.GetProperty("status").GetString());
+        // Resolved before the plan's date: the plan's promise was kept and its clock is met.
+        Assert.True(Assert.Single(await _dispatch.EventsAsync(nameof(WorkOrderResolved), orderId)).GetProperty("onTime").GetBoolean());
+        Assert.Equal("met", await _stack.ScalarAsync<string>("dispatch",
+            "SELECT state FROM work_order_deadlines WHERE work_order_id = @orderId AND clock = 'plan_due'", new { orderId }));
         Assert.Equal("resolved", resolved.GetProperty("status").GetString());
         Assert.Equal("联系物业更换主管道，三天内完成", Assert.Single(await _dispatch.EventsAsync(nameof(WorkOrderPlanFormed), orderId)).GetProperty("plan").GetString());
         // On site it was judged complex, so the one-hour fix clock was cancelled rather than met or missed.
@@ -91,7 +100,7 @@ public sealed class WorkOrderLifecycleTests(SharedStack shared)
 
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await AssertConflictAsync(await _dispatch.ActAsync(orderId, "accept", worker), "accepted");
-        await AssertConflictAsync(await _dispatch.ActAsync(orderId, "plan", worker, new { plan = "x" }), "accepted");
+        await AssertConflictAsync(await _dispatch.ActAsync(orderId, "plan", worker, new { plan = "x", dueAt = DateTimeOffset.UtcNow.AddDays(1) }), "accepted");
 
         var order = await _dispatch.GetAsync(orderId);
         Assert.Equal("accepted", order.GetProperty("status").GetString());
@@ -133,6 +142,33 @@ public sealed class WorkOrderLifecycleTests(SharedStack shared)
         // The new assignee starts a new round with the full service level.
         Assert.Equal(4L, await _stack.ScalarAsync<long>("dispatch",
             "SELECT count(*) FROM work_order_deadlines WHERE work_order_id = @orderId AND round = 2 AND state = 'pending'", new { orderId }));
+    }
+
+    [Fact]
+    public async Task A_transfer_of_an_escalated_order_keeps_its_tier_and_the_new_assignee_may_work_it()
+    {
+        var (county, _, orderId, _) = await AssignedOrderAsync();
+        var cadre = Tokens.For("community_cadre", county.Community);
+        Assert.Equal("community", (await _dispatch.ActOkAsync(orderId, "escalate", cadre, new { reason = "网格处理不了" })).GetProperty("tier").GetString());
+        var targetId = await _dispatch.WorkerIdAsync(county.Import.Workers![1].Phone);
+
+        var transferred = await _dispatch.ActOkAsync(orderId, "transfer", cadre, new { toWorkerId = targetId, reason = "社区指定网格员2跟进" });
+
+        Assert.Equal(("community", "assigned", targetId), (transferred.GetProperty("tier").GetString(), transferred.GetProperty("status").GetString(),
+            transferred.GetProperty("assigneeId").GetGuid()));
+        // The new round's clocks run at the community tier, so a miss moves it to the subdistrict, not back through the compound.
+        Assert.Equal(["community"], await _stack.QueryAsync<string>("dispatch",
+            "SELECT DISTINCT tier FROM work_order_deadlines WHERE work_order_id = @orderId AND round = 2 AND state = 'pending'", new { orderId }));
+        Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch",
+            "SELECT count(*) FROM work_order_deadlines WHERE work_order_id = @orderId AND tier = 'compound' AND state = 'pending'", new { orderId }));
+        // The named assignee works it; another grid worker of the same grid still may not touch a community-tier order.
+        using var byOther = await _dispatch.ActAsync(orderId, "accept", Tokens.For("grid_worker", county.Grid));
+        Assert.Equal(HttpStatusCode.Forbidden, byOther.StatusCode);
+        var assignee = Tokens.For("grid_worker", county.Grid, subject: targetId.ToString());
+        var accepted = await _dispatch.ActOkAsync(orderId, "accept", assignee);
+        Assert.Equal(("accepted", "community"), (accepted.GetProperty("status").GetString(), accepted.GetProperty("tier").GetString()));
+        using var suspendByAssignee = await _dispatch.ActAsync(orderId, "suspend", assignee, new { reason = "等", until = DateTimeOffset.UtcNow.AddHours(1) });
+        Assert.Equal(HttpStatusCode.Forbidden, suspendByAssignee.StatusCode);
     }
 
     [Fact]
@@ -192,7 +228,10 @@ public sealed class WorkOrderLifecycleTests(SharedStack shared)
         var cases = new (string Action, string Token, object Body, string Field)[]
         {
             ("resolve", worker, new { resolution = "  " }, "resolution"),
-            ("plan", worker, new { plan = new string('计', 2001) }, "plan"),
+            ("plan", worker, new { plan = new string('计', 2001), dueAt = DateTimeOffset.UtcNow.AddDays(1) }, "plan"),
+            ("plan", worker, new { plan = "三天内更换主管道" }, "dueAt"),
+            ("plan", worker, new { plan = "三天内更换主管道", dueAt = DateTimeOffset.UtcNow.AddMinutes(-1) }, "dueAt"),
+            ("plan", worker, new { plan = "明年再说", dueAt = DateTimeOffset.UtcNow.AddDays(31) }, "dueAt"),
             ("return", worker, new { reason = "" }, "reason"),
             ("suspend", leader, new { reason = "等待", until = DateTimeOffset.UtcNow.AddMinutes(-1) }, "until"),
             ("suspend", leader, new { reason = "等待", until = DateTimeOffset.UtcNow.AddDays(31) }, "until"),

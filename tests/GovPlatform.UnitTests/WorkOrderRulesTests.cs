@@ -41,4 +41,14 @@ public sealed class WorkOrderRulesTests
     public void Tiers_climb_from_the_compound_to_the_county_and_stop() =>
         Assert.Equal(["community", "subdistrict", "county", null],
             new[] { "compound", "community", "subdistrict", "county" }.Select(WorkOrderRules.Above));
+
+    [Fact]
+    public void An_assignee_may_do_the_work_but_re_dispatching_and_pausing_stay_with_leaders()
+    {
+        Assert.Contains("accept", WorkOrderRules.HandlerActions);
+        Assert.Contains("escalate", WorkOrderRules.HandlerActions);
+        Assert.DoesNotContain("transfer", WorkOrderRules.HandlerActions);
+        Assert.DoesNotContain("suspend", WorkOrderRules.HandlerActions);
+        Assert.DoesNotContain("resume", WorkOrderRules.HandlerActions);
+    }
 }

@@ -10,7 +10,8 @@ namespace GovPlatform.Dispatch.Apis;
 public static class BodiesApi
 {
     /// <param name="At">The compound, grid or department code the body belongs to.</param>
-    public sealed record BodyDto(string At, string Name, string ContactName, string Phone);
+    /// <param name="ContactName">Null for a seeded department whose contact has not been imported yet.</param>
+    public sealed record BodyDto(string At, string Name, string? ContactName, string? Phone);
 
     public static void MapBodiesApi(this WebApplication app)
     {
@@ -33,7 +34,7 @@ public static class BodiesApi
                     await using var conn = await db.OpenConnectionAsync(ct);
                     var rows = await conn.QueryAsync<BodyDto>(new CommandDefinition(sql, new { under }, cancellationToken: ct));
                     var admin = Actor.From(http.User).IsAdmin;
-                    return TypedResults.Ok(rows.Select(r => admin ? r : r with { Phone = PersonalData.MaskPhone(r.Phone)! }).ToList());
+                    return TypedResults.Ok(rows.Select(r => admin ? r : r with { Phone = PersonalData.MaskPhone(r.Phone) }).ToList());
                 })
                 .RequireRoles(WorkOrdersApi.StaffRoles)
                 .WithName(name);

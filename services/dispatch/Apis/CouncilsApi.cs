@@ -18,7 +18,9 @@ public static class CouncilsApi
         public required string Kind { get; init; }
         public DateTime ScheduledAt { get; init; }
         public required string Place { get; init; }
+        /// <summary>The tracking cadre's worker id, and their name from the registry.</summary>
         public string? TrackedBy { get; init; }
+        public string? TrackedByName { get; init; }
         public DateTime? HeldAt { get; init; }
         public string[]? Attendees { get; init; }
         public string? Decision { get; init; }
@@ -33,10 +35,15 @@ public static class CouncilsApi
                 var errors = WorkOrdersApi.Text(body.Place, "place") ?? new();
                 if (body.Kind is not (CouncilKinds.ThreeParty or CouncilKinds.JointMeeting))
                     errors["kind"] = [$"Unknown kind '{body.Kind}'; expected {CouncilKinds.ThreeParty} or {CouncilKinds.JointMeeting}."];
-                if (body.Kind == CouncilKinds.JointMeeting && WorkOrdersApi.Text(body.TrackedBy, "trackedBy") is { } noTracker)
-                    errors["trackedBy"] = ["A joint meeting names the cadre who tracks the case to the end.", .. noTracker["trackedBy"]];
+                Guid? tracker = null;
+                if (body.Kind == CouncilKinds.JointMeeting)
+                {
+                    if (Guid.TryParse(body.TrackedBy?.Trim(), out var trackerId)) tracker = trackerId;
+                    else errors["trackedBy"] = ["A joint meeting names the community cadre who tracks the case to the end, by their worker id."];
+                }
+                else if (body.TrackedBy is not null) errors["trackedBy"] = ["Only a joint meeting names a tracker."];
                 if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
-                return OrderReplies.AfterAsync(desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), body.TrackedBy?.Trim(), ct), () => CouncilsAsync(db, id, ct));
+                return OrderReplies.AfterAsync(desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), tracker, ct), () => CouncilsAsync(db, id, ct));
             })
             .WithName("ScheduleCouncil")
             .WithSummary("Schedule a three-party council (三方联动议事) or a joint meeting (联席会议) on the order");
@@ -67,8 +74,10 @@ public static class CouncilsApi
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         return (await conn.QueryAsync<CouncilDto>(new CommandDefinition("""
-            SELECT id, kind, scheduled_at AS ScheduledAt, place, tracked_by AS TrackedBy, held_at AS HeldAt, attendees, decision
-            FROM councils WHERE work_order_id = @orderId ORDER BY created_at
+            SELECT c.id, c.kind, c.scheduled_at AS ScheduledAt, c.place, c.tracked_by AS TrackedBy, w.name AS TrackedByName,
+                   c.held_at AS HeldAt, c.attendees, c.decision
+            FROM councils c LEFT JOIN workers w ON w.id::text = c.tracked_by
+            WHERE c.work_order_id = @orderId ORDER BY c.created_at
             """, new { orderId }, cancellationToken: ct))).AsList();
     }
 }

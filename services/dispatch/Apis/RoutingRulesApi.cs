@@ -16,7 +16,8 @@ public static partial class RoutingRulesApi
     [GeneratedRegex("^([a-z0-9_]{1,64}|\\*)$")]
     private static partial Regex CategoryPattern();
 
-    private static readonly string[] Targets = [RoutingTargets.Grid, RoutingTargets.PropertyCompany];
+    private static readonly string[] Targets =
+        [RoutingTargets.Grid, RoutingTargets.PropertyCompany, RoutingTargets.ResponsibleUnit, RoutingTargets.OwnersCommittee];
 
     private const string Select = "SELECT category, target, notify_community AS NotifyCommunity FROM routing_rules";
 
@@ -64,6 +65,6 @@ public static partial class RoutingRulesApi
             })
             .RequireRoles(Roles.Admin)
             .WithName("SetRoutingRule")
-            .WithSummary("Set where a category goes first (grid or property_company) and whether the community is told at once");
+            .WithSummary("Set where a category goes first (grid, property_company, responsible_unit or owners_committee) and whether the community is told at once");
     }
 }

@@ -14,14 +14,15 @@ public static class WorkOrdersApi
     public sealed record WorkOrderDto(
         Guid Id, Guid RequestId, string TicketNo, string Category, string LocationCode, string? GridCode,
         string? CommunityCode, string AssigneeKind, Guid? AssigneeId, string AssigneeName, string Status,
-        string Tier, int ReopenCount, DateTime? SuspendedUntil, DateTime CreatedAt, DateTime UpdatedAt)
+        string Tier, int ReopenCount, DateTime? SuspendedUntil, DateTime CreatedAt, DateTime UpdatedAt, DateTime? PlanDueAt)
     {
         public IReadOnlyList<HistoryDto> History { get; init; } = [];
     }
 
     public sealed record ArriveBody(bool Complex = false);
     public sealed record ResolveBody(string Resolution);
-    public sealed record PlanBody(string Plan);
+    /// <param name="DueAt">When the plan will have the work done; missed, the order moves a tier up.</param>
+    public sealed record PlanBody(string Plan, DateTimeOffset? DueAt = null);
     public sealed record ReasonBody(string Reason);
     public sealed record TransferBody(Guid ToWorkerId, string Reason);
     public sealed record SuspendBody(string Reason, DateTimeOffset Until);
@@ -35,7 +36,7 @@ public static class WorkOrdersApi
                o.grid_code AS GridCode, o.community_code AS CommunityCode, o.assignee_kind AS AssigneeKind,
                o.assignee_id AS AssigneeId, o.assignee_name AS AssigneeName, o.status, o.tier,
                o.reopen_count AS ReopenCount, o.suspended_until AS SuspendedUntil,
-               o.created_at AS CreatedAt, o.updated_at AS UpdatedAt
+               o.created_at AS CreatedAt, o.updated_at AS UpdatedAt, o.plan_due_at AS PlanDueAt
         FROM work_orders o
         """;
 
@@ -81,9 +82,9 @@ public static class WorkOrdersApi
             .WithName("ResolveWorkOrder").WithSummary("The problem is fixed (the 1-hour clock); the resident's callback follows");
 
         api.MapPost("/{id:guid}/plan", (Guid id, PlanBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                Text(body.Plan, "plan") is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Plan, body.Plan.Trim()), lifecycle, db, ct))
-            .WithName("PlanWorkOrder").WithSummary("A complex problem has its solution plan (the half-day clock)");
+                PlanErrors(body) is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Plan, body.Plan.Trim(), Until: body.DueAt), lifecycle, db, ct))
+            .WithName("PlanWorkOrder").WithSummary("A complex problem has its solution plan (the half-day clock) and the date it will be done by");
 
         api.MapPost("/{id:guid}/return", (Guid id, ReasonBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
                 Text(body.Reason, "reason") is { } bad ? Bad(bad)
@@ -156,6 +157,13 @@ public static class WorkOrdersApi
         : value.Length > MaxText ? new() { [field] = [$"At most {MaxText} characters."] }
         : value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') ? new() { [field] = ["Control characters are not allowed."] }
         : null;
+
+    private static Dictionary<string, string[]>? PlanErrors(PlanBody body)
+    {
+        var errors = Text(body.Plan, "plan") ?? new();
+        if (body.DueAt is null) errors["dueAt"] = ["A plan states when it will be done (dueAt)."];
+        return errors.Count > 0 ? errors : null;
+    }
 
     private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> Bad(Dictionary<string, string[]> errors) =>
         Rejected<Ok<WorkOrderDto>>(errors);

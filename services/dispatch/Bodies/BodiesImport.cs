@@ -29,9 +29,9 @@ public static partial class BodiesImport
     [GeneratedRegex(@"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")]
     private static partial Regex PhonePattern();
 
-    public static readonly string[] DepartmentCodes =
-        [Departments.Police, Departments.Fire, Departments.CityManagement, Departments.Housing,
-         Departments.CivilAffairs, Departments.Water, Departments.Power, Departments.EmergencyOffice];
+    /// <summary>A department's code is its id in tokens and events; the registry holds which ones the county has.</summary>
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{1,63}$")]
+    private static partial Regex DepartmentCodePattern();
 
     private sealed record Section(string Field, string Table, string KeyColumn, string? Level, IReadOnlyList<BodyInput> Rows);
 
@@ -70,7 +70,8 @@ public static partial class BodiesImport
                 var key = s.Level == GridLevels.Grid ? $"{r.At}/{r.Name}" : r.At;
                 if (s.Level is null)
                 {
-                    if (!DepartmentCodes.Contains(r.At)) Error($"{at}.at", $"Unknown department '{r.At}'; expected one of {string.Join(", ", DepartmentCodes)}.");
+                    if (r.At is null || !DepartmentCodePattern().IsMatch(r.At))
+                        Error($"{at}.at", $"'{r.At}' is not a department code: 2-64 lower-case letters, digits and '_', starting with a letter (e.g. market_regulation).");
                 }
                 else if (!levels.TryGetValue(r.At ?? "", out var level)) Error($"{at}.at", $"Unknown node '{r.At}'.");
                 else if (level != s.Level) Error($"{at}.at", $"'{r.At}' is a {level}; {s.Field} belong to a {s.Level}.");

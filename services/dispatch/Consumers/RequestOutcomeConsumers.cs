@@ -132,7 +132,7 @@ public static class RequestOutcomes
 
         await ServiceLevelClocks.CancelAsync(tx, order.Id, now, ct);
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            UPDATE work_orders SET status = 'assigned', round = round + 1, reopen_count = @ReopenCount, complex = false, updated_at = @now
+            UPDATE work_orders SET status = 'assigned', round = round + 1, reopen_count = @ReopenCount, complex = false, plan_due_at = NULL, updated_at = @now
             WHERE id = @Id
             """, new { m.ReopenCount, now, order.Id }, tx, cancellationToken: ct));
         await ServiceLevelClocks.StartAsync(tx, order.Id, order.Category, order.Tier, order.Round + 1, now, ServiceLevelClocks.Running, ct);

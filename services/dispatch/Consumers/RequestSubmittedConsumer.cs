@@ -28,11 +28,34 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
 
     private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity);
 
-    private sealed record Company
+    private sealed record Body
     {
         public required string Name { get; init; }
         public required string ContactName { get; init; }
+        public long OpenLoad { get; init; }
     }
+
+    /// <summary>
+    /// The body a rule names, where the location has one: the compound's property company or owners'
+    /// committee, or of the grid's responsible units the one with the least open work.
+    /// </summary>
+    /// <remarks>Units are balanced on the load committed when the request is routed; unlike grid workers they are not locked, so two requests routed at the same instant may pick the same unit.</remarks>
+    private static readonly Dictionary<string, (string Where, string Kind, string Name, string Text, string Sql)> BodyTargets = new()
+    {
+        [RoutingTargets.PropertyCompany] = (GridLevels.Compound, AssigneeKinds.PropertyCompany, "the property company", "the compound's property company",
+            "SELECT name, contact_name AS ContactName FROM property_companies WHERE compound_code = @at"),
+        [RoutingTargets.OwnersCommittee] = (GridLevels.Compound, AssigneeKinds.OwnersCommittee, "the owners' committee", "the compound's owners' committee",
+            "SELECT name, contact_name AS ContactName FROM owners_committees WHERE compound_code = @at"),
+        [RoutingTargets.ResponsibleUnit] = (GridLevels.Grid, AssigneeKinds.ResponsibleUnit, "a responsible unit", "the grid's responsible unit with the least open work",
+            """
+            SELECT u.name, u.contact_name AS ContactName,
+                   (SELECT count(*) FROM work_orders o WHERE o.assignee_kind = 'responsible_unit' AND o.grid_code = u.grid_code
+                      AND o.assignee_name = u.name AND o.status NOT IN ('resolved', 'closed')) AS OpenLoad
+            FROM responsible_units u WHERE u.grid_code = @at
+            ORDER BY OpenLoad, u.name
+            LIMIT 1
+            """),
+    };
 
     private sealed record Considered(Guid Id, string Name, string Role, long OpenLoad, string LoadFrom, bool Eligible, string? ExcludedBecause);
 
@@ -64,24 +87,28 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         Guid? assigneeId = null;
         string? fallback = null;
         object? propertyCompany = null;
+        object? responsibleBody = null;
         IReadOnlyList<Considered> considered = [];
         string? dutySource = null;
 
-        var company = routing.Target != RoutingTargets.PropertyCompany || compound is null ? null
-            : await conn.QuerySingleOrDefaultAsync<Company>(new CommandDefinition(
-                "SELECT name, contact_name AS ContactName FROM property_companies WHERE compound_code = @compound", new { compound }, tx, cancellationToken: ct));
-        if (company is not null)
+        var target = BodyTargets.GetValueOrDefault(routing.Target);
+        var at = target.Where == GridLevels.Grid ? grid : compound;
+        var body = target.Sql is null || at is null ? null
+            : await conn.QuerySingleOrDefaultAsync<Body>(new CommandDefinition(target.Sql, new { at }, tx, cancellationToken: ct));
+        if (body is not null)
         {
-            (kind, assigneeName) = (AssigneeKinds.PropertyCompany, company.Name);
-            rule = $"routing rule '{routing.Category}': the compound's property company";
-            propertyCompany = new { compound, company.Name, company.ContactName };
+            (kind, assigneeName) = (target.Kind, body.Name);
+            rule = $"routing rule '{routing.Category}': {target.Text}";
+            propertyCompany = routing.Target == RoutingTargets.PropertyCompany ? new { compound, body.Name, body.ContactName } : null;
+            responsibleBody = routing.Target == RoutingTargets.PropertyCompany ? null
+                : new { kind = target.Kind, at, body.Name, body.ContactName, openLoad = target.Where == GridLevels.Grid ? body.OpenLoad : (long?)null };
         }
         else
         {
-            if (routing.Target == RoutingTargets.PropertyCompany)
-                fallback = compound is null
-                    ? "the rule asks for the property company, but the location is not inside a compound: normal grid routing"
-                    : $"the rule asks for the property company, but compound {compound} has none: normal grid routing";
+            if (target.Sql is not null)
+                fallback = at is null
+                    ? $"the rule asks for {target.Name}, but the location is not inside a {target.Where}: normal grid routing"
+                    : $"the rule asks for {target.Name}, but {target.Where} {at} has none: normal grid routing";
             (considered, dutySource) = grid is null ? ([], null) : await ConsiderAsync(conn, tx, grid, now, ct);
             var pick = considered.Where(x => x.Eligible && x.Role == AssigneeKinds.GridWorker)
                 .OrderBy(x => x.OpenLoad).ThenBy(x => x.Id).FirstOrDefault();
@@ -134,6 +161,7 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                 compound,
                 community,
                 propertyCompany,
+                body = responsibleBody,
                 dutySource,
                 candidates = considered,
             }, Outbox.Json);

@@ -13,6 +13,8 @@ public sealed class ClockOptions
     public int BatchSize { get; set; } = 100;
     /// <summary>Whistled departments must report in within this time (吹哨报到: 30 minutes).</summary>
     public TimeSpan ReportWithin { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>The furthest a formed plan may promise its work done: a plan without a near date is no plan.</summary>
+    public TimeSpan MaxPlanDuration { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>

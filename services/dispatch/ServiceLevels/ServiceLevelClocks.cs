@@ -63,6 +63,15 @@ public static class ServiceLevelClocks
         }, tx, cancellationToken: ct));
     }
 
+    /// <summary>Starts one clock with a due date of its own (a plan's promised date), not the policy's.</summary>
+    public static Task StartAtAsync(NpgsqlTransaction tx, Guid workOrderId, string clock, string tier, int round, DateTimeOffset dueAt,
+        CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at)
+            VALUES (@workOrderId, @clock, @tier, @round, @dueAt)
+            ON CONFLICT (work_order_id, clock, tier, round) DO NOTHING
+            """, new { workOrderId, clock, tier, round, dueAt = dueAt.UtcDateTime }, tx, cancellationToken: ct));
+
     /// <summary>Marks a clock met by the step it times; on time unless it was already missed or is past due.</summary>
     public static async Task<bool> MeetAsync(NpgsqlTransaction tx, Guid workOrderId, string clock, DateTimeOffset now, CancellationToken ct)
     {

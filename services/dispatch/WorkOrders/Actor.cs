@@ -26,17 +26,22 @@ public sealed record Actor(string Subject, string Name, string[] Roles, string? 
     /// <summary>A department's staff see what was whistled to their department.</summary>
     public string? DepartmentScope => Roles.Contains(ServiceDefaults.Roles.Department) ? Department : null;
 
+    /// <summary>A community cadre named to track a joint meeting's case (their subject is their worker id).</summary>
+    public string? TrackerScope => Roles.Contains(ServiceDefaults.Roles.CommunityCadre) ? Subject : null;
+
     /// <summary>
-    /// The visibility filter on <c>work_orders o</c>, with parameters @admin, @scopeNode and
-    /// @department (see <see cref="Parameters"/>). Anything outside it answers 404, as if it did not
+    /// The visibility filter on <c>work_orders o</c>, with parameters @admin, @scopeNode,
+    /// @department and @tracker (see <see cref="Parameters"/>). Anything outside it answers 404, as if it did not
     /// exist: telling a worker that another grid's order exists already says too much.
     /// </summary>
     public const string VisibleSql = """
         (@admin
          OR (@scopeNode::text IS NOT NULL AND @scopeNode = ANY(o.scope_path))
          OR (@department::text IS NOT NULL AND EXISTS (
-                SELECT 1 FROM whistle_departments wd WHERE wd.work_order_id = o.id AND wd.department = @department)))
+                SELECT 1 FROM whistle_departments wd WHERE wd.work_order_id = o.id AND wd.department = @department))
+         OR (@tracker::text IS NOT NULL AND EXISTS (
+                SELECT 1 FROM councils c WHERE c.work_order_id = o.id AND c.kind = 'joint_meeting' AND c.tracked_by = @tracker)))
         """;
 
-    public object Parameters => new { admin = IsAdmin, scopeNode = NodeScope, department = DepartmentScope };
+    public object Parameters => new { admin = IsAdmin, scopeNode = NodeScope, department = DepartmentScope, tracker = TrackerScope };
 }

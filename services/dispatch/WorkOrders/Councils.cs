@@ -37,8 +37,17 @@ public sealed class CouncilDesk(NpgsqlDataSource db, TimeProvider clock)
 {
     private static readonly string[] Conveners = [Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Admin];
 
+    private sealed record Tracker
+    {
+        public Guid Id { get; init; }
+        public required string Name { get; init; }
+        public required string Role { get; init; }
+        public required string[] Path { get; init; }
+    }
+
+    /// <param name="trackedBy">For a joint meeting, the worker id of the community cadre who tracks the case to the end.</param>
     public async Task<TransitionResult> ScheduleAsync(Guid orderId, Actor actor, string kind, DateTimeOffset scheduledAt, string place,
-        string? trackedBy, CancellationToken ct)
+        Guid? trackedBy, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -47,13 +56,37 @@ public sealed class CouncilDesk(NpgsqlDataSource db, TimeProvider clock)
         if (!actor.Roles.Any(Conveners.Contains)) return new TransitionResult.Forbidden($"Only {string.Join(", ", Conveners)} convene councils.");
         if (order.Status == WorkOrderStatus.Closed) return new TransitionResult.Conflict(order.Status, order.Tier, "A closed work order needs no council.");
 
+        Tracker? tracker = null;
+        if (kind == CouncilKinds.JointMeeting)
+        {
+            // The joint meeting takes what the community could not solve: the order must have left the compound.
+            if (order.Tier == Tiers.Compound)
+                return new TransitionResult.Conflict(order.Status, order.Tier,
+                    "A joint meeting is for what the community cannot solve; escalate the order to the community tier first.");
+            tracker = await conn.QuerySingleOrDefaultAsync<Tracker>(new CommandDefinition("""
+                SELECT w.id, w.name, w.role, g.path FROM workers w JOIN grid_nodes g ON g.code = w.node_code WHERE w.id = @trackedBy
+                """, new { trackedBy }, tx, cancellationToken: ct));
+            var error = tracker switch
+            {
+                null => $"No worker '{trackedBy}' in the people registry.",
+                { Role: not Roles.CommunityCadre } => $"'{tracker.Name}' is a {tracker.Role}; a joint meeting is tracked by a community cadre.",
+                // The subdistrict's joint meeting may name a cadre of any of its communities, none from elsewhere.
+                _ when tracker.Path.Length < 2 || !order.ScopePath.Contains(tracker.Path[1]) => $"'{tracker.Name}' is a cadre outside the order's subdistrict.",
+                _ => null,
+            };
+            if (error is not null) return new TransitionResult.Invalid(new() { ["trackedBy"] = [error] });
+        }
+
         var now = clock.GetUtcNow();
         var councilId = NewId.NextGuid();
+        var trackerId = tracker?.Id.ToString();
         await conn.ExecuteAsync(new CommandDefinition("""
             INSERT INTO councils (id, work_order_id, kind, scheduled_at, place, tracked_by, convened_by, created_at)
-            VALUES (@councilId, @orderId, @kind, @scheduledAt, @place, @trackedBy, @by, @now)
-            """, new { councilId, orderId, kind, scheduledAt, place, trackedBy, by = actor.Subject, now }, tx, cancellationToken: ct));
-        await WorkOrderHistory.AddAsync(tx, orderId, now, "council_scheduled", actor, new { councilId, kind, scheduledAt, place, trackedBy }, ct);
+            VALUES (@councilId, @orderId, @kind, @scheduledAt, @place, @trackerId, @by, @now)
+            """, new { councilId, orderId, kind, scheduledAt, place, trackerId, by = actor.Subject, now }, tx, cancellationToken: ct));
+        await WorkOrderHistory.AddAsync(tx, orderId, now, "council_scheduled", actor,
+            new { councilId, kind, scheduledAt, place, trackedBy = tracker?.Id, trackerName = tracker?.Name, tier = order.Tier }, ct);
+        await Outbox.EnqueueAsync(tx, new CouncilScheduled(councilId, orderId, order.RequestId, kind, order.Tier, scheduledAt, tracker?.Id, now), ct);
         await tx.CommitAsync(ct);
         return new TransitionResult.Done(councilId);
     }

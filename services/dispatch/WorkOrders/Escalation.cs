@@ -21,11 +21,13 @@ public static class Escalation
         [Tiers.County] = (GridLevels.District, AssigneeKinds.County, Roles.Admin, "县级"),
     };
 
-    /// <returns>The new tier, or null when the order is already at the county and nothing is higher.</returns>
+    /// <param name="to">The tier to move to; null for the one above. A department's silence skips straight to the county.</param>
+    /// <returns>The new tier, or null when the order is already at (or above) that tier and nothing is higher.</returns>
     public static async Task<string?> EscalateAsync(NpgsqlTransaction tx, OrderRow order, string reason, Actor actor,
-        DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset now, CancellationToken ct, string? to = null)
     {
-        if (WorkOrderRules.Above(order.Tier) is not { } to) return null;
+        to ??= WorkOrderRules.Above(order.Tier);
+        if (to is null || Array.IndexOf(WorkOrderRules.TierOrder, to) <= Array.IndexOf(WorkOrderRules.TierOrder, order.Tier)) return null;
         var body = Bodies[to];
         var conn = tx.Connection!;
         var name = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
@@ -36,7 +38,7 @@ public static class Escalation
         await ServiceLevelClocks.CancelAsync(tx, order.Id, now, ct);
         await conn.ExecuteAsync(new CommandDefinition("""
             UPDATE work_orders SET tier = @to, status = 'assigned', assignee_kind = @Kind, assignee_id = NULL,
-                                   assignee_name = @name, suspended_from = NULL, suspended_until = NULL, updated_at = @now
+                                   assignee_name = @name, suspended_from = NULL, suspended_until = NULL, plan_due_at = NULL, updated_at = @now
             WHERE id = @Id
             """, new { to, body.Kind, name, now, order.Id }, tx, cancellationToken: ct));
         await ServiceLevelClocks.StartAsync(tx, order.Id, order.Category, to, order.Round, now, ServiceLevelClocks.Running, ct);

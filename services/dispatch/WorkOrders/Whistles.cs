@@ -14,12 +14,6 @@ namespace GovPlatform.Dispatch.WorkOrders;
 /// </summary>
 public sealed class WhistleDesk(NpgsqlDataSource db, TimeProvider clock, ClockOptions options)
 {
-    public static readonly string[] KnownDepartments =
-    [
-        Departments.EmergencyOffice, Departments.CityManagement, Departments.Police, Departments.Fire,
-        Departments.Housing, Departments.CivilAffairs, Departments.Water, Departments.Power,
-    ];
-
     /// <summary>Those who may blow: the community and the subdistrict ("when the grid cannot solve it, it goes up").</summary>
     private static readonly string[] Blowers = [Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Admin];
 
@@ -33,6 +27,11 @@ public sealed class WhistleDesk(NpgsqlDataSource db, TimeProvider clock, ClockOp
             return new TransitionResult.Forbidden($"Only {string.Join(", ", Blowers)} may blow the whistle.");
         if (!WorkOrderStatus.Open.Contains(order.Status))
             return new TransitionResult.Conflict(order.Status, order.Tier, $"A work order that is '{order.Status}' needs no whistle.");
+        // The registry (seeded with the eight every county has, extended by import) says who can be called in.
+        var known = (await conn.QueryAsync<string>(new CommandDefinition(
+            "SELECT code FROM departments WHERE code = ANY(@departments)", new { departments = departments.ToArray() }, tx, cancellationToken: ct))).ToHashSet();
+        if (departments.FirstOrDefault(d => !known.Contains(d)) is { } unknown)
+            return new TransitionResult.Invalid(new() { ["departments"] = [$"'{unknown}' is not in the departments registry (GET /api/v1/bodies/departments)."] });
 
         var now = clock.GetUtcNow();
         var whistleId = NewId.NextGuid();
@@ -96,22 +95,25 @@ public sealed class WhistleDesk(NpgsqlDataSource db, TimeProvider clock, ClockOp
     }
 }
 
-/// <summary>Departments that stay silent past their deadline are reported to the county, once each.</summary>
+/// <summary>
+/// Departments that stay silent past their deadline are reported to the county, once each: the
+/// order itself moves to the county tier (its responsible role, its own clocks), as on a missed clock.
+/// </summary>
 public static class WhistleDeadlines
 {
-    private sealed record Due(Guid WhistleId, Guid WorkOrderId, Guid RequestId, string Department, DateTime ReportDueAt);
+    private sealed record Due(Guid WhistleId, Guid WorkOrderId, string Department, DateTime ReportDueAt);
 
     public static async Task<int> FireDueAsync(NpgsqlTransaction tx, DateTimeOffset now, int batchSize, CancellationToken ct)
     {
         var conn = tx.Connection!;
+        // The order is locked with the call: escalating it must not interleave with a staff action on it.
         var due = (await conn.QueryAsync<Due>(new CommandDefinition("""
-            SELECT wd.whistle_id AS WhistleId, wd.work_order_id AS WorkOrderId, o.request_id AS RequestId,
-                   wd.department, wd.report_due_at AS ReportDueAt
+            SELECT wd.whistle_id AS WhistleId, wd.work_order_id AS WorkOrderId, wd.department, wd.report_due_at AS ReportDueAt
             FROM whistle_departments wd JOIN work_orders o ON o.id = wd.work_order_id
             WHERE wd.reported_at IS NULL AND wd.missed_at IS NULL AND wd.report_due_at <= @now
             ORDER BY wd.report_due_at
             LIMIT @batchSize
-            FOR UPDATE OF wd SKIP LOCKED
+            FOR UPDATE OF wd, o SKIP LOCKED
             """, new { now, batchSize }, tx, cancellationToken: ct))).AsList();
         foreach (var d in due)
         {
@@ -119,9 +121,15 @@ public static class WhistleDeadlines
             await conn.ExecuteAsync(new CommandDefinition(
                 "UPDATE whistle_departments SET missed_at = @now WHERE whistle_id = @WhistleId AND department = @Department",
                 new { now, d.WhistleId, d.Department }, tx, cancellationToken: ct));
+            // Read again for each call: an earlier silent department of this batch may have moved it already.
+            var order = (await OrderRow.LockAsync(tx, "o.id = @WorkOrderId", new { d.WorkOrderId }, ct))!;
+            // Only an order someone still owes work on moves; a suspended one keeps its pause, a resolved one needs nobody.
+            var moves = WorkOrderStatus.Open.Contains(order.Status) && order.Tier != Tiers.County;
             await WorkOrderHistory.AddAsync(tx, d.WorkOrderId, now, "department_report_missed", Actor.System,
-                new { d.WhistleId, d.Department, dueAt, escalatedTo = Tiers.County }, ct);
+                new { d.WhistleId, d.Department, dueAt, escalatedTo = Tiers.County, fromTier = order.Tier, moved = moves }, ct);
             await Outbox.EnqueueAsync(tx, new DepartmentReportMissed(d.WhistleId, d.WorkOrderId, d.Department, dueAt, now), ct);
+            if (moves)
+                await Escalation.EscalateAsync(tx, order, $"{d.Department} did not report in to the whistle in time", Actor.System, now, ct, Tiers.County);
         }
         return due.Count;
     }

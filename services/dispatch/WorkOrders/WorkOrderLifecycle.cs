@@ -24,7 +24,7 @@ public abstract record TransitionResult
 /// row and the event all happen in one transaction, so two people acting at once take turns and
 /// the loser sees the winner's state.
 /// </summary>
-public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
+public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, ClockOptions options)
 {
     public static readonly TimeSpan MaxSuspension = TimeSpan.FromDays(30);
 
@@ -36,7 +36,10 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
         if (order is null) return new TransitionResult.NotFound();
 
         var action = command.Action;
-        if (!WorkOrderRules.MayAct(actor.Roles, action, order.Tier))
+        // The named assignee works their own order whatever its tier (a leader may hand an escalated
+        // order to a grid worker and it stays escalated); the tier's roles decide everything else.
+        var isAssignee = order.AssigneeId is { } assignee && actor.Subject == assignee.ToString() && WorkOrderRules.HandlerActions.Contains(action);
+        if (!isAssignee && !WorkOrderRules.MayAct(actor.Roles, action, order.Tier))
             return new TransitionResult.Forbidden($"At the {order.Tier} tier, '{action}' is for {string.Join(", ", WorkOrderRules.TierRoles[order.Tier])}" +
                 (action is WorkOrderActions.Transfer or WorkOrderActions.Suspend or WorkOrderActions.Resume ? " (leaders only)." : "."));
         if (!WorkOrderRules.IsLegal(action, order.Status))
@@ -69,7 +72,8 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
             }
             case WorkOrderActions.Resolve:
             {
-                var onTime = order.Status == WorkOrderStatus.PlanFormed || await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Resolve, now, ct);
+                // After a plan the promise to keep is the plan's own date, not the one-hour fix.
+                var onTime = await ServiceLevelClocks.MeetAsync(tx, id, order.Status == WorkOrderStatus.PlanFormed ? Clocks.PlanDue : Clocks.Resolve, now, ct);
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct);
                 await SetStatusAsync(tx, id, WorkOrderStatus.Resolved, now, ct);
                 await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now), ct);
@@ -78,13 +82,18 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
             }
             case WorkOrderActions.Plan:
             {
+                var dueAt = command.Until!.Value;
+                if (dueAt <= now || dueAt > now + options.MaxPlanDuration)
+                    return new TransitionResult.Invalid(new() { ["dueAt"] = [$"A plan is done after now and within {options.MaxPlanDuration.TotalDays:0.#} days."] });
                 var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Plan, now, ct);
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct, Clocks.Resolve);
+                // The plan's date is a clock like the others: missed, it moves the order a tier up.
+                await ServiceLevelClocks.StartAtAsync(tx, id, Clocks.PlanDue, order.Tier, order.Round, dueAt, ct);
                 await conn.ExecuteAsync(new CommandDefinition(
-                    "UPDATE work_orders SET status = 'plan_formed', complex = true, updated_at = @now WHERE id = @id",
-                    new { now, id }, tx, cancellationToken: ct));
+                    "UPDATE work_orders SET status = 'plan_formed', complex = true, plan_due_at = @dueAt, updated_at = @now WHERE id = @id",
+                    new { now, dueAt, id }, tx, cancellationToken: ct));
                 await Outbox.EnqueueAsync(tx, new WorkOrderPlanFormed(id, order.RequestId, by, command.Text!, onTime, now), ct);
-                detail = new { onTime, plan = command.Text };
+                detail = new { onTime, plan = command.Text, dueAt };
                 break;
             }
             case WorkOrderActions.Return:
@@ -105,17 +114,18 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock)
             {
                 var (target, error) = await TransferTargetAsync(tx, order, command.ToWorkerId!.Value, ct);
                 if (target is null) return new TransitionResult.Invalid(new() { ["toWorkerId"] = [error!] });
-                // A new assignee gets the full service level: a new round of clocks at the compound tier.
+                // A new assignee gets the full service level, a new round of clocks, at the tier the order
+                // has reached: an escalated order stays escalated.
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct);
                 await conn.ExecuteAsync(new CommandDefinition("""
-                    UPDATE work_orders SET status = 'assigned', tier = 'compound', round = round + 1, complex = false,
+                    UPDATE work_orders SET status = 'assigned', round = round + 1, complex = false, plan_due_at = NULL,
                                            assignee_kind = @Role, assignee_id = @Id, assignee_name = @Name,
                                            grid_code = @NodeCode, scope_path = @Path, updated_at = @now
                     WHERE id = @orderId
                     """, new { target.Role, target.Id, target.Name, target.NodeCode, target.Path, now, orderId = id }, tx, cancellationToken: ct));
-                await ServiceLevelClocks.StartAsync(tx, id, order.Category, Tiers.Compound, order.Round + 1, now, ServiceLevelClocks.Running, ct);
+                await ServiceLevelClocks.StartAsync(tx, id, order.Category, order.Tier, order.Round + 1, now, ServiceLevelClocks.Running, ct);
                 await Outbox.EnqueueAsync(tx, new WorkOrderTransferred(id, order.RequestId, by, target.Role, target.Id, target.Name, command.Text!, now), ct);
-                detail = new { reason = command.Text, from = order.AssigneeName, to = target.Name, toId = target.Id, grid = target.NodeCode };
+                detail = new { reason = command.Text, from = order.AssigneeName, to = target.Name, toId = target.Id, grid = target.NodeCode, tier = order.Tier };
                 break;
             }
             case WorkOrderActions.Suspend:

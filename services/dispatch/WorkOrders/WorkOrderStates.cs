@@ -68,6 +68,10 @@ public static class WorkOrderRules
 
     public static IReadOnlyCollection<string> Actions => From.Keys;
 
+    /// <summary>The work itself, which the order's named assignee does at any tier; re-dispatching and pausing stay with leaders.</summary>
+    public static readonly string[] HandlerActions =
+        [WorkOrderActions.Accept, WorkOrderActions.Arrive, WorkOrderActions.Resolve, WorkOrderActions.Plan, WorkOrderActions.Return, WorkOrderActions.Escalate];
+
     /// <summary>
     /// Roles that answer for a tier: "small things stay in the compound, hard things in the
     /// community, big things in the subdistrict". A tier's staff and everyone above may act.

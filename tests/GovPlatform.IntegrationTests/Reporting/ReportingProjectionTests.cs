@@ -44,7 +44,7 @@ public sealed class ReportingProjectionTests(SharedStack shared)
     private static readonly string[] NotYetCounted =
     [
         nameof(CommunityNotified), nameof(ServiceOrderPlaced), nameof(ServiceOrderDispatched),
-        nameof(ServiceOrderTaken), nameof(ServiceOrderCompleted),
+        nameof(ServiceOrderTaken), nameof(ServiceOrderCompleted), nameof(CouncilScheduled),
     ];
 
     [Fact]
