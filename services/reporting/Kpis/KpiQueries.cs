@@ -89,6 +89,7 @@ public static class KpiQueries
                count(*) FILTER (WHERE d.missed_at IS NOT NULL) AS Missed,
                count(*) FILTER (WHERE d.acted_at IS NOT NULL) AS Acted
         FROM whistles w JOIN cohort c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        WHERE @Department::text IS NULL OR d.department = @Department
         GROUP BY 1 ORDER BY 1;
         """;
 
@@ -102,10 +103,12 @@ public static class KpiQueries
         """;
 
     // A redemption carries no place: it counts where the volunteer last served or earned points.
+    // Redemptions reserved in the period are followed to their end whenever it comes (picked up or refunded),
+    // as requests are: the movement keys share the redemption's id after the kind.
     private const string VolunteerSql = $"""
         WITH {Region},
         moved AS (
-            SELECT p.kind, p.points,
+            SELECT p.kind, p.points, p.movement_key,
                    coalesce(p.grid_code, (SELECT h.grid_code FROM (
                         SELECT s.grid_code, s.at FROM volunteer_services s WHERE s.volunteer_id = p.volunteer_id
                         UNION ALL
@@ -119,8 +122,65 @@ public static class KpiQueries
                coalesce(sum(points) FILTER (WHERE kind = 'award'), 0)::bigint AS PointsIssued,
                coalesce(-sum(points) FILTER (WHERE kind IN ('redeem', 'refund')), 0)::bigint AS PointsRedeemed,
                coalesce(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint AS PointsExpired,
-               coalesce(sum(points) FILTER (WHERE kind = 'correct'), 0)::bigint AS PointsCorrected
+               coalesce(sum(points) FILTER (WHERE kind = 'correct'), 0)::bigint AS PointsCorrected,
+               count(*) FILTER (WHERE kind = 'redeem') AS Redemptions,
+               count(*) FILTER (WHERE kind = 'redeem' AND EXISTS (SELECT 1 FROM points_movements x
+                   WHERE x.movement_key = 'pickup:' || substr(moved.movement_key, length('redeem:') + 1))) AS RedemptionsPickedUp,
+               count(*) FILTER (WHERE kind = 'redeem' AND EXISTS (SELECT 1 FROM points_movements x
+                   WHERE x.movement_key = 'refund:' || substr(moved.movement_key, length('redeem:') + 1))) AS RedemptionsRefunded
         FROM moved WHERE (@Under::text IS NULL OR grid_code IN (SELECT code FROM region));
+        """;
+
+    // Service orders (点单-派单-接单-晒单) count as a cohort, like requests: the orders placed in the period in
+    // communities under the filter's node, followed to completion whenever it comes.
+    private const string ServiceOrderCohort = """
+        orders AS MATERIALIZED (
+            SELECT o.* FROM service_orders o
+            WHERE o.placed_at >= @FromUtc AND o.placed_at < @ToUtc AND o.community_code IN (SELECT code FROM region))
+        """;
+
+    private const string ServiceOrderCounts = """
+        count(*) AS Placed,
+        count(*) FILTER (WHERE dispatched_at IS NOT NULL) AS Dispatched,
+        count(*) FILTER (WHERE taken_at IS NOT NULL) AS Taken,
+        count(*) FILTER (WHERE completed_at IS NOT NULL) AS Completed,
+        avg(extract(epoch FROM completed_at - placed_at)::float8 / 3600) AS AverageCompletionHours
+        """;
+
+    private const string ServiceOrdersSql = $"""
+        WITH {Region}, {ServiceOrderCohort}
+        SELECT {ServiceOrderCounts} FROM orders;
+        """;
+
+    private const string ServiceOrdersByCommunitySql = $"""
+        WITH {Region}, {ServiceOrderCohort}
+        SELECT o.community_code AS Code, coalesce(min(g.name), o.community_code) AS Name, {ServiceOrderCounts}
+        FROM orders o LEFT JOIN grid_copy g ON g.code = o.community_code
+        GROUP BY o.community_code ORDER BY 1;
+        """;
+
+    // By who holds the order now (the newest dispatch, take or completion): the member unit or party member.
+    private const string ServiceOrdersByTakerSql = $"""
+        WITH {Region}, {ServiceOrderCohort}
+        SELECT taker_kind AS TakerKind, taker_id AS TakerId,
+               count(*) FILTER (WHERE dispatched_at IS NOT NULL) AS Dispatched,
+               count(*) FILTER (WHERE taken_at IS NOT NULL) AS Taken,
+               count(*) FILTER (WHERE completed_at IS NOT NULL) AS Completed,
+               avg(extract(epoch FROM completed_at - placed_at)::float8 / 3600) AS AverageCompletionHours
+        FROM orders WHERE taker_kind IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2;
+        """;
+
+    // Safety hazards a community was told of at once (CommunityNotified), by the time it was told, and how far
+    // their requests have come since.
+    private const string CommunityNotificationsSql = $"""
+        WITH {Region}
+        SELECT count(*) AS Notified, count(DISTINCT n.community_code) AS Communities,
+               count(*) FILTER (WHERE f.accepted_at IS NOT NULL) AS Accepted,
+               count(*) FILTER (WHERE f.resolved_at IS NOT NULL) AS Resolved
+        FROM community_notifications n LEFT JOIN request_facts f ON f.request_id = n.request_id
+        WHERE n.at >= @FromUtc AND n.at < @ToUtc AND n.community_code IN (SELECT code FROM region)
+          AND (@Category::text IS NULL OR n.category = @Category);
         """;
 
     private const string DoubleReportingSql = $"""
@@ -220,7 +280,55 @@ public static class KpiQueries
         public Rate Success => new(Agreements, Closed);
     }
 
-    public sealed record VolunteerFigures(decimal Hours, long Volunteers, long PointsIssued, long PointsRedeemed, long PointsExpired, long PointsCorrected);
+    public sealed record VolunteerFigures(decimal Hours, long Volunteers, long PointsIssued, long PointsRedeemed, long PointsExpired, long PointsCorrected,
+        long Redemptions, long RedemptionsPickedUp, long RedemptionsRefunded)
+    {
+        /// <summary>Redemptions reserved in the period whose goods have been handed over.</summary>
+        public Rate PickupRate => new(RedemptionsPickedUp, Redemptions);
+    }
+
+    public sealed class ServiceOrderFigures
+    {
+        public long Placed { get; init; }
+        public long Dispatched { get; init; }
+        public long Taken { get; init; }
+        public long Completed { get; init; }
+        public double? AverageCompletionHours { get; init; }
+
+        public Rate DispatchRate => new(Dispatched, Placed);
+        public Rate TakeRate => new(Taken, Dispatched);
+        public Rate CompletionRate => new(Completed, Placed);
+    }
+
+    public sealed class CommunityServiceOrders
+    {
+        public required string Code { get; init; }
+        public required string Name { get; init; }
+        public long Placed { get; init; }
+        public long Dispatched { get; init; }
+        public long Taken { get; init; }
+        public long Completed { get; init; }
+        public double? AverageCompletionHours { get; init; }
+
+        public Rate CompletionRate => new(Completed, Placed);
+    }
+
+    public sealed class TakerServiceOrders
+    {
+        public required string TakerKind { get; init; }
+        public Guid? TakerId { get; init; }
+        public long Dispatched { get; init; }
+        public long Taken { get; init; }
+        public long Completed { get; init; }
+        public double? AverageCompletionHours { get; init; }
+
+        public Rate CompletionRate => new(Completed, Dispatched);
+    }
+
+    public sealed record NotificationFigures(long Notified, long Communities, long Accepted, long Resolved)
+    {
+        public Rate ResolutionRate => new(Resolved, Notified);
+    }
 
     public sealed record UnitCoverage(Guid UnitId, long Reported, long Served)
     {
@@ -244,7 +352,9 @@ public static class KpiQueries
         IReadOnlyList<Breakdown> ByChannel, IReadOnlyList<Breakdown> ByCategory,
         IReadOnlyList<TierCount> EscalationsByTier, IReadOnlyList<DepartmentFigures> Departments,
         MediationFigures Mediation, VolunteerFigures Volunteer, IReadOnlyList<UnitCoverage> DoubleReporting,
-        IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage);
+        IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage,
+        ServiceOrderFigures ServiceOrders, IReadOnlyList<CommunityServiceOrders> ServiceOrdersByCommunity,
+        IReadOnlyList<TakerServiceOrders> ServiceOrdersByTaker, NotificationFigures CommunityNotifications);
 
     /// <summary>The request totals: from the daily roll-up when it can answer the filter, else from the facts.</summary>
     public static async Task<Totals> TotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
@@ -259,7 +369,8 @@ public static class KpiQueries
     {
         var totals = await TotalsAsync(conn, filter, ct);
         const string rest = ByChannelSql + ByCategorySql + EscalationsSql + DepartmentsSql + MediationSql
-                            + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql;
+                            + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql
+                            + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql;
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,
@@ -272,7 +383,11 @@ public static class KpiQueries
             await grid.ReadSingleAsync<VolunteerFigures>(),
             (await grid.ReadAsync<UnitCoverage>()).AsList(),
             (await grid.ReadAsync<CompanyFigures>()).AsList(),
-            await grid.ReadSingleAsync<GridCoverage>());
+            await grid.ReadSingleAsync<GridCoverage>(),
+            await grid.ReadSingleAsync<ServiceOrderFigures>(),
+            (await grid.ReadAsync<CommunityServiceOrders>()).AsList(),
+            (await grid.ReadAsync<TakerServiceOrders>()).AsList(),
+            await grid.ReadSingleAsync<NotificationFigures>());
     }
 }
 

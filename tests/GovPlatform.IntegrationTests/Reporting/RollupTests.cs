@@ -131,6 +131,7 @@ public sealed class RollupTests(SharedStack shared)
             if (facts.AverageHandlingMinutes is { } average) Assert.Equal(average, rollup.AverageHandlingMinutes!.Value, 6);
             Assert.Equal(facts.P90HandlingMinutes, rollup.P90HandlingMinutes);
             Assert.Equal("exact", rollup.P90HandlingMethod);
+            await DashboardQueries.AssertMatchFactsAsync(conn, filter, facts, where, Ct);
 
             // The histogram's estimate lies in the bucket of the request at rank floor(0.9·(n−1)), the exact value
             // between that request and the next: the bound docs/metrics.md states.
@@ -278,5 +279,42 @@ public sealed class RollupTests(SharedStack shared)
         Assert.Equal((1, 2), await CoverageAsync(0));  // the worker from 10:00
         Assert.Equal((2, 2), await CoverageAsync(1));  // the worker until noon, the leader from 08:00
         Assert.Equal((1, 2), await CoverageAsync(2));  // the leader only
+    }
+}
+
+/// <summary>Shared by the roll-up tests and the scripted scenario.</summary>
+public static class DashboardQueries
+{
+    /// <summary>
+    /// The trend, the heat table and the rankings of places read the roll-up; each must equal its scan of the
+    /// facts, and a place's ranking counts must equal the totals of that place (they share denominators).
+    /// </summary>
+    public static async Task AssertMatchFactsAsync(Npgsql.NpgsqlConnection conn, ReportFilter filter, KpiQueries.Totals totals,
+        string where, CancellationToken ct)
+    {
+        static string Json(object o) => JsonSerializer.Serialize(o);
+        foreach (var bucket in Trend.Buckets)
+            Assert.True(Json(await Trend.RunAsync(conn, filter, bucket, ct, fromFacts: true)) == Json(await Trend.RunAsync(conn, filter, bucket, ct)),
+                $"{where}: trend by {bucket} differs between facts and roll-up");
+        Assert.True(Json(await TreeFigures.RunAsync(conn, filter, ct, fromFacts: true)) == Json(await TreeFigures.RunAsync(conn, filter, ct)),
+            $"{where}: tree differs between facts and roll-up");
+        foreach (var level in new[] { GridLevels.Subdistrict, GridLevels.Community, GridLevels.Grid })
+        foreach (var metric in Rankings.Metrics)
+        {
+            var fromFacts = await Rankings.RunAsync(conn, filter, level, metric, 1, ct, fromFacts: true);
+            var fromRollup = await Rankings.RunAsync(conn, filter, level, metric, 1, ct);
+            Assert.True(Json(fromFacts) == Json(fromRollup), $"{where}: {level} ranking by {metric} differs between facts and roll-up");
+            // The filter's own node, ranked, has exactly the totals' numerator and denominator.
+            if (fromRollup.Entries.SingleOrDefault(e => e.Code == filter.Under) is { } self)
+            {
+                var expected = metric switch
+                {
+                    "response" => totals.ResponseRate, "satisfaction" => totals.SatisfactionRate,
+                    "resolve_on_time" => totals.ResolveOnTimeRate, _ => totals.ResolutionRate,
+                };
+                Assert.True((expected.Numerator, expected.Denominator) == (self.Numerator, self.Denominator),
+                    $"{where}: {level} {self.Code} ranked on {metric} {self.Numerator}/{self.Denominator}, totals {expected.Numerator}/{expected.Denominator}");
+            }
+        }
     }
 }
