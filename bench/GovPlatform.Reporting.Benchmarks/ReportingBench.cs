@@ -314,6 +314,50 @@ public sealed class ReportingBench(BenchOptions options)
         FROM per
         """;
 
+    /// <summary>
+    /// Per request of the cohort, from the raw events: the baseline the dashboard's trend, heat table and
+    /// rankings are timed against (each answers the same question by aggregating the events themselves).
+    /// </summary>
+    private const string RawPerRequest = """
+        s AS MATERIALIZED (
+            SELECT request_id, duplicate, at, path FROM raw_events
+            WHERE type = 'submitted' AND at >= @FromUtc AND at < @ToUtc
+              AND (@Under::text IS NULL OR path @> ARRAY[@Under::text])
+              AND (@Category::text IS NULL OR category = @Category)
+              AND (@Channel::text IS NULL OR channel = @Channel)),
+        per AS (
+            SELECT s.request_id, s.duplicate, s.at, s.path,
+                   bool_or(e.type = 'accepted') AS accepted,
+                   bool_or(e.type = 'resolved') AS resolved,
+                   (array_agg(e.satisfaction ORDER BY e.at DESC) FILTER (WHERE e.type = 'callback'))[1] AS satisfaction,
+                   bool_or(e.type = 'resolved' AND e.on_time) AS resolve_on_time
+            FROM s JOIN raw_events e USING (request_id)
+            GROUP BY s.request_id, s.duplicate, s.at, s.path)
+        """;
+
+    public const string RawTrendSql = $"""
+        WITH {RawPerRequest}
+        SELECT to_char(date_trunc('day', at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS Bucket, count(*) AS Requests,
+               count(*) FILTER (WHERE NOT duplicate) AS Own, count(*) FILTER (WHERE NOT duplicate AND accepted) AS Accepted,
+               count(*) FILTER (WHERE NOT duplicate AND resolved) AS Resolved,
+               count(*) FILTER (WHERE NOT duplicate AND satisfaction IS NOT NULL) AS Rated,
+               count(*) FILTER (WHERE NOT duplicate AND satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
+               count(*) FILTER (WHERE NOT duplicate AND resolve_on_time) AS ResolveOnTime, 0::bigint AS ResolveEnded
+        FROM per GROUP BY 1 ORDER BY 1
+        """;
+
+    /// <summary>Own and resolved requests per node of the tree down to grids (the heat table's and the rankings' counts).</summary>
+    public const string RawByNodeSql = $"""
+        WITH {RawPerRequest},
+        counted AS (
+            SELECT p.code, count(*) AS own, count(*) FILTER (WHERE resolved) AS resolved
+            FROM per CROSS JOIN LATERAL unnest(per.path) AS p(code) WHERE NOT duplicate GROUP BY p.code)
+        SELECT g.code AS Code, coalesce(x.own, 0) AS Own, coalesce(x.resolved, 0) AS Resolved
+        FROM grid_copy g LEFT JOIN counted x ON x.code = g.code
+        WHERE g.level = ANY(@Levels) AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])
+        ORDER BY g.path
+        """;
+
     /// <summary>The totals both sides answer (the raw events lack the clocks the read model keeps).</summary>
     private static string Compared(KpiQueries.Totals t) =>
         $"{t.Requests}/{t.Duplicates}/{t.Own}/{t.Accepted}/{t.Resolved}/{t.Closed}/{t.Rated}/{t.Satisfied}/{t.Reopened}/{t.AcceptOnTime}/{t.ResolveOnTime}";
@@ -386,6 +430,65 @@ public sealed class ReportingBench(BenchOptions options)
             var report = await TimeAsync(c => KpiQueries.RunAsync(c, filter, CancellationToken.None));
             _report.Add($"| {name} | {rollup.Last.Requests:N0} | {rollup.P50:F1} / {rollup.P95:F1} | {facts.P50:F1} / {facts.P95:F1} | {facts.P95 / rollup.P95:F1}× | " +
                         $"{raw.P50:F1} / {raw.P95:F1} | {pgbench:F1} | {report.P95:F1} | {facts.Last.P90HandlingMinutes:F1} / {rollup.Last.P90HandlingMinutes:F1} ({rollup.Last.P90HandlingMethod}) |");
+            Console.WriteLine(_report[^1]);
+        }
+        await MeasureDashboardCallsAsync(questions);
+    }
+
+    /// <summary>
+    /// What the dashboard calls besides the totals, each the way the API answers it (the roll-up when it can
+    /// answer the filter), the same query scanning the facts, and the same question over the raw events.
+    /// The results are checked against each other where the raw events can answer them.
+    /// </summary>
+    private async Task MeasureDashboardCallsAsync((string Name, ReportFilter Filter)[] questions)
+    {
+        _report.Add("");
+        _report.Add("| question | dashboard call | answered from | API p50 / p95 (ms) | fact scan p50 / p95 (ms) | raw events p50 / p95 (ms) |");
+        _report.Add("|---|---|---|---:|---:|---:|");
+        var none = CancellationToken.None;
+        foreach (var (name, filter) in questions)
+        {
+            await using (var c = await _db.OpenConnectionAsync())
+            {
+                var from = await KpiRollup.AnswersAsync(c, filter, none) ? "roll-up" : "facts";
+                var rawParam = new DynamicParameters(filter.Parameters());
+                rawParam.Add("Levels", TreeFigures.Levels);
+
+                var report = await TimeAsync(x => KpiQueries.RunAsync(x, filter, none));
+                _report.Add($"| {name} | `/kpis` (whole report) | totals: {from}; breakdowns: facts | {report.P50:F1} / {report.P95:F1} | — | — |");
+                Console.WriteLine(_report[^1]);
+
+                var trend = await TimeAsync(x => Trend.RunAsync(x, filter, "day", none));
+                var trendFacts = await TimeAsync(x => Trend.RunAsync(x, filter, "day", none, fromFacts: true));
+                var trendRaw = await TimeAsync(x => x.QueryAsync<Trend.Point>(new CommandDefinition(RawTrendSql, rawParam)));
+                static string Days(IEnumerable<Trend.Point> p) => string.Join(",", p.Select(d => $"{d.Bucket}:{d.Requests}/{d.Own}/{d.Accepted}/{d.Resolved}/{d.Rated}/{d.Satisfied}"));
+                if (Days(trend.Last) != Days(trendFacts.Last) || Days(trend.Last) != Days(trendRaw.Last))
+                    throw new InvalidOperationException($"{name}: the trend differs between the API, the facts and the raw events");
+                Row(name, "`/kpis/trend?bucket=day`", from, trend, trendFacts, trendRaw);
+
+                var tree = await TimeAsync(x => TreeFigures.RunAsync(x, filter, none));
+                var treeFacts = await TimeAsync(x => TreeFigures.RunAsync(x, filter, none, fromFacts: true));
+                var treeRaw = await TimeAsync(x => x.QueryAsync<(string Code, long Own, long Resolved)>(new CommandDefinition(RawByNodeSql, rawParam)));
+                if (string.Join(",", tree.Last.Select(n => $"{n.Code}:{n.Own}/{n.Resolved}")) != string.Join(",", treeRaw.Last.Select(n => $"{n.Code}:{n.Own}/{n.Resolved}")))
+                    throw new InvalidOperationException($"{name}: the heat table differs between the API and the raw events");
+                Row(name, "`/kpis/tree` (heat table)", from, tree, treeFacts, treeRaw);
+
+                var ranking = await TimeAsync(x => Rankings.RunAsync(x, filter, "community", "resolution", Rankings.DefaultMinCount, none));
+                var rankingFacts = await TimeAsync(x => Rankings.RunAsync(x, filter, "community", "resolution", Rankings.DefaultMinCount, none, fromFacts: true));
+                // The raw baseline counts the same nodes; ordering them by the Wilson bound is the same C# either way.
+                var rankingRaw = await TimeAsync(x => x.QueryAsync<(string Code, long Own, long Resolved)>(new CommandDefinition(RawByNodeSql, rawParam)));
+                var rawCommunities = rankingRaw.Last.Where(n => ranking.Last.Entries.Any(e => e.Code == n.Code))
+                    .ToDictionary(n => n.Code, n => $"{n.Resolved}/{n.Own}");
+                if (ranking.Last.Entries.Any(e => rawCommunities[e.Code] != $"{e.Numerator}/{e.Denominator}"))
+                    throw new InvalidOperationException($"{name}: the community ranking differs between the API and the raw events");
+                Row(name, "`/rankings?level=community`", from, ranking, rankingFacts, rankingRaw);
+            }
+        }
+
+        void Row<TA, TB, TC>(string name, string call, string from, (double P50, double P95, TA) api, (double P50, double P95, TB) facts,
+            (double P50, double P95, TC) raw)
+        {
+            _report.Add($"| {name} | {call} | {from} | {api.P50:F1} / {api.P95:F1} | {facts.P50:F1} / {facts.P95:F1} | {raw.P50:F1} / {raw.P95:F1} |");
             Console.WriteLine(_report[^1]);
         }
     }
