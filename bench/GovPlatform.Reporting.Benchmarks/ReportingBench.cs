@@ -159,6 +159,7 @@ public sealed class ReportingBench(BenchOptions options)
             // Indexes are built once after the load: maintaining them row by row would dominate the load time.
             await conn.ExecuteAsync("""
                 ALTER TABLE request_facts DISABLE TRIGGER request_facts_kpi_daily;
+                ALTER TABLE request_facts DISABLE TRIGGER request_facts_kpi_mix;
                 ALTER TABLE request_facts DROP CONSTRAINT request_facts_pkey;
                 DROP INDEX request_facts_grid_status, request_facts_submitted, request_facts_path, request_facts_work_order,
                     request_facts_property_company, request_facts_grid_assigned;
@@ -269,7 +270,7 @@ public sealed class ReportingBench(BenchOptions options)
             foreach (var table in (string[])["request_facts", "raw_events", "grid_copy"]) await conn.ExecuteAsync($"VACUUM ANALYZE {table}");
         }
         var indexed = watch.Elapsed;
-        long rollupRows;
+        long rollupRows, mixRows;
         await using (var conn = await _db.OpenConnectionAsync())
         {
             // The roll-up is built the way the rebuild endpoint builds it, rather than row by row during COPY.
@@ -277,11 +278,17 @@ public sealed class ReportingBench(BenchOptions options)
                 SELECT kpi_daily_rebuild(min(submitted_at AT TIME ZONE 'Asia/Shanghai')::date, max(submitted_at AT TIME ZONE 'Asia/Shanghai')::date)
                 FROM request_facts
                 """);
-            await conn.ExecuteAsync("ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_daily");
+            mixRows = await conn.ExecuteScalarAsync<long>("""
+                SELECT kpi_mix_rebuild(min(submitted_at AT TIME ZONE 'Asia/Shanghai')::date, max(submitted_at AT TIME ZONE 'Asia/Shanghai')::date)
+                FROM request_facts
+                """);
+            await conn.ExecuteAsync("ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_daily; ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_mix");
             await conn.ExecuteAsync("VACUUM ANALYZE kpi_daily");
+            await conn.ExecuteAsync("VACUUM ANALYZE kpi_mix");
         }
         _report.Add($"history: {options.Requests:N0} requests, {rawRows:N0} raw events; COPY {copied.TotalSeconds:F0} s, indexes + analyze {(indexed - copied).TotalSeconds:F0} s, " +
-                    $"roll-up rebuilt from the facts {(watch.Elapsed - indexed).TotalSeconds:F0} s ({rollupRows:N0} day × node rows)");
+                    $"roll-ups rebuilt from the facts {(watch.Elapsed - indexed).TotalSeconds:F0} s ({rollupRows:N0} day × node rows, " +
+                    $"{mixRows:N0} day × community × category × channel rows)");
         Console.WriteLine(_report[^1]);
     }
 
@@ -344,6 +351,15 @@ public sealed class ReportingBench(BenchOptions options)
                count(*) FILTER (WHERE NOT duplicate AND satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
                count(*) FILTER (WHERE NOT duplicate AND resolve_on_time) AS ResolveOnTime, 0::bigint AS ResolveEnded
         FROM per GROUP BY 1 ORDER BY 1
+        """;
+
+    public const string RawByChannelSql = """
+        SELECT channel AS Key, count(*) AS Requests FROM raw_events
+        WHERE type = 'submitted' AND at >= @FromUtc AND at < @ToUtc
+          AND (@Under::text IS NULL OR path @> ARRAY[@Under::text])
+          AND (@Category::text IS NULL OR category = @Category)
+          AND (@Channel::text IS NULL OR channel = @Channel)
+        GROUP BY 1
         """;
 
     /// <summary>Own and resolved requests per node of the tree down to grids (the heat table's and the rankings' counts).</summary>
@@ -455,8 +471,18 @@ public sealed class ReportingBench(BenchOptions options)
                 rawParam.Add("Levels", TreeFigures.Levels);
 
                 var report = await TimeAsync(x => KpiQueries.RunAsync(x, filter, none));
-                _report.Add($"| {name} | `/kpis` (whole report) | totals: {from}; breakdowns: facts | {report.P50:F1} / {report.P95:F1} | — | — |");
+                var mixFrom = await KpiQueries.MixAnswersAsync(c, filter, none) ? "kpi_mix" : "facts";
+                _report.Add($"| {name} | `/kpis` (whole report) | totals: {from}; channel/category: {mixFrom}; the rest: facts | {report.P50:F1} / {report.P95:F1} | — | — |");
                 Console.WriteLine(_report[^1]);
+
+                var mix = await TimeAsync(x => KpiQueries.BreakdownsAsync(x, filter, none));
+                var mixFacts = await TimeAsync(x => KpiQueries.BreakdownsAsync(x, filter, none, fromFacts: true));
+                var mixRaw = await TimeAsync(x => x.QueryAsync<(string Key, long Requests)>(new CommandDefinition(RawByChannelSql, rawParam)));
+                static string Channels(IEnumerable<(string Key, long Requests)> b) => string.Join(",", b.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key}:{x.Requests}"));
+                if (Channels(mix.Last.ByChannel.Select(b => (b.Key, b.Requests))) != Channels(mixFacts.Last.ByChannel.Select(b => (b.Key, b.Requests)))
+                    || Channels(mix.Last.ByChannel.Select(b => (b.Key, b.Requests))) != Channels(mixRaw.Last))
+                    throw new InvalidOperationException($"{name}: the channel breakdown differs between the API, the facts and the raw events");
+                Row(name, "channel + category breakdowns (in `/kpis`)", mixFrom, mix, mixFacts, mixRaw);
 
                 var trend = await TimeAsync(x => Trend.RunAsync(x, filter, "day", none));
                 var trendFacts = await TimeAsync(x => Trend.RunAsync(x, filter, "day", none, fromFacts: true));

@@ -74,6 +74,43 @@ public static class KpiQueries
         GROUP BY c.category ORDER BY 3 DESC, 1;
         """;
 
+    // The same two breakdowns from the breakdowns' roll-up (kpi_mix, Migrations/0006_kpi_mix.sql): '' stands for unknown.
+    // A (day, place, category, channel) row whose requests all moved elsewhere stays behind with zeros.
+    private const string MixScope = """
+        m.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR m.path @> ARRAY[@Under::text])
+          AND (@Category::text IS NULL OR m.category = @Category) AND (@Channel::text IS NULL OR m.channel = @Channel)
+        """;
+
+    private const string MixByChannelSql = $"""
+        SELECT coalesce(nullif(m.channel, ''), 'unknown') AS Key, coalesce(nullif(m.channel, ''), 'unknown') AS Name,
+               sum(m.requests)::bigint AS Requests, sum(m.resolved)::bigint AS Resolved
+        FROM kpi_mix m WHERE {MixScope}
+        GROUP BY m.channel HAVING sum(m.requests) > 0 ORDER BY 3 DESC, 1;
+        """;
+
+    private const string MixByCategorySql = $"""
+        SELECT coalesce(nullif(m.category, ''), 'unknown') AS Key, coalesce(min(k.name_zh), nullif(m.category, ''), 'unknown') AS Name,
+               sum(m.requests)::bigint AS Requests, sum(m.resolved)::bigint AS Resolved
+        FROM kpi_mix m LEFT JOIN categories k ON k.code = nullif(m.category, '')
+        WHERE {MixScope}
+        GROUP BY m.category HAVING sum(m.requests) > 0 ORDER BY 3 DESC, 1;
+        """;
+
+    /// <summary>True when the breakdowns' roll-up can answer the filter: its finest place is the community (depth 3).</summary>
+    public static async Task<bool> MixAnswersAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
+        filter.Under is null || await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT coalesce((SELECT array_length(path, 1) <= 3 FROM grid_copy WHERE code = @Under), false)", new { filter.Under }, cancellationToken: ct));
+
+    public sealed record Breakdowns(IReadOnlyList<Breakdown> ByChannel, IReadOnlyList<Breakdown> ByCategory);
+
+    /// <summary>The channel and category breakdowns, from kpi_mix when it answers the filter, else (or when asked) from the facts.</summary>
+    public static async Task<Breakdowns> BreakdownsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
+    {
+        var sql = !fromFacts && await MixAnswersAsync(conn, filter, ct) ? MixByChannelSql + MixByCategorySql : ByChannelSql + ByCategorySql;
+        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(sql, filter.Parameters(), cancellationToken: ct));
+        return new Breakdowns((await grid.ReadAsync<Breakdown>()).AsList(), (await grid.ReadAsync<Breakdown>()).AsList());
+    }
+
     private const string EscalationsSql = $"""
         WITH {Cohort}
         SELECT e.to_tier AS Tier, count(*) AS Escalations, count(DISTINCT e.request_id) AS Requests
@@ -368,15 +405,16 @@ public static class KpiQueries
     public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
     {
         var totals = await TotalsAsync(conn, filter, ct);
-        const string rest = ByChannelSql + ByCategorySql + EscalationsSql + DepartmentsSql + MediationSql
+        var breakdowns = await BreakdownsAsync(conn, filter, ct);
+        const string rest = EscalationsSql + DepartmentsSql + MediationSql
                             + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql
                             + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql;
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,
             totals,
-            (await grid.ReadAsync<Breakdown>()).AsList(),
-            (await grid.ReadAsync<Breakdown>()).AsList(),
+            breakdowns.ByChannel,
+            breakdowns.ByCategory,
             (await grid.ReadAsync<TierCount>()).AsList(),
             (await grid.ReadAsync<DepartmentFigures>()).AsList(),
             await grid.ReadSingleAsync<MediationFigures>(),

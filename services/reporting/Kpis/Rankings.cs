@@ -103,8 +103,6 @@ public static class Rankings
             _ => (!fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct) ? ByNodeRollupSql : ByNodeSql, metric),
         };
         var param = new DynamicParameters(filter.Parameters());
-        param.Add("FromDay", filter.From.ToString("yyyy-MM-dd"));
-        param.Add("ToDay", filter.To.ToString("yyyy-MM-dd"));
         param.Add("Level", level);
         param.Add("Metric", metric);
         var rows = await conn.QueryAsync<Entry>(new CommandDefinition(sql, param, cancellationToken: ct));

@@ -61,7 +61,11 @@ public sealed record ReportFilter(DateOnly From, DateOnly To, string? Under, str
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     /// <summary>The SQL parameters of every report query.</summary>
-    public object Parameters() => new { FromUtc, ToUtc, Under, Category, Channel, Department };
+    public object Parameters() => new { FromUtc, ToUtc, FromDay, ToDay, Under, Category, Channel, Department };
+
+    /// <summary>The period's first and last day, for the roll-ups keyed by day of submission.</summary>
+    public string FromDay => From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public string ToDay => To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
 /// <summary>A rate with what it counts, so every figure can be checked by hand; null when nothing was counted.</summary>

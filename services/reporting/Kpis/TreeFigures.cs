@@ -74,8 +74,6 @@ public static class TreeFigures
     public static async Task<IReadOnlyList<Node>> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
     {
         var param = new DynamicParameters(filter.Parameters());
-        param.Add("FromDay", filter.From.ToString("yyyy-MM-dd"));
-        param.Add("ToDay", filter.To.ToString("yyyy-MM-dd"));
         param.Add("Levels", Levels);
         var sql = !fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct) ? RollupSql : FactSql;
         return (await conn.QueryAsync<Node>(new CommandDefinition(sql, param, cancellationToken: ct))).AsList();

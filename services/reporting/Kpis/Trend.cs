@@ -49,8 +49,6 @@ public static class Trend
         bool fromFacts = false)
     {
         var param = new DynamicParameters(filter.Parameters());
-        param.Add("FromDay", filter.From.ToString("yyyy-MM-dd"));
-        param.Add("ToDay", filter.To.ToString("yyyy-MM-dd"));
         param.Add("Bucket", bucket);
         var sql = !fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct) ? RollupSql : FactSql;
         return (await conn.QueryAsync<Point>(new CommandDefinition(sql, param, cancellationToken: ct))).AsList();
