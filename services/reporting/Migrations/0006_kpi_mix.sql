@@ -1,9 +1,10 @@
 -- The breakdowns' roll-up: requests and own resolved requests per (day of submission in China time, place,
 -- category, channel), where the place is the request's path cut to its first three levels (district,
--- subdistrict, community). Per grid it would hold about as many rows as requests (600 grids × 15 categories ×
--- 7 channels is more than a day's requests); per community a county-month is ~30 × 50 × 15 × 7 at most, a tenth
--- of the month's requests at 10 M. An "under" below a community is answered from the facts, whose cohort is then
--- small. Category and channel are '' when unknown (a key column cannot be null).
+-- subdistrict, community). Keyed by grid it could hold more rows than a day has requests (600 grids × 15
+-- categories × 7 channels = 63,000 keys against ~9,000 requests a day at 10 M over three years); keyed by
+-- community a county-month has at most 30 × 50 × 15 × 7 = 157,500 narrow rows against ~280,000 wide request
+-- rows. An "under" below a community is answered from the facts, whose cohort is then small.
+-- Category and channel are '' when unknown (a key column cannot be null).
 CREATE TABLE kpi_mix (
     day       date   NOT NULL,
     place     text   NOT NULL,
