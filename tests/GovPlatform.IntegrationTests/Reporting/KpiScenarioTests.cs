@@ -19,7 +19,8 @@ public static class KpiScenario
     public const string Company = "绿城物业";
 
     /// <summary>Publishes the scenario onto the stack's bus and waits until reporting has applied all of it.</summary>
-    public static async Task PublishScenarioAsync(TestStack stack, TestCounty county)
+    /// <returns>Each event with the message id it was published under, so a test can replay them.</returns>
+    public static async Task<IReadOnlyList<(object Event, Guid MessageId)>> PublishScenarioAsync(TestStack stack, TestCounty county)
     {
         var c = county;
         string[] PathTo(string building) =>
@@ -166,17 +167,21 @@ public static class KpiScenario
             new MediationCaseClosed(opened[1].CaseId, null, c.Community, MediationOutcomes.Failed, [], 3, At(400)),
         ];
 
+        var deliveries = events.Select(e => (Event: e, MessageId: NewId.NextGuid())).ToList();
+        await PublishAsync(stack, deliveries);
+        return deliveries;
+    }
+
+    /// <summary>Publishes events under the given message ids, all at once, and waits until reporting has applied every one.</summary>
+    public static async Task PublishAsync(TestStack stack, IReadOnlyList<(object Event, Guid MessageId)> deliveries)
+    {
         var bus = stack.Provider("reporting").GetRequiredService<IBus>();
-        var messageIds = new List<Guid>();
         // Published all at once: the projections see them in whatever order the broker delivers.
-        await Task.WhenAll(events.Select(e =>
-        {
-            var id = NewId.NextGuid();
-            lock (messageIds) messageIds.Add(id);
-            return bus.Publish(e, e.GetType(), ctx => ctx.MessageId = id, TestContext.Current.CancellationToken);
-        }));
+        await Task.WhenAll(deliveries.Select(d =>
+            bus.Publish(d.Event, d.Event.GetType(), ctx => ctx.MessageId = d.MessageId, TestContext.Current.CancellationToken)));
+        var ids = deliveries.Select(d => d.MessageId).ToArray();
         await Eventually.True(async () => await stack.ScalarAsync<long>("reporting",
-                "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids = messageIds.ToArray() }) == messageIds.Count,
+                "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }) == ids.Length,
             "reporting to apply the whole scenario");
     }
 }
