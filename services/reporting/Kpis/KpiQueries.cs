@@ -20,6 +20,17 @@ public static class KpiQueries
               AND (@Channel::text IS NULL OR f.channel = @Channel))
         """;
 
+    /// <summary>
+    /// The cohort as a predicate on request_facts aliased c: for the figures that start from a small table
+    /// (escalations, whistles) and join the requests, so the planner may start from whichever side is smaller.
+    /// </summary>
+    public const string CohortWhere = """
+        c.submitted_at >= @FromUtc AND c.submitted_at < @ToUtc
+          AND (@Under::text IS NULL OR c.location_path @> ARRAY[@Under::text])
+          AND (@Category::text IS NULL OR c.category = @Category)
+          AND (@Channel::text IS NULL OR c.channel = @Channel)
+        """;
+
     /// <summary>Grid-tree nodes under the filter's node (all of them when there is none).</summary>
     public const string Region = """
         region AS MATERIALIZED (SELECT code FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text])
@@ -112,21 +123,20 @@ public static class KpiQueries
     }
 
     private const string EscalationsSql = $"""
-        WITH {Cohort}
         SELECT e.to_tier AS Tier, count(*) AS Escalations, count(DISTINCT e.request_id) AS Requests
-        FROM escalations e JOIN cohort c USING (request_id)
+        FROM escalations e JOIN request_facts c USING (request_id)
+        WHERE {CohortWhere}
         GROUP BY 1 ORDER BY 1;
         """;
 
     private const string DepartmentsSql = $"""
-        WITH {Cohort}
         SELECT d.department AS Department, count(*) AS Whistled,
                count(*) FILTER (WHERE d.reported_at IS NOT NULL) AS Reported,
                count(*) FILTER (WHERE d.late) AS ReportedLate,
                count(*) FILTER (WHERE d.missed_at IS NOT NULL) AS Missed,
                count(*) FILTER (WHERE d.acted_at IS NOT NULL) AS Acted
-        FROM whistles w JOIN cohort c USING (request_id) JOIN whistle_departments d USING (whistle_id)
-        WHERE @Department::text IS NULL OR d.department = @Department
+        FROM whistles w JOIN request_facts c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        WHERE {CohortWhere} AND (@Department::text IS NULL OR d.department = @Department)
         GROUP BY 1 ORDER BY 1;
         """;
 
@@ -232,14 +242,25 @@ public static class KpiQueries
 
     // A company serves the compounds where it has been assigned work; it is judged on every
     // request from those compounds, whoever handled them, as residents experience them.
-    private const string PropertyCompaniesSql = $"""
-        WITH {Cohort},
+    private const string ServedCompounds = """
         served AS (
             SELECT DISTINCT f.property_company AS company, g.code AS compound
             FROM request_facts f CROSS JOIN LATERAL unnest(f.location_path) AS p(code)
             JOIN grid_copy g ON g.code = p.code AND g.level = 'compound'
             WHERE f.property_company IS NOT NULL AND f.assigned_at < @ToUtc
-              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])),
+              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]))
+        """;
+
+    private const string CompaniesOfCompounds = """
+        SELECT s.company AS Company, count(*) AS Compounds,
+               coalesce(sum(b.requests), 0)::bigint AS Requests, coalesce(sum(b.resolved), 0)::bigint AS Resolved,
+               coalesce(sum(b.rated), 0)::bigint AS Rated, coalesce(sum(b.satisfied), 0)::bigint AS Satisfied
+        FROM served s LEFT JOIN by_compound b ON b.compound = s.compound
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    private const string PropertyCompaniesSql = $"""
+        WITH {Cohort}, {ServedCompounds},
         by_compound AS (
             SELECT p.code AS compound, count(*) AS requests,
                    count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
@@ -248,11 +269,21 @@ public static class KpiQueries
             FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
             WHERE c.duplicate_of IS NULL AND p.code IN (SELECT compound FROM served)
             GROUP BY p.code)
-        SELECT s.company AS Company, count(*) AS Compounds,
-               coalesce(sum(b.requests), 0)::bigint AS Requests, coalesce(sum(b.resolved), 0)::bigint AS Resolved,
-               coalesce(sum(b.rated), 0)::bigint AS Rated, coalesce(sum(b.satisfied), 0)::bigint AS Satisfied
-        FROM served s LEFT JOIN by_compound b ON b.compound = s.compound
-        GROUP BY 1 ORDER BY 1;
+        {CompaniesOfCompounds}
+        """;
+
+    // The compounds' own counts from the daily roll-up: a compound sits above its grids, so its (day, grid)
+    // rows carry it on their path and their sums are exactly the cohort's counts.
+    private const string PropertyCompaniesRollupSql = $"""
+        WITH {ServedCompounds},
+        by_compound AS (
+            SELECT p.code AS compound, sum(k.own) AS requests, sum(k.resolved) AS resolved, sum(k.rated) AS rated,
+                   sum(k.satisfied) AS satisfied
+            FROM kpi_daily k CROSS JOIN LATERAL unnest(k.path) AS p(code)
+            WHERE k.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR k.path @> ARRAY[@Under::text])
+              AND p.code IN (SELECT compound FROM served)
+            GROUP BY p.code)
+        {CompaniesOfCompounds}
         """;
 
     // A grid is covered when a grid worker or leader was on duty there at some moment of the period:
@@ -402,13 +433,19 @@ public static class KpiQueries
     public static Task<Totals> FactTotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
         conn.QuerySingleAsync<Totals>(new CommandDefinition(TotalsSql, filter.Parameters(), cancellationToken: ct));
 
-    public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    /// <summary>
+    /// The whole report. Totals, the heat of the compounds behind property companies and the channel and category
+    /// breakdowns come from the roll-ups when they can answer the filter; <paramref name="fromFacts"/> scans the
+    /// facts for all of them instead (the reference the tests compare the roll-ups against).
+    /// </summary>
+    public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
     {
-        var totals = await TotalsAsync(conn, filter, ct);
-        var breakdowns = await BreakdownsAsync(conn, filter, ct);
-        const string rest = EscalationsSql + DepartmentsSql + MediationSql
-                            + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql
-                            + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql;
+        var rollup = !fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct);
+        var totals = rollup ? await KpiRollup.TotalsAsync(conn, filter, ct) : await FactTotalsAsync(conn, filter, ct);
+        var breakdowns = await BreakdownsAsync(conn, filter, ct, fromFacts);
+        var rest = EscalationsSql + DepartmentsSql + MediationSql + VolunteerSql + DoubleReportingSql
+                   + (rollup ? PropertyCompaniesRollupSql : PropertyCompaniesSql) + GridCoverageSql
+                   + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql;
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,

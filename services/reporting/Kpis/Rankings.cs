@@ -68,12 +68,11 @@ public static class Rankings
 
     // Departments are ranked on reporting in on time when whistled (吹哨报到).
     private const string DepartmentsSql = $"""
-        WITH {KpiQueries.Cohort}
         SELECT d.department AS Code, d.department AS Name,
                count(*) FILTER (WHERE d.reported_at IS NOT NULL AND NOT coalesce(d.late, false)) AS Numerator,
                count(*) AS Denominator
-        FROM whistles w JOIN cohort c USING (request_id) JOIN whistle_departments d USING (whistle_id)
-        WHERE @Department::text IS NULL OR d.department = @Department
+        FROM whistles w JOIN request_facts c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        WHERE {KpiQueries.CohortWhere} AND (@Department::text IS NULL OR d.department = @Department)
         GROUP BY d.department
         """;
 

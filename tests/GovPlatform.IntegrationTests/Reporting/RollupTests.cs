@@ -313,6 +313,16 @@ public static class DashboardQueries
             Assert.True(Json(await KpiQueries.BreakdownsAsync(conn, f, ct, fromFacts: true)) == Json(await KpiQueries.BreakdownsAsync(conn, f, ct)),
                 $"{where}: breakdowns for {f.Category ?? f.Channel ?? "all"} differ between facts and kpi_mix: " +
                 $"{Json(await KpiQueries.BreakdownsAsync(conn, f, ct, fromFacts: true))} vs {Json(await KpiQueries.BreakdownsAsync(conn, f, ct))}");
+        // The rest of the report: what the roll-ups answer equals the all-facts report.
+        var (factReport, report) = (await KpiQueries.RunAsync(conn, filter, ct, fromFacts: true), await KpiQueries.RunAsync(conn, filter, ct));
+        foreach (var (name, a, b) in new (string, object, object)[]
+                 {
+                     ("property companies", factReport.PropertyCompanies, report.PropertyCompanies),
+                     ("departments", factReport.Departments, report.Departments),
+                     ("escalations", factReport.EscalationsByTier, report.EscalationsByTier),
+                     ("channels", factReport.ByChannel, report.ByChannel), ("categories", factReport.ByCategory, report.ByCategory),
+                 })
+            Assert.True(Json(a) == Json(b), $"{where}: {name} differ between facts and roll-ups: {Json(a)} vs {Json(b)}");
         foreach (var bucket in Trend.Buckets)
             Assert.True(Json(await Trend.RunAsync(conn, filter, bucket, ct, fromFacts: true)) == Json(await Trend.RunAsync(conn, filter, bucket, ct)),
                 $"{where}: trend by {bucket} differs between facts and roll-up");
