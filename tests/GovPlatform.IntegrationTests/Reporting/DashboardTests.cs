@@ -126,6 +126,9 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Contains("民声总台2026年3月工作通报", dom);
         Assert.Contains("<b data-kpi=\"requests\">6</b>", dom);
         Assert.Contains("<b data-kpi=\"resolutionRate\">60.0%</b>", dom);
+        Assert.Contains("<b data-kpi=\"serviceOrdersPlaced\">3</b>", dom);
+        Assert.Contains("<b data-kpi=\"serviceOrderCompletionRate\">33.3%</b>", dom);
+        Assert.Contains("<b data-kpi=\"communityNotified\">1</b>", dom);
         Assert.Contains("<td>绿城物业</td><td>1</td><td>60.0%</td><td>66.7%</td><td>差</td>", dom);
         Assert.Contains("<td>公安</td><td>1</td><td>0</td><td>0</td><td>1</td>", dom);
         var bytes = await File.ReadAllBytesAsync(pdf, TestContext.Current.CancellationToken);
