@@ -159,6 +159,7 @@ public sealed class ReportingBench(BenchOptions options)
             // Indexes are built once after the load: maintaining them row by row would dominate the load time.
             await conn.ExecuteAsync("""
                 ALTER TABLE request_facts DISABLE TRIGGER request_facts_kpi_daily;
+                ALTER TABLE request_facts DISABLE TRIGGER request_facts_kpi_mix;
                 ALTER TABLE request_facts DROP CONSTRAINT request_facts_pkey;
                 DROP INDEX request_facts_grid_status, request_facts_submitted, request_facts_path, request_facts_work_order,
                     request_facts_property_company, request_facts_grid_assigned;
@@ -269,7 +270,7 @@ public sealed class ReportingBench(BenchOptions options)
             foreach (var table in (string[])["request_facts", "raw_events", "grid_copy"]) await conn.ExecuteAsync($"VACUUM ANALYZE {table}");
         }
         var indexed = watch.Elapsed;
-        long rollupRows;
+        long rollupRows, mixRows;
         await using (var conn = await _db.OpenConnectionAsync())
         {
             // The roll-up is built the way the rebuild endpoint builds it, rather than row by row during COPY.
@@ -277,11 +278,17 @@ public sealed class ReportingBench(BenchOptions options)
                 SELECT kpi_daily_rebuild(min(submitted_at AT TIME ZONE 'Asia/Shanghai')::date, max(submitted_at AT TIME ZONE 'Asia/Shanghai')::date)
                 FROM request_facts
                 """);
-            await conn.ExecuteAsync("ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_daily");
+            mixRows = await conn.ExecuteScalarAsync<long>("""
+                SELECT kpi_mix_rebuild(min(submitted_at AT TIME ZONE 'Asia/Shanghai')::date, max(submitted_at AT TIME ZONE 'Asia/Shanghai')::date)
+                FROM request_facts
+                """);
+            await conn.ExecuteAsync("ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_daily; ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_mix");
             await conn.ExecuteAsync("VACUUM ANALYZE kpi_daily");
+            await conn.ExecuteAsync("VACUUM ANALYZE kpi_mix");
         }
         _report.Add($"history: {options.Requests:N0} requests, {rawRows:N0} raw events; COPY {copied.TotalSeconds:F0} s, indexes + analyze {(indexed - copied).TotalSeconds:F0} s, " +
-                    $"roll-up rebuilt from the facts {(watch.Elapsed - indexed).TotalSeconds:F0} s ({rollupRows:N0} day × node rows)");
+                    $"roll-ups rebuilt from the facts {(watch.Elapsed - indexed).TotalSeconds:F0} s ({rollupRows:N0} day × node rows, " +
+                    $"{mixRows:N0} day × community × category × channel rows)");
         Console.WriteLine(_report[^1]);
     }
 
@@ -312,6 +319,59 @@ public sealed class ReportingBench(BenchOptions options)
                count(*) FILTER (WHERE NOT duplicate AND accept_on_time) AS AcceptOnTime,
                count(*) FILTER (WHERE NOT duplicate AND resolve_on_time) AS ResolveOnTime
         FROM per
+        """;
+
+    /// <summary>
+    /// Per request of the cohort, from the raw events: the baseline the dashboard's trend, heat table and
+    /// rankings are timed against (each answers the same question by aggregating the events themselves).
+    /// </summary>
+    private const string RawPerRequest = """
+        s AS MATERIALIZED (
+            SELECT request_id, duplicate, at, path FROM raw_events
+            WHERE type = 'submitted' AND at >= @FromUtc AND at < @ToUtc
+              AND (@Under::text IS NULL OR path @> ARRAY[@Under::text])
+              AND (@Category::text IS NULL OR category = @Category)
+              AND (@Channel::text IS NULL OR channel = @Channel)),
+        per AS (
+            SELECT s.request_id, s.duplicate, s.at, s.path,
+                   bool_or(e.type = 'accepted') AS accepted,
+                   bool_or(e.type = 'resolved') AS resolved,
+                   (array_agg(e.satisfaction ORDER BY e.at DESC) FILTER (WHERE e.type = 'callback'))[1] AS satisfaction,
+                   bool_or(e.type = 'resolved' AND e.on_time) AS resolve_on_time
+            FROM s JOIN raw_events e USING (request_id)
+            GROUP BY s.request_id, s.duplicate, s.at, s.path)
+        """;
+
+    public const string RawTrendSql = $"""
+        WITH {RawPerRequest}
+        SELECT to_char(date_trunc('day', at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS Bucket, count(*) AS Requests,
+               count(*) FILTER (WHERE NOT duplicate) AS Own, count(*) FILTER (WHERE NOT duplicate AND accepted) AS Accepted,
+               count(*) FILTER (WHERE NOT duplicate AND resolved) AS Resolved,
+               count(*) FILTER (WHERE NOT duplicate AND satisfaction IS NOT NULL) AS Rated,
+               count(*) FILTER (WHERE NOT duplicate AND satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
+               count(*) FILTER (WHERE NOT duplicate AND resolve_on_time) AS ResolveOnTime, 0::bigint AS ResolveEnded
+        FROM per GROUP BY 1 ORDER BY 1
+        """;
+
+    public const string RawByChannelSql = """
+        SELECT channel AS Key, count(*) AS Requests FROM raw_events
+        WHERE type = 'submitted' AND at >= @FromUtc AND at < @ToUtc
+          AND (@Under::text IS NULL OR path @> ARRAY[@Under::text])
+          AND (@Category::text IS NULL OR category = @Category)
+          AND (@Channel::text IS NULL OR channel = @Channel)
+        GROUP BY 1
+        """;
+
+    /// <summary>Own and resolved requests per node of the tree down to grids (the heat table's and the rankings' counts).</summary>
+    public const string RawByNodeSql = $"""
+        WITH {RawPerRequest},
+        counted AS (
+            SELECT p.code, count(*) AS own, count(*) FILTER (WHERE resolved) AS resolved
+            FROM per CROSS JOIN LATERAL unnest(per.path) AS p(code) WHERE NOT duplicate GROUP BY p.code)
+        SELECT g.code AS Code, coalesce(x.own, 0) AS Own, coalesce(x.resolved, 0) AS Resolved
+        FROM grid_copy g LEFT JOIN counted x ON x.code = g.code
+        WHERE g.level = ANY(@Levels) AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])
+        ORDER BY g.path
         """;
 
     /// <summary>The totals both sides answer (the raw events lack the clocks the read model keeps).</summary>
@@ -386,6 +446,77 @@ public sealed class ReportingBench(BenchOptions options)
             var report = await TimeAsync(c => KpiQueries.RunAsync(c, filter, CancellationToken.None));
             _report.Add($"| {name} | {rollup.Last.Requests:N0} | {rollup.P50:F1} / {rollup.P95:F1} | {facts.P50:F1} / {facts.P95:F1} | {facts.P95 / rollup.P95:F1}× | " +
                         $"{raw.P50:F1} / {raw.P95:F1} | {pgbench:F1} | {report.P95:F1} | {facts.Last.P90HandlingMinutes:F1} / {rollup.Last.P90HandlingMinutes:F1} ({rollup.Last.P90HandlingMethod}) |");
+            Console.WriteLine(_report[^1]);
+        }
+        await MeasureDashboardCallsAsync(questions);
+    }
+
+    /// <summary>
+    /// What the dashboard calls besides the totals, each the way the API answers it (the roll-up when it can
+    /// answer the filter), the same query scanning the facts, and the same question over the raw events.
+    /// The results are checked against each other where the raw events can answer them.
+    /// </summary>
+    private async Task MeasureDashboardCallsAsync((string Name, ReportFilter Filter)[] questions)
+    {
+        _report.Add("");
+        _report.Add("| question | dashboard call | answered from | API p50 / p95 (ms) | fact scan p50 / p95 (ms) | raw events p50 / p95 (ms) |");
+        _report.Add("|---|---|---|---:|---:|---:|");
+        var none = CancellationToken.None;
+        foreach (var (name, filter) in questions)
+        {
+            await using (var c = await _db.OpenConnectionAsync())
+            {
+                var from = await KpiRollup.AnswersAsync(c, filter, none) ? "roll-up" : "facts";
+                var rawParam = new DynamicParameters(filter.Parameters());
+                rawParam.Add("Levels", TreeFigures.Levels);
+
+                var report = await TimeAsync(x => KpiQueries.RunAsync(x, filter, none));
+                var reportFacts = await TimeAsync(x => KpiQueries.RunAsync(x, filter, none, fromFacts: true));
+                var mixFrom = await KpiQueries.MixAnswersAsync(c, filter, none) ? "kpi_mix" : "facts";
+                _report.Add($"| {name} | `/kpis` (whole report) | totals, property companies: {from}; channel/category: {mixFrom}; " +
+                            $"escalations, departments: facts by key | {report.P50:F1} / {report.P95:F1} | {reportFacts.P50:F1} / {reportFacts.P95:F1} | — |");
+                Console.WriteLine(_report[^1]);
+
+                var mix = await TimeAsync(x => KpiQueries.BreakdownsAsync(x, filter, none));
+                var mixFacts = await TimeAsync(x => KpiQueries.BreakdownsAsync(x, filter, none, fromFacts: true));
+                var mixRaw = await TimeAsync(x => x.QueryAsync<(string Key, long Requests)>(new CommandDefinition(RawByChannelSql, rawParam)));
+                static string Channels(IEnumerable<(string Key, long Requests)> b) => string.Join(",", b.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key}:{x.Requests}"));
+                if (Channels(mix.Last.ByChannel.Select(b => (b.Key, b.Requests))) != Channels(mixFacts.Last.ByChannel.Select(b => (b.Key, b.Requests)))
+                    || Channels(mix.Last.ByChannel.Select(b => (b.Key, b.Requests))) != Channels(mixRaw.Last))
+                    throw new InvalidOperationException($"{name}: the channel breakdown differs between the API, the facts and the raw events");
+                Row(name, "channel + category breakdowns (in `/kpis`)", mixFrom, mix, mixFacts, mixRaw);
+
+                var trend = await TimeAsync(x => Trend.RunAsync(x, filter, "day", none));
+                var trendFacts = await TimeAsync(x => Trend.RunAsync(x, filter, "day", none, fromFacts: true));
+                var trendRaw = await TimeAsync(x => x.QueryAsync<Trend.Point>(new CommandDefinition(RawTrendSql, rawParam)));
+                static string Days(IEnumerable<Trend.Point> p) => string.Join(",", p.Select(d => $"{d.Bucket}:{d.Requests}/{d.Own}/{d.Accepted}/{d.Resolved}/{d.Rated}/{d.Satisfied}"));
+                if (Days(trend.Last) != Days(trendFacts.Last) || Days(trend.Last) != Days(trendRaw.Last))
+                    throw new InvalidOperationException($"{name}: the trend differs between the API, the facts and the raw events");
+                Row(name, "`/kpis/trend?bucket=day`", from, trend, trendFacts, trendRaw);
+
+                var tree = await TimeAsync(x => TreeFigures.RunAsync(x, filter, none));
+                var treeFacts = await TimeAsync(x => TreeFigures.RunAsync(x, filter, none, fromFacts: true));
+                var treeRaw = await TimeAsync(x => x.QueryAsync<(string Code, long Own, long Resolved)>(new CommandDefinition(RawByNodeSql, rawParam)));
+                if (string.Join(",", tree.Last.Select(n => $"{n.Code}:{n.Own}/{n.Resolved}")) != string.Join(",", treeRaw.Last.Select(n => $"{n.Code}:{n.Own}/{n.Resolved}")))
+                    throw new InvalidOperationException($"{name}: the heat table differs between the API and the raw events");
+                Row(name, "`/kpis/tree` (heat table)", from, tree, treeFacts, treeRaw);
+
+                var ranking = await TimeAsync(x => Rankings.RunAsync(x, filter, "community", "resolution", Rankings.DefaultMinCount, none));
+                var rankingFacts = await TimeAsync(x => Rankings.RunAsync(x, filter, "community", "resolution", Rankings.DefaultMinCount, none, fromFacts: true));
+                // The raw baseline counts the same nodes; ordering them by the Wilson bound is the same C# either way.
+                var rankingRaw = await TimeAsync(x => x.QueryAsync<(string Code, long Own, long Resolved)>(new CommandDefinition(RawByNodeSql, rawParam)));
+                var rawCommunities = rankingRaw.Last.Where(n => ranking.Last.Entries.Any(e => e.Code == n.Code))
+                    .ToDictionary(n => n.Code, n => $"{n.Resolved}/{n.Own}");
+                if (ranking.Last.Entries.Any(e => rawCommunities[e.Code] != $"{e.Numerator}/{e.Denominator}"))
+                    throw new InvalidOperationException($"{name}: the community ranking differs between the API and the raw events");
+                Row(name, "`/rankings?level=community`", from, ranking, rankingFacts, rankingRaw);
+            }
+        }
+
+        void Row<TA, TB, TC>(string name, string call, string from, (double P50, double P95, TA) api, (double P50, double P95, TB) facts,
+            (double P50, double P95, TC) raw)
+        {
+            _report.Add($"| {name} | {call} | {from} | {api.P50:F1} / {api.P95:F1} | {facts.P50:F1} / {facts.P95:F1} | {raw.P50:F1} / {raw.P95:F1} |");
             Console.WriteLine(_report[^1]);
         }
     }

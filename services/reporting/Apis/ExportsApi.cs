@@ -16,11 +16,11 @@ public static class ExportsApi
 
         api.MapGet("/{table}.{format}", async Task<Results<FileContentHttpResult, ValidationProblem>> (
                 string table, string format,
-                string? from, string? to, string? under, string? category, string? channel,
+                string? from, string? to, string? under, string? category, string? channel, string? department,
                 string? bucket, string? level, string? metric, int? minCount, NpgsqlDataSource db, CancellationToken ct) =>
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct, department);
                 if (!ReportTables.All.Contains(table)) errors["table"] = [$"Unknown table '{table}'; expected one of {string.Join(", ", ReportTables.All)}."];
                 if (!Formats.Contains(format)) errors["format"] = [$"Expected one of {string.Join(", ", Formats)}."];
                 bucket ??= "day";

@@ -16,15 +16,15 @@ public static class KpisApi
         var api = app.MapGroup("/api/v1/kpis").WithTags("KPIs").RequireRoles(StaffRoles);
 
         api.MapGet("/", async Task<Results<Ok<KpiQueries.KpiReport>, ValidationProblem>> (
-                string? from, string? to, string? under, string? category, string? channel, NpgsqlDataSource db, CancellationToken ct) =>
+                string? from, string? to, string? under, string? category, string? channel, string? department, NpgsqlDataSource db, CancellationToken ct) =>
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct, department);
                 if (filter is null) return Invalid(errors);
                 return TypedResults.Ok(await KpiQueries.RunAsync(conn, filter, ct));
             })
             .WithName("GetKpis")
-            .WithSummary("Every KPI of docs/metrics.md for a period (China Standard Time days), a branch of the grid tree, a category and a channel");
+            .WithSummary("Every KPI of docs/metrics.md for a period (China Standard Time days), a branch of the grid tree, a category and a channel (department narrows the whistled departments)");
 
         api.MapGet("/trend", async Task<Results<Ok<IReadOnlyList<Trend.Point>>, ValidationProblem>> (
                 string? from, string? to, string? under, string? category, string? channel, string? bucket, NpgsqlDataSource db, CancellationToken ct) =>

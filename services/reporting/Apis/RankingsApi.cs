@@ -13,10 +13,10 @@ public static class RankingsApi
 
         api.MapGet("/", async Task<Results<Ok<Rankings.Ranking>, ValidationProblem>> (
                 string? level, string? metric, int? minCount,
-                string? from, string? to, string? under, string? category, string? channel, NpgsqlDataSource db, CancellationToken ct) =>
+                string? from, string? to, string? under, string? category, string? channel, string? department, NpgsqlDataSource db, CancellationToken ct) =>
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct, department);
                 var r = Validate(level, metric, minCount, errors);
                 if (filter is null || errors.Count > 0) return KpisApi.Invalid(errors);
                 return TypedResults.Ok(await Rankings.RunAsync(conn, filter, r.Level, r.Metric, r.MinCount, ct));

@@ -10,7 +10,8 @@ public static class ReportTables
 {
     /// <summary>The tables built from the KPI report; rankings and the trend are added by their own queries.</summary>
     public static readonly string[] FromKpis =
-        ["kpis", "by-channel", "by-category", "escalations", "departments", "mediation", "volunteer", "double-reporting", "property-companies"];
+        ["kpis", "by-channel", "by-category", "escalations", "departments", "mediation", "volunteer", "double-reporting", "property-companies",
+         "service-orders", "service-order-takers"];
 
     public static readonly string[] All = [.. FromKpis, "trend", "rankings", "tree"];
 
@@ -37,6 +38,14 @@ public static class ReportTables
             ["councils", "议事会次数", k.Totals.Councils, null, k.Totals.Councils],
             RateRow("mediationSuccess", "调解成功率", k.Mediation.Success),
             RateRow("gridCoverage", "网格覆盖率", k.GridCoverage.Rate),
+            ["serviceOrdersPlaced", "点单数", k.ServiceOrders.Placed, null, k.ServiceOrders.Placed],
+            RateRow("serviceOrderDispatchRate", "派单率", k.ServiceOrders.DispatchRate),
+            RateRow("serviceOrderTakeRate", "接单率", k.ServiceOrders.TakeRate),
+            RateRow("serviceOrderCompletionRate", "晒单(完成)率", k.ServiceOrders.CompletionRate),
+            ["serviceOrderAverageCompletionHours", "平均完成时长(小时)", null, null, Round(k.ServiceOrders.AverageCompletionHours)],
+            ["communityNotified", "安全隐患通知社区", k.CommunityNotifications.Notified, null, k.CommunityNotifications.Notified],
+            RateRow("communityNotifiedResolution", "通知隐患解决率", k.CommunityNotifications.ResolutionRate),
+            RateRow("redemptionPickupRate", "兑换领取率", k.Volunteer.PickupRate),
         ]),
         "by-channel" => new ReportTable(name, "分渠道诉求", ["渠道", "名称", "诉求量", "已解决"],
             k.ByChannel.Select(b => new object?[] { b.Key, b.Name, b.Requests, b.Resolved }).ToList()),
@@ -48,8 +57,20 @@ public static class ReportTables
             k.Departments.Select(d => new object?[] { d.Department, d.Whistled, d.Reported, d.ReportedLate, d.Missed, d.Acted, d.OnTimeReport.Value }).ToList()),
         "mediation" => new ReportTable(name, "矛盾纠纷调解", ["受理", "调结", "调解成功", "转办", "调解成功率"],
             [[k.Mediation.Opened, k.Mediation.Closed, k.Mediation.Agreements, k.Mediation.Referred, k.Mediation.Success.Value]]),
-        "volunteer" => new ReportTable(name, "志愿服务与积分", ["服务时长(小时)", "服务人数", "发放积分", "兑换积分", "过期积分", "调整积分"],
-            [[k.Volunteer.Hours, k.Volunteer.Volunteers, k.Volunteer.PointsIssued, k.Volunteer.PointsRedeemed, k.Volunteer.PointsExpired, k.Volunteer.PointsCorrected]]),
+        "volunteer" => new ReportTable(name, "志愿服务与积分",
+            ["服务时长(小时)", "服务人数", "发放积分", "兑换积分", "过期积分", "调整积分", "兑换预订", "已领取", "已退还", "领取率"],
+            [[k.Volunteer.Hours, k.Volunteer.Volunteers, k.Volunteer.PointsIssued, k.Volunteer.PointsRedeemed, k.Volunteer.PointsExpired, k.Volunteer.PointsCorrected,
+              k.Volunteer.Redemptions, k.Volunteer.RedemptionsPickedUp, k.Volunteer.RedemptionsRefunded, k.Volunteer.PickupRate.Value]]),
+        "service-orders" => new ReportTable(name, "点单派单(分社区)", ["社区代码", "社区", "点单", "派单", "接单", "晒单(完成)", "完成率", "平均完成时长(小时)"],
+            k.ServiceOrdersByCommunity.Select(o => new object?[]
+            {
+                o.Code, o.Name, o.Placed, o.Dispatched, o.Taken, o.Completed, o.CompletionRate.Value, Round(o.AverageCompletionHours),
+            }).ToList()),
+        "service-order-takers" => new ReportTable(name, "点单派单(分接单方)", ["接单方类型", "接单方", "派单", "接单", "晒单(完成)", "完成率", "平均完成时长(小时)"],
+            k.ServiceOrdersByTaker.Select(o => new object?[]
+            {
+                TakerKindZh(o.TakerKind), o.TakerId?.ToString(), o.Dispatched, o.Taken, o.Completed, o.CompletionRate.Value, Round(o.AverageCompletionHours),
+            }).ToList()),
         "double-reporting" => new ReportTable(name, "双报到履职", ["单位", "报到党员", "参与服务", "履职率"],
             k.DoubleReporting.Select(u => new object?[] { u.UnitId.ToString(), u.Reported, u.Served, u.Coverage.Value }).ToList()),
         "property-companies" => new ReportTable(name, "物业企业评价", ["物业企业", "服务小区", "诉求", "已解决", "解决率", "评价数", "满意", "满意率", "评级"],
@@ -81,6 +102,11 @@ public static class ReportTables
     public static string GradeZh(string grade) => grade switch
     {
         "good" => "好", "fair" => "中", "poor" => "差", _ => "样本不足",
+    };
+
+    public static string TakerKindZh(string kind) => kind switch
+    {
+        "member_unit" => "共建单位", "party_member" => "党员", _ => kind,
     };
 
     public static string LevelZh(string level) => level switch

@@ -67,6 +67,12 @@ public static class Extensions
             Project<PartyMemberReportedProjection>();
 
             Project<WorkerDutyChangedProjection>();
+            Project<CommunityNotifiedProjection>();
+
+            Project<ServiceOrderPlacedProjection>();
+            Project<ServiceOrderDispatchedProjection>();
+            Project<ServiceOrderTakenProjection>();
+            Project<ServiceOrderCompletedProjection>();
         });
     }
 

@@ -20,6 +20,17 @@ public static class KpiQueries
               AND (@Channel::text IS NULL OR f.channel = @Channel))
         """;
 
+    /// <summary>
+    /// The cohort as a predicate on request_facts aliased c: for the figures that start from a small table
+    /// (escalations, whistles) and join the requests, so the planner may start from whichever side is smaller.
+    /// </summary>
+    public const string CohortWhere = """
+        c.submitted_at >= @FromUtc AND c.submitted_at < @ToUtc
+          AND (@Under::text IS NULL OR c.location_path @> ARRAY[@Under::text])
+          AND (@Category::text IS NULL OR c.category = @Category)
+          AND (@Channel::text IS NULL OR c.channel = @Channel)
+        """;
+
     /// <summary>Grid-tree nodes under the filter's node (all of them when there is none).</summary>
     public const string Region = """
         region AS MATERIALIZED (SELECT code FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text])
@@ -74,21 +85,58 @@ public static class KpiQueries
         GROUP BY c.category ORDER BY 3 DESC, 1;
         """;
 
+    // The same two breakdowns from the breakdowns' roll-up (kpi_mix, Migrations/0006_kpi_mix.sql): '' stands for unknown.
+    // A (day, place, category, channel) row whose requests all moved elsewhere stays behind with zeros.
+    private const string MixScope = """
+        m.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR m.path @> ARRAY[@Under::text])
+          AND (@Category::text IS NULL OR m.category = @Category) AND (@Channel::text IS NULL OR m.channel = @Channel)
+        """;
+
+    private const string MixByChannelSql = $"""
+        SELECT coalesce(nullif(m.channel, ''), 'unknown') AS Key, coalesce(nullif(m.channel, ''), 'unknown') AS Name,
+               sum(m.requests)::bigint AS Requests, sum(m.resolved)::bigint AS Resolved
+        FROM kpi_mix m WHERE {MixScope}
+        GROUP BY m.channel HAVING sum(m.requests) > 0 ORDER BY 3 DESC, 1;
+        """;
+
+    private const string MixByCategorySql = $"""
+        SELECT coalesce(nullif(m.category, ''), 'unknown') AS Key, coalesce(min(k.name_zh), nullif(m.category, ''), 'unknown') AS Name,
+               sum(m.requests)::bigint AS Requests, sum(m.resolved)::bigint AS Resolved
+        FROM kpi_mix m LEFT JOIN categories k ON k.code = nullif(m.category, '')
+        WHERE {MixScope}
+        GROUP BY m.category HAVING sum(m.requests) > 0 ORDER BY 3 DESC, 1;
+        """;
+
+    /// <summary>True when the breakdowns' roll-up can answer the filter: its finest place is the community (depth 3).</summary>
+    public static async Task<bool> MixAnswersAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
+        filter.Under is null || await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT coalesce((SELECT array_length(path, 1) <= 3 FROM grid_copy WHERE code = @Under), false)", new { filter.Under }, cancellationToken: ct));
+
+    public sealed record Breakdowns(IReadOnlyList<Breakdown> ByChannel, IReadOnlyList<Breakdown> ByCategory);
+
+    /// <summary>The channel and category breakdowns, from kpi_mix when it answers the filter, else (or when asked) from the facts.</summary>
+    public static async Task<Breakdowns> BreakdownsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
+    {
+        var sql = !fromFacts && await MixAnswersAsync(conn, filter, ct) ? MixByChannelSql + MixByCategorySql : ByChannelSql + ByCategorySql;
+        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(sql, filter.Parameters(), cancellationToken: ct));
+        return new Breakdowns((await grid.ReadAsync<Breakdown>()).AsList(), (await grid.ReadAsync<Breakdown>()).AsList());
+    }
+
     private const string EscalationsSql = $"""
-        WITH {Cohort}
         SELECT e.to_tier AS Tier, count(*) AS Escalations, count(DISTINCT e.request_id) AS Requests
-        FROM escalations e JOIN cohort c USING (request_id)
+        FROM escalations e JOIN request_facts c USING (request_id)
+        WHERE {CohortWhere}
         GROUP BY 1 ORDER BY 1;
         """;
 
     private const string DepartmentsSql = $"""
-        WITH {Cohort}
         SELECT d.department AS Department, count(*) AS Whistled,
                count(*) FILTER (WHERE d.reported_at IS NOT NULL) AS Reported,
                count(*) FILTER (WHERE d.late) AS ReportedLate,
                count(*) FILTER (WHERE d.missed_at IS NOT NULL) AS Missed,
                count(*) FILTER (WHERE d.acted_at IS NOT NULL) AS Acted
-        FROM whistles w JOIN cohort c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        FROM whistles w JOIN request_facts c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        WHERE {CohortWhere} AND (@Department::text IS NULL OR d.department = @Department)
         GROUP BY 1 ORDER BY 1;
         """;
 
@@ -102,10 +150,12 @@ public static class KpiQueries
         """;
 
     // A redemption carries no place: it counts where the volunteer last served or earned points.
+    // Redemptions reserved in the period are followed to their end whenever it comes (picked up or refunded),
+    // as requests are: the movement keys share the redemption's id after the kind.
     private const string VolunteerSql = $"""
         WITH {Region},
         moved AS (
-            SELECT p.kind, p.points,
+            SELECT p.kind, p.points, p.movement_key,
                    coalesce(p.grid_code, (SELECT h.grid_code FROM (
                         SELECT s.grid_code, s.at FROM volunteer_services s WHERE s.volunteer_id = p.volunteer_id
                         UNION ALL
@@ -119,8 +169,65 @@ public static class KpiQueries
                coalesce(sum(points) FILTER (WHERE kind = 'award'), 0)::bigint AS PointsIssued,
                coalesce(-sum(points) FILTER (WHERE kind IN ('redeem', 'refund')), 0)::bigint AS PointsRedeemed,
                coalesce(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint AS PointsExpired,
-               coalesce(sum(points) FILTER (WHERE kind = 'correct'), 0)::bigint AS PointsCorrected
+               coalesce(sum(points) FILTER (WHERE kind = 'correct'), 0)::bigint AS PointsCorrected,
+               count(*) FILTER (WHERE kind = 'redeem') AS Redemptions,
+               count(*) FILTER (WHERE kind = 'redeem' AND EXISTS (SELECT 1 FROM points_movements x
+                   WHERE x.movement_key = 'pickup:' || substr(moved.movement_key, length('redeem:') + 1))) AS RedemptionsPickedUp,
+               count(*) FILTER (WHERE kind = 'redeem' AND EXISTS (SELECT 1 FROM points_movements x
+                   WHERE x.movement_key = 'refund:' || substr(moved.movement_key, length('redeem:') + 1))) AS RedemptionsRefunded
         FROM moved WHERE (@Under::text IS NULL OR grid_code IN (SELECT code FROM region));
+        """;
+
+    // Service orders (点单-派单-接单-晒单) count as a cohort, like requests: the orders placed in the period in
+    // communities under the filter's node, followed to completion whenever it comes.
+    private const string ServiceOrderCohort = """
+        orders AS MATERIALIZED (
+            SELECT o.* FROM service_orders o
+            WHERE o.placed_at >= @FromUtc AND o.placed_at < @ToUtc AND o.community_code IN (SELECT code FROM region))
+        """;
+
+    private const string ServiceOrderCounts = """
+        count(*) AS Placed,
+        count(*) FILTER (WHERE dispatched_at IS NOT NULL) AS Dispatched,
+        count(*) FILTER (WHERE taken_at IS NOT NULL) AS Taken,
+        count(*) FILTER (WHERE completed_at IS NOT NULL) AS Completed,
+        avg(extract(epoch FROM completed_at - placed_at)::float8 / 3600) AS AverageCompletionHours
+        """;
+
+    private const string ServiceOrdersSql = $"""
+        WITH {Region}, {ServiceOrderCohort}
+        SELECT {ServiceOrderCounts} FROM orders;
+        """;
+
+    private const string ServiceOrdersByCommunitySql = $"""
+        WITH {Region}, {ServiceOrderCohort}
+        SELECT o.community_code AS Code, coalesce(min(g.name), o.community_code) AS Name, {ServiceOrderCounts}
+        FROM orders o LEFT JOIN grid_copy g ON g.code = o.community_code
+        GROUP BY o.community_code ORDER BY 1;
+        """;
+
+    // By who holds the order now (the newest dispatch, take or completion): the member unit or party member.
+    private const string ServiceOrdersByTakerSql = $"""
+        WITH {Region}, {ServiceOrderCohort}
+        SELECT taker_kind AS TakerKind, taker_id AS TakerId,
+               count(*) FILTER (WHERE dispatched_at IS NOT NULL) AS Dispatched,
+               count(*) FILTER (WHERE taken_at IS NOT NULL) AS Taken,
+               count(*) FILTER (WHERE completed_at IS NOT NULL) AS Completed,
+               avg(extract(epoch FROM completed_at - placed_at)::float8 / 3600) AS AverageCompletionHours
+        FROM orders WHERE taker_kind IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2;
+        """;
+
+    // Safety hazards a community was told of at once (CommunityNotified), by the time it was told, and how far
+    // their requests have come since.
+    private const string CommunityNotificationsSql = $"""
+        WITH {Region}
+        SELECT count(*) AS Notified, count(DISTINCT n.community_code) AS Communities,
+               count(*) FILTER (WHERE f.accepted_at IS NOT NULL) AS Accepted,
+               count(*) FILTER (WHERE f.resolved_at IS NOT NULL) AS Resolved
+        FROM community_notifications n LEFT JOIN request_facts f ON f.request_id = n.request_id
+        WHERE n.at >= @FromUtc AND n.at < @ToUtc AND n.community_code IN (SELECT code FROM region)
+          AND (@Category::text IS NULL OR n.category = @Category);
         """;
 
     private const string DoubleReportingSql = $"""
@@ -135,14 +242,25 @@ public static class KpiQueries
 
     // A company serves the compounds where it has been assigned work; it is judged on every
     // request from those compounds, whoever handled them, as residents experience them.
-    private const string PropertyCompaniesSql = $"""
-        WITH {Cohort},
+    private const string ServedCompounds = """
         served AS (
             SELECT DISTINCT f.property_company AS company, g.code AS compound
             FROM request_facts f CROSS JOIN LATERAL unnest(f.location_path) AS p(code)
             JOIN grid_copy g ON g.code = p.code AND g.level = 'compound'
             WHERE f.property_company IS NOT NULL AND f.assigned_at < @ToUtc
-              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])),
+              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]))
+        """;
+
+    private const string CompaniesOfCompounds = """
+        SELECT s.company AS Company, count(*) AS Compounds,
+               coalesce(sum(b.requests), 0)::bigint AS Requests, coalesce(sum(b.resolved), 0)::bigint AS Resolved,
+               coalesce(sum(b.rated), 0)::bigint AS Rated, coalesce(sum(b.satisfied), 0)::bigint AS Satisfied
+        FROM served s LEFT JOIN by_compound b ON b.compound = s.compound
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    private const string PropertyCompaniesSql = $"""
+        WITH {Cohort}, {ServedCompounds},
         by_compound AS (
             SELECT p.code AS compound, count(*) AS requests,
                    count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
@@ -151,11 +269,21 @@ public static class KpiQueries
             FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
             WHERE c.duplicate_of IS NULL AND p.code IN (SELECT compound FROM served)
             GROUP BY p.code)
-        SELECT s.company AS Company, count(*) AS Compounds,
-               coalesce(sum(b.requests), 0)::bigint AS Requests, coalesce(sum(b.resolved), 0)::bigint AS Resolved,
-               coalesce(sum(b.rated), 0)::bigint AS Rated, coalesce(sum(b.satisfied), 0)::bigint AS Satisfied
-        FROM served s LEFT JOIN by_compound b ON b.compound = s.compound
-        GROUP BY 1 ORDER BY 1;
+        {CompaniesOfCompounds}
+        """;
+
+    // The compounds' own counts from the daily roll-up: a compound sits above its grids, so its (day, grid)
+    // rows carry it on their path and their sums are exactly the cohort's counts.
+    private const string PropertyCompaniesRollupSql = $"""
+        WITH {ServedCompounds},
+        by_compound AS (
+            SELECT p.code AS compound, sum(k.own) AS requests, sum(k.resolved) AS resolved, sum(k.rated) AS rated,
+                   sum(k.satisfied) AS satisfied
+            FROM kpi_daily k CROSS JOIN LATERAL unnest(k.path) AS p(code)
+            WHERE k.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR k.path @> ARRAY[@Under::text])
+              AND p.code IN (SELECT compound FROM served)
+            GROUP BY p.code)
+        {CompaniesOfCompounds}
         """;
 
     // A grid is covered when a grid worker or leader was on duty there at some moment of the period:
@@ -220,7 +348,55 @@ public static class KpiQueries
         public Rate Success => new(Agreements, Closed);
     }
 
-    public sealed record VolunteerFigures(decimal Hours, long Volunteers, long PointsIssued, long PointsRedeemed, long PointsExpired, long PointsCorrected);
+    public sealed record VolunteerFigures(decimal Hours, long Volunteers, long PointsIssued, long PointsRedeemed, long PointsExpired, long PointsCorrected,
+        long Redemptions, long RedemptionsPickedUp, long RedemptionsRefunded)
+    {
+        /// <summary>Redemptions reserved in the period whose goods have been handed over.</summary>
+        public Rate PickupRate => new(RedemptionsPickedUp, Redemptions);
+    }
+
+    public sealed class ServiceOrderFigures
+    {
+        public long Placed { get; init; }
+        public long Dispatched { get; init; }
+        public long Taken { get; init; }
+        public long Completed { get; init; }
+        public double? AverageCompletionHours { get; init; }
+
+        public Rate DispatchRate => new(Dispatched, Placed);
+        public Rate TakeRate => new(Taken, Dispatched);
+        public Rate CompletionRate => new(Completed, Placed);
+    }
+
+    public sealed class CommunityServiceOrders
+    {
+        public required string Code { get; init; }
+        public required string Name { get; init; }
+        public long Placed { get; init; }
+        public long Dispatched { get; init; }
+        public long Taken { get; init; }
+        public long Completed { get; init; }
+        public double? AverageCompletionHours { get; init; }
+
+        public Rate CompletionRate => new(Completed, Placed);
+    }
+
+    public sealed class TakerServiceOrders
+    {
+        public required string TakerKind { get; init; }
+        public Guid? TakerId { get; init; }
+        public long Dispatched { get; init; }
+        public long Taken { get; init; }
+        public long Completed { get; init; }
+        public double? AverageCompletionHours { get; init; }
+
+        public Rate CompletionRate => new(Completed, Dispatched);
+    }
+
+    public sealed record NotificationFigures(long Notified, long Communities, long Accepted, long Resolved)
+    {
+        public Rate ResolutionRate => new(Resolved, Notified);
+    }
 
     public sealed record UnitCoverage(Guid UnitId, long Reported, long Served)
     {
@@ -244,7 +420,9 @@ public static class KpiQueries
         IReadOnlyList<Breakdown> ByChannel, IReadOnlyList<Breakdown> ByCategory,
         IReadOnlyList<TierCount> EscalationsByTier, IReadOnlyList<DepartmentFigures> Departments,
         MediationFigures Mediation, VolunteerFigures Volunteer, IReadOnlyList<UnitCoverage> DoubleReporting,
-        IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage);
+        IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage,
+        ServiceOrderFigures ServiceOrders, IReadOnlyList<CommunityServiceOrders> ServiceOrdersByCommunity,
+        IReadOnlyList<TakerServiceOrders> ServiceOrdersByTaker, NotificationFigures CommunityNotifications);
 
     /// <summary>The request totals: from the daily roll-up when it can answer the filter, else from the facts.</summary>
     public static async Task<Totals> TotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
@@ -255,24 +433,36 @@ public static class KpiQueries
     public static Task<Totals> FactTotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
         conn.QuerySingleAsync<Totals>(new CommandDefinition(TotalsSql, filter.Parameters(), cancellationToken: ct));
 
-    public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    /// <summary>
+    /// The whole report. Totals, the heat of the compounds behind property companies and the channel and category
+    /// breakdowns come from the roll-ups when they can answer the filter; <paramref name="fromFacts"/> scans the
+    /// facts for all of them instead (the reference the tests compare the roll-ups against).
+    /// </summary>
+    public static async Task<KpiReport> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
     {
-        var totals = await TotalsAsync(conn, filter, ct);
-        const string rest = ByChannelSql + ByCategorySql + EscalationsSql + DepartmentsSql + MediationSql
-                            + VolunteerSql + DoubleReportingSql + PropertyCompaniesSql + GridCoverageSql;
+        var rollup = !fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct);
+        var totals = rollup ? await KpiRollup.TotalsAsync(conn, filter, ct) : await FactTotalsAsync(conn, filter, ct);
+        var breakdowns = await BreakdownsAsync(conn, filter, ct, fromFacts);
+        var rest = EscalationsSql + DepartmentsSql + MediationSql + VolunteerSql + DoubleReportingSql
+                   + (rollup ? PropertyCompaniesRollupSql : PropertyCompaniesSql) + GridCoverageSql
+                   + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql;
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,
             totals,
-            (await grid.ReadAsync<Breakdown>()).AsList(),
-            (await grid.ReadAsync<Breakdown>()).AsList(),
+            breakdowns.ByChannel,
+            breakdowns.ByCategory,
             (await grid.ReadAsync<TierCount>()).AsList(),
             (await grid.ReadAsync<DepartmentFigures>()).AsList(),
             await grid.ReadSingleAsync<MediationFigures>(),
             await grid.ReadSingleAsync<VolunteerFigures>(),
             (await grid.ReadAsync<UnitCoverage>()).AsList(),
             (await grid.ReadAsync<CompanyFigures>()).AsList(),
-            await grid.ReadSingleAsync<GridCoverage>());
+            await grid.ReadSingleAsync<GridCoverage>(),
+            await grid.ReadSingleAsync<ServiceOrderFigures>(),
+            (await grid.ReadAsync<CommunityServiceOrders>()).AsList(),
+            (await grid.ReadAsync<TakerServiceOrders>()).AsList(),
+            await grid.ReadSingleAsync<NotificationFigures>());
     }
 }
 

@@ -37,35 +37,42 @@ public static class Rankings
         return (p + z2 / (2 * n) - Z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n))) / (1 + z2 / n);
     }
 
-    // Each request counts for every node on its path (an equi-join, not a containment test per node and request).
-    private const string ByNodeSql = $"""
-        WITH {KpiQueries.Cohort},
-        counted AS (
-            SELECT p.code,
-                   CASE @Metric
-                       WHEN 'response' THEN count(*) FILTER (WHERE c.accepted_at IS NOT NULL)
-                       WHEN 'satisfaction' THEN count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied'))
-                       WHEN 'resolve_on_time' THEN count(*) FILTER (WHERE c.resolve_on_time)
-                       ELSE count(*) FILTER (WHERE c.resolved_at IS NOT NULL) END AS numerator,
-                   CASE @Metric
-                       WHEN 'satisfaction' THEN count(*) FILTER (WHERE c.satisfaction IS NOT NULL)
-                       WHEN 'resolve_on_time' THEN count(*) FILTER (WHERE c.resolve_on_time IS NOT NULL)
-                       ELSE count(*) END AS denominator
-            FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
-            WHERE c.duplicate_of IS NULL
-            GROUP BY p.code)
+    // The rate of each metric from per-node counts, with the numerators and denominators of the totals
+    // (resolve_on_time: over requests whose resolve clock ended, resolved or missed, as KpiQueries counts it).
+    private const string MetricOfCounts = """
+        CASE @Metric WHEN 'response' THEN x.accepted WHEN 'satisfaction' THEN x.satisfied
+                     WHEN 'resolve_on_time' THEN x.resolve_on_time ELSE x.resolved END AS Numerator,
+        CASE @Metric WHEN 'satisfaction' THEN x.rated WHEN 'resolve_on_time' THEN x.resolve_ended ELSE x.own END AS Denominator
+        """;
+
+    private const string Nodes = """
         SELECT g.code AS Code, g.name AS Name, coalesce(x.numerator, 0) AS Numerator, coalesce(x.denominator, 0) AS Denominator
         FROM grid_copy g LEFT JOIN counted x ON x.code = g.code
         WHERE g.level = @Level AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text])
         """;
 
+    // Each request counts for every node on its path (an equi-join, not a containment test per node and request).
+    private const string ByNodeSql = $"""
+        WITH {KpiQueries.Cohort},
+        x AS ({TreeFigures.FactCountsByNode}),
+        counted AS (SELECT x.code, {MetricOfCounts} FROM x)
+        {Nodes}
+        """;
+
+    // The same counts summed from the daily roll-up: a (day, grid) row counts for every node on its path.
+    private const string ByNodeRollupSql = $"""
+        WITH x AS ({TreeFigures.RollupCountsByNode}),
+        counted AS (SELECT x.code, {MetricOfCounts} FROM x)
+        {Nodes}
+        """;
+
     // Departments are ranked on reporting in on time when whistled (吹哨报到).
     private const string DepartmentsSql = $"""
-        WITH {KpiQueries.Cohort}
         SELECT d.department AS Code, d.department AS Name,
                count(*) FILTER (WHERE d.reported_at IS NOT NULL AND NOT coalesce(d.late, false)) AS Numerator,
                count(*) AS Denominator
-        FROM whistles w JOIN cohort c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        FROM whistles w JOIN request_facts c USING (request_id) JOIN whistle_departments d USING (whistle_id)
+        WHERE {KpiQueries.CohortWhere} AND (@Department::text IS NULL OR d.department = @Department)
         GROUP BY d.department
         """;
 
@@ -81,13 +88,18 @@ public static class Rankings
         GROUP BY r.unit_id
         """;
 
-    public static async Task<Ranking> RunAsync(NpgsqlConnection conn, ReportFilter filter, string level, string metric, int minCount, CancellationToken ct)
+    /// <summary>
+    /// The ranking; places of the grid tree are counted from the daily roll-up when it can answer the filter
+    /// (no category or channel, a node at or above a grid), else from the facts, with the same result.
+    /// </summary>
+    public static async Task<Ranking> RunAsync(NpgsqlConnection conn, ReportFilter filter, string level, string metric, int minCount,
+        CancellationToken ct, bool fromFacts = false)
     {
         var (sql, shownMetric) = level switch
         {
             "department" => (DepartmentsSql, "report_on_time"),
             "unit" => (UnitsSql, "double_reporting_coverage"),
-            _ => (ByNodeSql, metric),
+            _ => (!fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct) ? ByNodeRollupSql : ByNodeSql, metric),
         };
         var param = new DynamicParameters(filter.Parameters());
         param.Add("Level", level);

@@ -29,20 +29,35 @@ public static class TreeFigures
         public Rate ResolveOnTimeRate => new(ResolveOnTime, ResolveEnded);
     }
 
+    /// <summary>Per-node counts of the cohort's own requests: each request counts for every node on its path.</summary>
+    public const string FactCountsByNode = """
+        SELECT p.code, count(*) AS own,
+               count(*) FILTER (WHERE c.accepted_at IS NOT NULL) AS accepted,
+               count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
+               count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
+               count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied,
+               count(*) FILTER (WHERE c.resolve_on_time) AS resolve_on_time,
+               count(*) FILTER (WHERE c.resolve_on_time IS NOT NULL OR 'resolve' = ANY(c.missed_clocks)) AS resolve_ended
+        FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
+        WHERE c.duplicate_of IS NULL
+        GROUP BY p.code
+        """;
+
+    /// <summary>
+    /// The same counts from the daily roll-up: a (day, node) row counts for every node on its path, which runs
+    /// from the root to the grid, so every level down to grids gets exactly the facts' counts.
+    /// </summary>
+    public const string RollupCountsByNode = """
+        SELECT p.code, sum(k.own)::bigint AS own, sum(k.accepted)::bigint AS accepted, sum(k.resolved)::bigint AS resolved,
+               sum(k.rated)::bigint AS rated, sum(k.satisfied)::bigint AS satisfied,
+               sum(k.resolve_on_time)::bigint AS resolve_on_time, sum(k.resolve_ended)::bigint AS resolve_ended
+        FROM kpi_daily k CROSS JOIN LATERAL unnest(k.path) AS p(code)
+        WHERE k.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR k.path @> ARRAY[@Under::text])
+        GROUP BY p.code
+        """;
+
     // Tree order: sorting by the path puts each node right after its parent.
-    private const string Sql = $"""
-        WITH {KpiQueries.Cohort},
-        counted AS (
-            SELECT p.code, count(*) AS own,
-                   count(*) FILTER (WHERE c.accepted_at IS NOT NULL) AS accepted,
-                   count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
-                   count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
-                   count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied,
-                   count(*) FILTER (WHERE c.resolve_on_time) AS resolve_on_time,
-                   count(*) FILTER (WHERE c.resolve_on_time IS NOT NULL) AS resolve_ended
-            FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
-            WHERE c.duplicate_of IS NULL
-            GROUP BY p.code)
+    private const string Nodes = """
         SELECT g.code, g.parent_code AS ParentCode, g.level, g.name, array_length(g.path, 1) AS Depth,
                coalesce(x.own, 0) AS Own, coalesce(x.accepted, 0) AS Accepted, coalesce(x.resolved, 0) AS Resolved,
                coalesce(x.rated, 0) AS Rated, coalesce(x.satisfied, 0) AS Satisfied,
@@ -52,10 +67,15 @@ public static class TreeFigures
         ORDER BY g.path
         """;
 
-    public static async Task<IReadOnlyList<Node>> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    private const string FactSql = $"WITH {KpiQueries.Cohort}, counted AS ({FactCountsByNode}) {Nodes}";
+    private const string RollupSql = $"WITH counted AS ({RollupCountsByNode}) {Nodes}";
+
+    /// <summary>From the daily roll-up when it can answer the filter, else from the facts (same result; a test checks it).</summary>
+    public static async Task<IReadOnlyList<Node>> RunAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
     {
         var param = new DynamicParameters(filter.Parameters());
         param.Add("Levels", Levels);
-        return (await conn.QueryAsync<Node>(new CommandDefinition(Sql, param, cancellationToken: ct))).AsList();
+        var sql = !fromFacts && await KpiRollup.AnswersAsync(conn, filter, ct) ? RollupSql : FactSql;
+        return (await conn.QueryAsync<Node>(new CommandDefinition(sql, param, cancellationToken: ct))).AsList();
     }
 }

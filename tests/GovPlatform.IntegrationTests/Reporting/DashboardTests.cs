@@ -85,12 +85,18 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Equal("154 分钟", cards["p90HandlingMinutes"]);
         Assert.Equal("4 小时", cards["volunteerHours"]);
         Assert.Equal("50.0%", cards["mediationSuccess"]);
+        Assert.Equal("3", cards["serviceOrdersPlaced"]);
+        Assert.Equal("33.3%", cards["serviceOrderCompletionRate"]);
+        Assert.Equal("2 小时", cards["serviceOrderAverageCompletionHours"]);
+        Assert.Equal("1", cards["communityNotified"]);
+        Assert.Equal("50.0%", cards["redemptionPickupRate"]);
 
         var charts = ChartValues().Matches(dom).ToDictionary(m => m.Groups["id"].Value, m => System.Net.WebUtility.HtmlDecode(m.Groups["values"].Value));
         Assert.Equal("""{"热线":3,"数字门牌":1,"窗口来访":1,"微信群":1}""", charts["chart-channel"]);
         Assert.Equal("""{"下水道疏通":3,"neighbour_dispute":1,"noise":1,"property_service":1}""", charts["chart-category"]);
         Assert.Equal("""{"1分钟接单":"75.0%","30分钟到场":"50.0%","1小时办结":"66.7%","半日出方案":"100.0%"}""", charts["chart-clocks"]);
         Assert.Equal("""{"2026-03-02":6}""", charts["chart-trend"]);
+        Assert.Equal("""{"锦园社区":{"placed":3,"dispatched":2,"taken":2,"completed":1}}""", charts["chart-service-orders"]);
         // ECharts drew them as SVG: the labels are text in the page.
         Assert.Contains(">热线: 3</text>", dom);
         Assert.Contains(">75%</text>", dom);
@@ -120,6 +126,9 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Contains("民声总台2026年3月工作通报", dom);
         Assert.Contains("<b data-kpi=\"requests\">6</b>", dom);
         Assert.Contains("<b data-kpi=\"resolutionRate\">60.0%</b>", dom);
+        Assert.Contains("<b data-kpi=\"serviceOrdersPlaced\">3</b>", dom);
+        Assert.Contains("<b data-kpi=\"serviceOrderCompletionRate\">33.3%</b>", dom);
+        Assert.Contains("<b data-kpi=\"communityNotified\">1</b>", dom);
         Assert.Contains("<td>绿城物业</td><td>1</td><td>60.0%</td><td>66.7%</td><td>差</td>", dom);
         Assert.Contains("<td>公安</td><td>1</td><td>0</td><td>0</td><td>1</td>", dom);
         var bytes = await File.ReadAllBytesAsync(pdf, TestContext.Current.CancellationToken);

@@ -19,7 +19,8 @@ public static class KpiScenario
     public const string Company = "绿城物业";
 
     /// <summary>Publishes the scenario onto the stack's bus and waits until reporting has applied all of it.</summary>
-    public static async Task PublishScenarioAsync(TestStack stack, TestCounty county)
+    /// <returns>Each event with the message id it was published under, so a test can replay them.</returns>
+    public static async Task<IReadOnlyList<(object Event, Guid MessageId)>> PublishScenarioAsync(TestStack stack, TestCounty county)
     {
         var c = county;
         string[] PathTo(string building) =>
@@ -32,7 +33,8 @@ public static class KpiScenario
         var (w1, w2, w3, w5, w6, w7) = (Id(), Id(), Id(), Id(), Id(), Id());
         var (whistle2, whistle3) = (Id(), Id());
         var formerWorker = Id();
-        var (v1, v2, v3, unit1, redemption) = (Id(), Id(), Id(), Id(), Id());
+        var (v1, v2, v3, unit1, redemption, redemption2) = (Id(), Id(), Id(), Id(), Id(), Id());
+        var (o1, o2, o3, o4, menuItem) = (Id(), Id(), Id(), Id(), Id());
         DateTimeOffset At(int minutes) => T0.AddMinutes(minutes);
         RequestSubmitted Submitted(Guid id, string channel, string category, string building, int minute) =>
             new(id, $"20260302-{minute:D6}", channel, category, "normal", building, PathTo(building), null, null, At(minute));
@@ -122,10 +124,32 @@ public static class KpiScenario
             new PointsAwarded(Id(), v2, 50, "night_patrol", $"service:{Id()}", c.EmptyGrid, null, At(601)),
             new PointsRedeemed(redemption, v1, 30, "RICE-5KG", 1, At(300)),
             new PointsRefunded(redemption, v1, 10, At(310)),
+            // A second redemption, 20 points, whose goods were picked up: 2 reserved, 1 picked up, 1 refunded.
+            new PointsRedeemed(redemption2, v2, 20, "OIL-1L", 1, At(620)),
+            new RedemptionPickedUp(redemption2, v2, 20, "OIL-1L", 1, "超市店员", At(640)),
             new PointsExpired(Id(), v2, 5, At(700)),
             new PointsCorrected(Id(), v1, -3, "重复登记", "管理员", At(710)),
             new PartyMemberReported(v1, unit1, c.Community, At(-10000)),
             new PartyMemberReported(v3, unit1, c.Community, At(-10000)),
+
+            // R3's category asks for the community to be told at once; R7's notice was the day before.
+            new CommunityNotified(w3, r3, c.Community, "property_service", "水泵故障影响消防供水", At(3)),
+            new CommunityNotified(w7, r7, c.Community, "drainage", "积水", At(-1439)),
+
+            // Order, dispatch, take, show: O1 done by member unit 1 in 2 hours; O2 taken by party member v1, not done;
+            // O3 not dispatched yet; O4 was placed the day before (its completion today does not count today).
+            new ServiceOrderPlaced(o1, menuItem, c.Community, "resident", At(30)),
+            new ServiceOrderDispatched(o1, c.Community, ServiceTakerKinds.MemberUnit, unit1, At(40)),
+            new ServiceOrderTaken(o1, c.Community, ServiceTakerKinds.MemberUnit, unit1, At(45)),
+            new ServiceOrderCompleted(o1, menuItem, c.Community, ServiceTakerKinds.MemberUnit, unit1, 10, At(150)),
+            new ServiceOrderPlaced(o2, menuItem, c.Community, "member_unit", At(60)),
+            new ServiceOrderDispatched(o2, c.Community, ServiceTakerKinds.PartyMember, v1, At(70)),
+            new ServiceOrderTaken(o2, c.Community, ServiceTakerKinds.PartyMember, v1, At(80)),
+            new ServiceOrderPlaced(o3, menuItem, c.Community, "resident", At(90)),
+            new ServiceOrderPlaced(o4, menuItem, c.Community, "resident", At(-1440)),
+            new ServiceOrderDispatched(o4, c.Community, ServiceTakerKinds.MemberUnit, unit1, At(-1400)),
+            new ServiceOrderTaken(o4, c.Community, ServiceTakerKinds.MemberUnit, unit1, At(-1390)),
+            new ServiceOrderCompleted(o4, menuItem, c.Community, ServiceTakerKinds.MemberUnit, unit1, null, At(100)),
 
             // Grid 1 has a worker on duty from the day before; grid 2 only a cadre (not a grid role) and a
             // worker whose duty there ended the day before.
@@ -143,17 +167,21 @@ public static class KpiScenario
             new MediationCaseClosed(opened[1].CaseId, null, c.Community, MediationOutcomes.Failed, [], 3, At(400)),
         ];
 
+        var deliveries = events.Select(e => (Event: e, MessageId: NewId.NextGuid())).ToList();
+        await PublishAsync(stack, deliveries);
+        return deliveries;
+    }
+
+    /// <summary>Publishes events under the given message ids, all at once, and waits until reporting has applied every one.</summary>
+    public static async Task PublishAsync(TestStack stack, IReadOnlyList<(object Event, Guid MessageId)> deliveries)
+    {
         var bus = stack.Provider("reporting").GetRequiredService<IBus>();
-        var messageIds = new List<Guid>();
         // Published all at once: the projections see them in whatever order the broker delivers.
-        await Task.WhenAll(events.Select(e =>
-        {
-            var id = NewId.NextGuid();
-            lock (messageIds) messageIds.Add(id);
-            return bus.Publish(e, e.GetType(), ctx => ctx.MessageId = id, TestContext.Current.CancellationToken);
-        }));
+        await Task.WhenAll(deliveries.Select(d =>
+            bus.Publish(d.Event, d.Event.GetType(), ctx => ctx.MessageId = d.MessageId, TestContext.Current.CancellationToken)));
+        var ids = deliveries.Select(d => d.MessageId).ToArray();
         await Eventually.True(async () => await stack.ScalarAsync<long>("reporting",
-                "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids = messageIds.ToArray() }) == messageIds.Count,
+                "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }) == ids.Length,
             "reporting to apply the whole scenario");
     }
 }
@@ -238,9 +266,34 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Assert.Equal(4.0m, volunteer.GetProperty("hours").GetDecimal());
         Assert.Equal(2, volunteer.GetProperty("volunteers").GetInt64());
         Assert.Equal(150, volunteer.GetProperty("pointsIssued").GetInt64());
-        Assert.Equal(20, volunteer.GetProperty("pointsRedeemed").GetInt64());
+        Assert.Equal(40, volunteer.GetProperty("pointsRedeemed").GetInt64());      // 30 − 10 refunded + 20
         Assert.Equal(5, volunteer.GetProperty("pointsExpired").GetInt64());
         Assert.Equal(-3, volunteer.GetProperty("pointsCorrected").GetInt64());
+        // Two redemptions reserved that day: the second picked up, the first partly refunded.
+        Assert.Equal((2, 1, 1), (volunteer.GetProperty("redemptions").GetInt64(), volunteer.GetProperty("redemptionsPickedUp").GetInt64(),
+            volunteer.GetProperty("redemptionsRefunded").GetInt64()));
+        Rate(volunteer, "pickupRate", 1, 2, 0.5);
+
+        // O1-O3 placed that day (O4 the day before): two dispatched and taken, O1 completed 120 minutes after it was placed.
+        var orders = k.GetProperty("serviceOrders");
+        Assert.Equal((3, 2, 2, 1), (orders.GetProperty("placed").GetInt64(), orders.GetProperty("dispatched").GetInt64(),
+            orders.GetProperty("taken").GetInt64(), orders.GetProperty("completed").GetInt64()));
+        Rate(orders, "dispatchRate", 2, 3, 0.6667);
+        Rate(orders, "takeRate", 2, 2, 1.0);
+        Rate(orders, "completionRate", 1, 3, 0.3333);
+        Assert.Equal(2.0, orders.GetProperty("averageCompletionHours").GetDouble(), 6);
+        var community = Assert.Single(k.GetProperty("serviceOrdersByCommunity").EnumerateArray());
+        Assert.Equal(("锦园社区", 3L, 1L), (community.GetProperty("name").GetString(), community.GetProperty("placed").GetInt64(),
+            community.GetProperty("completed").GetInt64()));
+        Rate(community, "completionRate", 1, 3, 0.3333);
+        Assert.Equal(["member_unit 1/1/1", "party_member 1/1/0"], k.GetProperty("serviceOrdersByTaker").EnumerateArray().Select(t =>
+            $"{t.GetProperty("takerKind").GetString()} {t.GetProperty("dispatched").GetInt64()}/{t.GetProperty("taken").GetInt64()}/{t.GetProperty("completed").GetInt64()}"));
+
+        // R3's community was told at once; R3 was accepted but is not resolved yet. R7's notice was the day before.
+        var notified = k.GetProperty("communityNotifications");
+        Assert.Equal((1, 1, 1, 0), (notified.GetProperty("notified").GetInt64(), notified.GetProperty("communities").GetInt64(),
+            notified.GetProperty("accepted").GetInt64(), notified.GetProperty("resolved").GetInt64()));
+        Rate(notified, "resolutionRate", 0, 1, 0.0);
 
         var unit = Assert.Single(k.GetProperty("doubleReporting").EnumerateArray());
         Rate(unit, "coverage", 1, 2, 0.5);
@@ -283,9 +336,54 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Rate(drainage, "totals.duplicateRate", 1, 3, 0.3333);
         Assert.Equal(1, At(dayBefore, "totals.requests").GetInt64());                  // R7
         Assert.Equal(-1400 + 1440, (int)At(dayBefore, "totals.averageHandlingMinutes").GetDouble());
+        // O4 counts on the day it was placed, completed 1,540 minutes later; R7's notice too.
+        Assert.Equal((1, 1), (At(dayBefore, "serviceOrders.placed").GetInt64(), At(dayBefore, "serviceOrders.completed").GetInt64()));
+        Assert.Equal(1540 / 60.0, At(dayBefore, "serviceOrders.averageCompletionHours").GetDouble(), 6);
+        Assert.Equal(1, At(dayBefore, "communityNotifications.notified").GetInt64());
+        // A category narrows the notices (they carry one); orders have none and sit at the community, not a grid.
+        Assert.Equal(0, At(drainage, "communityNotifications.notified").GetInt64());
+        Assert.Equal(0, At(secondGrid, "serviceOrders.placed").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_trend_tree_and_rankings_read_from_the_roll_up_equal_the_fact_scan_on_the_scripted_day()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        await PublishScenarioAsync(_stack, county);
+
+        await using var conn = await _stack.OpenAsync("reporting");
+        var day = DateOnly.Parse(Day, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var under in new[] { county.District, $"{county.District}-01", county.Community, county.Grid, county.EmptyGrid })
+        {
+            var filter = new GovPlatform.Reporting.Kpis.ReportFilter(day, day, under, null, null);
+            Assert.True(await GovPlatform.Reporting.Kpis.KpiRollup.AnswersAsync(conn, filter, Ct));
+            var totals = await GovPlatform.Reporting.Kpis.KpiQueries.FactTotalsAsync(conn, filter, Ct);
+            await DashboardQueries.AssertMatchFactsAsync(conn, filter, totals, $"scenario under {under}", Ct);
+        }
+    }
+
+    [Fact]
+    public async Task The_department_filter_narrows_the_whistled_departments_and_an_unknown_one_is_refused()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        await PublishScenarioAsync(_stack, county);
+
+        var fire = await KpisAsync($"from={Day}&to={Day}&under={county.District}&department=fire");
+        var only = Assert.Single(fire.GetProperty("departments").EnumerateArray());
+        Assert.Equal((1, 1, 1, 0, 0), Dept(only));
+        // The requests themselves are not the department's: their figures stay the county's.
+        Assert.Equal(6, At(fire, "totals.requests").GetInt64());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/rankings?from={Day}&to={Day}&under={county.District}&level=department&department=police&minCount=1");
+        var ranking = JsonDocument.Parse(await (await _stack.Client("reporting").SendAsync(request.WithBearer(Tokens.For("leader")), Ct)).Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(["police 0/1"], ranking.GetProperty("entries").EnumerateArray()
+            .Select(e => $"{e.GetProperty("code").GetString()} {e.GetProperty("numerator").GetInt64()}/{e.GetProperty("denominator").GetInt64()}"));
     }
 
     [Theory]
+    [InlineData("from=2026-03-02&to=2026-03-02&department=fishing", "department")]
     [InlineData("to=2026-03-02", "from")]
     [InlineData("from=2026-3-2&to=2026-03-02", "from")]
     [InlineData("from=2026-03-02&to=2026-03-01", "to")]

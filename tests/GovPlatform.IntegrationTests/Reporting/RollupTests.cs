@@ -131,6 +131,7 @@ public sealed class RollupTests(SharedStack shared)
             if (facts.AverageHandlingMinutes is { } average) Assert.Equal(average, rollup.AverageHandlingMinutes!.Value, 6);
             Assert.Equal(facts.P90HandlingMinutes, rollup.P90HandlingMinutes);
             Assert.Equal("exact", rollup.P90HandlingMethod);
+            await DashboardQueries.AssertMatchFactsAsync(conn, filter, facts, where, Ct);
 
             // The histogram's estimate lies in the bucket of the request at rank floor(0.9·(n−1)), the exact value
             // between that request and the next: the bound docs/metrics.md states.
@@ -170,6 +171,9 @@ public sealed class RollupTests(SharedStack shared)
         await using var conn = await _stack.OpenAsync("reporting");
         Assert.False(await KpiRollup.AnswersAsync(conn, new ReportFilter(first, first, county.Building, null, null), Ct));
         Assert.False(await KpiRollup.AnswersAsync(conn, new ReportFilter(first, first, county.District, "drainage", null), Ct));
+        // The breakdowns' roll-up stops at the community; below it the facts answer.
+        Assert.True(await KpiQueries.MixAnswersAsync(conn, new ReportFilter(first, first, county.Community, "drainage", null), Ct));
+        Assert.False(await KpiQueries.MixAnswersAsync(conn, new ReportFilter(first, first, county.Grid, null, null), Ct));
         Assert.True(await _stack.ScalarAsync<long>("reporting",
             "SELECT coalesce(sum(requests), 0) FROM kpi_daily WHERE path @> ARRAY[@d]", new { d = county.District }) > 0);
     }
@@ -180,6 +184,12 @@ public sealed class RollupTests(SharedStack shared)
                              accept_on_time, accept_ended, arrive_on_time, arrive_ended, plan_on_time, plan_ended,
                              resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils)
             FROM kpi_daily WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, node
+            """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
+
+    private Task<List<string>> MixRowsAsync(TestCounty county) =>
+        _stack.QueryAsync<string>("reporting", """
+            SELECT concat_ws('|', day, place, path, category, channel, requests, resolved)
+            FROM kpi_mix WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, place, category, channel
             """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
 
     private async Task<HttpResponseMessage> RebuildAsync(string query, string role = "admin")
@@ -211,19 +221,25 @@ public sealed class RollupTests(SharedStack shared)
         Assert.True(rebuilds > 0);
         await AssertRollupEqualsFactsAsync(county, first, seed);
         var kept = await RollupRowsAsync(county);
+        var keptMix = await MixRowsAsync(county);
         Assert.NotEmpty(kept);
+        Assert.NotEmpty(keptMix);
 
         // Spoil the roll-up, then rebuild it from the facts: it comes back row for row.
         await _stack.ScalarAsync<long>("reporting",
             "WITH u AS (UPDATE kpi_daily SET requests = requests + 7, handling_buckets[3] = handling_buckets[3] + 1 WHERE path @> ARRAY[@d] RETURNING 1) SELECT count(*) FROM u",
             new { d = county.District });
+        await _stack.ScalarAsync<long>("reporting",
+            "WITH u AS (UPDATE kpi_mix SET resolved = resolved + 3 WHERE path @> ARRAY[@d] RETURNING 1) SELECT count(*) FROM u", new { d = county.District });
         Assert.NotEqual(kept, await RollupRowsAsync(county));
+        Assert.NotEqual(keptMix, await MixRowsAsync(county));
         var response = await RebuildAsync(span);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(3, body.GetProperty("days").GetInt32());
         Assert.True(body.GetProperty("rows").GetInt64() >= kept.Select(r => r.Split('|')[0]).Distinct().Count());
         Assert.Equal(kept, await RollupRowsAsync(county));
+        Assert.Equal(keptMix, await MixRowsAsync(county));
     }
 
     [Fact]
@@ -278,5 +294,57 @@ public sealed class RollupTests(SharedStack shared)
         Assert.Equal((1, 2), await CoverageAsync(0));  // the worker from 10:00
         Assert.Equal((2, 2), await CoverageAsync(1));  // the worker until noon, the leader from 08:00
         Assert.Equal((1, 2), await CoverageAsync(2));  // the leader only
+    }
+}
+
+/// <summary>Shared by the roll-up tests and the scripted scenario.</summary>
+public static class DashboardQueries
+{
+    /// <summary>
+    /// The trend, the heat table and the rankings of places read the roll-up; each must equal its scan of the
+    /// facts, and a place's ranking counts must equal the totals of that place (they share denominators).
+    /// </summary>
+    public static async Task AssertMatchFactsAsync(Npgsql.NpgsqlConnection conn, ReportFilter filter, KpiQueries.Totals totals,
+        string where, CancellationToken ct)
+    {
+        static string Json(object o) => JsonSerializer.Serialize(o);
+        // The channel and category breakdowns read kpi_mix, which can take a category or channel filter too.
+        foreach (var f in new[] { filter, filter with { Category = "drainage" }, filter with { Channel = "hotline" } })
+            Assert.True(Json(await KpiQueries.BreakdownsAsync(conn, f, ct, fromFacts: true)) == Json(await KpiQueries.BreakdownsAsync(conn, f, ct)),
+                $"{where}: breakdowns for {f.Category ?? f.Channel ?? "all"} differ between facts and kpi_mix: " +
+                $"{Json(await KpiQueries.BreakdownsAsync(conn, f, ct, fromFacts: true))} vs {Json(await KpiQueries.BreakdownsAsync(conn, f, ct))}");
+        // The rest of the report: what the roll-ups answer equals the all-facts report.
+        var (factReport, report) = (await KpiQueries.RunAsync(conn, filter, ct, fromFacts: true), await KpiQueries.RunAsync(conn, filter, ct));
+        foreach (var (name, a, b) in new (string, object, object)[]
+                 {
+                     ("property companies", factReport.PropertyCompanies, report.PropertyCompanies),
+                     ("departments", factReport.Departments, report.Departments),
+                     ("escalations", factReport.EscalationsByTier, report.EscalationsByTier),
+                     ("channels", factReport.ByChannel, report.ByChannel), ("categories", factReport.ByCategory, report.ByCategory),
+                 })
+            Assert.True(Json(a) == Json(b), $"{where}: {name} differ between facts and roll-ups: {Json(a)} vs {Json(b)}");
+        foreach (var bucket in Trend.Buckets)
+            Assert.True(Json(await Trend.RunAsync(conn, filter, bucket, ct, fromFacts: true)) == Json(await Trend.RunAsync(conn, filter, bucket, ct)),
+                $"{where}: trend by {bucket} differs between facts and roll-up");
+        Assert.True(Json(await TreeFigures.RunAsync(conn, filter, ct, fromFacts: true)) == Json(await TreeFigures.RunAsync(conn, filter, ct)),
+            $"{where}: tree differs between facts and roll-up");
+        foreach (var level in new[] { GridLevels.Subdistrict, GridLevels.Community, GridLevels.Grid })
+        foreach (var metric in Rankings.Metrics)
+        {
+            var fromFacts = await Rankings.RunAsync(conn, filter, level, metric, 1, ct, fromFacts: true);
+            var fromRollup = await Rankings.RunAsync(conn, filter, level, metric, 1, ct);
+            Assert.True(Json(fromFacts) == Json(fromRollup), $"{where}: {level} ranking by {metric} differs between facts and roll-up");
+            // The filter's own node, ranked, has exactly the totals' numerator and denominator.
+            if (fromRollup.Entries.SingleOrDefault(e => e.Code == filter.Under) is { } self)
+            {
+                var expected = metric switch
+                {
+                    "response" => totals.ResponseRate, "satisfaction" => totals.SatisfactionRate,
+                    "resolve_on_time" => totals.ResolveOnTimeRate, _ => totals.ResolutionRate,
+                };
+                Assert.True((expected.Numerator, expected.Denominator) == (self.Numerator, self.Denominator),
+                    $"{where}: {level} {self.Code} ranked on {metric} {self.Numerator}/{self.Denominator}, totals {expected.Numerator}/{expected.Denominator}");
+            }
+        }
     }
 }

@@ -41,7 +41,14 @@
     document.getElementById('volunteer').textContent =
       `志愿服务 ${R.num(k.volunteer.hours, 1)} 小时、${k.volunteer.volunteers} 人次；发放积分 ${k.volunteer.pointsIssued}，兑换积分 ${k.volunteer.pointsRedeemed}。` +
       `受理矛盾纠纷 ${k.mediation.opened} 件，调结 ${k.mediation.closed} 件，调解成功率 ${R.pct(k.mediation.success)}。` +
-      `网格覆盖率 ${R.pct(k.gridCoverage.rate)}。`;
+      `网格覆盖率 ${R.pct(k.gridCoverage.rate)}。` +
+      `积分超市预订兑换 ${k.volunteer.redemptions} 笔，已领取 ${k.volunteer.redemptionsPickedUp} 笔，领取率 ${R.pct(k.volunteer.pickupRate)}。`;
+    const so = k.serviceOrders, cn = k.communityNotifications;
+    document.getElementById('service-orders').innerHTML =
+      `本期群众点单 <b data-kpi="serviceOrdersPlaced">${so.placed}</b> 件，派单 ${so.dispatched} 件，接单 ${so.taken} 件，` +
+      `完成晒单 ${so.completed} 件，完成率 <b data-kpi="serviceOrderCompletionRate">${R.pct(so.completionRate)}</b>，` +
+      `平均完成时长 ${R.num(so.averageCompletionHours, 1)} 小时。` +
+      `安全隐患即时通知社区 <b data-kpi="communityNotified">${cn.notified}</b> 件，已解决 ${cn.resolved} 件。`;
   }
 
   load().then(() => { document.getElementById('status').textContent = ''; document.body.dataset.state = 'ready'; },

@@ -105,10 +105,33 @@
       `<tr><td>${R.esc(c.company)}</td><td>${c.compounds}</td><td>${R.pct(c.resolution)}</td><td>${R.pct(c.satisfaction)}</td>` +
       `<td class="grade-${c.grade}">${L.of('grade', c.grade)}</td></tr>`).join('');
 
+    const so = k.serviceOrders, o = document.getElementById('service-orders');
+    card(o, 'serviceOrdersPlaced', '点单', R.num(so.placed));
+    card(o, 'serviceOrderDispatchRate', '派单率', R.pct(so.dispatchRate), `派单 ${so.dispatched}`);
+    card(o, 'serviceOrderTakeRate', '接单率', R.pct(so.takeRate), `接单 ${so.taken}`);
+    card(o, 'serviceOrderCompletionRate', '晒单(完成)率', R.pct(so.completionRate), `晒单 ${so.completed}`);
+    card(o, 'serviceOrderAverageCompletionHours', '平均完成时长', R.num(so.averageCompletionHours, 1) + ' 小时');
+    const byCommunity = k.serviceOrdersByCommunity;
+    chart('chart-service-orders', {
+      legend: { data: ['点单', '派单', '接单', '晒单'], top: 0 }, grid: { left: 40, right: 20, top: 40, bottom: 30 }, tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: byCommunity.map(c => c.name) }, yAxis: { type: 'value' },
+      series: ['placed', 'dispatched', 'taken', 'completed'].map((key, i) => ({
+        name: ['点单', '派单', '接单', '晒单'][i], type: 'bar', data: byCommunity.map(c => c[key]), label: { show: true, position: 'top' } })),
+    }, Object.fromEntries(byCommunity.map(c => [c.name, { placed: c.placed, dispatched: c.dispatched, taken: c.taken, completed: c.completed }])));
+    document.querySelector('#takers tbody').innerHTML = k.serviceOrdersByTaker.map(t =>
+      `<tr><td>${L.of('takerKind', t.takerKind)}</td><td>${R.esc((t.takerId || '—').slice(0, 8))}</td><td>${t.dispatched}</td><td>${t.taken}</td>` +
+      `<td>${t.completed}</td><td>${R.pct(t.completionRate)}</td></tr>`).join('');
+
+    const cn = k.communityNotifications, n = document.getElementById('notifications');
+    card(n, 'communityNotified', '通知社区隐患', R.num(cn.notified), `涉及 ${cn.communities} 个社区`);
+    card(n, 'communityNotifiedResolution', '通知隐患解决率', R.pct(cn.resolutionRate), `${cn.resolutionRate.numerator}/${cn.resolutionRate.denominator}`);
+
     const v = document.getElementById('volunteer');
     card(v, 'volunteerHours', '志愿服务时长', R.num(k.volunteer.hours, 1) + ' 小时', `${k.volunteer.volunteers} 人次`);
     card(v, 'pointsIssued', '发放积分', R.num(k.volunteer.pointsIssued));
     card(v, 'pointsRedeemed', '兑换积分', R.num(k.volunteer.pointsRedeemed));
+    card(v, 'redemptionPickupRate', '兑换领取率', R.pct(k.volunteer.pickupRate),
+      `预订 ${k.volunteer.redemptions} · 领取 ${k.volunteer.redemptionsPickedUp} · 退还 ${k.volunteer.redemptionsRefunded}`);
     card(v, 'mediationSuccess', '调解成功率', R.pct(k.mediation.success), `调结 ${k.mediation.closed} 件`);
     card(v, 'gridCoverage', '网格覆盖率', R.pct(k.gridCoverage.rate));
   }

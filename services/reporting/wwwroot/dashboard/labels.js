@@ -7,6 +7,7 @@ window.Labels = {
     civil_affairs: '民政', water: '水务', power: '供电' },
   level: { district: '县', subdistrict: '街道', community: '社区', compound: '小区', grid: '网格' },
   grade: { good: '好', fair: '中', poor: '差', ungraded: '样本不足' },
+  takerKind: { member_unit: '共建单位', party_member: '党员' },
   of(kind, code) { return (this[kind] && this[kind][code]) || code; },
 };
 
