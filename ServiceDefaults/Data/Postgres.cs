@@ -23,6 +23,14 @@ public static class PostgresExtensions
         builder.Services.AddSingleton(_ =>
         {
             var dsb = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+            // Every service runs the same few statements over and over: let Npgsql prepare them after a
+            // second use instead of having PostgreSQL parse and plan each one again (a setting in the
+            // connection string still wins).
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            {
+                dsb.ConnectionStringBuilder.MaxAutoPrepare = 64;
+                dsb.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            }
             return dsb.Build();
         });
         builder.Services.AddSingleton<Migrator>();
