@@ -64,7 +64,7 @@ cat <<MSG
 GovPlatform is up (local mode). Ctrl-C stops everything this command started.
   intake     http://127.0.0.1:${PORTS[intake]}/swagger      POST /api/v1/requests
   dispatch   http://127.0.0.1:${PORTS[dispatch]}/swagger      GET  /api/v1/work-orders
-  volunteer  http://127.0.0.1:${PORTS[volunteer]}/swagger      POST /api/v1/volunteers
+  volunteer  http://127.0.0.1:${PORTS[volunteer]}/swagger      POST /api/v1/volunteers (organiser token)
   reporting  http://127.0.0.1:${PORTS[reporting]}/swagger      GET  /api/v1/stats/requests-by-grid
   RabbitMQ management  http://127.0.0.1:15672  (user govplatform, password in .local/secrets)
   logs       .local/logs/<service>.log$( [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && echo "; traces, metrics and logs also go to $OTEL_EXPORTER_OTLP_ENDPOINT")
