@@ -66,7 +66,7 @@ public static class KpiQueries
                avg(extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS AverageHandlingMinutes,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS P90HandlingMinutes,
                (SELECT count(*) FROM whistles WHERE request_id IN (SELECT request_id FROM cohort)) AS Whistles,
-               (SELECT count(*) FROM councils WHERE request_id IN (SELECT request_id FROM cohort)) AS Councils
+               (SELECT count(*) FROM councils WHERE held_at IS NOT NULL AND request_id IN (SELECT request_id FROM cohort)) AS Councils
         FROM own;
         """;
 
@@ -137,6 +137,20 @@ public static class KpiQueries
                count(*) FILTER (WHERE d.acted_at IS NOT NULL) AS Acted
         FROM whistles w JOIN request_facts c USING (request_id) JOIN whistle_departments d USING (whistle_id)
         WHERE {CohortWhere} AND (@Department::text IS NULL OR d.department = @Department)
+        GROUP BY 1 ORDER BY 1;
+        """;
+
+    // Councils and joint meetings on cohort requests, like the totals' councils (which equal the held ones here):
+    // scheduled (CouncilScheduled), held (CouncilHeld), still open (scheduled, not held), and the mean time from
+    // the scheduling to the holding over those with both. A council held without a known schedule counts as held only.
+    private const string CouncilsSql = $"""
+        SELECT k.kind AS Kind,
+               count(*) FILTER (WHERE k.scheduled_at IS NOT NULL) AS Scheduled,
+               count(*) FILTER (WHERE k.held_at IS NOT NULL) AS Held,
+               count(*) FILTER (WHERE k.scheduled_at IS NOT NULL AND k.held_at IS NULL) AS Open,
+               avg(extract(epoch FROM k.held_at - k.scheduled_at)::float8 / 86400) AS AverageDaysToHeld
+        FROM councils k JOIN request_facts c USING (request_id)
+        WHERE {CohortWhere}
         GROUP BY 1 ORDER BY 1;
         """;
 
@@ -343,6 +357,8 @@ public static class KpiQueries
         public Rate OnTimeReport => new(Reported - ReportedLate, Whistled);
     }
 
+    public sealed record CouncilFigures(string Kind, long Scheduled, long Held, long Open, double? AverageDaysToHeld);
+
     public sealed record MediationFigures(long Opened, long Closed, long Agreements, long Referred)
     {
         public Rate Success => new(Agreements, Closed);
@@ -422,7 +438,8 @@ public static class KpiQueries
         MediationFigures Mediation, VolunteerFigures Volunteer, IReadOnlyList<UnitCoverage> DoubleReporting,
         IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage,
         ServiceOrderFigures ServiceOrders, IReadOnlyList<CommunityServiceOrders> ServiceOrdersByCommunity,
-        IReadOnlyList<TakerServiceOrders> ServiceOrdersByTaker, NotificationFigures CommunityNotifications);
+        IReadOnlyList<TakerServiceOrders> ServiceOrdersByTaker, NotificationFigures CommunityNotifications,
+        IReadOnlyList<CouncilFigures> CouncilsByKind);
 
     /// <summary>The request totals: from the daily roll-up when it can answer the filter, else from the facts.</summary>
     public static async Task<Totals> TotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
@@ -445,7 +462,8 @@ public static class KpiQueries
         var breakdowns = await BreakdownsAsync(conn, filter, ct, fromFacts);
         var rest = EscalationsSql + DepartmentsSql + MediationSql + VolunteerSql + DoubleReportingSql
                    + (rollup ? PropertyCompaniesRollupSql : PropertyCompaniesSql) + GridCoverageSql
-                   + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql;
+                   + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql
+                   + CouncilsSql;
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,
@@ -462,7 +480,8 @@ public static class KpiQueries
             await grid.ReadSingleAsync<ServiceOrderFigures>(),
             (await grid.ReadAsync<CommunityServiceOrders>()).AsList(),
             (await grid.ReadAsync<TakerServiceOrders>()).AsList(),
-            await grid.ReadSingleAsync<NotificationFigures>());
+            await grid.ReadSingleAsync<NotificationFigures>(),
+            (await grid.ReadAsync<CouncilFigures>()).AsList());
     }
 }
 

@@ -18,6 +18,9 @@ public static class KpiScenario
     public const string Day = "2026-03-02";
     public const string Company = "绿城物业";
 
+    /// <summary>The cadre who tracks the scenario's joint meeting: a staff id that must never reach reporting.</summary>
+    public static readonly Guid Tracker = new("5c0ffee0-0000-4000-8000-00000000c0de");
+
     /// <summary>Publishes the scenario onto the stack's bus and waits until reporting has applied all of it.</summary>
     /// <returns>Each event with the message id it was published under, so a test can replay them.</returns>
     public static async Task<IReadOnlyList<(object Event, Guid MessageId)>> PublishScenarioAsync(TestStack stack, TestCounty county)
@@ -32,6 +35,7 @@ public static class KpiScenario
         var (r1, r2, r3, r4, r5, r6, r7) = (Id(), Id(), Id(), Id(), Id(), Id(), Id());
         var (w1, w2, w3, w5, w6, w7) = (Id(), Id(), Id(), Id(), Id(), Id());
         var (whistle2, whistle3) = (Id(), Id());
+        var (council3, meeting2, meeting3) = (Id(), Id(), Id());
         var formerWorker = Id();
         var (v1, v2, v3, unit1, redemption, redemption2) = (Id(), Id(), Id(), Id(), Id(), Id());
         var (o1, o2, o3, o4, menuItem) = (Id(), Id(), Id(), Id(), Id());
@@ -64,6 +68,11 @@ public static class KpiScenario
             new WhistleBlown(whistle2, w2, r2, "锦园社区", Tiers.Community, [Departments.Police], At(150), At(90)),
             new DepartmentReportMissed(whistle2, w2, Departments.Police, At(150), At(150)),
             new WorkOrderResolved(w2, r2, "网格员2", "已劝导", false, At(180)),
+            // After the escalation a joint meeting, scheduled at 100 (that scheduling replayed under a new message id)
+            // and held two days later.
+            new CouncilScheduled(meeting2, w2, r2, "joint_meeting", Tiers.Community, At(130), Tracker, At(100)),
+            new CouncilScheduled(meeting2, w2, r2, "joint_meeting", Tiers.Community, At(130), Tracker, At(100)),
+            new CouncilHeld(meeting2, w2, r2, "joint_meeting", ["社区书记", "物业经理"], "联合整治", At(100 + 2 * 1440)),
             new CallbackRecorded(r2, true, Satisfaction.Dissatisfied, "坐席1", At(240)),
             new RequestReopened(r2, 1, "仍有噪音", At(300)),
             new WorkOrderReopened(w2, r2, 1, At(300)),
@@ -79,7 +88,11 @@ public static class KpiScenario
             new WorkOrderTransferred(w3, r3, "社区书记", AssigneeKinds.PropertyCompany, null, Company, "协调后重派", At(220)),
             new WorkOrderSuspended(w3, r3, "物业经理", "等待配件", At(1440), At(230)),
             new WorkOrderResumed(w3, r3, "物业经理", At(400)),
-            new CouncilHeld(Id(), w3, r3, "three_party", ["社区书记", "业委会主任", "物业经理"], "物业更换水泵", At(250)),
+            // Its three-party council was scheduled at 240 and held a day later; a joint meeting scheduled at 300
+            // (at the subdistrict tier) is still open.
+            new CouncilScheduled(council3, w3, r3, "three_party", Tiers.Community, At(245), null, At(240)),
+            new CouncilHeld(council3, w3, r3, "three_party", ["社区书记", "业委会主任", "物业经理"], "物业更换水泵", At(240 + 1440)),
+            new CouncilScheduled(meeting3, w3, r3, "joint_meeting", Tiers.Subdistrict, At(2000), Tracker, At(300)),
             new WorkOrderEscalated(w3, r3, Tiers.Community, Tiers.Subdistrict, "needs departments", "湄江街道", At(260)),
             new WhistleBlown(whistle3, w3, r3, "湄江街道", Tiers.Subdistrict, [Departments.Housing, Departments.Fire], At(320), At(270)),
             new DepartmentReported(whistle3, w3, Departments.Housing, false, At(300)),
@@ -242,7 +255,8 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Assert.Equal(86.6667, Math.Round(totals.GetProperty("averageHandlingMinutes").GetDouble(), 4));
         Assert.Equal(154.0, Math.Round(totals.GetProperty("p90HandlingMinutes").GetDouble(), 4));
         Assert.Equal(2, totals.GetProperty("whistles").GetInt64());
-        Assert.Equal(1, totals.GetProperty("councils").GetInt64());
+        // Councils held on cohort requests: R3's three-party council and R2's joint meeting; R3's meeting is only scheduled.
+        Assert.Equal(2, totals.GetProperty("councils").GetInt64());
 
         Assert.Equal([("hotline", 3L, 1L), ("qr_doorplate", 1L, 0L), ("walk_in", 1L, 1L), ("wechat_group", 1L, 1L)], Breakdown(k, "byChannel"));
         Assert.Equal([("下水道疏通", 3L, 1L), ("neighbour_dispute", 1L, 1L), ("noise", 1L, 1L), ("property_service", 1L, 0L)], Breakdown(k, "byCategory"));
@@ -305,6 +319,11 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Rate(company, "resolution", 3, 5, 0.6);
         Rate(company, "satisfaction", 2, 3, 0.6667);
         Assert.Equal("poor", company.GetProperty("grade").GetString());
+
+        // Per kind: joint meetings R2 (held after 2 days) and R3 (open); R3's three-party council held after 1 day.
+        Assert.Equal(["joint_meeting 2/1/1 2", "three_party 1/1/0 1"], k.GetProperty("councilsByKind").EnumerateArray().Select(c =>
+            $"{c.GetProperty("kind").GetString()} {c.GetProperty("scheduled").GetInt64()}/{c.GetProperty("held").GetInt64()}/" +
+            $"{c.GetProperty("open").GetInt64()} {Math.Round(c.GetProperty("averageDaysToHeld").GetDouble(), 6)}"));
 
         // Grid 1 had a grid worker on duty that day; grid 2 did not.
         Rate(k.GetProperty("gridCoverage"), "rate", 1, 2, 0.5);
