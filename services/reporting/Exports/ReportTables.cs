@@ -32,6 +32,7 @@ public static class ReportTables
             RateRow("arriveOnTimeRate", "30分钟到场及时率", k.Totals.ArriveOnTimeRate),
             RateRow("planOnTimeRate", "半日出方案及时率", k.Totals.PlanOnTimeRate),
             RateRow("resolveOnTimeRate", "1小时办结及时率", k.Totals.ResolveOnTimeRate),
+            RateRow("planKeptRate", "方案按期办结率", k.Totals.PlanKeptRate),
             ["averageHandlingMinutes", "平均办理时长(分钟)", null, null, Round(k.Totals.AverageHandlingMinutes)],
             ["p90HandlingMinutes", "90分位办理时长(分钟)", null, null, Round(k.Totals.P90HandlingMinutes)],
             ["whistles", "吹哨次数", k.Totals.Whistles, null, k.Totals.Whistles],

@@ -44,7 +44,9 @@ public static class KpiQueries
             SELECT request_id, array_agg(DISTINCT clock) AS clocks FROM deadline_misses
             WHERE request_id IN (SELECT request_id FROM cohort) GROUP BY request_id),
         own AS (
-            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS clocks_missed
+            SELECT c.*, coalesce(m.clocks, ARRAY[]::text[]) AS clocks_missed,
+                   -- A planned resolution is judged on the plan's own date (plan_due), not on the 1-hour clock.
+                   coalesce(c.resolved_at >= c.plan_at, false) AS planned
             FROM cohort c LEFT JOIN missed m USING (request_id) WHERE c.duplicate_of IS NULL)
         SELECT (SELECT count(*) FROM cohort) AS Requests,
                (SELECT count(*) FROM cohort WHERE duplicate_of IS NOT NULL) AS Duplicates,
@@ -61,8 +63,10 @@ public static class KpiQueries
                count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(clocks_missed)) AS ArriveEnded,
                count(*) FILTER (WHERE plan_on_time) AS PlanOnTime,
                count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(clocks_missed)) AS PlanEnded,
-               count(*) FILTER (WHERE resolve_on_time) AS ResolveOnTime,
-               count(*) FILTER (WHERE resolve_on_time IS NOT NULL OR 'resolve' = ANY(clocks_missed)) AS ResolveEnded,
+               count(*) FILTER (WHERE resolve_on_time AND NOT planned) AS ResolveOnTime,
+               count(*) FILTER (WHERE (resolve_on_time IS NOT NULL AND NOT planned) OR 'resolve' = ANY(clocks_missed)) AS ResolveEnded,
+               count(*) FILTER (WHERE planned AND resolve_on_time AND NOT 'plan_due' = ANY(clocks_missed)) AS PlanKept,
+               count(*) FILTER (WHERE planned OR 'plan_due' = ANY(clocks_missed)) AS PlanDueEnded,
                avg(extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS AverageHandlingMinutes,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - submitted_at)::float8 / 60) AS P90HandlingMinutes,
                (SELECT count(*) FROM whistles WHERE request_id IN (SELECT request_id FROM cohort)) AS Whistles,
@@ -330,6 +334,8 @@ public static class KpiQueries
         public long PlanEnded { get; init; }
         public long ResolveOnTime { get; init; }
         public long ResolveEnded { get; init; }
+        public long PlanKept { get; init; }
+        public long PlanDueEnded { get; init; }
         public double? AverageHandlingMinutes { get; init; }
         public double? P90HandlingMinutes { get; set; }
         /// <summary>"exact" (percentile_cont over the requests) or "histogram" (from the roll-up's buckets, see docs/metrics.md).</summary>
@@ -346,6 +352,8 @@ public static class KpiQueries
         public Rate ArriveOnTimeRate => new(ArriveOnTime, ArriveEnded);
         public Rate PlanOnTimeRate => new(PlanOnTime, PlanEnded);
         public Rate ResolveOnTimeRate => new(ResolveOnTime, ResolveEnded);
+        /// <summary>Plans whose own due date (the plan_due clock) was kept, of plans whose due date has come to an end.</summary>
+        public Rate PlanKeptRate => new(PlanKept, PlanDueEnded);
     }
 
     public sealed record Breakdown(string Key, string Name, long Requests, long Resolved);

@@ -98,6 +98,8 @@ public static class KpiScenario
             new DepartmentReported(whistle3, w3, Departments.Housing, false, At(300)),
             new DepartmentActed(whistle3, w3, Departments.Housing, "现场检查", At(310)),
             new DepartmentReported(whistle3, w3, Departments.Fire, true, At(330)),
+            // Its plan promised the pump by 1000; the date passed unresolved (the plan itself was on time).
+            new DeadlineMissed(w3, r3, Clocks.PlanDue, Tiers.Subdistrict, At(1000), At(1000)),
 
             // R4: a QR report of R1's drain, linked as its duplicate.
             Submitted(r4, "qr_doorplate", "drainage", b02, 5),
@@ -248,7 +250,8 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Rate(totals, "reopenRate", 1, 3, 0.3333);           // R2 of the three resolved
         Rate(totals, "acceptOnTimeRate", 3, 4, 0.75);       // R2 accepted late
         Rate(totals, "arriveOnTimeRate", 1, 2, 0.5);        // R2 missed the arrive clock
-        Rate(totals, "planOnTimeRate", 1, 1, 1.0);          // R3
+        Rate(totals, "planOnTimeRate", 1, 1, 1.0);          // R3: its missed plan_due is not the plan clock
+        Rate(totals, "planKeptRate", 0, 1, 0.0);            // R3 missed its plan's own date
         Rate(totals, "resolveOnTimeRate", 2, 3, 0.6667);    // R2's first resolution was late
         Assert.Equal(2, totals.GetProperty("closed").GetInt64());
         // Handling minutes 30 (R5), 50 (R1), 180 (R2): mean 86.67; p90 by interpolation 50 + 0.8 × 130 = 154.
@@ -380,6 +383,58 @@ public sealed class KpiScenarioTests(SharedStack shared)
             var totals = await GovPlatform.Reporting.Kpis.KpiQueries.FactTotalsAsync(conn, filter, Ct);
             await DashboardQueries.AssertMatchFactsAsync(conn, filter, totals, $"scenario under {under}", Ct);
         }
+    }
+
+    [Fact]
+    public async Task A_plans_due_date_counts_in_the_plan_kept_rate_and_its_resolution_leaves_the_one_hour_clock()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var t0 = KpiScenario.T0;
+        string[] path = [county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", county.Grid, county.Building];
+        var events = new List<object>();
+        (Guid Request, Guid Order) Submit(int n)
+        {
+            var (request, order) = (NewId.NextGuid(), NewId.NextGuid());
+            events.Add(new RequestSubmitted(request, $"20260302-9{n:D5}", "hotline", "drainage", "normal", county.Building, path, null, null, t0));
+            return (request, order);
+        }
+        DateTimeOffset At(int minutes) => t0.AddMinutes(minutes);
+        var (a, b, c, d, e, f) = (Submit(1), Submit(2), Submit(3), Submit(4), Submit(5), Submit(6));
+        // A: plan on time, resolved on time by its date: kept.
+        events.Add(new WorkOrderPlanFormed(a.Order, a.Request, "网格员", "方案", true, At(30)));
+        events.Add(new WorkOrderResolved(a.Order, a.Request, "网格员", "完成", true, At(600)));
+        // B: plan on time, its date missed, resolved late: ended, not kept.
+        events.Add(new WorkOrderPlanFormed(b.Order, b.Request, "网格员", "方案", true, At(30)));
+        events.Add(new DeadlineMissed(b.Order, b.Request, Clocks.PlanDue, Tiers.Compound, At(500), At(500)));
+        events.Add(new WorkOrderResolved(b.Order, b.Request, "网格员", "完成", false, At(900)));
+        // C: plan late, its date missed, not resolved: ended, not kept.
+        events.Add(new WorkOrderPlanFormed(c.Order, c.Request, "网格员", "方案", false, At(40)));
+        events.Add(new DeadlineMissed(c.Order, c.Request, Clocks.PlanDue, Tiers.Compound, At(500), At(500)));
+        // D: a simple fix on time, no plan: the 1-hour clock's only on-time case.
+        events.Add(new WorkOrderResolved(d.Order, d.Request, "网格员", "完成", true, At(50)));
+        // E: missed the 1-hour clock, then planned and resolved by the plan's date: a miss of that clock, a kept plan.
+        events.Add(new DeadlineMissed(e.Order, e.Request, Clocks.Resolve, Tiers.Compound, At(60), At(60)));
+        events.Add(new WorkOrderPlanFormed(e.Order, e.Request, "网格员", "方案", true, At(100)));
+        events.Add(new WorkOrderResolved(e.Order, e.Request, "网格员", "完成", true, At(700)));
+        // F: only its plan's missed date is known (the plan itself has not arrived): ended for plan_due, not for plan.
+        events.Add(new DeadlineMissed(f.Order, f.Request, Clocks.PlanDue, Tiers.Compound, At(500), At(500)));
+        await KpiScenario.PublishAsync(_stack, events.Select(x => (x, NewId.NextGuid())).ToList());
+
+        // From the roll-up (no category) and from the facts (a category all six share): the same figures.
+        foreach (var k in new[] { await KpisAsync($"from={Day}&to={Day}&under={county.District}"),
+                                  await KpisAsync($"from={Day}&to={Day}&under={county.District}&category=drainage") })
+        {
+            Rate(k, "totals.planKeptRate", 2, 5, 0.4);            // A E kept; B C F ended by a missed date
+            Rate(k, "totals.planOnTimeRate", 3, 4, 0.75);         // A B E on time, C late; F's plan_due is not the plan clock
+            Rate(k, "totals.resolveOnTimeRate", 1, 2, 0.5);       // D on time, E missed; A B were judged on their plans' dates
+            Rate(k, "totals.resolutionRate", 4, 6, 0.6667);       // A B D E: a planned resolution is still a resolution
+        }
+        await using var conn = await _stack.OpenAsync("reporting");
+        var day = DateOnly.Parse(Day, System.Globalization.CultureInfo.InvariantCulture);
+        var filter = new GovPlatform.Reporting.Kpis.ReportFilter(day, day, county.District, null, null);
+        await DashboardQueries.AssertMatchFactsAsync(conn, filter, await GovPlatform.Reporting.Kpis.KpiQueries.FactTotalsAsync(conn, filter, Ct),
+            "planned resolutions", Ct);
     }
 
     [Fact]
