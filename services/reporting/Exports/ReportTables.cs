@@ -11,7 +11,7 @@ public static class ReportTables
     /// <summary>The tables built from the KPI report; rankings and the trend are added by their own queries.</summary>
     public static readonly string[] FromKpis =
         ["kpis", "by-channel", "by-category", "escalations", "departments", "mediation", "volunteer", "double-reporting", "property-companies",
-         "service-orders", "service-order-takers"];
+         "service-orders", "service-order-takers", "councils"];
 
     public static readonly string[] All = [.. FromKpis, "trend", "rankings", "tree"];
 
@@ -32,6 +32,7 @@ public static class ReportTables
             RateRow("arriveOnTimeRate", "30分钟到场及时率", k.Totals.ArriveOnTimeRate),
             RateRow("planOnTimeRate", "半日出方案及时率", k.Totals.PlanOnTimeRate),
             RateRow("resolveOnTimeRate", "1小时办结及时率", k.Totals.ResolveOnTimeRate),
+            RateRow("planKeptRate", "方案按期办结率", k.Totals.PlanKeptRate),
             ["averageHandlingMinutes", "平均办理时长(分钟)", null, null, Round(k.Totals.AverageHandlingMinutes)],
             ["p90HandlingMinutes", "90分位办理时长(分钟)", null, null, Round(k.Totals.P90HandlingMinutes)],
             ["whistles", "吹哨次数", k.Totals.Whistles, null, k.Totals.Whistles],
@@ -71,6 +72,11 @@ public static class ReportTables
             {
                 TakerKindZh(o.TakerKind), o.TakerId?.ToString(), o.Dispatched, o.Taken, o.Completed, o.CompletionRate.Value, Round(o.AverageCompletionHours),
             }).ToList()),
+        "councils" => new ReportTable(name, "议事协商(分类型)", ["类型", "名称", "已安排", "已召开", "未召开", "平均召开用时(天)"],
+            k.CouncilsByKind.Select(c => new object?[]
+            {
+                c.Kind, CouncilKindZh(c.Kind), c.Scheduled, c.Held, c.Open, Round(c.AverageDaysToHeld),
+            }).ToList()),
         "double-reporting" => new ReportTable(name, "双报到履职", ["单位", "报到党员", "参与服务", "履职率"],
             k.DoubleReporting.Select(u => new object?[] { u.UnitId.ToString(), u.Reported, u.Served, u.Coverage.Value }).ToList()),
         "property-companies" => new ReportTable(name, "物业企业评价", ["物业企业", "服务小区", "诉求", "已解决", "解决率", "评价数", "满意", "满意率", "评级"],
@@ -107,6 +113,11 @@ public static class ReportTables
     public static string TakerKindZh(string kind) => kind switch
     {
         "member_unit" => "共建单位", "party_member" => "党员", _ => kind,
+    };
+
+    public static string CouncilKindZh(string kind) => kind switch
+    {
+        "three_party" => "三方联动议事", "joint_meeting" => "联席会议", _ => kind,
     };
 
     public static string LevelZh(string level) => level switch

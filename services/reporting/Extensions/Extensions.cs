@@ -47,6 +47,7 @@ public static class Extensions
             Project<WorkOrderEscalatedProjection>();
             Project<WorkOrderClosedProjection>();
             Project<WorkOrderReopenedProjection>();
+            Project<CouncilScheduledProjection>();
             Project<CouncilHeldProjection>();
 
             Project<WhistleBlownProjection>();

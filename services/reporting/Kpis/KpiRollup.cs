@@ -31,6 +31,7 @@ public static class KpiRollup
                coalesce(sum(plan_on_time), 0)::bigint AS PlanOnTime, coalesce(sum(plan_ended), 0)::bigint AS PlanEnded,
                coalesce(sum(resolve_on_time), 0)::bigint AS ResolveOnTime, coalesce(sum(resolve_ended), 0)::bigint AS ResolveEnded,
                (sum(handling_seconds) / nullif(sum(resolved), 0) / 60)::float8 AS AverageHandlingMinutes,
+               coalesce(sum(plan_kept), 0)::bigint AS PlanKept, coalesce(sum(plan_due_ended), 0)::bigint AS PlanDueEnded,
                coalesce(sum(whistles), 0)::bigint AS Whistles, coalesce(sum(councils), 0)::bigint AS Councils
         FROM kpi_daily WHERE {Scope};
         """;

@@ -223,17 +223,40 @@ public sealed class WorkOrderEscalatedProjection(Projector p) : Projection<WorkO
         ExecuteAsync(tx, Sql, new { m.WorkOrderId, m.RequestId, m.FromTier, m.ToTier, at = Utc(m.At) }, ct);
 }
 
+public sealed class CouncilScheduledProjection(Projector p) : Projection<CouncilScheduled>(p)
+{
+    protected override DateTimeOffset OccurredAt(CouncilScheduled m) => m.At;
+
+    // TrackedBy names a cadre: reporting keeps no staff identities, so it is dropped here.
+    // The holding may have arrived first; the schedule only fills its own columns (the earliest scheduling wins
+    // on a replay) and never counts the council: CouncilHeld does, once, when the council is held.
+    private const string Sql = """
+        INSERT INTO councils AS c (council_id, work_order_id, request_id, kind, tier, scheduled_at, scheduled_for)
+        VALUES (@CouncilId, @WorkOrderId, @RequestId, @Kind, @Tier, @at, @scheduledFor)
+        ON CONFLICT (council_id) DO UPDATE
+            SET tier = CASE WHEN c.scheduled_at IS NULL OR excluded.scheduled_at < c.scheduled_at THEN excluded.tier ELSE c.tier END,
+                scheduled_for = CASE WHEN c.scheduled_at IS NULL OR excluded.scheduled_at < c.scheduled_at THEN excluded.scheduled_for ELSE c.scheduled_for END,
+                scheduled_at = least(c.scheduled_at, excluded.scheduled_at)
+        """;
+
+    protected override Task ApplyAsync(CouncilScheduled m, NpgsqlTransaction tx, CancellationToken ct) =>
+        ExecuteAsync(tx, Sql, new { m.CouncilId, m.WorkOrderId, m.RequestId, m.Kind, m.Tier, at = Utc(m.At), scheduledFor = Utc(m.ScheduledAt) }, ct);
+}
+
 public sealed class CouncilHeldProjection(Projector p) : Projection<CouncilHeld>(p)
 {
     protected override DateTimeOffset OccurredAt(CouncilHeld m) => m.At;
 
     // Attendees are people: only how many came is kept.
-    // The request's fact row counts councils only when this one is new, so a replay counts nothing.
+    // The request's fact row counts a council when it becomes held: the row is new, or its schedule arrived first
+    // (the update's WHERE lets only a not-yet-held row through, and RETURNING yields nothing otherwise). So a
+    // scheduled council later held counts once, and a replay of the holding counts nothing.
     private const string Sql = """
         WITH held AS (
-            INSERT INTO councils (council_id, work_order_id, request_id, kind, attendee_count, at)
+            INSERT INTO councils AS c (council_id, work_order_id, request_id, kind, attendee_count, held_at)
             VALUES (@CouncilId, @WorkOrderId, @RequestId, @Kind, @attendees, @at)
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (council_id) DO UPDATE SET attendee_count = excluded.attendee_count, held_at = excluded.held_at
+                WHERE c.held_at IS NULL
             RETURNING request_id)
         INSERT INTO request_facts AS f (request_id, council_count) SELECT request_id, 1 FROM held
         ON CONFLICT (request_id) DO UPDATE SET council_count = f.council_count + 1, updated_at = now()

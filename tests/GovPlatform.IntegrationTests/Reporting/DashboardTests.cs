@@ -94,7 +94,7 @@ public sealed partial class DashboardTests(SharedStack shared)
         var charts = ChartValues().Matches(dom).ToDictionary(m => m.Groups["id"].Value, m => System.Net.WebUtility.HtmlDecode(m.Groups["values"].Value));
         Assert.Equal("""{"热线":3,"数字门牌":1,"窗口来访":1,"微信群":1}""", charts["chart-channel"]);
         Assert.Equal("""{"下水道疏通":3,"neighbour_dispute":1,"noise":1,"property_service":1}""", charts["chart-category"]);
-        Assert.Equal("""{"1分钟接单":"75.0%","30分钟到场":"50.0%","1小时办结":"66.7%","半日出方案":"100.0%"}""", charts["chart-clocks"]);
+        Assert.Equal("""{"1分钟接单":"75.0%","30分钟到场":"50.0%","1小时办结":"66.7%","半日出方案":"100.0%","方案按期办结":"0.0%"}""", charts["chart-clocks"]);
         Assert.Equal("""{"2026-03-02":6}""", charts["chart-trend"]);
         Assert.Equal("""{"锦园社区":{"placed":3,"dispatched":2,"taken":2,"completed":1}}""", charts["chart-service-orders"]);
         // ECharts drew them as SVG: the labels are text in the page.
@@ -106,6 +106,9 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Matches(@"<td[^>]*>第一网格</td><td>网格</td><td>4</td><td[^>]*>75\.0%</td><td[^>]*>75\.0%</td>", dom);
         Assert.Contains("样本少于10件的不参与排名", dom);
         Assert.Contains("<td class=\"grade-poor\">差</td>", dom);
+        // R2's joint meeting held after two days, R3's still open; R3's three-party council held after one.
+        Assert.Contains("<tr><td>联席会议</td><td>2</td><td>1</td><td>1</td><td>2</td></tr>", dom);
+        Assert.Contains("<tr><td>三方联动议事</td><td>1</td><td>1</td><td>0</td><td>1</td></tr>", dom);
     }
 
     [Fact]
@@ -131,6 +134,7 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Contains("<b data-kpi=\"communityNotified\">1</b>", dom);
         Assert.Contains("<td>绿城物业</td><td>1</td><td>60.0%</td><td>66.7%</td><td>差</td>", dom);
         Assert.Contains("<td>公安</td><td>1</td><td>0</td><td>0</td><td>1</td>", dom);
+        Assert.Contains("<td>联席会议</td><td>2</td><td>1</td><td>1</td><td>2</td>", dom);
         var bytes = await File.ReadAllBytesAsync(pdf, TestContext.Current.CancellationToken);
         Assert.Equal("%PDF"u8.ToArray(), bytes[..4]);
         TestContext.Current.AddAttachment("bulletin.pdf", bytes, "application/pdf");

@@ -18,6 +18,9 @@ public static class KpiScenario
     public const string Day = "2026-03-02";
     public const string Company = "绿城物业";
 
+    /// <summary>The cadre who tracks the scenario's joint meeting: a staff id that must never reach reporting.</summary>
+    public static readonly Guid Tracker = new("5c0ffee0-0000-4000-8000-00000000c0de");
+
     /// <summary>Publishes the scenario onto the stack's bus and waits until reporting has applied all of it.</summary>
     /// <returns>Each event with the message id it was published under, so a test can replay them.</returns>
     public static async Task<IReadOnlyList<(object Event, Guid MessageId)>> PublishScenarioAsync(TestStack stack, TestCounty county)
@@ -32,6 +35,7 @@ public static class KpiScenario
         var (r1, r2, r3, r4, r5, r6, r7) = (Id(), Id(), Id(), Id(), Id(), Id(), Id());
         var (w1, w2, w3, w5, w6, w7) = (Id(), Id(), Id(), Id(), Id(), Id());
         var (whistle2, whistle3) = (Id(), Id());
+        var (council3, meeting2, meeting3) = (Id(), Id(), Id());
         var formerWorker = Id();
         var (v1, v2, v3, unit1, redemption, redemption2) = (Id(), Id(), Id(), Id(), Id(), Id());
         var (o1, o2, o3, o4, menuItem) = (Id(), Id(), Id(), Id(), Id());
@@ -64,6 +68,11 @@ public static class KpiScenario
             new WhistleBlown(whistle2, w2, r2, "锦园社区", Tiers.Community, [Departments.Police], At(150), At(90)),
             new DepartmentReportMissed(whistle2, w2, Departments.Police, At(150), At(150)),
             new WorkOrderResolved(w2, r2, "网格员2", "已劝导", false, At(180)),
+            // After the escalation a joint meeting, scheduled at 100 (that scheduling replayed under a new message id)
+            // and held two days later.
+            new CouncilScheduled(meeting2, w2, r2, "joint_meeting", Tiers.Community, At(130), Tracker, At(100)),
+            new CouncilScheduled(meeting2, w2, r2, "joint_meeting", Tiers.Community, At(130), Tracker, At(100)),
+            new CouncilHeld(meeting2, w2, r2, "joint_meeting", ["社区书记", "物业经理"], "联合整治", At(100 + 2 * 1440)),
             new CallbackRecorded(r2, true, Satisfaction.Dissatisfied, "坐席1", At(240)),
             new RequestReopened(r2, 1, "仍有噪音", At(300)),
             new WorkOrderReopened(w2, r2, 1, At(300)),
@@ -79,12 +88,18 @@ public static class KpiScenario
             new WorkOrderTransferred(w3, r3, "社区书记", AssigneeKinds.PropertyCompany, null, Company, "协调后重派", At(220)),
             new WorkOrderSuspended(w3, r3, "物业经理", "等待配件", At(1440), At(230)),
             new WorkOrderResumed(w3, r3, "物业经理", At(400)),
-            new CouncilHeld(Id(), w3, r3, "three_party", ["社区书记", "业委会主任", "物业经理"], "物业更换水泵", At(250)),
+            // Its three-party council was scheduled at 240 and held a day later; a joint meeting scheduled at 300
+            // (at the subdistrict tier) is still open.
+            new CouncilScheduled(council3, w3, r3, "three_party", Tiers.Community, At(245), null, At(240)),
+            new CouncilHeld(council3, w3, r3, "three_party", ["社区书记", "业委会主任", "物业经理"], "物业更换水泵", At(240 + 1440)),
+            new CouncilScheduled(meeting3, w3, r3, "joint_meeting", Tiers.Subdistrict, At(2000), Tracker, At(300)),
             new WorkOrderEscalated(w3, r3, Tiers.Community, Tiers.Subdistrict, "needs departments", "湄江街道", At(260)),
             new WhistleBlown(whistle3, w3, r3, "湄江街道", Tiers.Subdistrict, [Departments.Housing, Departments.Fire], At(320), At(270)),
             new DepartmentReported(whistle3, w3, Departments.Housing, false, At(300)),
             new DepartmentActed(whistle3, w3, Departments.Housing, "现场检查", At(310)),
             new DepartmentReported(whistle3, w3, Departments.Fire, true, At(330)),
+            // Its plan promised the pump by 1000; the date passed unresolved (the plan itself was on time).
+            new DeadlineMissed(w3, r3, Clocks.PlanDue, Tiers.Subdistrict, At(1000), At(1000)),
 
             // R4: a QR report of R1's drain, linked as its duplicate.
             Submitted(r4, "qr_doorplate", "drainage", b02, 5),
@@ -235,14 +250,16 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Rate(totals, "reopenRate", 1, 3, 0.3333);           // R2 of the three resolved
         Rate(totals, "acceptOnTimeRate", 3, 4, 0.75);       // R2 accepted late
         Rate(totals, "arriveOnTimeRate", 1, 2, 0.5);        // R2 missed the arrive clock
-        Rate(totals, "planOnTimeRate", 1, 1, 1.0);          // R3
+        Rate(totals, "planOnTimeRate", 1, 1, 1.0);          // R3: its missed plan_due is not the plan clock
+        Rate(totals, "planKeptRate", 0, 1, 0.0);            // R3 missed its plan's own date
         Rate(totals, "resolveOnTimeRate", 2, 3, 0.6667);    // R2's first resolution was late
         Assert.Equal(2, totals.GetProperty("closed").GetInt64());
         // Handling minutes 30 (R5), 50 (R1), 180 (R2): mean 86.67; p90 by interpolation 50 + 0.8 × 130 = 154.
         Assert.Equal(86.6667, Math.Round(totals.GetProperty("averageHandlingMinutes").GetDouble(), 4));
         Assert.Equal(154.0, Math.Round(totals.GetProperty("p90HandlingMinutes").GetDouble(), 4));
         Assert.Equal(2, totals.GetProperty("whistles").GetInt64());
-        Assert.Equal(1, totals.GetProperty("councils").GetInt64());
+        // Councils held on cohort requests: R3's three-party council and R2's joint meeting; R3's meeting is only scheduled.
+        Assert.Equal(2, totals.GetProperty("councils").GetInt64());
 
         Assert.Equal([("hotline", 3L, 1L), ("qr_doorplate", 1L, 0L), ("walk_in", 1L, 1L), ("wechat_group", 1L, 1L)], Breakdown(k, "byChannel"));
         Assert.Equal([("下水道疏通", 3L, 1L), ("neighbour_dispute", 1L, 1L), ("noise", 1L, 1L), ("property_service", 1L, 0L)], Breakdown(k, "byCategory"));
@@ -306,6 +323,11 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Rate(company, "satisfaction", 2, 3, 0.6667);
         Assert.Equal("poor", company.GetProperty("grade").GetString());
 
+        // Per kind: joint meetings R2 (held after 2 days) and R3 (open); R3's three-party council held after 1 day.
+        Assert.Equal(["joint_meeting 2/1/1 2", "three_party 1/1/0 1"], k.GetProperty("councilsByKind").EnumerateArray().Select(c =>
+            $"{c.GetProperty("kind").GetString()} {c.GetProperty("scheduled").GetInt64()}/{c.GetProperty("held").GetInt64()}/" +
+            $"{c.GetProperty("open").GetInt64()} {Math.Round(c.GetProperty("averageDaysToHeld").GetDouble(), 6)}"));
+
         // Grid 1 had a grid worker on duty that day; grid 2 did not.
         Rate(k.GetProperty("gridCoverage"), "rate", 1, 2, 0.5);
     }
@@ -361,6 +383,58 @@ public sealed class KpiScenarioTests(SharedStack shared)
             var totals = await GovPlatform.Reporting.Kpis.KpiQueries.FactTotalsAsync(conn, filter, Ct);
             await DashboardQueries.AssertMatchFactsAsync(conn, filter, totals, $"scenario under {under}", Ct);
         }
+    }
+
+    [Fact]
+    public async Task A_plans_due_date_counts_in_the_plan_kept_rate_and_its_resolution_leaves_the_one_hour_clock()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var t0 = KpiScenario.T0;
+        string[] path = [county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", county.Grid, county.Building];
+        var events = new List<object>();
+        (Guid Request, Guid Order) Submit(int n)
+        {
+            var (request, order) = (NewId.NextGuid(), NewId.NextGuid());
+            events.Add(new RequestSubmitted(request, $"20260302-9{n:D5}", "hotline", "drainage", "normal", county.Building, path, null, null, t0));
+            return (request, order);
+        }
+        DateTimeOffset At(int minutes) => t0.AddMinutes(minutes);
+        var (a, b, c, d, e, f) = (Submit(1), Submit(2), Submit(3), Submit(4), Submit(5), Submit(6));
+        // A: plan on time, resolved on time by its date: kept.
+        events.Add(new WorkOrderPlanFormed(a.Order, a.Request, "网格员", "方案", true, At(30)));
+        events.Add(new WorkOrderResolved(a.Order, a.Request, "网格员", "完成", true, At(600)));
+        // B: plan on time, its date missed, resolved late: ended, not kept.
+        events.Add(new WorkOrderPlanFormed(b.Order, b.Request, "网格员", "方案", true, At(30)));
+        events.Add(new DeadlineMissed(b.Order, b.Request, Clocks.PlanDue, Tiers.Compound, At(500), At(500)));
+        events.Add(new WorkOrderResolved(b.Order, b.Request, "网格员", "完成", false, At(900)));
+        // C: plan late, its date missed, not resolved: ended, not kept.
+        events.Add(new WorkOrderPlanFormed(c.Order, c.Request, "网格员", "方案", false, At(40)));
+        events.Add(new DeadlineMissed(c.Order, c.Request, Clocks.PlanDue, Tiers.Compound, At(500), At(500)));
+        // D: a simple fix on time, no plan: the 1-hour clock's only on-time case.
+        events.Add(new WorkOrderResolved(d.Order, d.Request, "网格员", "完成", true, At(50)));
+        // E: missed the 1-hour clock, then planned and resolved by the plan's date: a miss of that clock, a kept plan.
+        events.Add(new DeadlineMissed(e.Order, e.Request, Clocks.Resolve, Tiers.Compound, At(60), At(60)));
+        events.Add(new WorkOrderPlanFormed(e.Order, e.Request, "网格员", "方案", true, At(100)));
+        events.Add(new WorkOrderResolved(e.Order, e.Request, "网格员", "完成", true, At(700)));
+        // F: only its plan's missed date is known (the plan itself has not arrived): ended for plan_due, not for plan.
+        events.Add(new DeadlineMissed(f.Order, f.Request, Clocks.PlanDue, Tiers.Compound, At(500), At(500)));
+        await KpiScenario.PublishAsync(_stack, events.Select(x => (x, NewId.NextGuid())).ToList());
+
+        // From the roll-up (no category) and from the facts (a category all six share): the same figures.
+        foreach (var k in new[] { await KpisAsync($"from={Day}&to={Day}&under={county.District}"),
+                                  await KpisAsync($"from={Day}&to={Day}&under={county.District}&category=drainage") })
+        {
+            Rate(k, "totals.planKeptRate", 2, 5, 0.4);            // A E kept; B C F ended by a missed date
+            Rate(k, "totals.planOnTimeRate", 3, 4, 0.75);         // A B E on time, C late; F's plan_due is not the plan clock
+            Rate(k, "totals.resolveOnTimeRate", 1, 2, 0.5);       // D on time, E missed; A B were judged on their plans' dates
+            Rate(k, "totals.resolutionRate", 4, 6, 0.6667);       // A B D E: a planned resolution is still a resolution
+        }
+        await using var conn = await _stack.OpenAsync("reporting");
+        var day = DateOnly.Parse(Day, System.Globalization.CultureInfo.InvariantCulture);
+        var filter = new GovPlatform.Reporting.Kpis.ReportFilter(day, day, county.District, null, null);
+        await DashboardQueries.AssertMatchFactsAsync(conn, filter, await GovPlatform.Reporting.Kpis.KpiQueries.FactTotalsAsync(conn, filter, Ct),
+            "planned resolutions", Ct);
     }
 
     [Fact]

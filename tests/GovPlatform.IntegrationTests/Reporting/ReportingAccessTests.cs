@@ -45,7 +45,9 @@ public sealed class ReportingAccessTests(SharedStack shared)
         await KpiScenario.PublishScenarioAsync(_stack, county);
 
         // Names of people the scenario's events carry: workers, operators, mediators, council attendees.
-        string[] people = ["网格员1", "网格员2", "网格长", "坐席1", "坐席2", "物业经理", "社区书记", "业委会主任", "老王说事点", "绿色心情工作室", "管理员", "超市店员"];
+        string[] people = ["网格员1", "网格员2", "网格长", "坐席1", "坐席2", "物业经理", "社区书记", "业委会主任", "老王说事点", "绿色心情工作室", "管理员", "超市店员",
+            // and the joint meeting's tracker, a staff id
+            KpiScenario.Tracker.ToString()];
         var tables = await _stack.QueryAsync<string>("reporting",
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
         Assert.Contains("request_facts", tables);

@@ -35,7 +35,7 @@ public sealed class RollupTests(SharedStack shared)
         ];
         string[] categories = ["drainage", "parking", "noise"];
         string[] channels = ["hotline", "wechat_group", "walk_in"];
-        string[] clocks = ["accept", "arrive", "plan", "resolve"];
+        string[] clocks = ["accept", "arrive", "plan", "resolve", "plan_due"];
         string?[] answers = ["satisfied", "basically_satisfied", "dissatisfied"];
         bool Chance(double p) => random.NextDouble() < p;
 
@@ -79,6 +79,13 @@ public sealed class RollupTests(SharedStack shared)
                 events.Add(new WhistleBlown(NewId.NextGuid(), order, request, "网格长", Tiers.Community, ["城管"], After(600), After(300)));
             if (Chance(0.1))
                 events.Add(new CouncilHeld(NewId.NextGuid(), order, request, "council", ["居民代表"], "决议", After(600)));
+            if (Chance(0.1))
+            {
+                // Scheduled, and held or not yet: a council counts in the roll-up once, when held.
+                var council = NewId.NextGuid();
+                events.Add(new CouncilScheduled(council, order, request, "joint_meeting", Tiers.Community, After(900), NewId.NextGuid(), After(300)));
+                if (Chance(0.6)) events.Add(new CouncilHeld(council, order, request, "joint_meeting", ["居民代表"], "决议", After(900)));
+            }
         }
         return events;
     }
@@ -107,7 +114,7 @@ public sealed class RollupTests(SharedStack shared)
     private static string Describe(KpiQueries.Totals t) =>
         $"requests {t.Requests} dup {t.Duplicates} own {t.Own} acc {t.Accepted} res {t.Resolved} closed {t.Closed} rated {t.Rated} " +
         $"sat {t.Satisfied} reopened {t.Reopened} clocks {t.AcceptOnTime}/{t.AcceptEnded} {t.ArriveOnTime}/{t.ArriveEnded} " +
-        $"{t.PlanOnTime}/{t.PlanEnded} {t.ResolveOnTime}/{t.ResolveEnded} whistles {t.Whistles} councils {t.Councils}";
+        $"{t.PlanOnTime}/{t.PlanEnded} {t.ResolveOnTime}/{t.ResolveEnded} plan kept {t.PlanKept}/{t.PlanDueEnded} whistles {t.Whistles} councils {t.Councils}";
 
     private static IEnumerable<ReportFilter> Filters(TestCounty c, DateOnly first)
     {
@@ -182,7 +189,8 @@ public sealed class RollupTests(SharedStack shared)
         _stack.QueryAsync<string>("reporting", """
             SELECT concat_ws('|', day, node, path, requests, duplicates, own, accepted, resolved, closed, rated, satisfied, reopened,
                              accept_on_time, accept_ended, arrive_on_time, arrive_ended, plan_on_time, plan_ended,
-                             resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils)
+                             resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils,
+                             plan_kept, plan_due_ended)
             FROM kpi_daily WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, node
             """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
 

@@ -32,10 +32,12 @@
       `平均办理时长 ${R.num(t.averageHandlingMinutes, 1)} 分钟，90%的诉求在 ${R.num(t.p90HandlingMinutes, 1)} 分钟内解决。` +
       `本期吹哨 ${t.whistles} 次，召开议事会 ${t.councils} 次。`;
     rows('categories', k.byCategory, c => [R.esc(c.name), c.requests, c.resolved]);
-    rows('clocks', [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate]],
+    rows('clocks', [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate],
+      ['方案按期办结', t.planKeptRate]],
       ([name, r]) => [name, `${r.numerator}/${r.denominator}`, R.pct(r)]);
     rows('ranking', ranking.entries, e => [e.rank ?? '样本不足', R.esc(e.name), `${e.numerator}/${e.denominator}`, e.rate == null ? '—' : (e.rate * 100).toFixed(1) + '%']);
     document.getElementById('method').textContent = ranking.methodZh;
+    rows('councils', k.councilsByKind, c => [L.of('councilKind', c.kind), c.scheduled, c.held, c.open, R.num(c.averageDaysToHeld, 1)]);
     rows('departments', k.departments, d => [L.of('department', d.department), d.whistled, d.reported, d.reportedLate, d.missed]);
     rows('companies', k.propertyCompanies, c => [R.esc(c.company), c.compounds, R.pct(c.resolution), R.pct(c.satisfaction), L.of('grade', c.grade)]);
     document.getElementById('volunteer').textContent =

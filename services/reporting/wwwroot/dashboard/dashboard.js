@@ -70,7 +70,8 @@
         data: k.byChannel.map(c => ({ name: L.of('channel', c.key), value: c.requests })) }],
     }, Object.fromEntries(k.byChannel.map(c => [L.of('channel', c.key), c.requests])));
 
-    const clocks = [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate]];
+    const clocks = [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate],
+      ['方案按期办结', t.planKeptRate]];
     chart('chart-clocks', {
       grid: { left: 40, right: 20, top: 20, bottom: 30 }, tooltip: {},
       xAxis: { type: 'category', data: clocks.map(c => c[0]) }, yAxis: { type: 'value', max: 100, name: '%' },
@@ -121,6 +122,10 @@
     document.querySelector('#takers tbody').innerHTML = k.serviceOrdersByTaker.map(t =>
       `<tr><td>${L.of('takerKind', t.takerKind)}</td><td>${R.esc((t.takerId || '—').slice(0, 8))}</td><td>${t.dispatched}</td><td>${t.taken}</td>` +
       `<td>${t.completed}</td><td>${R.pct(t.completionRate)}</td></tr>`).join('');
+
+    document.querySelector('#councils tbody').innerHTML = k.councilsByKind.map(c =>
+      `<tr><td>${L.of('councilKind', c.kind)}</td><td>${c.scheduled}</td><td>${c.held}</td><td>${c.open}</td>` +
+      `<td>${R.num(c.averageDaysToHeld, 1)}</td></tr>`).join('');
 
     const cn = k.communityNotifications, n = document.getElementById('notifications');
     card(n, 'communityNotified', '通知社区隐患', R.num(cn.notified), `涉及 ${cn.communities} 个社区`);

@@ -8,6 +8,7 @@ window.Labels = {
   level: { district: '县', subdistrict: '街道', community: '社区', compound: '小区', grid: '网格' },
   grade: { good: '好', fair: '中', poor: '差', ungraded: '样本不足' },
   takerKind: { member_unit: '共建单位', party_member: '党员' },
+  councilKind: { three_party: '三方联动议事', joint_meeting: '联席会议' },
   of(kind, code) { return (this[kind] && this[kind][code]) || code; },
 };
 
