@@ -26,9 +26,11 @@ public static class RollupApi
                 for (var day = filter.From; day <= filter.To; day = day.AddDays(1))
                     rows += await conn.ExecuteScalarAsync<long>(new CommandDefinition(
                         "SELECT kpi_daily_rebuild(@day::date, @day::date) + kpi_mix_rebuild(@day::date, @day::date)", new { day = day.ToString("yyyy-MM-dd") }, cancellationToken: ct));
+                // Not by day: which compounds each property company serves is one small table, recomputed whole.
+                await conn.ExecuteAsync(new CommandDefinition("SELECT company_compounds_rebuild()", cancellationToken: ct));
                 return TypedResults.Ok(new RebuildResult(filter.From, filter.To, filter.To.DayNumber - filter.From.DayNumber + 1, rows));
             })
             .WithName("RebuildRollup")
-            .WithSummary("Recomputes the daily KPI roll-ups (kpi_daily, kpi_mix) of the days from..to (China Standard Time, both included) from the request facts");
+            .WithSummary("Recomputes the daily KPI roll-ups (kpi_daily, kpi_mix) and the property companies' compounds (company_compounds) of the days from..to (China Standard Time, both included) from the request facts");
     }
 }

@@ -262,13 +262,13 @@ public static class KpiQueries
 
     // A company serves the compounds where it has been assigned work; it is judged on every
     // request from those compounds, whoever handled them, as residents experience them.
+    // The pairs a trigger keeps (Migrations/0011_company_compounds.sql) rather than a scan of every fact
+    // with a company; RollupTests check the table against that scan.
     private const string ServedCompounds = """
         served AS (
-            SELECT DISTINCT f.property_company AS company, g.code AS compound
-            FROM request_facts f CROSS JOIN LATERAL unnest(f.location_path) AS p(code)
-            JOIN grid_copy g ON g.code = p.code AND g.level = 'compound'
-            WHERE f.property_company IS NOT NULL AND f.assigned_at < @ToUtc
-              AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]))
+            SELECT s.company, s.compound
+            FROM company_compounds s JOIN grid_copy g ON g.code = s.compound
+            WHERE s.first_assigned_at < @ToUtc AND (@Under::text IS NULL OR g.path @> ARRAY[@Under::text]))
         """;
 
     private const string CompaniesOfCompounds = """

@@ -63,6 +63,7 @@ public sealed class ReplayTests(SharedStack shared)
             DELETE FROM work_order_events WHERE request_id = ANY(@requests);
             DELETE FROM community_notifications WHERE community_code LIKE @like;
             DELETE FROM request_facts WHERE request_id = ANY(@requests);
+            DELETE FROM company_compounds WHERE compound LIKE @like;
             DELETE FROM mediation_cases WHERE community_code LIKE @like;
             DELETE FROM service_orders WHERE community_code LIKE @like;
             DELETE FROM volunteer_services WHERE volunteer_id = ANY(@volunteers);
