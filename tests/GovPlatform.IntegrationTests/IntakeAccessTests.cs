@@ -215,6 +215,33 @@ public sealed class IntakeRateLimitAndLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open311_key_sent_as_a_header_over_its_limit_gets_the_specs_error_format_too()
+    {
+        var intake = _stack.Client("intake");
+        var (_, key) = await IntakeAccessTests.IssueKeyAsync(intake, "open311-header", ratePerMinute: 1);
+        HttpRequestMessage Read(string format)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"/open311/v2/requests.{format}?service_request_id=19990101-000001");
+            request.Headers.Add("X-Api-Key", key);
+            return request;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await intake.SendAsync(Read("json"), TestContext.Current.CancellationToken)).StatusCode);
+        var overJson = await intake.SendAsync(Read("json"), TestContext.Current.CancellationToken);
+        var overXml = await intake.SendAsync(Read("xml"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, overJson.StatusCode);
+        Assert.NotNull(overJson.Headers.RetryAfter?.Delta);
+        var error = Assert.Single((await overJson.JsonAsync()).EnumerateArray());
+        Assert.Equal(429, error.GetProperty("code").GetInt32());
+        Assert.Contains("1 requests a minute", error.GetProperty("description").GetString());
+        Assert.Equal(HttpStatusCode.TooManyRequests, overXml.StatusCode);
+        var xml = System.Xml.Linq.XDocument.Parse(await overXml.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Root!;
+        Assert.Equal("errors", xml.Name.LocalName);
+        Assert.Equal("429", xml.Element("error")!.Element("code")!.Value);
+    }
+
+    [Fact]
     public async Task Log_lines_show_phones_masked()
     {
         var county = new TestCounty();

@@ -99,6 +99,11 @@ public static class RateLimitMiddleware
     public static async Task WriteTooManyAsync(HttpContext context, TimeSpan retryAfter, string why)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        if (context.Request.Path.StartsWithSegments("/open311"))
+        {
+            await Apis.Open311Api.WriteTooManyAsync(context, seconds, why);
+            return;
+        }
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext

@@ -431,6 +431,17 @@ public static class Open311Api
 
     private static bool IsFormat(string format) => format is "json" or "xml";
 
+    /// <summary>
+    /// The API-key limit's 429 on an Open311 path, in the spec's error format: a key sent as an X-Api-Key header is
+    /// counted by the middleware before any endpoint runs, and a spec client reads only the spec's errors.
+    /// </summary>
+    internal static Task WriteTooManyAsync(HttpContext http, int retryAfterSeconds, string why)
+    {
+        var format = http.Request.Path.Value?.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) == true ? "xml" : "json";
+        http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Errors(format, http, 429, $"{why}; try again in {retryAfterSeconds} s.").ExecuteAsync(http);
+    }
+
     private static IResult Errors(string format, HttpContext http, int status, params string[] descriptions) =>
         Respond(IsFormat(format) ? format : "json", http, status,
             descriptions.Select(d => new { code = status, description = d }).ToList(), "errors", "error");
