@@ -75,35 +75,42 @@ public static class RateLimitMiddleware
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Counts one request against an API key's per-minute limit (a caller without a key is not limited): null
+    /// while the key has requests left, else its limit and the seconds until the next window.
+    /// </summary>
+    public static async Task<(int Limit, int RetryAfterSeconds)?> OverKeyLimitAsync(this WindowRateLimiter limiter, System.Security.Claims.ClaimsPrincipal key)
+    {
+        if (key.FindFirst(IntakeAccess.ApiKeyIdClaim)?.Value is not { } keyId
+            || !int.TryParse(key.FindFirst(IntakeAccess.RateLimitClaim)?.Value, CultureInfo.InvariantCulture, out var limit))
+            return null;
+        return await limiter.TryAcquireAsync($"key:{keyId}", limit, Minute) is { } wait ? (limit, Seconds(wait)) : null;
+    }
+
     /// <summary>Answers 429 with <c>Retry-After</c> once an API key is over its per-minute limit; staff are not limited.</summary>
     public static WebApplication UseApiKeyRateLimit(this WebApplication app)
     {
         app.Use(async (context, next) =>
         {
-            var user = context.User;
-            if (user.FindFirst(IntakeAccess.ApiKeyIdClaim)?.Value is { } keyId
-                && int.TryParse(user.FindFirst(IntakeAccess.RateLimitClaim)?.Value, CultureInfo.InvariantCulture, out var limit))
+            if (await context.RequestServices.GetRequiredService<WindowRateLimiter>().OverKeyLimitAsync(context.User) is { } over)
             {
-                var limiter = context.RequestServices.GetRequiredService<WindowRateLimiter>();
-                if (await limiter.TryAcquireAsync($"key:{keyId}", limit, Minute) is { } retryAfter)
-                {
-                    await WriteTooManyAsync(context, retryAfter, $"This key may make {limit} requests a minute");
-                    return;
-                }
+                // A key sent as an X-Api-Key header is counted here, before any endpoint: an Open311 client reads only the spec's errors.
+                if (context.Request.Path.StartsWithSegments("/open311"))
+                    await Apis.Open311Api.TooMany(Apis.Open311Api.FormatOf(context), context, over).ExecuteAsync(context);
+                else
+                    await WriteTooManyAsync(context, TimeSpan.FromSeconds(over.RetryAfterSeconds), $"This key may make {over.Limit} requests a minute");
+                return;
             }
             await next(context);
         });
         return app;
     }
 
+    private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
     public static async Task WriteTooManyAsync(HttpContext context, TimeSpan retryAfter, string why)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        if (context.Request.Path.StartsWithSegments("/open311"))
-        {
-            await Apis.Open311Api.WriteTooManyAsync(context, seconds, why);
-            return;
-        }
+        var seconds = Seconds(retryAfter);
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext

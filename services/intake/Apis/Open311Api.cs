@@ -159,7 +159,7 @@ public static class Open311Api
             // GeoReport v2 makes the description optional: the service, its answers and the place say what is wrong.
             var description = F("description") is { } given && !string.IsNullOrWhiteSpace(given)
                 ? given
-                : await DescribeAsync(db, F("service_code")!, F("address_string"), answers, ct);
+                : await DescribeAsync(db, reference, F("service_code")!, F("address_string"), answers, ct);
             var body = new SubmitRequest(
                 Channel: "external_system",
                 Description: description,
@@ -385,32 +385,23 @@ public static class Open311Api
     }
 
     /// <summary>The key's per-minute limit, shared with the rest of the API: a 429 error with Retry-After once it is used up.</summary>
-    private static async Task<IResult?> OverLimitAsync(string format, HttpContext http, ClaimsPrincipal key, WindowRateLimiter limiter)
-    {
-        var limit = int.Parse(key.FindFirst(IntakeAccess.RateLimitClaim)!.Value, CultureInfo.InvariantCulture);
-        if (await limiter.TryAcquireAsync($"key:{key.FindFirst(IntakeAccess.ApiKeyIdClaim)!.Value}", limit, TimeSpan.FromMinutes(1)) is not { } wait)
-            return null;
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return Errors(format, http, 429, $"This key may make {limit} requests a minute.");
-    }
-
-    private sealed record ServiceText(string Name, string Attributes);
+    private static async Task<IResult?> OverLimitAsync(string format, HttpContext http, ClaimsPrincipal key, WindowRateLimiter limiter) =>
+        await limiter.OverKeyLimitAsync(key) is { } over ? TooMany(format, http, over) : null;
 
     /// <summary>
     /// What is stored as the description of a POST that has none: the service's name, marked as having no description,
     /// then the address and the names of the chosen answers, so the ledger's free-text search and the duplicate check
     /// have the same words a person would have written. Answers the catalogue does not know are left out (they are refused anyway).
     /// </summary>
-    private static async Task<string> DescribeAsync(NpgsqlDataSource db, string serviceCode, string? address,
+    private static async Task<string> DescribeAsync(NpgsqlDataSource db, ReferenceCache reference, string serviceCode, string? address,
         IReadOnlyDictionary<string, JsonElement> answers, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var service = await conn.QuerySingleOrDefaultAsync<ServiceText>(new CommandDefinition(
-            "SELECT name_zh AS Name, attributes::text AS Attributes FROM categories WHERE code = @serviceCode AND parent_code IS NOT NULL",
-            new { serviceCode }, cancellationToken: ct));
-        var parts = new List<string> { $"{service?.Name}（来件未附描述）" };
+        // A major category or an unknown code is refused when the request is filed; its name is not needed here.
+        var service = await reference.CategoryAsync(conn, serviceCode, ct) is { Major: false } entry ? entry : null;
+        var parts = new List<string> { $"{service?.NameZh}（来件未附描述）" };
         if (address is { Length: <= 500 } && !RequestRules.HasControlCharacters(address)) parts.Add($"地址：{address}");
-        var questions = service is null ? [] : JsonSerializer.Deserialize<List<CategoriesApi.CategoryAttribute>>(service.Attributes, Outbox.Json) ?? [];
+        var questions = service?.Attributes ?? [];
         foreach (var question in questions.OrderBy(q => q.Order))
         {
             if (!answers.TryGetValue(question.Code, out var answer)) continue;
@@ -431,16 +422,16 @@ public static class Open311Api
 
     private static bool IsFormat(string format) => format is "json" or "xml";
 
-    /// <summary>
-    /// The API-key limit's 429 on an Open311 path, in the spec's error format: a key sent as an X-Api-Key header is
-    /// counted by the middleware before any endpoint runs, and a spec client reads only the spec's errors.
-    /// </summary>
-    internal static Task WriteTooManyAsync(HttpContext http, int retryAfterSeconds, string why)
+    /// <summary>The API-key limit's 429 in the spec's error format, with Retry-After to the key's next window.</summary>
+    internal static IResult TooMany(string format, HttpContext http, (int Limit, int RetryAfterSeconds) over)
     {
-        var format = http.Request.Path.Value?.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) == true ? "xml" : "json";
-        http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        return Errors(format, http, 429, $"{why}; try again in {retryAfterSeconds} s.").ExecuteAsync(http);
+        http.Response.Headers.RetryAfter = over.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Errors(format, http, 429, $"This key may make {over.Limit} requests a minute; try again in {over.RetryAfterSeconds} s.");
     }
+
+    /// <summary>The response format an Open311 path asks for (its extension), for answers given before routing.</summary>
+    internal static string FormatOf(HttpContext http) =>
+        http.Request.Path.Value?.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) == true ? "xml" : "json";
 
     private static IResult Errors(string format, HttpContext http, int status, params string[] descriptions) =>
         Respond(IsFormat(format) ? format : "json", http, status,

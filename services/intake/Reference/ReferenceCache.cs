@@ -12,7 +12,7 @@ namespace GovPlatform.Intake.Reference;
 public sealed record PlacedNode(GridCopyExtensions.CopiedNode Node, string? BuildingCode, string? GridCode);
 
 /// <summary>A catalogue entry as filing a request needs it.</summary>
-public sealed record CatalogueEntry(string Code, bool Major, bool Active, IReadOnlyList<CategoriesApi.CategoryAttribute> Attributes);
+public sealed record CatalogueEntry(string Code, string NameZh, bool Major, bool Active, IReadOnlyList<CategoriesApi.CategoryAttribute> Attributes);
 
 /// <summary>
 /// The category catalogue and grid-copy nodes in memory, so filing a request reads neither table.
@@ -85,7 +85,7 @@ public sealed class ReferenceCache
         return placed;
     }
 
-    private sealed record CategoryRow(string Code, bool Major, bool Active, string Attributes);
+    private sealed record CategoryRow(string Code, string NameZh, bool Major, bool Active, string Attributes);
 
     /// <summary>A category of the catalogue by code, active or not; null when unknown.</summary>
     public async ValueTask<CatalogueEntry?> CategoryAsync(NpgsqlConnection conn, string code, CancellationToken ct)
@@ -95,8 +95,8 @@ public sealed class ReferenceCache
         {
             var generation = Interlocked.Read(ref _generation);
             var rows = await conn.QueryAsync<CategoryRow>(new CommandDefinition(
-                "SELECT code, parent_code IS NULL AS Major, active, attributes::text AS Attributes FROM categories", cancellationToken: ct));
-            all = rows.ToDictionary(r => r.Code, r => new CatalogueEntry(r.Code, r.Major, r.Active,
+                "SELECT code, name_zh AS NameZh, parent_code IS NULL AS Major, active, attributes::text AS Attributes FROM categories", cancellationToken: ct));
+            all = rows.ToDictionary(r => r.Code, r => new CatalogueEntry(r.Code, r.NameZh, r.Major, r.Active,
                 JsonSerializer.Deserialize<List<CategoriesApi.CategoryAttribute>>(r.Attributes, Outbox.Json) ?? []), StringComparer.Ordinal);
             if (_listening && Interlocked.Read(ref _generation) == generation)
             {

@@ -31,6 +31,14 @@ public static class KpiQueries
           AND (@Channel::text IS NULL OR c.channel = @Channel)
         """;
 
+    /// <summary>
+    /// The 1-hour resolve clock over a fact row aliased c (its <c>missed_clocks</c> copy): a resolution at or after
+    /// the first formed plan was judged on the plan's own date (plan_due) instead, so it is neither met nor ended here.
+    /// </summary>
+    public const string ResolveClockMet = "c.resolve_on_time AND NOT coalesce(c.resolved_at >= c.plan_at, false)";
+    public const string ResolveClockEnded =
+        "((c.resolve_on_time IS NOT NULL AND NOT coalesce(c.resolved_at >= c.plan_at, false)) OR 'resolve' = ANY(c.missed_clocks))";
+
     /// <summary>Grid-tree nodes under the filter's node (all of them when there is none).</summary>
     public const string Region = """
         region AS MATERIALIZED (SELECT code FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text])

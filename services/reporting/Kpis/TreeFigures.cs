@@ -30,16 +30,14 @@ public static class TreeFigures
     }
 
     /// <summary>Per-node counts of the cohort's own requests: each request counts for every node on its path.</summary>
-    // A resolution after a formed plan was judged on the plan's date: not the resolve clock's (as in the totals).
-    public const string FactCountsByNode = """
+    public const string FactCountsByNode = $"""
         SELECT p.code, count(*) AS own,
                count(*) FILTER (WHERE c.accepted_at IS NOT NULL) AS accepted,
                count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
                count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
                count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied,
-               count(*) FILTER (WHERE c.resolve_on_time AND NOT coalesce(c.resolved_at >= c.plan_at, false)) AS resolve_on_time,
-               count(*) FILTER (WHERE (c.resolve_on_time IS NOT NULL AND NOT coalesce(c.resolved_at >= c.plan_at, false))
-                                      OR 'resolve' = ANY(c.missed_clocks)) AS resolve_ended
+               count(*) FILTER (WHERE {KpiQueries.ResolveClockMet}) AS resolve_on_time,
+               count(*) FILTER (WHERE {KpiQueries.ResolveClockEnded}) AS resolve_ended
         FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
         WHERE c.duplicate_of IS NULL
         GROUP BY p.code

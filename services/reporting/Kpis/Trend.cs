@@ -17,8 +17,7 @@ public static class Trend
         public Rate ResolveOnTimeRate => new(ResolveOnTime, ResolveEnded);
     }
 
-    // ResolveEnded as in the totals: the resolve clock ended, met (on time or late) or missed; a resolution after a
-    // formed plan was judged on the plan's date instead (see KpiQueries.TotalsSql) and does not count for this clock.
+    // ResolveEnded as in the totals: the resolve clock ended, met (on time or late) or missed (KpiQueries.ResolveClockEnded).
     private const string FactSql = $"""
         WITH {KpiQueries.Cohort}
         SELECT to_char(date_trunc(@Bucket, c.submitted_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS Bucket,
@@ -28,9 +27,8 @@ public static class Trend
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.resolved_at IS NOT NULL) AS Resolved,
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IS NOT NULL) AS Rated,
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
-               count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.resolve_on_time AND NOT coalesce(c.resolved_at >= c.plan_at, false)) AS ResolveOnTime,
-               count(*) FILTER (WHERE c.duplicate_of IS NULL AND ((c.resolve_on_time IS NOT NULL AND NOT coalesce(c.resolved_at >= c.plan_at, false))
-                                      OR 'resolve' = ANY(c.missed_clocks))) AS ResolveEnded
+               count(*) FILTER (WHERE c.duplicate_of IS NULL AND {KpiQueries.ResolveClockMet}) AS ResolveOnTime,
+               count(*) FILTER (WHERE c.duplicate_of IS NULL AND {KpiQueries.ResolveClockEnded}) AS ResolveEnded
         FROM cohort c GROUP BY 1 ORDER BY 1
         """;
 
