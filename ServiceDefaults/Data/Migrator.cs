@@ -1,53 +1,48 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
+using EvolveDb;
+using EvolveDb.Dialect;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GovPlatform.ServiceDefaults.Data;
 
 /// <summary>
-/// Applies numbered <c>.sql</c> scripts embedded in an assembly, in order, each once.
+/// Applies the platform's, the opt-in modules' and the service's SQL scripts with Evolve, each set with its
+/// own journal table (<c>changelog_{scope}</c>), so two sets may both have a <c>V0001</c>.
 /// </summary>
 /// <remarks>
-/// Hand-written because no migration library (DbUp, Evolve, FluentMigrator) restores from this
-/// environment's package mirror. It stays small on purpose: a journal table, a checksum per
-/// script so an edited migration is caught, one transaction per script, and a session advisory
-/// lock so instances starting together take turns instead of colliding.
+/// A set is <c>V{NNNN}__{name}.sql</c> scripts, applied once each in number order, each in its own transaction,
+/// and <c>R__{name}.sql</c> scripts (stored functions with their triggers), applied after them and again
+/// whenever their text changes. Evolve refuses to start when an applied versioned script was edited (its
+/// checksum is journalled). Why Evolve and how to add a script: docs/migrations.md.
 /// </remarks>
 public sealed class Migrator(
     NpgsqlDataSource dataSource, DatabaseSettings settings, IEnumerable<Migrator.Source> modules, ILogger<Migrator> logger)
 {
-    // Any constant works; it only has to be the same for every instance of every service.
+    // Any constant works; it only has to be the same for every instance of every service. Held for the whole
+    // run, so instances starting together queue on it instead of polling Evolve's own lock every 3 s.
     private const long AdvisoryLockKey = 0x60_76_50_1A_7F_00_00_01;
 
-    public record Script(string Id, string Sql)
+    /// <summary>One set of scripts with its own journal.</summary>
+    /// <param name="Scope">Names the journal table <c>changelog_{Scope}</c>.</param>
+    /// <param name="Assembly">Where the scripts are embedded; null when <paramref name="Location"/> is a folder (tests).</param>
+    /// <param name="Location">The embedded resources' name prefix (e.g. <c>Migrations.</c>), or a folder.</param>
+    public sealed record Source(string Scope, Assembly? Assembly, string Location)
     {
-        public string Checksum => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)))[..16];
+        public string JournalTable => $"changelog_{Scope}";
+
+        public static Source Folder(string scope, string path) => new(scope, null, path);
     }
 
-    /// <summary>Where a set of scripts lives: embedded resources named <c>{Prefix}NNNN_name.sql</c>.</summary>
-    /// <param name="Scope">Journal prefix, so two sets may both have a <c>0001</c>.</param>
-    public sealed record Source(string Scope, Assembly Assembly, string ResourcePrefix);
+    public static readonly Source Platform = new("platform", typeof(Migrator).Assembly, "Platform.Migrations.");
 
-    /// <summary>The platform's scripts (outbox, inbox), then opt-in modules', then the service's own, each set by number.</summary>
-    public IReadOnlyList<Script> ScriptsFor(Assembly serviceAssembly) =>
-        [.. EmbeddedScripts(new Source("platform", typeof(Migrator).Assembly, "Platform.Migrations.")),
-         .. modules.SelectMany(EmbeddedScripts),
-         .. EmbeddedScripts(new Source("service", serviceAssembly, "Migrations."))];
+    /// <summary>The platform's scripts (outbox, inbox), then opt-in modules', then the service's own.</summary>
+    public IReadOnlyList<Source> SourcesFor(Assembly serviceAssembly) =>
+        [Platform, .. modules, new Source("service", serviceAssembly, "Migrations.")];
 
-    public static IEnumerable<Script> EmbeddedScripts(Source source) =>
-        source.Assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(source.ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
-            {
-                using var reader = new StreamReader(source.Assembly.GetManifestResourceStream(n)!, Encoding.UTF8);
-                return new Script($"{source.Scope}/{n[source.ResourcePrefix.Length..]}", reader.ReadToEnd());
-            })
-            .OrderBy(s => s.Id, StringComparer.Ordinal);
-
-    public async Task<int> MigrateAsync(IReadOnlyList<Script> scripts, CancellationToken ct = default)
+    /// <summary>Applies what is pending; returns the scripts applied, as <c>{scope}/{file}</c>.</summary>
+    public async Task<IReadOnlyList<string>> MigrateAsync(IReadOnlyList<Source> sources, CancellationToken ct = default)
     {
         await EnsureDatabaseExistsAsync(ct);
 
@@ -55,43 +50,98 @@ public sealed class Migrator(
         await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, cancellationToken: ct));
         try
         {
-            const string journal = """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    id          text        PRIMARY KEY,
-                    checksum    text        NOT NULL,
-                    applied_at  timestamptz NOT NULL DEFAULT now()
-                )
-                """;
-            await conn.ExecuteAsync(new CommandDefinition(journal, cancellationToken: ct));
-            var applied = (await conn.QueryAsync<(string Id, string Checksum)>(
-                    new CommandDefinition("SELECT id, checksum FROM schema_migrations", cancellationToken: ct)))
-                .ToDictionary(r => r.Id, r => r.Checksum);
+            await RefuseOldJournalAsync(conn, ct);
 
-            var count = 0;
-            foreach (var script in scripts)
+            // Repeatable scripts run in name order, and a SQL-language function's body is checked against the
+            // functions it calls when it is created: unchecked, they may come in any order (pg_dump does the
+            // same). Every body is checked once all are in place (CheckFunctionBodiesAsync).
+            await conn.ExecuteAsync("SET check_function_bodies = off");
+            var applied = new List<string>();
+            foreach (var source in sources)
             {
-                if (applied.TryGetValue(script.Id, out var checksum))
-                {
-                    if (checksum != script.Checksum)
-                        throw new InvalidOperationException(
-                            $"Migration {script.Id} was changed after it was applied (checksum {checksum}, now {script.Checksum}). Add a new migration instead.");
-                    continue;
-                }
-
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                await conn.ExecuteAsync(new CommandDefinition(script.Sql, transaction: tx, cancellationToken: ct));
-                await conn.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO schema_migrations (id, checksum) VALUES (@Id, @Checksum)",
-                    new { script.Id, script.Checksum }, tx, cancellationToken: ct));
-                await tx.CommitAsync(ct);
-                logger.LogInformation("Applied migration {Migration}", script.Id);
-                count++;
+                ct.ThrowIfCancellationRequested();
+                applied.AddRange(Apply(conn, source).Select(name => $"{source.Scope}/{name}"));
             }
-            return count;
+            await CheckFunctionBodiesAsync(conn, ct);
+            return applied;
         }
         finally
         {
-            await conn.ExecuteAsync("SELECT pg_advisory_unlock(@AdvisoryLockKey)", new { AdvisoryLockKey });
+            await conn.ExecuteAsync("RESET check_function_bodies; SELECT pg_advisory_unlock(@AdvisoryLockKey)", new { AdvisoryLockKey });
+        }
+    }
+
+    private List<string> Apply(NpgsqlConnection conn, Source source)
+    {
+        // Evolve keeps a connection it was given open, so its session settings and locks stay ours.
+        var evolve = new Evolve(conn, message => logger.LogDebug("{Scope}: {Message}", source.Scope, message), DBMS.PostgreSQL)
+        {
+            MetadataTableName = source.JournalTable,
+            IsEraseDisabled = true,
+            // Migrations run before the service takes traffic: a long rebuild must not be cut at 30 s.
+            CommandTimeout = 0,
+        };
+        if (source.Assembly is { } assembly)
+        {
+            evolve.EmbeddedResourceAssemblies = [assembly];
+            evolve.EmbeddedResourceFilters = [source.Location];
+        }
+        else
+        {
+            evolve.Locations = [source.Location];
+        }
+
+        try
+        {
+            evolve.Migrate();
+        }
+        catch (EvolveDb.EvolveValidationException e)
+        {
+            throw new InvalidOperationException(
+                $"The '{source.Scope}' migrations of database {conn.Database} do not match its journal ({source.JournalTable}): {e.Message} " +
+                "An applied V script must never be edited: add a new V script instead (functions and triggers live in R__ scripts, which may be edited).", e);
+        }
+        foreach (var name in evolve.AppliedMigrations)
+            logger.LogInformation("Applied migration {Scope}/{Migration}", source.Scope, name);
+        return evolve.AppliedMigrations;
+    }
+
+    /// <summary>
+    /// A database migrated by the hand-written migrator this one replaced is refused rather than adopted: its
+    /// scripts were since rewritten (functions moved to R__ scripts), so its journal proves nothing about them.
+    /// </summary>
+    private static async Task RefuseOldJournalAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var old = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('changelog_platform') IS NULL", cancellationToken: ct));
+        if (old)
+            throw new InvalidOperationException(
+                $"Database {conn.Database} was migrated by the platform's former migrator (it has a schema_migrations table). " +
+                $"Drop it (DROP DATABASE \"{conn.Database}\" WITH (FORCE)); the service creates and migrates it again at start. See docs/migrations.md.");
+    }
+
+    /// <summary>Compiles every SQL and PL/pgSQL function of the schema, so a broken body stops the start as it did when checked at creation.</summary>
+    private static async Task CheckFunctionBodiesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        const string functions = """
+            SELECT p.oid::bigint AS Oid, p.oid::regprocedure::text AS Name, l.lanvalidator::regproc::text AS Validator
+            FROM pg_proc p
+            JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND l.lanname IN ('sql', 'plpgsql')
+            ORDER BY p.oid
+            """;
+        await conn.ExecuteAsync("SET check_function_bodies = on");
+        foreach (var f in await conn.QueryAsync<(long Oid, string Name, string Validator)>(new CommandDefinition(functions, cancellationToken: ct)))
+        {
+            try
+            {
+                // The validator is the language's own (fmgr_sql_validator, plpgsql_validator): an identifier, not input.
+                await conn.ExecuteAsync(new CommandDefinition($"SELECT {f.Validator}(@Oid::oid)", new { f.Oid }, cancellationToken: ct));
+            }
+            catch (PostgresException e)
+            {
+                throw new InvalidOperationException($"Function {f.Name} does not compile: {e.MessageText}", e);
+            }
         }
     }
 

@@ -1,7 +1,9 @@
+using GovPlatform.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace GovPlatform.ServiceDefaults.Data;
@@ -13,7 +15,7 @@ public static class PostgresExtensions
 {
     /// <summary>
     /// Registers the service's <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:{name}</c>,
-    /// its migrator, and a readiness check.
+    /// its migrator, the outbox/inbox retention, and a readiness check.
     /// </summary>
     public static WebApplicationBuilder AddServiceDatabase(this WebApplicationBuilder builder, string name)
     {
@@ -34,6 +36,10 @@ public static class PostgresExtensions
             return dsb.Build();
         });
         builder.Services.AddSingleton<Migrator>();
+        // Every service database holds the platform's outbox and inbox tables, so their retention comes with it.
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptions.Validator>();
+        builder.Services.AddHostedService<MessageRetention>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>(name, tags: ["ready"]);
         return builder;
     }
@@ -44,7 +50,7 @@ public static class PostgresExtensions
         // The service's assembly by its application name: under a test host the entry assembly is the test runner.
         var serviceAssembly = System.Reflection.Assembly.Load(new System.Reflection.AssemblyName(app.Environment.ApplicationName));
         var migrator = app.Services.GetRequiredService<Migrator>();
-        await migrator.MigrateAsync(migrator.ScriptsFor(serviceAssembly), app.Lifetime.ApplicationStopping);
+        await migrator.MigrateAsync(migrator.SourcesFor(serviceAssembly), app.Lifetime.ApplicationStopping);
     }
 }
 

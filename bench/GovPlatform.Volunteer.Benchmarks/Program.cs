@@ -36,7 +36,7 @@ await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(
 await using var db = NpgsqlDataSource.Create(target.ConnectionString);
 var migrator = new Migrator(db, new DatabaseSettings("volunteerdb", target.ConnectionString),
     [new Migrator.Source("gridcopy", typeof(GridNodesChangedConsumer).Assembly, "GridCopy.Migrations.")], NullLogger<Migrator>.Instance);
-await migrator.MigrateAsync(migrator.ScriptsFor(typeof(VolunteerApp).Assembly));
+await migrator.MigrateAsync(migrator.SourcesFor(typeof(VolunteerApp).Assembly));
 
 await using (var conn = await db.OpenConnectionAsync())
 {

@@ -1,17 +1,15 @@
--- Answers to a category's extra questions (Open311 "attributes"), keyed by the question's code:
--- a string, a number, or a list of value keys for a multi-value question.
-ALTER TABLE requests ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}';
-
 -- Filing a request reads the catalogue and the grid copy from memory; every instance must hear
 -- when either changes. A statement-level trigger NOTIFYs after the change commits (Postgres holds
 -- notifications until commit and drops them on rollback), so no instance forgets too early.
-CREATE FUNCTION notify_reference_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION notify_reference_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('intake_reference', TG_TABLE_NAME);
     RETURN NULL;
 END
 $$;
+DROP TRIGGER IF EXISTS grid_copy_changed ON grid_copy;
 CREATE TRIGGER grid_copy_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grid_copy
     FOR EACH STATEMENT EXECUTE FUNCTION notify_reference_changed();
+DROP TRIGGER IF EXISTS categories_changed ON categories;
 CREATE TRIGGER categories_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON categories
     FOR EACH STATEMENT EXECUTE FUNCTION notify_reference_changed();

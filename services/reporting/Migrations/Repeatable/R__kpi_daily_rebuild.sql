@@ -1,7 +1,9 @@
--- The rebuilds wrote their rows in hash-aggregate order, so a month's rows of kpi_daily ended up spread
--- over the whole table: a county-month (18,600 rows) read ~16,000 pages of a 60,000-page table at 10 M
--- requests. The trigger writes rows day by day, as requests arrive, and a rebuild must leave them the
--- same way: ORDER BY (day, node) keeps one day's rows on neighbouring pages. Otherwise unchanged.
+-- Recomputes the roll-up of the days [from_day, to_day] from request_facts. It waits for projections
+-- in flight and holds them off until it commits (they wait at the lock in the trigger), so the facts
+-- it reads are exactly the facts counted so far.
+-- Rows are written in (day, node) order, as the trigger writes them day by day, so one day's rows sit on
+-- neighbouring pages: in hash-aggregate order a county-month (18,600 rows) read ~16,000 pages of a
+-- 60,000-page table at 10 M requests.
 CREATE OR REPLACE FUNCTION kpi_daily_rebuild(from_day date, to_day date) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -32,24 +34,6 @@ BEGIN
            sum(s.whistles), sum(s.councils), sum(s.plan_kept), sum(s.plan_due_ended)
     FROM c s LEFT JOIN h ON h.day = s.day AND h.node = s.node GROUP BY s.day, s.node
     ORDER BY s.day, s.node;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    RETURN written;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION kpi_mix_rebuild(from_day date, to_day date) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    written bigint;
-BEGIN
-    PERFORM pg_advisory_xact_lock(x'6b70695f7275'::bigint);
-    DELETE FROM kpi_mix WHERE day BETWEEN from_day AND to_day;
-    INSERT INTO kpi_mix (day, place, path, category, channel, requests, resolved)
-    SELECT k.day, k.place, max(k.path), k.category, k.channel, sum(k.requests), sum(k.resolved)
-    FROM request_facts f CROSS JOIN LATERAL kpi_mix_contribution(f) k
-    WHERE f.submitted_at >= from_day - 1 AND f.submitted_at < to_day + 2 AND k.day BETWEEN from_day AND to_day
-    GROUP BY k.day, k.place, k.category, k.channel
-    ORDER BY k.day, k.place, k.category, k.channel;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END

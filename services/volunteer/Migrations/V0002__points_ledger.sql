@@ -53,35 +53,8 @@ CREATE TABLE ledger_postings (
 CREATE INDEX ledger_postings_by_account ON ledger_postings (account);
 CREATE INDEX ledger_postings_by_entry ON ledger_postings (entry_id);
 
--- Append-only: a mistake is fixed by a correcting entry, never by editing history.
-CREATE FUNCTION ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the points ledger is append-only: % on % is not allowed', TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'restrict_violation';
-END $$;
-
-CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only();
-CREATE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_postings
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only();
-
--- Double-entry: at commit, every entry's postings sum to zero and there are at least two.
--- Deferred so an entry's postings can be written one by one inside its transaction.
-CREATE FUNCTION ledger_entry_is_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    total bigint;
-    legs  int;
-BEGIN
-    SELECT coalesce(sum(amount), 0), count(*) INTO total, legs FROM ledger_postings WHERE entry_id = NEW.entry_id;
-    IF total <> 0 OR legs < 2 THEN
-        RAISE EXCEPTION 'ledger entry % is not balanced (% postings summing to %)', NEW.entry_id, legs, total
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE CONSTRAINT TRIGGER ledger_postings_balanced AFTER INSERT ON ledger_postings
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_is_balanced();
+-- Append-only and double-entry are enforced by triggers: Repeatable/R__ledger_is_append_only.sql and
+-- Repeatable/R__ledger_entry_is_balanced.sql.
 
 -- Points rules per activity type: points per hour of verified service, a flat bonus per
 -- service (for mediation: per closed case), and an optional lifetime after which unspent points lapse.
