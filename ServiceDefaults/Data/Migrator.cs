@@ -2,6 +2,7 @@ using System.Reflection;
 using Dapper;
 using EvolveDb;
 using EvolveDb.Dialect;
+using EvolveDb.Migration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -50,7 +51,7 @@ public sealed class Migrator(
         await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, cancellationToken: ct));
         try
         {
-            await RefuseOldJournalAsync(conn, ct);
+            var former = await FormerJournalAsync(conn, ct);
 
             // Repeatable scripts run in name order, and a SQL-language function's body is checked against the
             // functions it calls when it is created: unchecked, they may come in any order (pg_dump does the
@@ -60,9 +61,15 @@ public sealed class Migrator(
             foreach (var source in sources)
             {
                 ct.ThrowIfCancellationRequested();
-                applied.AddRange(Apply(conn, source).Select(name => $"{source.Scope}/{name}"));
+                applied.AddRange(Apply(conn, source, former).Select(name => $"{source.Scope}/{name}"));
             }
             await CheckFunctionBodiesAsync(conn, ct);
+            if (former is not null)
+            {
+                // Every set now has its own journal; the former one would only mislead.
+                await conn.ExecuteAsync(new CommandDefinition("DROP TABLE schema_migrations", cancellationToken: ct));
+                logger.LogInformation("Adopted database {Database} from the former migrator's journal", conn.Database);
+            }
             return applied;
         }
         finally
@@ -71,7 +78,7 @@ public sealed class Migrator(
         }
     }
 
-    private List<string> Apply(NpgsqlConnection conn, Source source)
+    private List<string> Apply(NpgsqlConnection conn, Source source, ILookup<string, string>? former)
     {
         // Evolve keeps a connection it was given open, so its session settings and locks stay ours.
         var evolve = new Evolve(conn, message => logger.LogDebug("{Scope}: {Message}", source.Scope, message), DBMS.PostgreSQL)
@@ -91,6 +98,9 @@ public sealed class Migrator(
             evolve.Locations = [source.Location];
         }
 
+        if (former is not null && former[source.Scope].Any() && !JournalExists(conn, source))
+            evolve.StartVersion = Adopt(conn, source, evolve.MigrationLoader.GetMigrations(), former[source.Scope]);
+
         try
         {
             evolve.Migrate();
@@ -99,7 +109,8 @@ public sealed class Migrator(
         {
             throw new InvalidOperationException(
                 $"The '{source.Scope}' migrations of database {conn.Database} do not match its journal ({source.JournalTable}): {e.Message} " +
-                "An applied V script must never be edited: add a new V script instead (functions and triggers live in R__ scripts, which may be edited).", e);
+                "An applied V script must never be edited, and a new one is numbered after the last applied: add a new V script " +
+                "instead (functions and triggers live in R__ scripts, which may be edited).", e);
         }
         foreach (var name in evolve.AppliedMigrations)
             logger.LogInformation("Applied migration {Scope}/{Migration}", source.Scope, name);
@@ -107,17 +118,41 @@ public sealed class Migrator(
     }
 
     /// <summary>
-    /// A database migrated by the hand-written migrator this one replaced is refused rather than adopted: its
-    /// scripts were since rewritten (functions moved to R__ scripts), so its journal proves nothing about them.
+    /// The hand-written migrator this one replaced journalled <c>{scope}/{NNNN}_{name}.sql</c> into
+    /// <c>schema_migrations</c>; null when the database has no such table.
     /// </summary>
-    private static async Task RefuseOldJournalAsync(NpgsqlConnection conn, CancellationToken ct)
+    private static async Task<ILookup<string, string>?> FormerJournalAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        var old = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('changelog_platform') IS NULL", cancellationToken: ct));
-        if (old)
+        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT to_regclass('schema_migrations') IS NOT NULL", cancellationToken: ct)))
+            return null;
+        var ids = await conn.QueryAsync<string>(new CommandDefinition("SELECT id FROM schema_migrations", cancellationToken: ct));
+        return ids.Select(id => id.Split('/', 2)).Where(p => p.Length == 2).ToLookup(p => p[0], p => p[1]);
+    }
+
+    private static bool JournalExists(NpgsqlConnection conn, Source source) =>
+        conn.ExecuteScalar<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table = source.JournalTable });
+
+    /// <summary>
+    /// A set the former migrator applied up to number N starts its Evolve journal at N + 1 (Evolve's start version):
+    /// the schema is the one V0001..VN give, whose former names it journalled. Its R__ scripts then run, as on any
+    /// first start, and replace the functions the former scripts created with the same bodies.
+    /// </summary>
+    private MigrationVersion Adopt(NpgsqlConnection conn, Source source, IEnumerable<MigrationScript> scripts, IEnumerable<string> formerNames)
+    {
+        var former = formerNames.ToHashSet(StringComparer.Ordinal);
+        var last = former.Max(n => int.Parse(n[..n.IndexOf('_')], System.Globalization.CultureInfo.InvariantCulture));
+        // V0004__kpi_daily.sql was 0004_kpi_daily.sql.
+        var missing = scripts.Where(s => s.Version! <= new MigrationVersion(last.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(s => s.Name[1..].Replace("__", "_", StringComparison.Ordinal))
+            .Where(n => !former.Contains(n))
+            .ToList();
+        if (missing.Count > 0)
             throw new InvalidOperationException(
-                $"Database {conn.Database} was migrated by the platform's former migrator (it has a schema_migrations table). " +
+                $"Database {conn.Database} was migrated by the platform's former migrator (table schema_migrations) without " +
+                $"{string.Join(", ", missing.Select(n => $"{source.Scope}/{n}"))}, so it cannot be adopted. " +
                 $"Drop it (DROP DATABASE \"{conn.Database}\" WITH (FORCE)); the service creates and migrates it again at start. See docs/migrations.md.");
+        logger.LogInformation("Adopting the {Scope} migrations of {Database}: the former migrator applied up to {Last}", source.Scope, conn.Database, last);
+        return new MigrationVersion((last + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Compiles every SQL and PL/pgSQL function of the schema, so a broken body stops the start as it did when checked at creation.</summary>

@@ -158,18 +158,44 @@ public sealed class MigratorTests : IAsyncLifetime
         Assert.Contains("no_such_table", error.Message);
     }
 
-    [Fact]
-    public async Task A_database_migrated_by_the_former_migrator_is_refused_with_what_to_do()
+    private async Task FormerMigratorAppliedAsync(params string[] ids)
     {
-        var migrator = NewMigrator();
-        Write("V0001__a.sql", "CREATE TABLE a (id int)");
-        await migrator.MigrateAsync([], Ct); // creates the database
+        await NewMigrator().MigrateAsync([], Ct); // creates the database
+        await using var conn = await OpenAsync();
+        await conn.ExecuteAsync("CREATE TABLE schema_migrations (id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        await conn.ExecuteAsync("INSERT INTO schema_migrations (id, checksum) SELECT unnest(@ids), 'x'", new { ids });
+    }
+
+    [Fact]
+    public async Task A_database_the_former_migrator_migrated_is_adopted_and_only_newer_scripts_run()
+    {
+        await FormerMigratorAppliedAsync("test/0001_a.sql", "test/0002_b.sql");
         await using (var conn = await OpenAsync())
-            await conn.ExecuteAsync("CREATE TABLE schema_migrations (id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+            await conn.ExecuteAsync("CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;");
+        Write("V0001__a.sql", "CREATE TABLE a (id int)");
+        Write("V0002__b.sql", "CREATE TABLE b (id int)");
+        Write("V0003__c.sql", "CREATE TABLE c (id int)");
+        Write("R__f.sql", "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => migrator.MigrateAsync(Folder, Ct));
+        var applied = await NewMigrator().MigrateAsync(Folder, Ct);
 
-        Assert.Contains("schema_migrations", error.Message);
+        Assert.Equal(["test/V0003__c.sql", "test/R__f.sql"], applied);
+        await using var check = await OpenAsync();
+        Assert.False(await check.ExecuteScalarAsync<bool>("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+        Assert.True(await check.ExecuteScalarAsync<bool>("SELECT to_regclass('c') IS NOT NULL"));
+        Assert.Empty(await NewMigrator().MigrateAsync(Folder, Ct));
+    }
+
+    [Fact]
+    public async Task A_database_the_former_migrator_left_with_a_gap_is_refused_with_what_to_do()
+    {
+        await FormerMigratorAppliedAsync("test/0002_b.sql");
+        Write("V0001__a.sql", "CREATE TABLE a (id int)");
+        Write("V0002__b.sql", "CREATE TABLE b (id int)");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NewMigrator().MigrateAsync(Folder, Ct));
+
+        Assert.Contains("without test/0001_a.sql", error.Message);
         Assert.Contains($"DROP DATABASE \"{_database}\"", error.Message);
         await using var check = await OpenAsync();
         Assert.False(await check.ExecuteScalarAsync<bool>("SELECT to_regclass('a') IS NOT NULL"));
