@@ -14,10 +14,10 @@ public sealed record AccountView(
     bool Disabled, DateTimeOffset? LockedOutUntil, bool TwoFactorEnabled, DateTimeOffset CreatedAt);
 
 public sealed record NewAccount(
-    string UserName, string DisplayName, string[] Roles, string? ScopeNode, string? Department, string Password,
+    string UserName, string DisplayName, string[] Roles, string Password, string? ScopeNode = null, string? Department = null,
     Guid? Id = null);
 
-public sealed record AccountScope(string[] Roles, string? ScopeNode, string? Department);
+public sealed record AccountScope(string[] Roles, string? ScopeNode = null, string? Department = null);
 
 /// <summary>What an operation on an account came to; the API maps each to its HTTP answer.</summary>
 public abstract record AccountOutcome

@@ -1,6 +1,7 @@
 using GovPlatform.Identity.Accounts;
 using GovPlatform.Identity.Data;
 using GovPlatform.Identity.SignIn;
+using GovPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -61,7 +62,10 @@ public static class Extensions
                     .SetRevocationEndpointUris("connect/revoke");
                 o.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow();
                 o.RequireProofKeyForCodeExchange();
+                // PKCE with "plain" protects nothing against someone who sees the authorization request.
+                o.Configure(server => server.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
                 o.RegisterScopes(Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess);
+                o.RegisterClaims(Claims.Name, Claims.PreferredUsername, Claims.Role, PlatformClaims.ScopeNode, PlatformClaims.Department);
                 if (options.Issuer is not null) o.SetIssuer(options.Issuer);
 
                 // The first signing key signs; a previous one is still published so its tokens verify until they expire.
