@@ -1,4 +1,5 @@
 using GovPlatform.Identity.Accounts;
+using GovPlatform.Identity.Apis;
 using GovPlatform.Identity.Data;
 using GovPlatform.Identity.SignIn;
 using GovPlatform.ServiceDefaults;
@@ -49,6 +50,7 @@ public static class Extensions
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = false;
         });
+        builder.AddStaffScheme();
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "govplatform.antiforgery");
 
         builder.Services.AddOpenIddict()

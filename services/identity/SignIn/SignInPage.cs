@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 
 namespace GovPlatform.Identity.SignIn;
 
@@ -11,7 +12,10 @@ public static class SignInPage
     public sealed record Model(string AntiforgeryField, string AntiforgeryToken, string ReturnUrl, string? UserName = null,
         string? Error = null, bool AskForCode = false);
 
-    private static string E(string? value) => HtmlEncoder.Default.Encode(value ?? "");
+    // Chinese stays readable in the page source; markup characters are still escaped.
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static string E(string? value) => Encoder.Encode(value ?? "");
 
     public static string Render(Model m) => Layout("登录", $"""
         <h1>民声总台</h1>

@@ -141,7 +141,8 @@ public sealed class AccountsApiTests(IdentityStack identity)
         using var browser = new ConsoleBrowser(identity.Authority);
         var token = new JsonWebTokenHandler().ReadJsonWebToken((await browser.SignInForTokensAsync(gridWorker.UserName, gridWorker.Password)).AccessToken);
         Assert.Equal("MT-01-01-C01-G1", token.GetClaim("scope_node").Value);
-        Assert.Null((await new ConsoleBrowser(identity.Authority).SignInAsync(gridWorker.UserName, accounts.Single(a => a.Role == "grid_worker").Password)).Code);
+        using var withOldPassword = new ConsoleBrowser(identity.Authority);
+        Assert.Null((await withOldPassword.SignInAsync(gridWorker.UserName, accounts.Single(a => a.Role == "grid_worker").Password)).Code);
     }
 
     private sealed record DemoAccount(string UserName, string DisplayName, string Role, string? ScopeNode, string? Department, string Password);
