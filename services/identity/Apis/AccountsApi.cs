@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using GovPlatform.Identity.Accounts;
+using GovPlatform.Identity.Extensions;
 using GovPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -1,5 +1,4 @@
 using GovPlatform.Identity.Accounts;
-using GovPlatform.Identity.Apis;
 using GovPlatform.Identity.Data;
 using GovPlatform.Identity.SignIn;
 using GovPlatform.ServiceDefaults;

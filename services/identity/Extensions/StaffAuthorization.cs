@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.JsonWebTokens;
 using OpenIddict.Validation.AspNetCore;
 
-namespace GovPlatform.Identity.Apis;
+namespace GovPlatform.Identity.Extensions;
 
 public static class StaffAuthorization
 {
