@@ -22,6 +22,9 @@ public static class Roles
     public const string Organiser = "organiser";
     public const string Volunteer = "volunteer";
     public const string Leader = "leader";
+
+    public static readonly IReadOnlyList<string> All =
+        [Admin, DeskOperator, GridWorker, GridLeader, CommunityCadre, SubdistrictOfficer, Department, Organiser, Volunteer, Leader];
 }
 
 /// <summary>Claims beyond the standard ones that scope what a person may see.</summary>
@@ -44,6 +47,15 @@ public sealed class AuthOptions
     /// <summary>Base64 HMAC-SHA256 key, at least 32 bytes; never in source (scripts/infra.sh makes a local one).</summary>
     public string SigningKey { get; set; } = "";
 
+    /// <summary>
+    /// The platform's identity service (OpenID Connect), e.g. <c>http://127.0.0.1:5105/</c>. When set, tokens it
+    /// signed are accepted too, checked against the keys and issuer it publishes; the shared key keeps working.
+    /// </summary>
+    public string? Authority { get; set; }
+
+    /// <summary>Fetch the authority's metadata over plain HTTP from an address other than localhost (a private network).</summary>
+    public bool AllowHttpMetadata { get; set; }
+
     public SymmetricSecurityKey Key()
     {
         var bytes = Convert.FromBase64String(SigningKey);
@@ -64,23 +76,37 @@ public static class AuthExtensions
         var options = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
         if (string.IsNullOrWhiteSpace(options.SigningKey))
             throw new InvalidOperationException("Auth:SigningKey is missing: set Auth__SigningKey (scripts/infra.sh writes a local one to .local/env).");
+        if (!string.IsNullOrWhiteSpace(options.Authority) && !Uri.IsWellFormedUriString(options.Authority, UriKind.Absolute))
+            throw new InvalidOperationException($"Auth:Authority '{options.Authority}' is not an absolute URI.");
         builder.Services.AddSingleton(options);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                ValidIssuer = options.Issuer,
+                ValidIssuers = [options.Issuer, .. AuthorityIssuers(options)],
                 ValidAudience = options.Audience,
                 IssuerSigningKey = options.Key(),
                 RoleClaimType = "role",
                 NameClaimType = "name",
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
+            if (string.IsNullOrWhiteSpace(options.Authority)) return;
+            // JwtBearer hands the authority's metadata to the token handler, which accepts a token signed by
+            // either a published key or the key above, and issued by the published issuer or one listed above;
+            // when the authority cannot be reached, tokens signed with the shared key still validate.
+            var authority = new Uri(options.Authority, UriKind.Absolute);
+            o.Authority = options.Authority;
+            o.RequireHttpsMetadata = !(authority.Scheme == Uri.UriSchemeHttp
+                && (options.AllowHttpMetadata || authority.IsLoopback || authority.Host == "localhost"));
         });
         builder.Services.AddAuthorization();
         return builder;
     }
+
+    /// <summary>The authority's address as OpenID Connect servers write it into <c>iss</c>, with and without the final slash.</summary>
+    private static string[] AuthorityIssuers(AuthOptions options) =>
+        string.IsNullOrWhiteSpace(options.Authority) ? [] : [options.Authority.TrimEnd('/') + "/", options.Authority.TrimEnd('/')];
 
     public static TBuilder RequireRoles<TBuilder>(this TBuilder endpoint, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
         endpoint.RequireAuthorization(new AuthorizeAttribute { Roles = string.Join(',', roles) });

@@ -59,6 +59,11 @@ secrets() {
   grep -q '^AUTH_SIGNING_KEY=' .local/secrets || printf 'AUTH_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
   # The key that signs the volunteer service's check-in QR codes.
   grep -q '^QR_SIGNING_KEY=' .local/secrets || printf 'QR_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
+  # The identity service's RSA key that signs tokens (one line, newlines written as \n), and its AES key for
+  # codes and refresh tokens; docs/identity.md says how to rotate them.
+  grep -q '^IDENTITY_SIGNING_KEY_PEM=' .local/secrets || printf "IDENTITY_SIGNING_KEY_PEM='%s'\\n" \
+    "$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | awk '{printf "%s\\n", $0}')" >> .local/secrets
+  grep -q '^IDENTITY_ENCRYPTION_KEY=' .local/secrets || printf 'IDENTITY_ENCRYPTION_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
   # shellcheck disable=SC1091
   source .local/secrets
 }
@@ -136,6 +141,9 @@ export ConnectionStrings__redis='127.0.0.1:$REDIS_PORT'
 export ConnectionStrings__messaging='amqp://govplatform:$AMQP_PASSWORD@127.0.0.1:$AMQP_PORT'
 export Auth__SigningKey='$AUTH_SIGNING_KEY'
 export Volunteer__QrSigningKey='$QR_SIGNING_KEY'
+export ConnectionStrings__identitydb='$pg;Database=identitydb'
+export Identity__SigningKeyPem='$IDENTITY_SIGNING_KEY_PEM'
+export Identity__EncryptionKey='$IDENTITY_ENCRYPTION_KEY'
 export GOV_POSTGRES='$pg'
 export GOV_RABBITMQ_MANAGEMENT='http://govplatform:$AMQP_PASSWORD@127.0.0.1:15672'
 ENV

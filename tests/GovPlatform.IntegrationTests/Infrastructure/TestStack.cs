@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Dapper;
 using GovPlatform.Dispatch.Extensions;
 using GovPlatform.Dispatch.Grid;
+using GovPlatform.Identity.Extensions;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.Reporting.Extensions;
 using GovPlatform.Volunteer.Extensions;
@@ -18,6 +19,9 @@ namespace GovPlatform.IntegrationTests.Infrastructure;
 public sealed class TestStack : IAsyncDisposable
 {
     public static readonly string[] Services = ["dispatch", "intake", "volunteer", "reporting"];
+
+    /// <summary>Services a test starts only when it needs them; their databases are dropped like the others'.</summary>
+    public static readonly string[] OptionalServices = ["identity"];
 
     private readonly Dictionary<string, RunningService> _running = new();
     private readonly List<RunningService> _extra = [];
@@ -114,7 +118,8 @@ public sealed class TestStack : IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/grid/import") { Content = JsonContent.Create(county.Import) };
         var response = await Client("dispatch").SendAsync(request.WithBearer(Tokens.For("admin")), TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
-        foreach (var service in _running.Keys.Where(s => s != "dispatch"))
+        // Identity keeps no copy of the tree.
+        foreach (var service in _running.Keys.Where(s => s != "dispatch" && !OptionalServices.Contains(s)))
         {
             await Eventually.True(async () => await ScalarAsync<long>(service,
                     "SELECT count(*) FROM grid_copy WHERE path[1] = @District", new { county.District }) == county.Import.Nodes.Count,
@@ -135,6 +140,7 @@ public sealed class TestStack : IAsyncDisposable
             "dispatch" => Run(new ServiceHost<DispatchApp>(settings, services)),
             "volunteer" => Run(new ServiceHost<VolunteerApp>(settings, services)),
             "reporting" => Run(new ServiceHost<ReportingApp>(settings, services)),
+            "identity" => Run(new ServiceHost<IdentityApp>(settings, services)),
             _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
         };
         return new RunningService(h, c, p);
@@ -148,7 +154,7 @@ public sealed class TestStack : IAsyncDisposable
         await rabbit.DeleteAsync($"vhosts/{VirtualHost}");
         await using var conn = new NpgsqlConnection(TestServers.PostgresDatabase("postgres"));
         await conn.OpenAsync();
-        foreach (var service in Services)
+        foreach (var service in Services.Concat(OptionalServices))
         {
             try
             {
