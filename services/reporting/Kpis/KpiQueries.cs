@@ -48,6 +48,8 @@ public static class KpiQueries
     // Missed clocks come from deadline_misses itself, not the fact row's copy, so this stays independent of the roll-up.
     // A planned resolution (the first resolution at or after the first plan) was judged by dispatch on the plan's own
     // date (plan_due), not on the 1-hour clock it cancelled: it counts for the plan-kept rate, not the resolve clock's.
+    // Every *_on_time column was judged by the projections against the first promise (the step's first deadline).
+    // The plan clock ends only for a request someone judged complex (on site, or by forming a plan).
     // No SQL comments in here: the benchmark runs this text through pgbench on one line.
     public const string TotalsSql = $"""
         WITH {Cohort},
@@ -72,7 +74,7 @@ public static class KpiQueries
                count(*) FILTER (WHERE arrive_on_time) AS ArriveOnTime,
                count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(clocks_missed)) AS ArriveEnded,
                count(*) FILTER (WHERE plan_on_time) AS PlanOnTime,
-               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(clocks_missed)) AS PlanEnded,
+               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR ('plan' = ANY(clocks_missed) AND judged_complex)) AS PlanEnded,
                count(*) FILTER (WHERE resolve_on_time AND NOT planned) AS ResolveOnTime,
                count(*) FILTER (WHERE (resolve_on_time IS NOT NULL AND NOT planned) OR 'resolve' = ANY(clocks_missed)) AS ResolveEnded,
                count(*) FILTER (WHERE planned AND resolve_on_time AND NOT 'plan_due' = ANY(clocks_missed)) AS PlanKept,

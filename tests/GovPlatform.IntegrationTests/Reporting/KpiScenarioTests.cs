@@ -438,7 +438,7 @@ public sealed class KpiScenarioTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task The_department_filter_narrows_the_whistled_departments_and_an_unknown_one_is_refused()
+    public async Task The_department_filter_narrows_the_whistled_departments_and_takes_any_registered_one()
     {
         var county = new TestCounty();
         await _stack.ImportAsync(county);
@@ -454,10 +454,15 @@ public sealed class KpiScenarioTests(SharedStack shared)
         var ranking = JsonDocument.Parse(await (await _stack.Client("reporting").SendAsync(request.WithBearer(Tokens.For("leader")), Ct)).Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(["police 0/1"], ranking.GetProperty("entries").EnumerateArray()
             .Select(e => $"{e.GetProperty("code").GetString()} {e.GetProperty("numerator").GetInt64()}/{e.GetProperty("denominator").GetInt64()}"));
+
+        // A department the county registered itself (not one of the eight built in) is a filter like any other.
+        var market = await KpisAsync($"from={Day}&to={Day}&under={county.District}&department=market_regulation");
+        Assert.Empty(market.GetProperty("departments").EnumerateArray());
+        Assert.Equal(6, At(market, "totals.requests").GetInt64());
     }
 
     [Theory]
-    [InlineData("from=2026-03-02&to=2026-03-02&department=fishing", "department")]
+    [InlineData("from=2026-03-02&to=2026-03-02&department=Fishing-Bureau", "department")]
     [InlineData("to=2026-03-02", "from")]
     [InlineData("from=2026-3-2&to=2026-03-02", "from")]
     [InlineData("from=2026-03-02&to=2026-03-01", "to")]
