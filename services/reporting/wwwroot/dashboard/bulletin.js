@@ -39,7 +39,7 @@
     rows('councils', k.councilsByKind, c => [L.of('councilKind', c.kind), c.scheduled, c.held, c.open, R.days(c.averageDaysToHeld)]);
     rows('departments', k.departments, d => [L.of('department', d.department), d.whistled, d.reported, d.reportedLate, d.missed]);
     rows('companies', k.propertyCompanies, c => [R.esc(c.company), c.compounds, R.pct(c.resolution), R.pct(c.satisfaction), L.of('grade', c.grade)]);
-    document.getElementById('volunteer').textContent =
+    document.getElementById('volunteer').innerHTML =
       `志愿服务 ${R.num(k.volunteer.hours, 1)} 小时、${k.volunteer.volunteers} 人次；发放积分 ${k.volunteer.pointsIssued}，兑换积分 ${k.volunteer.pointsRedeemed}。` +
       `受理矛盾纠纷 ${k.mediation.opened} 件，调结 ${k.mediation.closed} 件，其中调解成功 ${k.mediation.agreements} 件，` +
       `调解成功率（成功÷调结）<b data-kpi="mediationSuccess">${R.pct(k.mediation.success)}</b>。` +
