@@ -166,11 +166,11 @@ public static class KpiScenario
             new ServiceOrderTaken(o4, c.Community, ServiceTakerKinds.MemberUnit, unit1, At(-1390)),
             new ServiceOrderCompleted(o4, menuItem, c.Community, ServiceTakerKinds.MemberUnit, unit1, null, At(100)),
 
-            // Grid 1 has a worker on duty from the day before; grid 2 only a cadre (not a grid role) and a
-            // worker whose duty there ended the day before.
-            new WorkerDutyChanged(Id(), c.Grid, "grid_worker", true, At(-1440)),
+            // Grid 1 has a worker on the roster, on duty, from the day before, who never changes duty; grid 2 only a
+            // cadre (not a grid role) and a worker whose duty there ended the day before.
+            new WorkerRostered(Id(), c.Grid, "grid_worker", true, At(-1440)),
             new WorkerDutyChanged(Id(), c.EmptyGrid, "community_cadre", true, At(-1440)),
-            new WorkerDutyChanged(formerWorker, c.EmptyGrid, "grid_worker", true, At(-3000)),
+            new WorkerRostered(formerWorker, c.EmptyGrid, "grid_worker", true, At(-3000)),
             new WorkerDutyChanged(formerWorker, c.EmptyGrid, "grid_worker", false, At(-1440)),
         ];
         // The two mediation closings need the ids of the cases opened above.
