@@ -11,7 +11,7 @@ public static class ReportTables
     /// <summary>The tables built from the KPI report; rankings and the trend are added by their own queries.</summary>
     public static readonly string[] FromKpis =
         ["kpis", "by-channel", "by-category", "escalations", "departments", "mediation", "volunteer", "double-reporting", "property-companies",
-         "service-orders", "service-order-takers", "councils"];
+         "service-orders", "service-order-takers", "councils", "clocks-by-tier"];
 
     public static readonly string[] All = [.. FromKpis, "trend", "rankings", "tree"];
 
@@ -81,6 +81,11 @@ public static class ReportTables
             {
                 c.Kind, CouncilKindZh(c.Kind), c.Scheduled, c.Held, c.Open, Round(c.AverageDaysToHeld),
             }).ToList()),
+        "clocks-by-tier" => new ReportTable(name, "分级时限(各级按本级时限)", ["层级", "名称", "时限", "名称", "时限已到", "本级按时", "本级及时率"],
+            k.ClocksByTier.Select(c => new object?[]
+            {
+                c.Tier, TierZh(c.Tier), c.Clock, ClockZh(c.Clock), c.Ended, c.OnTime, c.Rate.Value,
+            }).ToList()),
         "double-reporting" => new ReportTable(name, "双报到履职", ["单位", "报到党员", "参与服务", "履职率"],
             k.DoubleReporting.Select(u => new object?[] { u.UnitId.ToString(), u.Reported, u.Served, u.Coverage.Value }).ToList()),
         "property-companies" => new ReportTable(name, "物业企业评价", ["物业企业", "服务小区", "诉求", "已解决", "解决率", "评价数", "满意", "满意率", "评级"],
@@ -122,6 +127,16 @@ public static class ReportTables
     public static string CouncilKindZh(string kind) => kind switch
     {
         "three_party" => "三方联动议事", "joint_meeting" => "联席会议", _ => kind,
+    };
+
+    public static string TierZh(string tier) => tier switch
+    {
+        "compound" => "小区", "community" => "社区", "subdistrict" => "街道", "county" => "县", _ => tier,
+    };
+
+    public static string ClockZh(string clock) => clock switch
+    {
+        "accept" => "接单", "arrive" => "到场", "resolve" => "办结", "plan" => "出方案", _ => clock,
     };
 
     public static string LevelZh(string level) => level switch

@@ -92,6 +92,21 @@ UPDATE request_facts f SET resolve_on_time = false
 WHERE f.resolve_on_time AND NOT coalesce(f.resolved_at >= f.plan_at, false)
   AND EXISTS (SELECT 1 FROM deadline_misses x WHERE x.request_id = f.request_id AND x.clock = 'resolve' AND x.at <= f.resolved_at);
 
+-- Per tier, how each tier kept its own clocks (the clocks an escalation or a transfer started for it): every step
+-- with the tier whose clock judged it and that judgement. The first promise decides the request figures; this table
+-- only answers clocksByTier, so a tier that received a late order by escalation is judged on its own minutes.
+CREATE TABLE clock_steps (
+    work_order_id uuid        NOT NULL,
+    request_id    uuid        NOT NULL,
+    clock         text        NOT NULL,
+    tier          text        NOT NULL,
+    at            timestamptz NOT NULL,
+    on_time       boolean     NOT NULL,
+    PRIMARY KEY (work_order_id, clock, tier, at)
+);
+CREATE INDEX clock_steps_request ON clock_steps (request_id);
+CREATE INDEX deadline_misses_request ON deadline_misses (request_id);
+
 -- Every day projected so far, under the new rules.
 SELECT kpi_daily_rebuild(d.lo, d.hi)
 FROM (SELECT min(submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS lo, max(submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS hi

@@ -45,6 +45,17 @@ public static class FirstPromise
     public static bool OnTime(DateTimeOffset at, DateTimeOffset? firstDueAt, bool onTimeAtTier) =>
         firstDueAt is { } due ? at <= due : onTimeAtTier;
 
+    /// <summary>
+    /// Every step at the tier whose clock judged it, with that judgement (the event's own OnTime), for the per-tier
+    /// figures; nothing when the event does not say the tier (published before it was carried).
+    /// </summary>
+    public static string TierStep(string clock) => $"""
+        ;
+        INSERT INTO clock_steps (work_order_id, request_id, clock, tier, at, on_time)
+        SELECT @WorkOrderId, @RequestId, '{clock}', @tier, @at, @tierOnTime WHERE @tier::text IS NOT NULL
+        ON CONFLICT DO NOTHING
+        """;
+
     /// <summary>For a step without a first deadline: late when a miss of its clock is already recorded at or before it.</summary>
     public static string Judged(string clock) => $"""
         (@onTime AND (@dueAt::timestamptz IS NOT NULL OR NOT EXISTS (
@@ -65,13 +76,14 @@ public sealed class WorkOrderAcceptedProjection(Projector p) : Projection<WorkOr
                 accept_due_at = CASE WHEN f.accepted_at IS NULL OR excluded.accepted_at < f.accepted_at THEN excluded.accept_due_at ELSE f.accept_due_at END,
                 accepted_at = least(f.accepted_at, excluded.accepted_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Accept)}
         """;
 
     protected override Task ApplyAsync(WorkOrderAccepted m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
             m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
-            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime),
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime,
         }, ct);
 }
 
@@ -90,13 +102,14 @@ public sealed class WorkOrderArrivedProjection(Projector p) : Projection<WorkOrd
                 judged_complex = f.judged_complex OR excluded.judged_complex,
                 arrived_at = least(f.arrived_at, excluded.arrived_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Arrive)}
         """;
 
     protected override Task ApplyAsync(WorkOrderArrived m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
             m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
-            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), complex = m.Complex ?? false,
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime, complex = m.Complex ?? false,
         }, ct);
 }
 
@@ -116,13 +129,14 @@ public sealed class WorkOrderPlanFormedProjection(Projector p) : Projection<Work
                 judged_complex = true,
                 plan_at = least(f.plan_at, excluded.plan_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Plan)}
         """;
 
     protected override Task ApplyAsync(WorkOrderPlanFormed m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
             m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
-            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), planDueAt = m.PlanDueAt is { } p ? Utc(p) : (DateTimeOffset?)null,
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime, planDueAt = m.PlanDueAt is { } p ? Utc(p) : (DateTimeOffset?)null,
         }, ct);
 }
 
@@ -141,13 +155,14 @@ public sealed class WorkOrderResolvedProjection(Projector p) : Projection<WorkOr
                 resolved_at = least(f.resolved_at, excluded.resolved_at),
                 last_resolved_at = greatest(f.last_resolved_at, excluded.last_resolved_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Resolve)}
         """;
 
     protected override Task ApplyAsync(WorkOrderResolved m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
             m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
-            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime),
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime,
         }, ct);
 }
 

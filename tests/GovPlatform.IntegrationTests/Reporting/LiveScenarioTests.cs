@@ -342,6 +342,26 @@ public sealed class LiveScenarioTests(LiveScenario scenario) : IClassFixture<Liv
     }
 
     [Fact]
+    public async Task Each_tier_is_judged_on_its_own_clocks_apart_from_the_first_promise()
+    {
+        var k = await GetAsync("/api/v1/kpis");
+        var byTier = k.GetProperty("clocksByTier").EnumerateArray()
+            .ToDictionary(c => $"{c.GetProperty("tier").GetString()}/{c.GetProperty("clock").GetString()}", c => (L(c, "onTime"), L(c, "ended")));
+
+        Assert.Equal(new Dictionary<string, (long, long)>
+        {
+            // The compound: R2 and R8 missed the minute; R3 missed its 3-minute fix; R2 and R8 left before arriving.
+            ["compound/accept"] = (4, 6), ["compound/arrive"] = (4, 4), ["compound/resolve"] = (3, 4),
+            // The community kept its own fresh minutes for R2 and R3 (late against the first promise) and R7;
+            // R8 passed through it untouched. R7's plan (judged complex) was formed at once.
+            ["community/accept"] = (3, 4), ["community/arrive"] = (3, 3), ["community/resolve"] = (2, 2), ["community/plan"] = (1, 1),
+            ["subdistrict/accept"] = (0, 1),
+            // At the county R8 missed every clock but the plan's: nobody judged it complex.
+            ["county/accept"] = (0, 1), ["county/arrive"] = (0, 1), ["county/resolve"] = (0, 1),
+        }, byTier);
+    }
+
+    [Fact]
     public async Task A_duplicate_filed_through_another_channel_counts_in_its_own_channel()
     {
         var k = await GetAsync("/api/v1/kpis");

@@ -82,6 +82,9 @@
         label: { show: true, position: 'top', formatter: '{c}%' } }],
     }, Object.fromEntries(clocks.map(c => [c[0], R.pct(c[1])])));
 
+    document.querySelector('#clocks-by-tier tbody').innerHTML = k.clocksByTier.map(c =>
+      `<tr><td>${L.of('tier', c.tier)}</td><td>${L.of('clock', c.clock)}</td><td>${c.onTime}/${c.ended}</td><td>${R.pct(c.rate)}</td></tr>`).join('');
+
     chart('chart-departments', {
       legend: { data: ['吹哨', '迟报或未报'], top: 0 }, grid: { left: 40, right: 20, top: 40, bottom: 30 }, tooltip: { trigger: 'axis' },
       xAxis: { type: 'category', data: k.departments.map(d => L.of('department', d.department)) }, yAxis: { type: 'value' },

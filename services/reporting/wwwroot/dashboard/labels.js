@@ -9,6 +9,7 @@ window.Labels = {
   grade: { good: '好', fair: '中', poor: '差', ungraded: '样本不足' },
   takerKind: { member_unit: '共建单位', party_member: '党员' },
   councilKind: { three_party: '三方联动议事', joint_meeting: '联席会议' },
+  clock: { accept: '接单', arrive: '到场', resolve: '办结', plan: '出方案' },
   // One label and one definition per figure, the same words as the exports (Exports/KpiLabels.cs) and docs/metrics.md.
   // Clocks carry no minutes: each category sets its own (sla_policies); the defaults are 1 min, 30 min, 1 h and 4 h.
   kpi: {
