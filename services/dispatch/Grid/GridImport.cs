@@ -174,10 +174,10 @@ public sealed partial class GridImporter(NpgsqlDataSource db, TimeProvider clock
 
         // A worker is identified by phone: importing the same roster twice updates, never duplicates.
         const string upsertWorkers = """
-            INSERT INTO workers AS w (id, name, phone, role, node_code)
-            SELECT gen_random_uuid(), x.name, x.phone, x.role, x.node_code
+            INSERT INTO workers AS w (id, name, phone, role, node_code, roster_published)
+            SELECT gen_random_uuid(), x.name, x.phone, x.role, x.node_code, true
             FROM unnest(@names::text[], @phones::text[], @roles::text[], @nodeCodes::text[]) AS x(name, phone, role, node_code)
-            ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role, node_code = excluded.node_code
+            ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role, node_code = excluded.node_code, roster_published = true
             RETURNING w.id AS Id, w.node_code AS NodeCode, w.role AS Role, w.on_duty AS OnDuty
             """;
         if (workers.Count > 0)
