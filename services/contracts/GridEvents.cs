@@ -41,3 +41,10 @@ public record GridNodesChanged(IReadOnlyList<GridNode> Nodes, DateTimeOffset Cha
 /// grid coverage. <paramref name="NodeCode"/> is the node the worker serves, normally a grid.
 /// </summary>
 public record WorkerDutyChanged(Guid WorkerId, string NodeCode, string Role, bool OnDuty, DateTimeOffset At);
+
+/// <summary>
+/// A worker was imported onto the roster (or imported again: moved, renamed), with their duty as it stands at
+/// <paramref name="At"/>. A new worker is on duty by the roster and may never flip duty, so without this reporting
+/// would never learn that their grid is staffed from the start.
+/// </summary>
+public record WorkerRostered(Guid WorkerId, string NodeCode, string Role, bool OnDuty, DateTimeOffset At);

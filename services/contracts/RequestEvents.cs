@@ -15,7 +15,11 @@ public record RequestSubmitted(
     DateTimeOffset SubmittedAt);
 
 /// <summary>A new request was recognised as a duplicate of an open one and follows it instead of creating work.</summary>
-public record RequestLinkedAsDuplicate(Guid RequestId, Guid OriginalRequestId, string Category, IReadOnlyList<string> LocationPath, DateTimeOffset At);
+/// <param name="Channel">Where the duplicate came in (it may differ from the original's), so figures by channel count it;
+/// null in messages published before it was carried.</param>
+/// <param name="TicketNo">The duplicate's own ticket; null in older messages.</param>
+public record RequestLinkedAsDuplicate(Guid RequestId, Guid OriginalRequestId, string Category, IReadOnlyList<string> LocationPath, DateTimeOffset At,
+    string? Channel = null, string? TicketNo = null);
 
 /// <summary>An operator undid a duplicate link; the request now stands on its own (and is submitted for dispatch).</summary>
 public record RequestUnlinked(Guid RequestId, Guid FormerOriginalRequestId, string By, DateTimeOffset At);

@@ -47,17 +47,32 @@ public record WorkOrderAssigned(
     string Rule,
     DateTimeOffset AssignedAt);
 
-/// <summary>The assignee took the work order (the 1-minute clock).</summary>
-public record WorkOrderAccepted(Guid WorkOrderId, Guid RequestId, string By, bool OnTime, DateTimeOffset At);
+// The step events below say two things about time. OnTime judges the step against the clock of the tier and round
+// that holds the order now (a tier that got the order by escalation has its own fresh clocks). FirstDueAt is the
+// first promise made to the resident for that clock: its deadline at the tier that first had the order, in the
+// order's first round (moved on by a suspension while that tier held it); for a planned resolution, the first
+// plan's own date. Reporting judges on FirstDueAt, so an escalation never turns a late step into an on-time one.
+// Both extra members come last with defaults, so messages published before they existed still read.
 
-/// <summary>The handler reached the site (the 30-minute clock).</summary>
-public record WorkOrderArrived(Guid WorkOrderId, Guid RequestId, string By, bool OnTime, DateTimeOffset At);
+/// <summary>The assignee took the work order (the accept clock, 1 minute by default).</summary>
+/// <param name="Tier">The tier whose clock <paramref name="OnTime"/> was judged against; null in older messages.</param>
+/// <param name="FirstDueAt">The first promise's deadline for accepting; null in older messages.</param>
+public record WorkOrderAccepted(Guid WorkOrderId, Guid RequestId, string By, bool OnTime, DateTimeOffset At,
+    string? Tier = null, DateTimeOffset? FirstDueAt = null);
 
-/// <summary>A simple problem was fixed (the 1-hour clock); the resident's callback follows.</summary>
-public record WorkOrderResolved(Guid WorkOrderId, Guid RequestId, string By, string Resolution, bool OnTime, DateTimeOffset At);
+/// <summary>The handler reached the site (the arrive clock, 30 minutes by default).</summary>
+/// <param name="Complex">The handler judged the problem complex on site (a plan is due instead of a quick fix); null in older messages.</param>
+public record WorkOrderArrived(Guid WorkOrderId, Guid RequestId, string By, bool OnTime, DateTimeOffset At,
+    string? Tier = null, DateTimeOffset? FirstDueAt = null, bool? Complex = null);
 
-/// <summary>A complex problem has a solution plan (the half-day clock).</summary>
-public record WorkOrderPlanFormed(Guid WorkOrderId, Guid RequestId, string By, string Plan, bool OnTime, DateTimeOffset At);
+/// <summary>A problem was fixed: a simple one against the resolve clock (1 hour by default), a planned one against its plan's date.</summary>
+public record WorkOrderResolved(Guid WorkOrderId, Guid RequestId, string By, string Resolution, bool OnTime, DateTimeOffset At,
+    string? Tier = null, DateTimeOffset? FirstDueAt = null);
+
+/// <summary>A complex problem has a solution plan (the plan clock, half a day by default).</summary>
+/// <param name="PlanDueAt">The date the plan promises the work done by; null in older messages.</param>
+public record WorkOrderPlanFormed(Guid WorkOrderId, Guid RequestId, string By, string Plan, bool OnTime, DateTimeOffset At,
+    string? Tier = null, DateTimeOffset? FirstDueAt = null, DateTimeOffset? PlanDueAt = null);
 
 /// <summary>The handler gave the order back, with a reason, for re-dispatch.</summary>
 public record WorkOrderReturned(Guid WorkOrderId, Guid RequestId, string By, string Reason, DateTimeOffset At);

@@ -57,6 +57,36 @@ public sealed class DutyDesk(NpgsqlDataSource db, DutyBoard board, DutyOptions o
         return new DutyStatus(row.Id, row.NodeCode, row.Role, row.OnDuty, last, row.OnDuty ? last + options.HeartbeatExpiry : null);
     }
 
+    private sealed record Unpublished
+    {
+        public Guid Id { get; init; }
+        public required string NodeCode { get; init; }
+        public required string Role { get; init; }
+        public DateTime CreatedAt { get; init; }
+    }
+
+    /// <summary>
+    /// Publishes the roster entry of workers imported before <see cref="WorkerRostered"/> existed, once, in batches
+    /// claimed with SKIP LOCKED: on duty from the moment they were created (the roster's default; any flip since was
+    /// published as it happened), so reporting counts their grid as covered. Returns how many were published.
+    /// </summary>
+    public async Task<int> PublishUnpublishedRosterAsync(int batchSize, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        const string sql = """
+            UPDATE workers w SET roster_published = true
+            FROM (SELECT id FROM workers WHERE NOT roster_published ORDER BY id LIMIT @batchSize FOR UPDATE SKIP LOCKED) u
+            WHERE w.id = u.id
+            RETURNING w.id, w.node_code AS NodeCode, w.role, w.created_at AS CreatedAt
+            """;
+        var rows = (await conn.QueryAsync<Unpublished>(new CommandDefinition(sql, new { batchSize }, tx, cancellationToken: ct))).AsList();
+        foreach (var r in rows)
+            await Outbox.EnqueueAsync(tx, new WorkerRostered(r.Id, r.NodeCode, r.Role, true, new DateTimeOffset(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc))), ct);
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
     /// <summary>
     /// Takes off duty everyone whose heartbeat lapsed, in batches claimed with SKIP LOCKED so several
     /// instances can sweep side by side; returns how many flipped.
@@ -93,6 +123,15 @@ public sealed class DutySweeper(DutyBoard board, DutyDesk desk, DutyOptions opti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await board.EnsureBuiltAsync(stoppingToken);
+        try
+        {
+            while (await desk.PublishUnpublishedRosterAsync(BatchSize, stoppingToken) == BatchSize) { }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Coverage figures wait for the next start (or import); duty itself is unaffected.
+            logger.LogError(e, "Publishing the roster of workers imported earlier failed");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -174,20 +174,25 @@ public sealed partial class GridImporter(NpgsqlDataSource db, TimeProvider clock
 
         // A worker is identified by phone: importing the same roster twice updates, never duplicates.
         const string upsertWorkers = """
-            INSERT INTO workers AS w (id, name, phone, role, node_code)
-            SELECT gen_random_uuid(), x.name, x.phone, x.role, x.node_code
+            INSERT INTO workers AS w (id, name, phone, role, node_code, roster_published)
+            SELECT gen_random_uuid(), x.name, x.phone, x.role, x.node_code, true
             FROM unnest(@names::text[], @phones::text[], @roles::text[], @nodeCodes::text[]) AS x(name, phone, role, node_code)
-            ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role, node_code = excluded.node_code
+            ON CONFLICT (phone) DO UPDATE SET name = excluded.name, role = excluded.role, node_code = excluded.node_code, roster_published = true
+            RETURNING w.id AS Id, w.node_code AS NodeCode, w.role AS Role, w.on_duty AS OnDuty
             """;
         if (workers.Count > 0)
         {
-            await conn.ExecuteAsync(new CommandDefinition(upsertWorkers, new
+            var rostered = await conn.QueryAsync<Rostered>(new CommandDefinition(upsertWorkers, new
             {
                 names = workers.Select(w => w.Name).ToArray(),
                 phones = workers.Select(w => w.Phone).ToArray(),
                 roles = workers.Select(w => w.Role).ToArray(),
                 nodeCodes = workers.Select(w => w.NodeCode).ToArray(),
             }, tx, cancellationToken: ct));
+            // Each worker's place and duty as they stand: a new worker is on duty by the roster and may never flip duty, so
+            // without this reporting would never learn that their grid is staffed (grid coverage).
+            foreach (var w in rostered)
+                await Outbox.EnqueueAsync(tx, new WorkerRostered(w.Id, w.NodeCode, w.Role, w.OnDuty, now), ct);
         }
 
         foreach (var chunk in nodes.Chunk(NodesPerEvent))
@@ -197,6 +202,14 @@ public sealed partial class GridImporter(NpgsqlDataSource db, TimeProvider clock
         }
         await tx.CommitAsync(ct);
         return (new GridImportResult(nodes.Count, workers.Count), []);
+    }
+
+    private sealed record Rostered
+    {
+        public Guid Id { get; init; }
+        public required string NodeCode { get; init; }
+        public required string Role { get; init; }
+        public bool OnDuty { get; init; }
     }
 
     private static Dictionary<string, string[]> Freeze(Dictionary<string, List<string>> errors) =>

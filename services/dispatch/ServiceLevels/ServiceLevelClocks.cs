@@ -90,6 +90,22 @@ public static class ServiceLevelClocks
         return await tx.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new { workOrderId, clock, now }, tx, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// The first promise made to the resident for a clock: its deadline at the tier that first had the order, in the
+    /// order's first round (a suspension while that tier held it moved it on; nothing later does). Escalation and
+    /// transfer start fresh clocks; this is what reporting judges steps on, so they never make a late step on time.
+    /// Null when the clock never ran.
+    /// </summary>
+    public static async Task<DateTimeOffset?> FirstDueAsync(NpgsqlTransaction tx, Guid workOrderId, string clock, CancellationToken ct) =>
+        await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition("""
+            SELECT due_at FROM work_order_deadlines
+            WHERE work_order_id = @workOrderId AND clock = @clock
+            ORDER BY round, array_position(ARRAY['compound', 'community', 'subdistrict', 'county'], tier)
+            LIMIT 1
+            """, new { workOrderId, clock }, tx, cancellationToken: ct)) is { } due
+            ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc))
+            : null;
+
     /// <summary>Stops clocks that no longer apply (all of them when <paramref name="clocks"/> is null).</summary>
     public static Task CancelAsync(NpgsqlTransaction tx, Guid workOrderId, DateTimeOffset now, CancellationToken ct, params string[]? clocks) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition("""

@@ -53,30 +53,34 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
             case WorkOrderActions.Accept:
             {
                 var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Accept, now, ct);
+                var firstDue = await ServiceLevelClocks.FirstDueAsync(tx, id, Clocks.Accept, ct);
                 await SetStatusAsync(tx, id, WorkOrderStatus.Accepted, now, ct);
-                await Outbox.EnqueueAsync(tx, new WorkOrderAccepted(id, order.RequestId, by, onTime, now), ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderAccepted(id, order.RequestId, by, onTime, now, order.Tier, firstDue), ct);
                 detail = new { onTime };
                 break;
             }
             case WorkOrderActions.Arrive:
             {
                 var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Arrive, now, ct);
+                var firstDue = await ServiceLevelClocks.FirstDueAsync(tx, id, Clocks.Arrive, ct);
                 // Judged complex on site: the one-hour fix no longer applies, the half-day plan does.
                 if (command.Complex) await ServiceLevelClocks.CancelAsync(tx, id, now, ct, Clocks.Resolve);
                 await conn.ExecuteAsync(new CommandDefinition(
                     "UPDATE work_orders SET status = 'on_site', complex = complex OR @Complex, updated_at = @now WHERE id = @id",
                     new { command.Complex, now, id }, tx, cancellationToken: ct));
-                await Outbox.EnqueueAsync(tx, new WorkOrderArrived(id, order.RequestId, by, onTime, now), ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderArrived(id, order.RequestId, by, onTime, now, order.Tier, firstDue, command.Complex), ct);
                 detail = new { onTime, complex = command.Complex };
                 break;
             }
             case WorkOrderActions.Resolve:
             {
                 // After a plan the promise to keep is the plan's own date, not the one-hour fix.
-                var onTime = await ServiceLevelClocks.MeetAsync(tx, id, order.Status == WorkOrderStatus.PlanFormed ? Clocks.PlanDue : Clocks.Resolve, now, ct);
+                var judgedBy = order.Status == WorkOrderStatus.PlanFormed ? Clocks.PlanDue : Clocks.Resolve;
+                var onTime = await ServiceLevelClocks.MeetAsync(tx, id, judgedBy, now, ct);
+                var firstDue = await ServiceLevelClocks.FirstDueAsync(tx, id, judgedBy, ct);
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct);
                 await SetStatusAsync(tx, id, WorkOrderStatus.Resolved, now, ct);
-                await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now), ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now, order.Tier, firstDue), ct);
                 detail = new { onTime, resolution = command.Text };
                 break;
             }
@@ -86,13 +90,14 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
                 if (dueAt <= now || dueAt > now + options.MaxPlanDuration)
                     return new TransitionResult.Invalid(new() { ["dueAt"] = [$"A plan is done after now and within {options.MaxPlanDuration.TotalDays:0.#} days."] });
                 var onTime = await ServiceLevelClocks.MeetAsync(tx, id, Clocks.Plan, now, ct);
+                var firstDue = await ServiceLevelClocks.FirstDueAsync(tx, id, Clocks.Plan, ct);
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct, Clocks.Resolve);
                 // The plan's date is a clock like the others: missed, it moves the order a tier up.
                 await ServiceLevelClocks.StartAtAsync(tx, id, Clocks.PlanDue, order.Tier, order.Round, dueAt, ct);
                 await conn.ExecuteAsync(new CommandDefinition(
                     "UPDATE work_orders SET status = 'plan_formed', complex = true, plan_due_at = @dueAt, updated_at = @now WHERE id = @id",
                     new { now, dueAt, id }, tx, cancellationToken: ct));
-                await Outbox.EnqueueAsync(tx, new WorkOrderPlanFormed(id, order.RequestId, by, command.Text!, onTime, now), ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderPlanFormed(id, order.RequestId, by, command.Text!, onTime, now, order.Tier, firstDue, dueAt), ct);
                 detail = new { onTime, plan = command.Text, dueAt };
                 break;
             }

@@ -253,7 +253,7 @@ public static partial class RequestsApi
             // No new work: the reporter follows the original, and dispatch is not told of a second problem.
             await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Linked, now, "intake",
                 new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct);
-            await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Node.Path, now), ct);
+            await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Node.Path, now, body.Channel, ticketNo), ct);
         }
         else if (categoryCode is not null)
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(

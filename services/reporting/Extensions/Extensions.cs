@@ -68,6 +68,7 @@ public static class Extensions
             Project<PartyMemberReportedProjection>();
 
             Project<WorkerDutyChangedProjection>();
+            Project<WorkerRosteredProjection>();
             Project<CommunityNotifiedProjection>();
 
             Project<ServiceOrderPlacedProjection>();

@@ -48,6 +48,8 @@ public static class KpiQueries
     // Missed clocks come from deadline_misses itself, not the fact row's copy, so this stays independent of the roll-up.
     // A planned resolution (the first resolution at or after the first plan) was judged by dispatch on the plan's own
     // date (plan_due), not on the 1-hour clock it cancelled: it counts for the plan-kept rate, not the resolve clock's.
+    // Every *_on_time column was judged by the projections against the first promise (the step's first deadline).
+    // The plan clock ends only for a request someone judged complex (on site, or by forming a plan).
     // No SQL comments in here: the benchmark runs this text through pgbench on one line.
     public const string TotalsSql = $"""
         WITH {Cohort},
@@ -72,7 +74,7 @@ public static class KpiQueries
                count(*) FILTER (WHERE arrive_on_time) AS ArriveOnTime,
                count(*) FILTER (WHERE arrive_on_time IS NOT NULL OR 'arrive' = ANY(clocks_missed)) AS ArriveEnded,
                count(*) FILTER (WHERE plan_on_time) AS PlanOnTime,
-               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR 'plan' = ANY(clocks_missed)) AS PlanEnded,
+               count(*) FILTER (WHERE plan_on_time IS NOT NULL OR ('plan' = ANY(clocks_missed) AND judged_complex)) AS PlanEnded,
                count(*) FILTER (WHERE resolve_on_time AND NOT planned) AS ResolveOnTime,
                count(*) FILTER (WHERE (resolve_on_time IS NOT NULL AND NOT planned) OR 'resolve' = ANY(clocks_missed)) AS ResolveEnded,
                count(*) FILTER (WHERE planned AND resolve_on_time AND NOT 'plan_due' = ANY(clocks_missed)) AS PlanKept,
@@ -166,6 +168,28 @@ public static class KpiQueries
         FROM councils k JOIN request_facts c USING (request_id)
         WHERE {CohortWhere}
         GROUP BY 1 ORDER BY 1;
+        """;
+
+    // How each tier kept its own clocks (the fresh ones an escalation or a transfer started for it), over own cohort
+    // requests: a (order, clock, tier) ended when a step was judged at that tier or the clock was missed there; on time
+    // when the first step there was on time by that tier's clock. The plan clock counts only for requests judged
+    // complex, as in the totals. This is not the first promise: a tier that got a late order judges its own minutes.
+    private const string ClocksByTierSql = $"""
+        WITH own AS (SELECT c.request_id, c.judged_complex FROM request_facts c WHERE {CohortWhere} AND c.duplicate_of IS NULL),
+        ended AS (
+            SELECT s.work_order_id, s.request_id, s.clock, s.tier FROM clock_steps s WHERE s.request_id IN (SELECT request_id FROM own)
+            UNION
+            SELECT m.work_order_id, m.request_id, m.clock, m.tier FROM deadline_misses m
+            WHERE m.request_id IN (SELECT request_id FROM own) AND m.clock IN ('accept', 'arrive', 'plan', 'resolve'))
+        SELECT e.tier AS Tier, e.clock AS Clock, count(*) AS Ended,
+               count(*) FILTER (WHERE (SELECT s.on_time FROM clock_steps s
+                                       WHERE s.work_order_id = e.work_order_id AND s.clock = e.clock AND s.tier = e.tier
+                                       ORDER BY s.at LIMIT 1)) AS OnTime
+        FROM ended e JOIN own o USING (request_id)
+        WHERE e.clock <> 'plan' OR o.judged_complex
+        GROUP BY 1, 2
+        ORDER BY array_position(ARRAY['compound', 'community', 'subdistrict', 'county'], e.tier),
+                 array_position(ARRAY['accept', 'arrive', 'resolve', 'plan'], e.clock);
         """;
 
     private const string MediationSql = $"""
@@ -377,6 +401,12 @@ public static class KpiQueries
 
     public sealed record CouncilFigures(string Kind, long Scheduled, long Held, long Open, double? AverageDaysToHeld);
 
+    /// <summary>One tier's own clock: how often it ended there and how often the tier kept it by its own deadline.</summary>
+    public sealed record ClockTierFigures(string Tier, string Clock, long Ended, long OnTime)
+    {
+        public Rate Rate => new(OnTime, Ended);
+    }
+
     public sealed record MediationFigures(long Opened, long Closed, long Agreements, long Referred)
     {
         public Rate Success => new(Agreements, Closed);
@@ -457,7 +487,7 @@ public static class KpiQueries
         IReadOnlyList<CompanyFigures> PropertyCompanies, GridCoverage GridCoverage,
         ServiceOrderFigures ServiceOrders, IReadOnlyList<CommunityServiceOrders> ServiceOrdersByCommunity,
         IReadOnlyList<TakerServiceOrders> ServiceOrdersByTaker, NotificationFigures CommunityNotifications,
-        IReadOnlyList<CouncilFigures> CouncilsByKind);
+        IReadOnlyList<CouncilFigures> CouncilsByKind, IReadOnlyList<ClockTierFigures> ClocksByTier);
 
     /// <summary>The request totals: from the daily roll-up when it can answer the filter, else from the facts.</summary>
     public static async Task<Totals> TotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
@@ -481,7 +511,7 @@ public static class KpiQueries
         var rest = EscalationsSql + DepartmentsSql + MediationSql + VolunteerSql + DoubleReportingSql
                    + (rollup ? PropertyCompaniesRollupSql : PropertyCompaniesSql) + GridCoverageSql
                    + ServiceOrdersSql + ServiceOrdersByCommunitySql + ServiceOrdersByTakerSql + CommunityNotificationsSql
-                   + CouncilsSql;
+                   + CouncilsSql + ClocksByTierSql;
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(rest, filter.Parameters(), cancellationToken: ct));
         return new KpiReport(
             filter,
@@ -499,7 +529,8 @@ public static class KpiQueries
             (await grid.ReadAsync<CommunityServiceOrders>()).AsList(),
             (await grid.ReadAsync<TakerServiceOrders>()).AsList(),
             await grid.ReadSingleAsync<NotificationFigures>(),
-            (await grid.ReadAsync<CouncilFigures>()).AsList());
+            (await grid.ReadAsync<CouncilFigures>()).AsList(),
+            (await grid.ReadAsync<ClockTierFigures>()).AsList());
     }
 }
 

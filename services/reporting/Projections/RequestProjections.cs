@@ -38,16 +38,18 @@ public sealed class RequestLinkedAsDuplicateProjection(Projector p) : Projection
 {
     protected override DateTimeOffset OccurredAt(RequestLinkedAsDuplicate m) => m.At;
 
-    // A duplicate may be known only from this event, so it fills the place and time it carries;
-    // a later unlink (duplicate_at) wins over an older link.
+    // A duplicate may be known only from this event, so it fills the place, channel and time it carries (intake
+    // publishes no RequestSubmitted for it); a later unlink (duplicate_at) wins over an older link.
     private const string Sql = $"""
-        INSERT INTO request_facts AS f (request_id, category, category_at, location_path, location_code, grid_code,
+        INSERT INTO request_facts AS f (request_id, ticket_no, channel, category, category_at, location_path, location_code, grid_code,
                                         status, status_rank, status_at, submitted_at, duplicate_of, duplicate_at)
-        VALUES (@RequestId, @Category, @at, @path, (@path::text[])[array_length(@path::text[], 1)],
+        VALUES (@RequestId, @TicketNo, @Channel, @Category, @at, @path, (@path::text[])[array_length(@path::text[], 1)],
                 (SELECT code FROM grid_copy WHERE code = ANY(@path) AND level = 'grid' LIMIT 1),
                 'duplicate', {Rank.Duplicate}, @at, @at, @OriginalRequestId, @at)
         ON CONFLICT (request_id) DO UPDATE
-            SET category = coalesce(f.category, excluded.category),
+            SET ticket_no = coalesce(f.ticket_no, excluded.ticket_no),
+                channel = coalesce(f.channel, excluded.channel),
+                category = coalesce(f.category, excluded.category),
                 category_at = coalesce(f.category_at, excluded.category_at),
                 location_path = coalesce(f.location_path, excluded.location_path),
                 location_code = coalesce(f.location_code, excluded.location_code),
@@ -59,7 +61,7 @@ public sealed class RequestLinkedAsDuplicateProjection(Projector p) : Projection
         """;
 
     protected override Task ApplyAsync(RequestLinkedAsDuplicate m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.RequestId, m.OriginalRequestId, m.Category, path = m.LocationPath.ToArray(), at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, Sql, new { m.RequestId, m.OriginalRequestId, m.TicketNo, m.Channel, m.Category, path = m.LocationPath.ToArray(), at = Utc(m.At) }, ct);
 }
 
 public sealed class RequestUnlinkedProjection(Projector p) : Projection<RequestUnlinked>(p)

@@ -33,78 +33,137 @@ public sealed class WorkOrderAssignedProjection(Projector p) : Projection<WorkOr
 
 // The clock events keep the first time each clock was met and whether that first time was on time:
 // a reopened order meeting a clock again does not rewrite how the first attempt went.
+// On time means against the first promise made to the resident (docs/metrics.md): the step's time against the
+// deadline its event carries (FirstDueAt: the clock of the tier that first had the order), which is kept beside it.
+// The event's own OnTime judges against the clock of the tier holding the order now, which an escalation restarted,
+// so it decides only for messages published before the deadline was carried; then a miss of the same clock recorded
+// before the step makes it late (the DeadlineMissed projection applies the same rule when the miss arrives second).
+
+/// <summary>How a step event is judged: against its first deadline when it carries one.</summary>
+public static class FirstPromise
+{
+    public static bool OnTime(DateTimeOffset at, DateTimeOffset? firstDueAt, bool onTimeAtTier) =>
+        firstDueAt is { } due ? at <= due : onTimeAtTier;
+
+    /// <summary>
+    /// Every step at the tier whose clock judged it, with that judgement (the event's own OnTime), for the per-tier
+    /// figures; nothing when the event does not say the tier (published before it was carried).
+    /// </summary>
+    public static string TierStep(string clock) => $"""
+        ;
+        INSERT INTO clock_steps (work_order_id, request_id, clock, tier, at, on_time)
+        SELECT @WorkOrderId, @RequestId, '{clock}', @tier, @at, @tierOnTime WHERE @tier::text IS NOT NULL
+        ON CONFLICT DO NOTHING
+        """;
+
+    /// <summary>For a step without a first deadline: late when a miss of its clock is already recorded at or before it.</summary>
+    public static string Judged(string clock) => $"""
+        (@onTime AND (@dueAt::timestamptz IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM deadline_misses x WHERE x.request_id = @RequestId AND x.clock = '{clock}' AND x.at <= @at)))
+        """;
+}
 
 public sealed class WorkOrderAcceptedProjection(Projector p) : Projection<WorkOrderAccepted>(p)
 {
     protected override DateTimeOffset OccurredAt(WorkOrderAccepted m) => m.At;
 
-    private const string Sql = $"""
-        INSERT INTO request_facts AS f (request_id, work_order_id, accepted_at, accept_on_time, status, status_rank, status_at)
-        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, 'accepted', {Rank.Accepted}, @at)
+    private static readonly string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, accepted_at, accept_on_time, accept_due_at, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, {FirstPromise.Judged(Clocks.Accept)}, @dueAt, 'accepted', {Rank.Accepted}, @at)
         ON CONFLICT (request_id) DO UPDATE
             SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
                 accept_on_time = CASE WHEN f.accepted_at IS NULL OR excluded.accepted_at < f.accepted_at THEN excluded.accept_on_time ELSE f.accept_on_time END,
+                accept_due_at = CASE WHEN f.accepted_at IS NULL OR excluded.accepted_at < f.accepted_at THEN excluded.accept_due_at ELSE f.accept_due_at END,
                 accepted_at = least(f.accepted_at, excluded.accepted_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Accept)}
         """;
 
     protected override Task ApplyAsync(WorkOrderAccepted m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, Sql, new
+        {
+            m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime,
+        }, ct);
 }
 
 public sealed class WorkOrderArrivedProjection(Projector p) : Projection<WorkOrderArrived>(p)
 {
     protected override DateTimeOffset OccurredAt(WorkOrderArrived m) => m.At;
 
-    private const string Sql = $"""
-        INSERT INTO request_facts AS f (request_id, work_order_id, arrived_at, arrive_on_time, status, status_rank, status_at)
-        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, 'arrived', {Rank.Arrived}, @at)
+    private static readonly string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, arrived_at, arrive_on_time, arrive_due_at, judged_complex,
+                                        status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, {FirstPromise.Judged(Clocks.Arrive)}, @dueAt, @complex, 'arrived', {Rank.Arrived}, @at)
         ON CONFLICT (request_id) DO UPDATE
             SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
                 arrive_on_time = CASE WHEN f.arrived_at IS NULL OR excluded.arrived_at < f.arrived_at THEN excluded.arrive_on_time ELSE f.arrive_on_time END,
+                arrive_due_at = CASE WHEN f.arrived_at IS NULL OR excluded.arrived_at < f.arrived_at THEN excluded.arrive_due_at ELSE f.arrive_due_at END,
+                judged_complex = f.judged_complex OR excluded.judged_complex,
                 arrived_at = least(f.arrived_at, excluded.arrived_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Arrive)}
         """;
 
     protected override Task ApplyAsync(WorkOrderArrived m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, Sql, new
+        {
+            m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime, complex = m.Complex ?? false,
+        }, ct);
 }
 
 public sealed class WorkOrderPlanFormedProjection(Projector p) : Projection<WorkOrderPlanFormed>(p)
 {
     protected override DateTimeOffset OccurredAt(WorkOrderPlanFormed m) => m.At;
 
-    private const string Sql = $"""
-        INSERT INTO request_facts AS f (request_id, work_order_id, plan_at, plan_on_time, status, status_rank, status_at)
-        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, 'plan_formed', {Rank.PlanFormed}, @at)
+    private static readonly string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, plan_at, plan_on_time, plan_clock_due_at, plan_due_at, judged_complex,
+                                        status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, {FirstPromise.Judged(Clocks.Plan)}, @dueAt, @planDueAt, true, 'plan_formed', {Rank.PlanFormed}, @at)
         ON CONFLICT (request_id) DO UPDATE
             SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
                 plan_on_time = CASE WHEN f.plan_at IS NULL OR excluded.plan_at < f.plan_at THEN excluded.plan_on_time ELSE f.plan_on_time END,
+                plan_clock_due_at = CASE WHEN f.plan_at IS NULL OR excluded.plan_at < f.plan_at THEN excluded.plan_clock_due_at ELSE f.plan_clock_due_at END,
+                plan_due_at = CASE WHEN f.plan_at IS NULL OR excluded.plan_at < f.plan_at THEN excluded.plan_due_at ELSE f.plan_due_at END,
+                judged_complex = true,
                 plan_at = least(f.plan_at, excluded.plan_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Plan)}
         """;
 
     protected override Task ApplyAsync(WorkOrderPlanFormed m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, Sql, new
+        {
+            m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime, planDueAt = m.PlanDueAt is { } p ? Utc(p) : (DateTimeOffset?)null,
+        }, ct);
 }
 
 public sealed class WorkOrderResolvedProjection(Projector p) : Projection<WorkOrderResolved>(p)
 {
     protected override DateTimeOffset OccurredAt(WorkOrderResolved m) => m.At;
 
-    private const string Sql = $"""
-        INSERT INTO request_facts AS f (request_id, work_order_id, resolved_at, resolve_on_time, last_resolved_at, status, status_rank, status_at)
-        VALUES (@RequestId, @WorkOrderId, @at, @OnTime, @at, 'resolved', {Rank.Resolved}, @at)
+    private static readonly string Sql = $"""
+        INSERT INTO request_facts AS f (request_id, work_order_id, resolved_at, resolve_on_time, resolve_due_at, last_resolved_at,
+                                        status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @at, {FirstPromise.Judged(Clocks.Resolve)}, @dueAt, @at, 'resolved', {Rank.Resolved}, @at)
         ON CONFLICT (request_id) DO UPDATE
             SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
                 resolve_on_time = CASE WHEN f.resolved_at IS NULL OR excluded.resolved_at < f.resolved_at THEN excluded.resolve_on_time ELSE f.resolve_on_time END,
+                resolve_due_at = CASE WHEN f.resolved_at IS NULL OR excluded.resolved_at < f.resolved_at THEN excluded.resolve_due_at ELSE f.resolve_due_at END,
                 resolved_at = least(f.resolved_at, excluded.resolved_at),
                 last_resolved_at = greatest(f.last_resolved_at, excluded.last_resolved_at),
                 {StatusSet}
+        {FirstPromise.TierStep(Clocks.Resolve)}
         """;
 
     protected override Task ApplyAsync(WorkOrderResolved m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.RequestId, m.WorkOrderId, m.OnTime, at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, Sql, new
+        {
+            m.RequestId, m.WorkOrderId, at = Utc(m.At), dueAt = m.FirstDueAt is { } d ? Utc(d) : (DateTimeOffset?)null,
+            onTime = FirstPromise.OnTime(m.At, m.FirstDueAt, m.OnTime), tier = m.Tier, tierOnTime = m.OnTime,
+        }, ct);
 }
 
 public sealed class WorkOrderClosedProjection(Projector p) : Projection<WorkOrderClosed>(p)
@@ -203,6 +262,19 @@ public sealed class DeadlineMissedProjection(Projector p) : Projection<DeadlineM
         ON CONFLICT (request_id) DO UPDATE
             SET missed_clocks = f.missed_clocks || excluded.missed_clocks, updated_at = now()
             WHERE NOT excluded.missed_clocks <@ f.missed_clocks;
+        UPDATE request_facts SET
+            accept_on_time = CASE WHEN @Clock = 'accept' AND accept_due_at IS NULL AND accepted_at >= @at THEN false ELSE accept_on_time END,
+            arrive_on_time = CASE WHEN @Clock = 'arrive' AND arrive_due_at IS NULL AND arrived_at >= @at THEN false ELSE arrive_on_time END,
+            plan_on_time = CASE WHEN @Clock = 'plan' AND plan_clock_due_at IS NULL AND plan_at >= @at THEN false ELSE plan_on_time END,
+            resolve_on_time = CASE WHEN @Clock = 'resolve' AND resolve_due_at IS NULL AND resolved_at >= @at
+                                        AND NOT coalesce(resolved_at >= plan_at, false) THEN false ELSE resolve_on_time END,
+            updated_at = now()
+        WHERE request_id = @RequestId AND @Clock IN ('accept', 'arrive', 'plan', 'resolve')
+          AND ((@Clock = 'accept' AND accept_on_time AND accept_due_at IS NULL AND accepted_at >= @at)
+            OR (@Clock = 'arrive' AND arrive_on_time AND arrive_due_at IS NULL AND arrived_at >= @at)
+            OR (@Clock = 'plan' AND plan_on_time AND plan_clock_due_at IS NULL AND plan_at >= @at)
+            OR (@Clock = 'resolve' AND resolve_on_time AND resolve_due_at IS NULL AND resolved_at >= @at
+                AND NOT coalesce(resolved_at >= plan_at, false)));
         """;
 
     protected override Task ApplyAsync(DeadlineMissed m, NpgsqlTransaction tx, CancellationToken ct) =>

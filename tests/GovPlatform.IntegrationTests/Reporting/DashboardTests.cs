@@ -58,7 +58,7 @@ public sealed partial class DashboardTests(SharedStack shared)
         new Uri(_stack.Client("reporting").BaseAddress!,
             $"/dashboard/{page}?from={KpiScenario.Day}&to={KpiScenario.Day}&under={county.District}#token={Tokens.For("leader")}").ToString();
 
-    [GeneratedRegex(@"<div class=""card"" data-kpi=""(?<key>\w+)""><div class=""label"">[^<]*</div><div class=""value"">(?<value>[^<]*)</div>")]
+    [GeneratedRegex(@"<div class=""card"" data-kpi=""(?<key>\w+)""[^>]*><div class=""label"">[^<]*</div><div class=""value"">(?<value>[^<]*)</div>")]
     private static partial Regex Card();
 
     [GeneratedRegex(@"<div class=""chart"" id=""(?<id>[\w-]+)"" data-values=""(?<values>[^""]*)""")]
@@ -94,7 +94,13 @@ public sealed partial class DashboardTests(SharedStack shared)
         var charts = ChartValues().Matches(dom).ToDictionary(m => m.Groups["id"].Value, m => System.Net.WebUtility.HtmlDecode(m.Groups["values"].Value));
         Assert.Equal("""{"热线":3,"数字门牌":1,"窗口来访":1,"微信群":1}""", charts["chart-channel"]);
         Assert.Equal("""{"下水道疏通":3,"neighbour_dispute":1,"noise":1,"property_service":1}""", charts["chart-category"]);
-        Assert.Equal("""{"1分钟接单":"75.0%","30分钟到场":"50.0%","1小时办结":"66.7%","半日出方案":"100.0%","方案按期办结":"0.0%"}""", charts["chart-clocks"]);
+        // Clocks are named, not timed (each category sets its own), and judged against the first promise.
+        Assert.Equal("""{"接单及时率":"75.0%","到场及时率":"50.0%","办结及时率":"66.7%","出方案及时率":"100.0%","方案按期办结率":"0.0%"}""", charts["chart-clocks"]);
+        Assert.Contains("以首次承诺判定，升级或转派后重新计时不会把超时改为及时。", dom);
+        // Satisfaction leaves out residents never reached and says how many answered; mediation shows what it received.
+        Assert.Contains("接通作答 3 件，未接通不计", dom);
+        Assert.Contains("受理 3 件 · 调结 2 件 · 成功 1 件", dom);
+        Assert.Contains("<th>完成率（晒单÷派单）</th>", dom);
         Assert.Equal("""{"2026-03-02":6}""", charts["chart-trend"]);
         Assert.Equal("""{"锦园社区":{"placed":3,"dispatched":2,"taken":2,"completed":1}}""", charts["chart-service-orders"]);
         // ECharts drew them as SVG: the labels are text in the page.
@@ -107,8 +113,8 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Contains("样本少于10件的不参与排名", dom);
         Assert.Contains("<td class=\"grade-poor\">差</td>", dom);
         // R2's joint meeting held after two days, R3's still open; R3's three-party council held after one.
-        Assert.Contains("<tr><td>联席会议</td><td>2</td><td>1</td><td>1</td><td>2</td></tr>", dom);
-        Assert.Contains("<tr><td>三方联动议事</td><td>1</td><td>1</td><td>0</td><td>1</td></tr>", dom);
+        Assert.Contains("<tr><td>联席会议</td><td>2</td><td>1</td><td>1</td><td>2 天</td></tr>", dom);
+        Assert.Contains("<tr><td>三方联动议事</td><td>1</td><td>1</td><td>0</td><td>1 天</td></tr>", dom);
     }
 
     [Fact]
@@ -134,7 +140,11 @@ public sealed partial class DashboardTests(SharedStack shared)
         Assert.Contains("<b data-kpi=\"communityNotified\">1</b>", dom);
         Assert.Contains("<td>绿城物业</td><td>1</td><td>60.0%</td><td>66.7%</td><td>差</td>", dom);
         Assert.Contains("<td>公安</td><td>1</td><td>0</td><td>0</td><td>1</td>", dom);
-        Assert.Contains("<td>联席会议</td><td>2</td><td>1</td><td>1</td><td>2</td>", dom);
+        Assert.Contains("<td>联席会议</td><td>2</td><td>1</td><td>1</td><td>2 天</td>", dom);
+        Assert.Contains("满意率 <b data-kpi=\"satisfactionRate\">66.7%</b>（回访接通并作答 3 件，未接通的不计入）", dom);
+        Assert.Contains("调解成功率（成功÷调结）<b data-kpi=\"mediationSuccess\">50.0%</b>", dom);
+        Assert.Contains("完成率（晒单÷点单）<b data-kpi=\"serviceOrderCompletionRate\">33.3%</b>", dom);
+        Assert.Contains("<dt>网格覆盖率</dt><dd>统计期内任一时刻有网格员或网格长在岗的网格", dom);
         var bytes = await File.ReadAllBytesAsync(pdf, TestContext.Current.CancellationToken);
         Assert.Equal("%PDF"u8.ToArray(), bytes[..4]);
         TestContext.Current.AddAttachment("bulletin.pdf", bytes, "application/pdf");

@@ -82,10 +82,14 @@ public sealed class ExportTests(SharedStack shared)
         var (sheet, companies) = ReadXlsx(await (await ExportAsync("property-companies.xlsx", query)).Content.ReadAsByteArrayAsync(Ct));
         var ranking = ReadCsv(await (await ExportAsync("rankings.csv", query + "&level=grid")).Content.ReadAsByteArrayAsync(Ct));
 
-        Assert.Equal(["指标代码", "指标", "分子", "分母", "数值"], kpis[0]);
-        Assert.Contains(["resolutionRate", "解决率", "3", "5", "0.6"], kpis);
-        Assert.Contains(["satisfactionRate", "满意率", "2", "3", "0.6667"], kpis);
-        Assert.Contains(["p90HandlingMinutes", "90分位办理时长(分钟)", "", "", "154"], kpis);
+        Assert.Equal(["指标代码", "指标", "分子", "分母", "数值", "口径"], kpis[0]);
+        Assert.Contains(["resolutionRate", "解决率", "3", "5", "0.6", ""], kpis);
+        // Label and definition are the dashboard's: the denominator leaves out residents never reached.
+        Assert.Contains(["satisfactionRate", "满意率", "2", "3", "0.6667", "满意与基本满意 ÷ 回访接通并作答的诉求；未接通的不计入分母"], kpis);
+        Assert.Contains(["p90HandlingMinutes", "90分位办理时长(分钟)", "", "", "154", ""], kpis);
+        // Clocks are named, not timed: each category sets its own.
+        Assert.Contains(kpis, r => r[0] == "acceptOnTimeRate" && r[1] == "接单及时率");
+        Assert.DoesNotContain(kpis, r => r[1].Contains("分钟接单") || r[1].Contains("小时办结"));
         Assert.Equal("物业企业评价", sheet);
         Assert.Equal(new string?[] { KpiScenario.Company, "1", "5", "3", "0.6", "3", "2", "0.6667", "差" }, companies[1]);
         // Neither grid reaches the minimum of 10: both unranked, and the file says so.

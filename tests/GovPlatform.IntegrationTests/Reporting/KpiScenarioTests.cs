@@ -166,11 +166,11 @@ public static class KpiScenario
             new ServiceOrderTaken(o4, c.Community, ServiceTakerKinds.MemberUnit, unit1, At(-1390)),
             new ServiceOrderCompleted(o4, menuItem, c.Community, ServiceTakerKinds.MemberUnit, unit1, null, At(100)),
 
-            // Grid 1 has a worker on duty from the day before; grid 2 only a cadre (not a grid role) and a
-            // worker whose duty there ended the day before.
-            new WorkerDutyChanged(Id(), c.Grid, "grid_worker", true, At(-1440)),
+            // Grid 1 has a worker on the roster, on duty, from the day before, who never changes duty; grid 2 only a
+            // cadre (not a grid role) and a worker whose duty there ended the day before.
+            new WorkerRostered(Id(), c.Grid, "grid_worker", true, At(-1440)),
             new WorkerDutyChanged(Id(), c.EmptyGrid, "community_cadre", true, At(-1440)),
-            new WorkerDutyChanged(formerWorker, c.EmptyGrid, "grid_worker", true, At(-3000)),
+            new WorkerRostered(formerWorker, c.EmptyGrid, "grid_worker", true, At(-3000)),
             new WorkerDutyChanged(formerWorker, c.EmptyGrid, "grid_worker", false, At(-1440)),
         ];
         // The two mediation closings need the ids of the cases opened above.
@@ -438,7 +438,7 @@ public sealed class KpiScenarioTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task The_department_filter_narrows_the_whistled_departments_and_an_unknown_one_is_refused()
+    public async Task The_department_filter_narrows_the_whistled_departments_and_takes_any_registered_one()
     {
         var county = new TestCounty();
         await _stack.ImportAsync(county);
@@ -454,10 +454,15 @@ public sealed class KpiScenarioTests(SharedStack shared)
         var ranking = JsonDocument.Parse(await (await _stack.Client("reporting").SendAsync(request.WithBearer(Tokens.For("leader")), Ct)).Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(["police 0/1"], ranking.GetProperty("entries").EnumerateArray()
             .Select(e => $"{e.GetProperty("code").GetString()} {e.GetProperty("numerator").GetInt64()}/{e.GetProperty("denominator").GetInt64()}"));
+
+        // A department the county registered itself (not one of the eight built in) is a filter like any other.
+        var market = await KpisAsync($"from={Day}&to={Day}&under={county.District}&department=market_regulation");
+        Assert.Empty(market.GetProperty("departments").EnumerateArray());
+        Assert.Equal(6, At(market, "totals.requests").GetInt64());
     }
 
     [Theory]
-    [InlineData("from=2026-03-02&to=2026-03-02&department=fishing", "department")]
+    [InlineData("from=2026-03-02&to=2026-03-02&department=Fishing-Bureau", "department")]
     [InlineData("to=2026-03-02", "from")]
     [InlineData("from=2026-3-2&to=2026-03-02", "from")]
     [InlineData("from=2026-03-02&to=2026-03-01", "to")]

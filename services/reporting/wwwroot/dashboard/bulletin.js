@@ -28,30 +28,33 @@
     document.getElementById('summary').innerHTML =
       `本期共受理群众诉求 <b data-kpi="requests">${t.requests}</b> 件，其中重复诉求 ${t.duplicates} 件；` +
       `响应率 <b data-kpi="responseRate">${R.pct(t.responseRate)}</b>，解决率 <b data-kpi="resolutionRate">${R.pct(t.resolutionRate)}</b>，` +
-      `满意率 <b data-kpi="satisfactionRate">${R.pct(t.satisfactionRate)}</b>，重办率 ${R.pct(t.reopenRate)}；` +
+      `满意率 <b data-kpi="satisfactionRate">${R.pct(t.satisfactionRate)}</b>（回访接通并作答 ${t.satisfactionRate.denominator} 件，未接通的不计入），重办率 ${R.pct(t.reopenRate)}；` +
       `平均办理时长 ${R.num(t.averageHandlingMinutes, 1)} 分钟，90%的诉求在 ${R.num(t.p90HandlingMinutes, 1)} 分钟内解决。` +
       `本期吹哨 ${t.whistles} 次，召开议事会 ${t.councils} 次。`;
     rows('categories', k.byCategory, c => [R.esc(c.name), c.requests, c.resolved]);
-    rows('clocks', [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate],
-      ['方案按期办结', t.planKeptRate]],
+    rows('clocks', ['acceptOnTimeRate', 'arriveOnTimeRate', 'resolveOnTimeRate', 'planOnTimeRate', 'planKeptRate'].map(key => [L.label(key), t[key]]),
       ([name, r]) => [name, `${r.numerator}/${r.denominator}`, R.pct(r)]);
     rows('ranking', ranking.entries, e => [e.rank ?? '样本不足', R.esc(e.name), `${e.numerator}/${e.denominator}`, e.rate == null ? '—' : (e.rate * 100).toFixed(1) + '%']);
     document.getElementById('method').textContent = ranking.methodZh;
-    rows('councils', k.councilsByKind, c => [L.of('councilKind', c.kind), c.scheduled, c.held, c.open, R.num(c.averageDaysToHeld, 1)]);
+    rows('councils', k.councilsByKind, c => [L.of('councilKind', c.kind), c.scheduled, c.held, c.open, R.days(c.averageDaysToHeld)]);
     rows('departments', k.departments, d => [L.of('department', d.department), d.whistled, d.reported, d.reportedLate, d.missed]);
     rows('companies', k.propertyCompanies, c => [R.esc(c.company), c.compounds, R.pct(c.resolution), R.pct(c.satisfaction), L.of('grade', c.grade)]);
-    document.getElementById('volunteer').textContent =
+    document.getElementById('volunteer').innerHTML =
       `志愿服务 ${R.num(k.volunteer.hours, 1)} 小时、${k.volunteer.volunteers} 人次；发放积分 ${k.volunteer.pointsIssued}，兑换积分 ${k.volunteer.pointsRedeemed}。` +
-      `受理矛盾纠纷 ${k.mediation.opened} 件，调结 ${k.mediation.closed} 件，调解成功率 ${R.pct(k.mediation.success)}。` +
-      `网格覆盖率 ${R.pct(k.gridCoverage.rate)}。` +
+      `受理矛盾纠纷 ${k.mediation.opened} 件，调结 ${k.mediation.closed} 件，其中调解成功 ${k.mediation.agreements} 件，` +
+      `调解成功率（成功÷调结）<b data-kpi="mediationSuccess">${R.pct(k.mediation.success)}</b>。` +
+      `网格覆盖率 <b data-kpi="gridCoverage">${R.pct(k.gridCoverage.rate)}</b>（${k.gridCoverage.covered}/${k.gridCoverage.grids} 个网格在统计期内有网格员或网格长在岗）。` +
       `积分超市预订兑换 ${k.volunteer.redemptions} 笔，已领取 ${k.volunteer.redemptionsPickedUp} 笔，领取率 ${R.pct(k.volunteer.pickupRate)}。`;
     const so = k.serviceOrders, cn = k.communityNotifications;
     document.getElementById('service-orders').innerHTML =
       `本期群众点单 <b data-kpi="serviceOrdersPlaced">${so.placed}</b> 件，派单 ${so.dispatched} 件，接单 ${so.taken} 件，` +
-      `完成晒单 ${so.completed} 件，完成率 <b data-kpi="serviceOrderCompletionRate">${R.pct(so.completionRate)}</b>，` +
+      `完成晒单 ${so.completed} 件，完成率（晒单÷点单）<b data-kpi="serviceOrderCompletionRate">${R.pct(so.completionRate)}</b>，` +
       `平均完成时长 ${R.num(so.averageCompletionHours, 1)} 小时。` +
       `安全隐患即时通知社区 <b data-kpi="communityNotified">${cn.notified}</b> 件，已解决 ${cn.resolved} 件。`;
   }
+
+  document.getElementById('definitions').innerHTML = Object.values(L.kpi)
+    .map(([label, help]) => `<dt>${R.esc(label)}</dt><dd>${R.esc(help)}</dd>`).join('');
 
   load().then(() => { document.getElementById('status').textContent = ''; document.body.dataset.state = 'ready'; },
     e => { document.getElementById('status').textContent = '加载失败：' + e.message; document.body.dataset.state = 'error'; });

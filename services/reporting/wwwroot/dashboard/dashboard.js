@@ -15,9 +15,9 @@
     window.addEventListener('resize', () => c.resize());
   }
 
-  function card(parent, key, label, value, note) {
+  function card(parent, key, label, value, note, help) {
     parent.insertAdjacentHTML('beforeend',
-      `<div class="card" data-kpi="${key}"><div class="label">${label}</div><div class="value">${value}</div>` +
+      `<div class="card" data-kpi="${key}"${help ? ` title="${R.esc(help)}"` : ''}><div class="label">${label}</div><div class="value">${value}</div>` +
       (note ? `<div class="note">${R.esc(note)}</div>` : '') + '</div>');
   }
 
@@ -41,7 +41,8 @@
     card(cards, 'requests', '诉求总量', R.num(t.requests), `重复 ${t.duplicates}`);
     card(cards, 'responseRate', '响应率', R.pct(t.responseRate), `${t.responseRate.numerator}/${t.responseRate.denominator}`);
     card(cards, 'resolutionRate', '解决率', R.pct(t.resolutionRate), `${t.resolutionRate.numerator}/${t.resolutionRate.denominator}`);
-    card(cards, 'satisfactionRate', '满意率', R.pct(t.satisfactionRate), `${t.satisfactionRate.numerator}/${t.satisfactionRate.denominator}`);
+    card(cards, 'satisfactionRate', L.label('satisfactionRate'), R.pct(t.satisfactionRate),
+      `${t.satisfactionRate.numerator}/${t.satisfactionRate.denominator} · 接通作答 ${t.satisfactionRate.denominator} 件，未接通不计`, L.help('satisfactionRate'));
     card(cards, 'reopenRate', '重办率', R.pct(t.reopenRate));
     card(cards, 'duplicateRate', '重复率', R.pct(t.duplicateRate));
     card(cards, 'averageHandlingMinutes', '平均办理时长', R.num(t.averageHandlingMinutes, 1) + ' 分钟');
@@ -70,14 +71,19 @@
         data: k.byChannel.map(c => ({ name: L.of('channel', c.key), value: c.requests })) }],
     }, Object.fromEntries(k.byChannel.map(c => [L.of('channel', c.key), c.requests])));
 
-    const clocks = [['1分钟接单', t.acceptOnTimeRate], ['30分钟到场', t.arriveOnTimeRate], ['1小时办结', t.resolveOnTimeRate], ['半日出方案', t.planOnTimeRate],
-      ['方案按期办结', t.planKeptRate]];
+    const clocks = ['acceptOnTimeRate', 'arriveOnTimeRate', 'resolveOnTimeRate', 'planOnTimeRate', 'planKeptRate'].map(key => [L.label(key), t[key]]);
+    document.getElementById('clocks-help').textContent =
+      '时限按各类别的服务承诺；以首次承诺判定，升级或转派后重新计时不会把超时改为及时。' +
+      clocks.map(c => `${c[0]} ${c[1].numerator}/${c[1].denominator}`).join('，') + '。';
     chart('chart-clocks', {
       grid: { left: 40, right: 20, top: 20, bottom: 30 }, tooltip: {},
       xAxis: { type: 'category', data: clocks.map(c => c[0]) }, yAxis: { type: 'value', max: 100, name: '%' },
       series: [{ type: 'bar', data: clocks.map(c => c[1].value == null ? null : +(c[1].value * 100).toFixed(1)),
         label: { show: true, position: 'top', formatter: '{c}%' } }],
     }, Object.fromEntries(clocks.map(c => [c[0], R.pct(c[1])])));
+
+    document.querySelector('#clocks-by-tier tbody').innerHTML = k.clocksByTier.map(c =>
+      `<tr><td>${L.of('tier', c.tier)}</td><td>${L.of('clock', c.clock)}</td><td>${c.onTime}/${c.ended}</td><td>${R.pct(c.rate)}</td></tr>`).join('');
 
     chart('chart-departments', {
       legend: { data: ['吹哨', '迟报或未报'], top: 0 }, grid: { left: 40, right: 20, top: 40, bottom: 30 }, tooltip: { trigger: 'axis' },
@@ -110,7 +116,8 @@
     card(o, 'serviceOrdersPlaced', '点单', R.num(so.placed));
     card(o, 'serviceOrderDispatchRate', '派单率', R.pct(so.dispatchRate), `派单 ${so.dispatched}`);
     card(o, 'serviceOrderTakeRate', '接单率', R.pct(so.takeRate), `接单 ${so.taken}`);
-    card(o, 'serviceOrderCompletionRate', '晒单(完成)率', R.pct(so.completionRate), `晒单 ${so.completed}`);
+    card(o, 'serviceOrderCompletionRate', L.label('serviceOrderCompletionRate'), R.pct(so.completionRate), `晒单 ${so.completed} / 点单 ${so.placed}`,
+      L.help('serviceOrderCompletionRate'));
     card(o, 'serviceOrderAverageCompletionHours', '平均完成时长', R.num(so.averageCompletionHours, 1) + ' 小时');
     const byCommunity = k.serviceOrdersByCommunity;
     chart('chart-service-orders', {
@@ -125,7 +132,7 @@
 
     document.querySelector('#councils tbody').innerHTML = k.councilsByKind.map(c =>
       `<tr><td>${L.of('councilKind', c.kind)}</td><td>${c.scheduled}</td><td>${c.held}</td><td>${c.open}</td>` +
-      `<td>${R.num(c.averageDaysToHeld, 1)}</td></tr>`).join('');
+      `<td>${R.days(c.averageDaysToHeld)}</td></tr>`).join('');
 
     const cn = k.communityNotifications, n = document.getElementById('notifications');
     card(n, 'communityNotified', '通知社区隐患', R.num(cn.notified), `涉及 ${cn.communities} 个社区`);
@@ -137,8 +144,10 @@
     card(v, 'pointsRedeemed', '兑换积分', R.num(k.volunteer.pointsRedeemed));
     card(v, 'redemptionPickupRate', '兑换领取率', R.pct(k.volunteer.pickupRate),
       `预订 ${k.volunteer.redemptions} · 领取 ${k.volunteer.redemptionsPickedUp} · 退还 ${k.volunteer.redemptionsRefunded}`);
-    card(v, 'mediationSuccess', '调解成功率', R.pct(k.mediation.success), `调结 ${k.mediation.closed} 件`);
-    card(v, 'gridCoverage', '网格覆盖率', R.pct(k.gridCoverage.rate));
+    card(v, 'mediationSuccess', L.label('mediationSuccess'), R.pct(k.mediation.success),
+      `受理 ${k.mediation.opened} 件 · 调结 ${k.mediation.closed} 件 · 成功 ${k.mediation.agreements} 件`, L.help('mediationSuccess'));
+    card(v, 'gridCoverage', L.label('gridCoverage'), R.pct(k.gridCoverage.rate),
+      `${k.gridCoverage.covered}/${k.gridCoverage.grids} 个网格有人在岗`, L.help('gridCoverage'));
   }
 
   load().then(() => {
