@@ -101,7 +101,7 @@ public static class KpiQueries
         GROUP BY c.category ORDER BY 3 DESC, 1;
         """;
 
-    // The same two breakdowns from the breakdowns' roll-up (kpi_mix, Migrations/0006_kpi_mix.sql): '' stands for unknown.
+    // The same two breakdowns from the breakdowns' roll-up (kpi_mix, Migrations/V0006__kpi_mix.sql): '' stands for unknown.
     // A (day, place, category, channel) row whose requests all moved elsewhere stays behind with zeros.
     private const string MixScope = """
         m.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR m.path @> ARRAY[@Under::text])
@@ -294,7 +294,7 @@ public static class KpiQueries
 
     // A company serves the compounds where it has been assigned work; it is judged on every
     // request from those compounds, whoever handled them, as residents experience them.
-    // The pairs a trigger keeps (Migrations/0011_company_compounds.sql) rather than a scan of every fact
+    // The pairs a trigger keeps (Migrations/Repeatable/R__request_facts_to_company_compounds.sql) rather than a scan of every fact
     // with a company; RollupTests check the table against that scan.
     private const string ServedCompounds = """
         served AS (

@@ -5,7 +5,7 @@ namespace GovPlatform.Reporting.Kpis;
 
 /// <summary>
 /// The request totals from the daily roll-up (kpi_daily, kept by a trigger on request_facts; see
-/// Migrations/0004_kpi_daily.sql): a period and a subtree are a sum over (day, node) rows instead of a
+/// Migrations/V0004__kpi_daily.sql): a period and a subtree are a sum over (day, node) rows instead of a
 /// scan of every request. The roll-up has no category or channel, and its finest place is the grid, so
 /// a filter by category or channel, or a node below a grid, is answered from the facts.
 /// </summary>

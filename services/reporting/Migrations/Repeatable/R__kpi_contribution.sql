@@ -23,7 +23,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            (o.own AND r.arrive_on_time IS TRUE)::int,
            (o.own AND (r.arrive_on_time IS NOT NULL OR 'arrive' = ANY(r.missed_clocks)))::int,
            (o.own AND r.plan_on_time IS TRUE)::int,
-           (o.own AND (r.plan_on_time IS NOT NULL OR 'plan' = ANY(r.missed_clocks)))::int,
+           (o.own AND (r.plan_on_time IS NOT NULL OR ('plan' = ANY(r.missed_clocks) AND r.judged_complex)))::int,
            (o.own AND r.resolve_on_time IS TRUE AND NOT o.planned)::int,
            (o.own AND ((r.resolve_on_time IS NOT NULL AND NOT o.planned) OR 'resolve' = ANY(r.missed_clocks)))::int,
            CASE WHEN o.own AND r.resolved_at IS NOT NULL THEN extract(epoch FROM r.resolved_at - r.submitted_at) ELSE 0 END,
