@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -122,12 +124,59 @@ public sealed class BrokerAdmin(MessagingSettings settings, ILogger<BrokerAdmin>
         }
         var props = new BasicProperties(properties) { Persistent = true };
         var headers = props.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(props.Headers);
-        headers[RedeliveryCountHeader] = RedeliveryCount(properties) + 1;
+        var count = Math.Max(RedeliveryCount(properties), EnvelopeRedeliveryCount(body)) + 1;
+        headers[RedeliveryCountHeader] = count;
+        body = WithEnvelopeRedeliveryCount(body, count);
         // RabbitMQ adds x-death on each dead-lettering; a copy from the client would only confuse its bookkeeping.
         headers.Remove("x-death");
         props.Headers = headers;
         // The default exchange routes by queue name; the channel waits for the broker's confirm.
         await channel.BasicPublishAsync("", delayQueue, mandatory: true, props, body, ct);
+    }
+
+    /// <summary>
+    /// MassTransit reads a message's headers from its JSON envelope, not from the transport, when the envelope
+    /// serializer is used (as here): the redelivery count must be written there too, or every redelivery would
+    /// look like the first and the budget would never run out.
+    /// </summary>
+    private static ReadOnlyMemory<byte> WithEnvelopeRedeliveryCount(ReadOnlyMemory<byte> body, int? count)
+    {
+        if (Envelope(body) is not { } envelope) return body;
+        var headers = envelope["headers"] as JsonObject;
+        if (headers is null)
+        {
+            if (count is null) return body;
+            envelope["headers"] = headers = new JsonObject();
+        }
+        foreach (var key in headers.Select(h => h.Key).Where(k => k.Equals(RedeliveryCountHeader, StringComparison.OrdinalIgnoreCase)).ToList())
+            headers.Remove(key);
+        if (count is { } n) headers[RedeliveryCountHeader] = n;
+        return Encoding.UTF8.GetBytes(envelope.ToJsonString());
+    }
+
+    private static int EnvelopeRedeliveryCount(ReadOnlyMemory<byte> body)
+    {
+        if (Envelope(body)?["headers"] is not JsonObject headers) return 0;
+        var value = headers.FirstOrDefault(h => h.Key.Equals(RedeliveryCountHeader, StringComparison.OrdinalIgnoreCase)).Value;
+        return value switch
+        {
+            JsonValue v when v.TryGetValue<int>(out var i) => i,
+            JsonValue v when v.TryGetValue<string>(out var text) && int.TryParse(text, out var parsed) => parsed,
+            _ => 0,
+        };
+    }
+
+    /// <summary>MassTransit's envelope (an object with a <c>message</c>), or null for any other body.</summary>
+    private static JsonObject? Envelope(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return JsonNode.Parse(body.Span) is JsonObject o && o.ContainsKey("message") ? o : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public static int RedeliveryCount(IReadOnlyBasicProperties properties) =>
@@ -188,7 +237,8 @@ public sealed class BrokerAdmin(MessagingSettings settings, ILogger<BrokerAdmin>
                         .Where(h => !h.Key.StartsWith("MT-Fault-", StringComparison.Ordinal) && h.Key is not "x-death" and not RedeliveryCountHeader
                                     && !h.Key.StartsWith("MT-Reason", StringComparison.Ordinal))
                         .ToDictionary(h => h.Key, h => h.Value);
-                await channel.BasicPublishAsync("", inputQueue, mandatory: true, props, got.Body, ct);
+                // A full new budget: the count goes from the envelope too, where MassTransit reads it.
+                await channel.BasicPublishAsync("", inputQueue, mandatory: true, props, WithEnvelopeRedeliveryCount(got.Body, null), ct);
                 await channel.BasicAckAsync(got.DeliveryTag, multiple: false, ct);
                 replayed++;
                 if (messageId is not null) break;
@@ -218,7 +268,8 @@ public sealed class BrokerAdmin(MessagingSettings settings, ILogger<BrokerAdmin>
         if (messageType is not null && messageType.StartsWith("urn:message:", StringComparison.Ordinal))
             messageType = messageType[(messageType.LastIndexOf(':') + 1)..];
         return new ErrorQueuedMessage(p.MessageId, messageType, Header("MT-Fault-ExceptionType"),
-            DateTimeOffset.TryParse(Header("MT-Fault-Timestamp"), out var at) ? at : null, RedeliveryCount(p));
+            DateTimeOffset.TryParse(Header("MT-Fault-Timestamp"), System.Globalization.CultureInfo.InvariantCulture, out var at) ? at : null,
+            Math.Max(RedeliveryCount(p), EnvelopeRedeliveryCount(body)));
     }
 
     private static async Task DisposeQuietlyAsync(IConnection connection)
