@@ -18,7 +18,7 @@ public static class ErrorQueueApi
 {
     public sealed record ErrorQueue(string Queue, long Messages);
     public sealed record ErrorQueuedMessages(string Queue, IReadOnlyList<BrokerAdmin.ErrorQueuedMessage> Messages);
-    public sealed record ReplayRequest(string? MessageId);
+    public sealed record ReplayRequest(string? MessageId = null);
     public sealed record Replayed(string Queue, int Messages);
 
     private const int MaxListed = 100;

@@ -74,7 +74,11 @@ public sealed class PrivateServers : IAsyncDisposable
         Kill(pid);
         foreach (var child in children) Kill(child);
         await WaitUntilAsync(async () => !await PortAnswersAsync(PostgresPort), "PostgreSQL to die");
-        // A stale postmaster.pid of a killed server is what pg_ctl expects to find and replace; nothing to clean.
+        // A new postmaster refuses to start while the pid in postmaster.pid is alive, and a killed process lives on as a
+        // zombie until whoever adopted it reaps it. Wait for that; if it stays a zombie, the lock file is stale for sure.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        if (Directory.Exists($"/proc/{pid}")) File.Delete(Path.Combine(PgData, "postmaster.pid"));
     }
 
     // ---- Redis: no persistence (it holds derived data only, as on the real server).
