@@ -56,16 +56,19 @@ public sealed class PrivateStack(PrivateServers servers) : IAsyncDisposable
 
     public HttpClient Client(string service) => _running[service].Client;
 
+    // Unpooled: the test's own connections must not outlive a killed server either.
+    private string Unpooled(string service) => new NpgsqlConnectionStringBuilder(servers.PostgresFor($"{service}db")) { Pooling = false }.ConnectionString;
+
     public async Task<T> ScalarAsync<T>(string service, string sql, object? param = null)
     {
-        await using var conn = new NpgsqlConnection(servers.PostgresFor($"{service}db"));
+        await using var conn = new NpgsqlConnection(Unpooled(service));
         await conn.OpenAsync();
         return await conn.ExecuteScalarAsync<T>(sql, param) ?? throw new InvalidOperationException($"No value from: {sql}");
     }
 
     public async Task<IReadOnlyList<T>> QueryAsync<T>(string service, string sql, object? param = null)
     {
-        await using var conn = new NpgsqlConnection(servers.PostgresFor($"{service}db"));
+        await using var conn = new NpgsqlConnection(Unpooled(service));
         await conn.OpenAsync();
         return (await conn.QueryAsync<T>(sql, param)).AsList();
     }
