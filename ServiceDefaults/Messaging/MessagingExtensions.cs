@@ -57,7 +57,20 @@ public static class MessagingExtensions
                 // policy, added first), and what fails after that lands in the endpoint's _error queue with
                 // its exception, never dropped.
                 if (redeliveryIntervals.Length > 0)
-                    cfg.UseTtlQueueRedelivery(admin, r => r.Intervals(redeliveryIntervals));
+                    cfg.UseTtlQueueRedelivery(admin, r =>
+                    {
+                        r.Intervals(redeliveryIntervals);
+                        // Waiting cannot fix a message that is itself wrong (a missing field, bad data): it goes to the
+                        // error queue after the in-place retries, where it is seen at once instead of in 51 minutes.
+                        // A foreign-key violation is redelivered: the row it needs may come with a later event.
+                        r.Ignore<ArgumentException>();
+                        r.Ignore<NullReferenceException>();
+                        r.Ignore<FormatException>();
+                        r.Ignore<InvalidCastException>();
+                        r.Ignore<System.Text.Json.JsonException>();
+                        r.Ignore<Npgsql.PostgresException>(e => e.SqlState.StartsWith("22", StringComparison.Ordinal)
+                            || e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState == "23502");
+                    });
                 cfg.UseMessageRetry(r => r.Intervals(retryIntervals));
                 // MassTransit's default takes two messages per core at a time; a consumer here waits mostly on
                 // Postgres round trips, not CPU, so more in flight keeps a storm moving. Each in-flight message
