@@ -59,7 +59,9 @@ public sealed class PostgresReadinessCheck : IHealthCheck, IAsyncDisposable
                 // Only the kind of failure: exception text can hold host names and user names.
                 result = HealthCheckResult.Unhealthy($"PostgreSQL is unreachable ({e.GetType().Name})");
                 _probe.Clear();
-                _service.Clear();
+                // Only when the server itself went away: a probe that merely timed out on a busy machine must not
+                // make every pooled connection reconnect (that would be a storm of its own).
+                if (ServerGone(e)) _service.Clear();
             }
             _last = (DateTime.UtcNow, result);
             return result;
@@ -69,6 +71,14 @@ public sealed class PostgresReadinessCheck : IHealthCheck, IAsyncDisposable
             _one.Release();
         }
     }
+
+    private static bool ServerGone(Exception e) => e switch
+    {
+        // 57P01-57P03: shut down, crashed, not yet accepting connections.
+        PostgresException p => p.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException } => true,
+        _ => false,
+    };
 
     public async ValueTask DisposeAsync()
     {
