@@ -1,3 +1,4 @@
+using GovPlatform.ServiceDefaults.Health;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -9,7 +10,8 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// MassTransit over RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI, as Aspire
-    /// injects it), retries then error queues, the outbox relay, and the bus health check.
+    /// injects it), in-place retries, then delayed redeliveries, then error queues; the outbox relay, and
+    /// readiness checks of RabbitMQ, the database (on a connection of its own) and the error queues.
     /// </summary>
     /// <param name="serviceName">Prefixes queue names, so each service gets its own copy of every event
     /// while instances of one service compete for it.</param>
@@ -21,6 +23,16 @@ public static class MessagingExtensions
 
         var retryIntervals = (builder.Configuration["Messaging:RetryIntervalsMs"] ?? "100,500,1000,2000,5000")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+
+        // After the in-place retries, a message that still fails waits in a delay queue and comes back: 10 s,
+        // 1 min, 5 min, 15 min, 30 min (about 51 minutes in all), which outlasts a server restart or a failover;
+        // only what fails after that lands in the error queue, where the admin API can replay it.
+        var redeliveryIntervals = (builder.Configuration["Messaging:RedeliveryIntervals"] ?? "00:00:10,00:01:00,00:05:00,00:15:00,00:30:00")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => TimeSpan.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        builder.Services.AddSingleton(new MessagingSettings(uri, serviceName, redeliveryIntervals));
+        builder.Services.AddSingleton<BrokerAdmin>();
+        builder.Services.AddReceiveEndpointObserver(sp => new InputQueueObserver(sp.GetRequiredService<BrokerAdmin>()));
 
         var prefetch = builder.Configuration.GetValue("Messaging:PrefetchCount", 16);
         builder.Services.AddMassTransit(x =>
@@ -38,8 +50,27 @@ public static class MessagingExtensions
                     h.Password(password);
                     h.PublisherConfirmation = true;
                 });
-                // Transient faults are retried in place; what still fails lands in the
-                // endpoint's _error queue with its exception, never dropped.
+                var admin = context.GetRequiredService<BrokerAdmin>();
+                // MassTransit reconnects to a broker that went away by itself, backing off from 3 s to 30 s
+                // between tries (its RabbitMQ transport's fixed policy), one connection per bus: no storm.
+                // Transient faults are retried in place; what still fails is redelivered later (the outer
+                // policy, added first), and what fails after that lands in the endpoint's _error queue with
+                // its exception, never dropped.
+                if (redeliveryIntervals.Length > 0)
+                    cfg.UseTtlQueueRedelivery(admin, r =>
+                    {
+                        r.Intervals(redeliveryIntervals);
+                        // Waiting cannot fix a message that is itself wrong (a missing field, bad data): it goes to the
+                        // error queue after the in-place retries, where it is seen at once instead of in 51 minutes.
+                        // A foreign-key violation is redelivered: the row it needs may come with a later event.
+                        r.Ignore<ArgumentException>();
+                        r.Ignore<NullReferenceException>();
+                        r.Ignore<FormatException>();
+                        r.Ignore<InvalidCastException>();
+                        r.Ignore<System.Text.Json.JsonException>();
+                        r.Ignore<Npgsql.PostgresException>(e => e.SqlState.StartsWith("22", StringComparison.Ordinal)
+                            || e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState == "23502");
+                    });
                 cfg.UseMessageRetry(r => r.Intervals(retryIntervals));
                 // MassTransit's default takes two messages per core at a time; a consumer here waits mostly on
                 // Postgres round trips, not CPU, so more in flight keeps a storm moving. Each in-flight message
@@ -59,7 +90,22 @@ public static class MessagingExtensions
         builder.Services.AddSingleton(outbox);
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        builder.Services.AddMessagingChecks();
         return builder;
+    }
+
+    /// <summary>Notes each input queue as its endpoint becomes ready, for the error-queue counts and the admin API.</summary>
+    private sealed class InputQueueObserver(BrokerAdmin admin) : IReceiveEndpointObserver
+    {
+        public Task Ready(ReceiveEndpointReady ready)
+        {
+            admin.InputQueues[ready.InputAddress.AbsolutePath.TrimEnd('/').Split('/')[^1]] = true;
+            return Task.CompletedTask;
+        }
+
+        public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+        public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+        public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
     }
 
     private static (string User, string Password) Credentials(Uri uri)

@@ -15,9 +15,14 @@ public sealed class OutboxOptions
     public int BatchSize { get; set; } = 200;
     /// <summary>Safety net for a missed notification (e.g. rows written while no relay ran); NOTIFY is the hot path.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>The longest wait between attempts while PostgreSQL or RabbitMQ is unreachable; waits start at 0.5 s and double up to it.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
-    /// <summary>After this many failed publishes a row is parked (kept, logged, visible) instead of retried forever.</summary>
+    /// <summary>
+    /// After this many failed publishes a row is parked (kept, logged, visible) instead of retried forever. Only
+    /// failures of the row itself count (it no longer deserializes, its type is unknown): while the broker is
+    /// unreachable nothing is counted, or an outage of a few minutes would park every event written meanwhile.
+    /// </summary>
     public int MaxAttempts { get; set; } = 20;
 }
 
@@ -30,11 +35,19 @@ public sealed class OutboxOptions
 /// <c>FOR UPDATE SKIP LOCKED</c>, so no row is published by two relays at once. A crash between
 /// the broker's confirm and the commit republishes that batch with the same message ids, which
 /// consumers' inboxes absorb: delivery is at least once, effects exactly once.
+/// <para>
+/// While PostgreSQL or RabbitMQ is unreachable the relay waits with exponential back-off and jitter
+/// (0.5 s doubling to <see cref="OutboxOptions.RetryDelay"/>) instead of retrying on a fixed beat, and
+/// does not claim rows while the bus is down, so an outage costs neither a connection storm nor events.
+/// </para>
 /// </remarks>
-public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions options, ILogger<OutboxRelay> logger)
+public sealed class OutboxRelay(NpgsqlDataSource db, IBusControl bus, OutboxOptions options, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private record Row(long Id, Guid MessageId, string MessageType, string Body, string? TraceParent);
+
+    /// <summary>A publish that failed because the broker did not take it, not because of the row: it is not counted.</summary>
+    private sealed record Failure(string Error, bool Transient);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,6 +57,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions opt
             return;
         }
 
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(500), options.RetryDelay);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -52,10 +66,25 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions opt
                 await listener.ExecuteAsync($"LISTEN {Outbox.Channel}");
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    while (await PublishBatchAsync(stoppingToken) == options.BatchSize)
+                    if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
                     {
-                        // A full batch means more may be waiting: drain before sleeping.
+                        // Nothing can be published: wait for the bus (MassTransit reconnects it) rather than claim
+                        // rows on every NOTIFY only to fail them.
+                        if (!await backoff.WaitAsync(stoppingToken)) return;
+                        continue;
                     }
+                    int claimed, failed;
+                    do
+                    {
+                        (claimed, failed) = await PublishClaimedAsync(stoppingToken);
+                        // A full batch means more may be waiting: drain before sleeping, unless the broker refused.
+                    } while (claimed == options.BatchSize && failed == 0);
+                    if (failed > 0)
+                    {
+                        if (!await backoff.WaitAsync(stoppingToken)) return;
+                        continue;
+                    }
+                    backoff.Reset();
                     await listener.WaitAsync(options.PollInterval, stoppingToken);
                 }
             }
@@ -65,15 +94,19 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions opt
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Outbox relay failed; retrying in {Delay}", options.RetryDelay);
-                try { await Task.Delay(options.RetryDelay, stoppingToken); }
+                var delay = backoff.Next();
+                // One line per failure without the stack: during an outage this repeats every few seconds.
+                logger.LogWarning("Outbox relay lost PostgreSQL ({Error}); retrying in {Delay}", e.GetType().Name, delay);
+                try { await Task.Delay(delay, stoppingToken); }
                 catch (OperationCanceledException) { return; }
             }
         }
     }
 
     /// <summary>Publishes one batch; returns how many rows it claimed.</summary>
-    public async Task<int> PublishBatchAsync(CancellationToken ct)
+    public async Task<int> PublishBatchAsync(CancellationToken ct) => (await PublishClaimedAsync(ct)).Claimed;
+
+    private async Task<(int Claimed, int Failed)> PublishClaimedAsync(CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -86,7 +119,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions opt
             FOR UPDATE SKIP LOCKED
             """;
         var rows = (await conn.QueryAsync<Row>(new CommandDefinition(claim, new { options.MaxAttempts, options.BatchSize }, tx, cancellationToken: ct))).AsList();
-        if (rows.Count == 0) return 0;
+        if (rows.Count == 0) return (0, 0);
 
         // Publish the batch concurrently so broker confirms overlap; consumers never rely on order.
         var results = await Task.WhenAll(rows.Select(row => TryPublishAsync(row, ct)));
@@ -94,20 +127,20 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions opt
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE outbox_messages SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(@published)",
             new { published }, tx, cancellationToken: ct));
-        foreach (var (row, error) in rows.Zip(results).Where(p => p.Second is not null))
+        foreach (var (row, failure) in rows.Zip(results).Where(p => p.Second is not null))
         {
             var attempts = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
-                "UPDATE outbox_messages SET attempts = attempts + 1, last_error = @error WHERE id = @Id RETURNING attempts",
-                new { row.Id, error }, tx, cancellationToken: ct));
+                "UPDATE outbox_messages SET attempts = attempts + @counted, last_error = @Error WHERE id = @Id RETURNING attempts",
+                new { row.Id, failure!.Error, counted = failure.Transient ? 0 : 1 }, tx, cancellationToken: ct));
             if (attempts >= options.MaxAttempts)
                 logger.LogCritical("Outbox message {MessageId} ({Type}) parked after {Attempts} failed publishes: {Error}",
-                    row.MessageId, row.MessageType, attempts, error);
+                    row.MessageId, row.MessageType, attempts, failure.Error);
         }
         await tx.CommitAsync(ct);
-        return rows.Count;
+        return (rows.Count, rows.Count - published.Length);
     }
 
-    private async Task<string?> TryPublishAsync(Row row, CancellationToken ct)
+    private async Task<Failure?> TryPublishAsync(Row row, CancellationToken ct)
     {
         try
         {
@@ -126,8 +159,12 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxOptions opt
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Publishing outbox message {MessageId} failed", row.MessageId);
-            return e.Message;
+            // A row that cannot be turned into its message fails the same way every time; anything else is the
+            // broker (unreachable, a timed-out confirm) and is retried without counting.
+            var ofTheRow = e is JsonException or InvalidOperationException or NotSupportedException or ArgumentException;
+            if (ofTheRow) logger.LogWarning(e, "Publishing outbox message {MessageId} failed", row.MessageId);
+            else logger.LogDebug("Publishing outbox message {MessageId} failed: {Error}", row.MessageId, e.GetType().Name);
+            return new Failure(e.Message, Transient: !ofTheRow);
         }
     }
 }

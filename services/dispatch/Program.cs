@@ -2,6 +2,7 @@ using GovPlatform.Dispatch.Apis;
 using GovPlatform.Dispatch.Extensions;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
+using GovPlatform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -9,6 +10,7 @@ builder.AddDispatchServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapErrorQueueApi();
 app.MapGridApi();
 app.MapWorkOrdersApi();
 app.MapSlaPoliciesApi();

@@ -3,6 +3,7 @@ using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
+using GovPlatform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -10,6 +11,7 @@ builder.AddIntakeServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapErrorQueueApi();
 app.UseApiKeyRateLimit();
 app.MapRequestsApi();
 app.MapTimelineApi();

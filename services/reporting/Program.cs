@@ -2,6 +2,7 @@ using GovPlatform.Reporting.Apis;
 using GovPlatform.Reporting.Extensions;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
+using GovPlatform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -9,6 +10,7 @@ builder.AddReportingServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapErrorQueueApi();
 app.UseDashboard();
 app.MapStatsApi();
 app.MapKpisApi();

@@ -1,5 +1,6 @@
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
+using GovPlatform.ServiceDefaults.Messaging;
 using GovPlatform.Volunteer.Apis;
 using GovPlatform.Volunteer.Extensions;
 
@@ -9,6 +10,7 @@ builder.AddVolunteerServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapErrorQueueApi();
 app.MapVolunteersApi();
 app.MapPointsApi();
 app.MapPointsRulesApi();
