@@ -147,6 +147,14 @@ public sealed class InputGuardMiddleware(RequestDelegate next, IProblemDetailsSe
     private static (string Field, string Problem)? CheckQuery(HttpRequest request)
     {
         if (!request.QueryString.HasValue) return null;
+        // ASP.NET decodes a query with a replacing decoder: %FF or an encoded surrogate would arrive as U+FFFD, text the client never sent.
+        foreach (var pair in request.QueryString.Value!.TrimStart('?').Split('&'))
+        {
+            var eq = pair.IndexOf('=');
+            var (rawName, rawValue) = eq < 0 ? (pair, "") : (pair[..eq], pair[(eq + 1)..]);
+            if (!IsUtf8AfterDecoding(rawName)) return ("query", "A parameter name is not valid UTF-8 text (after percent-decoding).");
+            if (!IsUtf8AfterDecoding(rawValue)) return (Uri.UnescapeDataString(rawName.Replace('+', ' ')), "is not valid UTF-8 text (after percent-decoding).");
+        }
         foreach (var (name, values) in request.Query)
         {
             if (TextRules.Problem(name) is { } badName) return ("query", $"A parameter name {badName}");
@@ -154,6 +162,23 @@ public sealed class InputGuardMiddleware(RequestDelegate next, IProblemDetailsSe
                 if (value is not null && TextRules.FieldProblem(value) is { } problem) return (name, problem);
         }
         return null;
+    }
+
+    private static bool IsUtf8AfterDecoding(string raw)
+    {
+        if (!raw.Contains('%')) return true;
+        var bytes = new List<byte>(raw.Length);
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] == '%' && i + 2 < raw.Length && byte.TryParse(raw.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var b))
+            {
+                bytes.Add(b);
+                i += 2;
+            }
+            else bytes.AddRange(Encoding.UTF8.GetBytes(raw[i].ToString()));
+        }
+        try { StrictUtf8.GetString(bytes.ToArray()); return true; }
+        catch (DecoderFallbackException) { return false; }
     }
 
     private static async Task<(string Field, string Problem)?> CheckBodyAsync(HttpRequest request, CancellationToken ct)
