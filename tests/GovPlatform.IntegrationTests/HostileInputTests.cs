@@ -18,27 +18,34 @@ namespace GovPlatform.IntegrationTests;
 /// loses a required field and gains an unknown one. Each answer must be a 4xx with a problem body (the spec's error
 /// format under /open311), never a 5xx; no table of any service gains or loses a row; and valid requests right after work.
 /// </summary>
-public sealed class HostileInputTests : IAsyncLifetime
+public sealed class HostileInputTests(HostileInputTests.Platform platform) : IClassFixture<HostileInputTests.Platform>
 {
-    private TestStack _stack = null!;
-    private TestCounty _county = null!;
-    private string _token = null!;
-    private CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
+    /// <summary>A stack of its own: the row counts must see only what this class sends (its tests run one after another).</summary>
+    public sealed class Platform : IAsyncLifetime
     {
-        _stack = await TestStack.CreateAsync();
-        _stack.StartAll();
-        _county = new TestCounty();
-        await _stack.ImportAsync(_county);
-        // Every role, so requests get past authorization and reach validation.
-        _token = PlatformTokens.Issue(TestServers.AuthOptions, Guid.NewGuid().ToString(), "测试管理员",
-            [Roles.Admin, Roles.DeskOperator, Roles.Leader, Roles.Organiser, Roles.CommunityCadre, Roles.SubdistrictOfficer,
-             Roles.GridLeader, Roles.GridWorker, Roles.Department, Roles.Volunteer],
-            _county.District, Departments.CityManagement);
+        public TestStack Stack { get; private set; } = null!;
+        public TestCounty County { get; } = new();
+        public string Token { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            Stack = await TestStack.CreateAsync();
+            Stack.StartAll();
+            await Stack.ImportAsync(County);
+            // Every role, so requests get past authorization and reach validation.
+            Token = PlatformTokens.Issue(TestServers.AuthOptions, Guid.NewGuid().ToString(), "测试管理员",
+                [Roles.Admin, Roles.DeskOperator, Roles.Leader, Roles.Organiser, Roles.CommunityCadre, Roles.SubdistrictOfficer,
+                 Roles.GridLeader, Roles.GridWorker, Roles.Department, Roles.Volunteer],
+                County.District, Departments.CityManagement);
+        }
+
+        public ValueTask DisposeAsync() => Stack.DisposeAsync();
     }
 
-    public ValueTask DisposeAsync() => _stack.DisposeAsync();
+    private readonly TestStack _stack = platform.Stack;
+    private readonly TestCounty _county = platform.County;
+    private readonly string _token = platform.Token;
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private sealed record Operation(string Service, string Method, string Path, JsonObject Spec);
     private sealed record Case(string Service, string Method, string Url, string? Body, string? ContentType, string Label);
@@ -105,12 +112,16 @@ public sealed class HostileInputTests : IAsyncLifetime
 
         var serverErrors = outcomes.Where(o => o.Status >= 500).ToList();
         var accepted = outcomes.Where(o => o.Status < 400).ToList();
-        var bare = outcomes.Where(o => o.Status is >= 400 and < 500 && !IsProblem(o)).ToList();
+        // Kestrel itself refuses a %00 in the path with a bare 400 before any middleware runs (see docs/intake.md); counted apart.
+        var kestrel = outcomes.Where(o => o.Status == 400 && o.Text.Length == 0 && o.Case.Label.EndsWith(": NUL", StringComparison.Ordinal)
+            && o.Case.Url.Split('?')[0].Contains("%00", StringComparison.Ordinal)).ToList();
+        var bare = outcomes.Where(o => o.Status is >= 400 and < 500 && !IsProblem(o)).Except(kestrel).ToList();
         var changed = before.Keys.Union(after.Keys).Where(t => before.GetValueOrDefault(t) != after.GetValueOrDefault(t))
             .Select(t => $"{t}: {before.GetValueOrDefault(t)} → {after.GetValueOrDefault(t)}").ToList();
         var output = TestContext.Current.TestOutputHelper!;
         output.WriteLine($"{operations.Count} operations in {TestStack.Services.Length} OpenAPI documents; {cases.Count} hostile requests; " +
-            $"{serverErrors.Count} answered 5xx, {accepted.Count} accepted, {bare.Count} 4xx without a problem body; {changed.Count} tables changed.");
+            $"{serverErrors.Count} answered 5xx, {accepted.Count} accepted, {bare.Count} 4xx without a problem body " +
+            $"(besides {kestrel.Count} NUL-in-path refused by Kestrel itself); {changed.Count} tables changed.");
         foreach (var o in serverErrors.Concat(accepted).Concat(bare).Take(60))
             output.WriteLine($"{o.Status} {o.Case.Service} {o.Case.Method} {o.Case.Url[..Math.Min(120, o.Case.Url.Length)]} [{o.Case.Label}] {o.Text[..Math.Min(160, o.Text.Length)]}");
         foreach (var c in changed) output.WriteLine($"changed: {c}");
@@ -157,7 +168,7 @@ public sealed class HostileInputTests : IAsyncLifetime
 
     [Theory]
     [InlineData("intake", "/api/v1/requests?q=a%00b")]
-    [InlineData("dispatch", "/api/v1/grid/nodes/a%00b")]
+    [InlineData("dispatch", "/api/v1/work-orders?status=a%00b")]
     [InlineData("volunteer", "/api/v1/activities?gridCode=a%00b")]
     [InlineData("reporting", "/api/v1/stats/requests-by-grid?under=a%00b")]
     public async Task A_nul_attempt_is_refused_and_the_next_valid_request_on_the_same_service_succeeds(string service, string hostile)
@@ -208,12 +219,27 @@ public sealed class HostileInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_nul_in_a_path_is_refused_by_kestrel_itself_and_the_service_keeps_serving()
+    {
+        using var refused = new HttpRequestMessage(HttpMethod.Get, "/api/v1/grid/nodes/a%00b");
+        refused.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var answer = await _stack.Client("dispatch").SendAsync(refused, Ct);
+
+        // Kestrel rejects the request line before any middleware: a 400 whose empty body the platform cannot change.
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        await Valid_requests_still_succeed_on_every_service();
+    }
+
+    [Fact]
     public async Task The_platforms_own_414_and_431_answers_are_problems()
     {
-        using var longLine = await _stack.Client("intake").GetAsync("/api/v1/requests?q=" + new string('a', 10_000), Ct);
+        using var longRequest = new HttpRequestMessage(HttpMethod.Get, "/api/v1/requests?q=" + new string('a', 10_000));
+        longRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var longLine = await _stack.Client("intake").SendAsync(longRequest, Ct);
         Assert.Equal(HttpStatusCode.RequestUriTooLong, longLine.StatusCode);
         Assert.Equal("application/problem+json", longLine.Content.Headers.ContentType?.MediaType);
         using var bigHeaders = new HttpRequestMessage(HttpMethod.Get, "/api/v1/requests");
+        bigHeaders.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
         for (var i = 0; i < 5; i++) bigHeaders.Headers.Add($"X-Filler-{i}", new string('h', 8_000));
         using var headers = await _stack.Client("intake").SendAsync(bigHeaders, Ct);
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, headers.StatusCode);
