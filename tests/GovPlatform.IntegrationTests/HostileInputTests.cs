@@ -184,6 +184,36 @@ public sealed class HostileInputTests(HostileInputTests.Platform platform) : ICl
         }
     }
 
+    [Theory]
+    [InlineData("reporting", "/api/v1/kpis?from=0001-01-01&to=0001-01-02")]
+    [InlineData("reporting", "/api/v1/kpis?from=9999-12-30&to=9999-12-31")]
+    [InlineData("reporting", "/api/v1/stats/requests-by-grid?under=x&from=9999-12-31")]
+    [InlineData("intake", "/open311/v2/requests.json?start_date=9999-12-31T00:00:00Z")]
+    [InlineData("intake", "/open311/v2/requests.json?end_date=0001-01-01T00:00:00Z")]
+    public async Task Dates_at_the_calendars_ends_are_a_400_not_an_overflow(string service, string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var response = await _stack.Client(service).SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("1900-01-01", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_points_correction_of_long_min_value_is_a_400_not_an_overflow()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/points/corrections")
+        {
+            Content = new StringContent($$"""{"volunteerId":"{{Guid.NewGuid()}}","points":-9223372036854775808,"reason":"纠正"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var response = await _stack.Client("volunteer").SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("points", out _));
+    }
+
     [Fact]
     public async Task A_json_body_with_a_nul_names_the_field_in_a_400_problem()
     {
