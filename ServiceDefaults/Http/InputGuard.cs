@@ -31,7 +31,7 @@ public static partial class TextRules
             var c = text[i];
             if (c == '\0') return "holds a NUL character (U+0000).";
             if (c < ' ' && c is not ('\t' or '\n' or '\r') || c is >= '\u007F' and <= '\u009F')
-                return $"holds the control character U+{(int)c:X4}; only tab and line breaks are allowed.";
+                return $"Control characters are not allowed: this holds the control character U+{(int)c:X4} (tab and line breaks are allowed).";
             if (char.IsHighSurrogate(c))
             {
                 if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return "holds a lone surrogate: not valid Unicode text.";
