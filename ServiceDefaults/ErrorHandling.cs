@@ -28,6 +28,14 @@ public static class ErrorHandling
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<OverloadExceptionHandler>();
+        // Kestrel answers a request line or headers over its own limits itself, before any middleware, with an empty
+        // body. Its limits sit above the platform's, so the input guard answers the usual over-long request with a
+        // ProblemDetails; only requests beyond Kestrel's limits (or malformed at the HTTP level) still get its bare answer.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+        {
+            o.Limits.MaxRequestLineSize = Math.Max(o.Limits.MaxRequestLineSize, 4 * Http.InputGuardMiddleware.MaxRequestTarget);
+            o.Limits.MaxRequestHeadersTotalSize = Math.Max(o.Limits.MaxRequestHeadersTotalSize, 2 * Http.InputGuardMiddleware.MaxHeaderBytes);
+        });
         return builder;
     }
 }
@@ -44,13 +52,15 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             JsonException json => $"The JSON body is not valid: {json.Message}",
             _ => bad.Message,
         };
+        // The field the binder stumbled on, as ValidationProblem names fields (reporter.name, items[2]).
+        var field = bad.InnerException is JsonException { Path: { Length: > 1 } path } ? path.TrimStart('$').TrimStart('.') : "body";
         logger.LogInformation("Rejected a bad request to {Path}: {Detail}", context.Request.Path, detail);
         context.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = new ProblemDetails
+            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [detail] })
             {
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",

@@ -78,11 +78,14 @@ public sealed class Open311ConformanceTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task Discovery_lists_the_v2_endpoint_in_both_formats()
+    public async Task Discovery_lists_a_production_and_a_test_v2_endpoint_in_both_formats()
     {
         var json = await JsonAsync(await GetAsync("/open311/discovery.json"));
         var xml = await XmlAsync(await GetAsync("/open311/discovery.xml"));
 
+        Assert.Equal(["production", "test"], json.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+        // Repeated <endpoint> elements inside <endpoints>: a list even to a client that maps a single element to an object.
+        Assert.Equal(["production", "test"], xml.Element("endpoints")!.Elements("endpoint").Select(e => e.Element("type")!.Value));
         var endpoint = json.GetProperty("endpoints")[0];
         Assert.Equal("http://wiki.open311.org/GeoReport_v2", endpoint.GetProperty("specification").GetString());
         Assert.EndsWith("/open311/v2", endpoint.GetProperty("url").GetString());
@@ -255,39 +258,164 @@ public sealed class Open311ConformanceTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task Reading_requests_needs_an_api_key_or_a_desk_staff_token_while_discovery_and_services_stay_public()
+    public async Task Anyone_reads_requests_without_a_key_in_the_public_view_while_a_key_or_desk_staff_sees_them_in_full()
     {
         var (county, key) = await SetUpAsync();
-        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
-        var urls = new[] { $"/open311/v2/requests.json?service_request_id={id}", $"/open311/v2/requests/{id}.json", $"/open311/v2/tokens/{id}.json" };
+        const string description = "楼下烧烤店油烟很大，我是王小明，电话139 1234 5678，邮箱wang@example.cn，可找李先生，2026-12-01起每晚如此";
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county, description))))[0].GetProperty("service_request_id").GetString()!;
+        var urls = new[] { $"/open311/v2/requests.json?service_request_id={id}", $"/open311/v2/requests/{id}.json" };
 
         foreach (var url in urls)
         {
             var anonymous = await GetAsync(url);
-            var wrongKey = await ReadAsync(url, "gpk_not-a-key");
             var gridWorker = await Intake.SendAsync(HttpMethod.Get, url, role: "grid_worker");
+            var wrongKey = await ReadAsync(url, "gpk_not-a-key");
+            foreach (var response in new[] { anonymous, gridWorker })
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var request = Assert.Single((await JsonAsync(response)).EnumerateArray());
+                Assert.Equal(id, request.GetProperty("service_request_id").GetString());
+                Assert.Equal("open", request.GetProperty("status").GetString());
+                Assert.Equal("noise", request.GetProperty("service_code").GetString());
+                Assert.Equal("楼下烧烤店油烟很大，我是王**，电话139****5678，邮箱***@***，可找*先生，2026-12-01起每晚如此", request.GetProperty("description").GetString());
+                Assert.Equal("锦园社区 东苑小区 1号楼", request.GetProperty("address").GetString());
+                Assert.Equal(county.Building, request.GetProperty("address_id").GetString());
+                Assert.Equal(27.766, request.GetProperty("lat").GetDouble());
+                Assert.Equal(107.465, request.GetProperty("long").GetDouble());
+                Assert.Equal(JsonValueKind.Null, request.GetProperty("media_url").ValueKind);
+                Assert.EndsWith("+08:00", request.GetProperty("requested_datetime").GetString());
+            }
+            Assert.Equal(HttpStatusCode.Forbidden, wrongKey.StatusCode);
+            AssertErrors(await JsonAsync(wrongKey), 403, "api_key");
+
             var staff = await Intake.SendAsync(HttpMethod.Get, url, role: "desk_operator");
             var header = await Intake.SendAsync(HttpMethod.Get, url, role: null, apiKey: key);
             var query = await ReadAsync(url, key);
-
-            Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
-            AssertErrors(await JsonAsync(anonymous), 403, "api_key");
-            Assert.DoesNotContain("烧烤", await anonymous.Content.ReadAsStringAsync(Ct));
-            Assert.Equal(HttpStatusCode.Forbidden, wrongKey.StatusCode);
-            AssertErrors(await JsonAsync(wrongKey), 403, "api_key");
-            Assert.Equal(HttpStatusCode.Forbidden, gridWorker.StatusCode);
             foreach (var allowed in new[] { staff, header, query })
             {
                 Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
-                Assert.Equal(id, (await JsonAsync(allowed))[0].GetProperty("service_request_id").GetString());
+                var request = (await JsonAsync(allowed))[0];
+                Assert.Equal(description, request.GetProperty("description").GetString());
+                Assert.Equal("锦园路18号", request.GetProperty("address").GetString());
+                Assert.Equal(27.7661, request.GetProperty("lat").GetDouble());
+                Assert.Equal("https://files.example.cn/p/1.jpg", request.GetProperty("media_url").GetString());
             }
         }
-        var anonymousXml = await GetAsync($"/open311/v2/requests/{id}.xml");
-        Assert.Equal(HttpStatusCode.Forbidden, anonymousXml.StatusCode);
-        Assert.Equal("403", (await XmlAsync(anonymousXml)).Element("error")!.Element("code")!.Value);
+        var anonymousXml = await XmlAsync(await GetAsync($"/open311/v2/requests/{id}.xml"));
+        Assert.Equal(id, anonymousXml.Element("request")!.Element("service_request_id")!.Value);
+        Assert.DoesNotContain("13912345678", anonymousXml.ToString());
+        Assert.DoesNotContain("锦园路18号", anonymousXml.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync($"/open311/v2/tokens/{id}.json")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync("/open311/discovery.json")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync("/open311/v2/services.xml")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync("/open311/v2/services/noise.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Service_request_updates_list_each_step_of_the_timeline_by_date_range_without_a_key()
+    {
+        var (county, key) = await SetUpAsync();
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        var now = DateTimeOffset.UtcNow;
+        var range = $"start_date={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}&end_date={Uri.EscapeDataString(now.AddMinutes(5).ToString("O"))}";
+
+        var updates = (await JsonAsync(await GetAsync($"/open311/v2/servicerequestupdates.json?{range}"))).EnumerateArray()
+            .Where(u => u.GetProperty("service_request_id").GetString() == id).ToList();
+        var xml = await XmlAsync(await GetAsync($"/open311/v2/servicerequestupdates.xml?{range}"));
+        var timeline = await _stack.QueryAsync<long>("intake",
+            "SELECT t.id FROM request_timeline t JOIN requests r ON r.id = t.request_id WHERE r.ticket_no = @id ORDER BY t.at, t.id", new { id });
+        var long_ago = await GetAsync("/open311/v2/servicerequestupdates.json?start_date=2001-01-01T00:00:00Z&end_date=2001-01-02T00:00:00Z");
+        var extreme = await GetAsync("/open311/v2/servicerequestupdates.json?start_date=0001-01-01T00:00:00Z");
+
+        var submitted = updates[0];
+        Assert.Equal("open", submitted.GetProperty("status").GetString());
+        Assert.Equal("已受理", submitted.GetProperty("description").GetString());
+        Assert.EndsWith("+08:00", submitted.GetProperty("updated_datetime").GetString());
+        Assert.False(string.IsNullOrEmpty(submitted.GetProperty("update_id").GetString()));
+        Assert.True(submitted.TryGetProperty("media_url", out _));
+        // Every step of the timeline at the time of the call, in order (later steps may have arrived since).
+        Assert.Equal(timeline.Take(updates.Count).Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            updates.Select(u => u.GetProperty("update_id").GetString()));
+        Assert.Equal("service_request_updates", xml.Name.LocalName);
+        Assert.Contains(xml.Elements("request_update"), u => u.Element("service_request_id")!.Value == id && u.Element("description")!.Value == "已受理");
+        Assert.Empty((await JsonAsync(long_ago)).EnumerateArray());
+        Assert.Equal(HttpStatusCode.BadRequest, extreme.StatusCode);
+        AssertErrors(await JsonAsync(extreme), 400, "start_date");
+    }
+
+    [Fact]
+    public async Task Every_open311_answer_has_exactly_the_specs_media_type_without_a_charset()
+    {
+        var (county, key) = await SetUpAsync();
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        foreach (var format in new[] { "json", "xml" })
+        {
+            var expected = format == "json" ? "application/json" : "text/xml";
+            var answers = new List<HttpResponseMessage>
+            {
+                await GetAsync($"/open311/discovery.{format}"),
+                await GetAsync($"/open311/v2/services.{format}"),
+                await GetAsync($"/open311/v2/services/noise.{format}"),
+                await GetAsync($"/open311/v2/services/no_such_service.{format}"),
+                await GetAsync($"/open311/v2/requests.{format}"),
+                await GetAsync($"/open311/v2/requests/{id}.{format}"),
+                await GetAsync($"/open311/v2/tokens/{id}.{format}"),
+                await GetAsync($"/open311/v2/servicerequestupdates.{format}"),
+                await GetAsync($"/open311/v2/requests.{format}?status=pending"),
+                await GetAsync($"/open311/v2/requests.{format}?service_code=a%00b"),
+                await GetAsync($"/open311/v2/no_such_path.{format}"),
+                await PostFormAsync(format, Form(key, county, "门口路灯不亮", "street_light")),
+                await PostFormAsync(format, Form(key, county, "a\u0000b")),
+            };
+            foreach (var answer in answers)
+                Assert.True(answer.Content.Headers.ContentType?.ToString() == expected,
+                    $"{answer.RequestMessage!.Method} {answer.RequestMessage.RequestUri}: {(int)answer.StatusCode} {answer.Content.Headers.ContentType}");
+        }
+    }
+
+    [Fact]
+    public async Task A_post_to_an_unknown_format_is_refused_before_anything_is_stored()
+    {
+        var (county, key) = await SetUpAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.yaml") { Content = new FormUrlEncodedContent(Form(key, county)) };
+
+        var response = await Intake.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        AssertErrors(await JsonAsync(response), 404, "format");
+        Assert.Equal(0, await FiledInAsync(county));
+    }
+
+    [Theory]
+    [InlineData("description", "a\u0000b", "NUL")]
+    [InlineData("description", "a\uffffb", "noncharacter")]
+    [InlineData("address_string", "a\u001bb", "U+001B")]
+    [InlineData("first_name", "a\u0085b", "U+0085")]
+    public async Task Hostile_characters_in_a_form_are_refused_naming_the_field_and_store_nothing(string field, string value, string mentioned)
+    {
+        var (county, key) = await SetUpAsync();
+        var fields = Form(key, county).Where(f => f.Key != field).Append(new(field, value));
+
+        var response = await PostFormAsync("json", fields);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertErrors(await JsonAsync(response), 400, field);
+        AssertErrors(await JsonAsync(response), 400, mentioned);
+        Assert.Equal(0, await FiledInAsync(county));
+    }
+
+    [Fact]
+    public async Task Text_stored_with_a_noncharacter_before_the_guard_never_fails_the_xml_list()
+    {
+        var (county, key) = await SetUpAsync();
+        var id = (await JsonAsync(await PostFormAsync("json", Form(key, county))))[0].GetProperty("service_request_id").GetString()!;
+        await using (var conn = await _stack.OpenAsync("intake"))
+            await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE requests SET description = description || @odd WHERE ticket_no = @id", new { odd = "\uffff\u001b", id });
+
+        var response = await ReadAsync($"/open311/v2/requests.xml?service_request_id={id}", key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("\ufffd\ufffd", (await XmlAsync(response)).Element("request")!.Element("description")!.Value);
     }
 
     [Fact]

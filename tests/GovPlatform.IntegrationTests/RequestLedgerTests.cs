@@ -281,8 +281,8 @@ public sealed class RequestBodyLimitTests(SharedStack shared)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        // System.Text.Json refuses the bytes while reading the field, and says which field.
-        Assert.Contains("$.description", (await response.JsonAsync()).GetProperty("detail").GetString());
+        // The input guard refuses the bytes while reading the field, and says which field.
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("description", out _));
         Assert.Equal(0, await FiledInAsync(county));
     }
 

@@ -9,6 +9,7 @@ using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Http;
 using GovPlatform.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
@@ -22,7 +23,9 @@ namespace GovPlatform.Intake.Apis;
 /// without custom work. Services are the catalogue's active minor categories; a request's
 /// <c>service_request_id</c> is its ticket number; <c>address_id</c> is a node code of the grid tree.
 /// Responses are JSON or XML by the path's extension; errors are the spec's list of
-/// <c>{code, description}</c>. GET responses carry no personal data: no phone, email or name.
+/// <c>{code, description}</c> (also for errors raised before an endpoint runs, see <see cref="Open311ProblemWriter"/>).
+/// GET responses carry no phone, email or name; a read without a key or staff token sees the public view
+/// (<see cref="PublicView"/>). Media types are exactly <c>application/json</c> and <c>text/xml</c>, as in the spec's examples.
 /// </summary>
 public static class Open311Api
 {
@@ -36,7 +39,15 @@ public static class Open311Api
         /// values, in any order) answers with the first request's id: spec clients retry without the header. Zero turns it off.
         /// </summary>
         public TimeSpan RetryWindow { get; set; } = TimeSpan.FromHours(24);
+        /// <summary>
+        /// The test endpoint discovery lists (a staging deployment's <c>.../open311/v2</c>). Unset, this deployment lists
+        /// itself as its test endpoint too: clients that insist on one find it, and nothing they do there is a surprise.
+        /// </summary>
+        public string? TestUrl { get; set; }
     }
+
+    public const string JsonType = "application/json";
+    public const string XmlType = "text/xml";
 
     private static readonly string[] FormFields =
     [
@@ -49,17 +60,22 @@ public static class Open311Api
         var options = app.Services.GetRequiredService<IntakeOptions>().Open311;
         var api = app.MapGroup("/open311").WithTags("Open311 GeoReport v2").AllowAnonymous();
 
-        api.MapGet("/discovery.{format}", (string format, HttpContext http) => Respond(format, http, 200, new
+        api.MapGet("/discovery.{format}", (string format, HttpContext http) =>
         {
-            changeset = "2026-11-22T00:00:00Z",
-            contact = "民声总台 desk",
-            key_service = "API keys are issued by the platform's administrators.",
-            endpoints = new[]
+            var production = $"{http.Request.Scheme}://{http.Request.Host}/open311/v2";
+            // Two entries, so a client that maps one XML element to an object still finds a list under <endpoints>.
+            return Respond(format, http, 200, new
             {
-                new { specification = "http://wiki.open311.org/GeoReport_v2", url = $"{http.Request.Scheme}://{http.Request.Host}/open311/v2",
-                      changeset = "2026-11-22T00:00:00Z", type = "production", formats = new[] { "application/json", "text/xml" } },
-            },
-        }, "discovery")).WithName("Open311Discovery");
+                changeset = "2026-12-06T00:00:00Z",
+                contact = "民声总台 desk",
+                key_service = "API keys are issued by the platform's administrators.",
+                endpoints = new[] { (Type: "production", Url: production), (Type: "test", Url: options.TestUrl ?? production) }.Select(e => new
+                {
+                    specification = "http://wiki.open311.org/GeoReport_v2", url = e.Url,
+                    changeset = "2026-12-06T00:00:00Z", type = e.Type, formats = new[] { JsonType, XmlType },
+                }).ToList(),
+            }, "discovery");
+        }).WithName("Open311Discovery");
 
         api.MapGet("/v2/services.{format}", async (string format, string? jurisdiction_id, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
         {
@@ -103,6 +119,8 @@ public static class Open311Api
         api.MapPost("/v2/requests.{format}", async (string format, HttpContext http, NpgsqlDataSource db, ReferenceCache reference, WindowRateLimiter limiter,
             IRequestClassifier classifier, IntakeOptions intake, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct) =>
         {
+            // Before anything else: a request filed under a path that then answers 404 would be filed again by a retrying client.
+            if (!IsFormat(format)) return Errors("json", http, 404, $"Unknown format '{format}': use .json or .xml");
             if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
                 || !string.Equals(contentType.MediaType.Value, "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
                 return Errors(format, http, 400, "Send the request as application/x-www-form-urlencoded, as GeoReport v2 specifies.");
@@ -121,6 +139,12 @@ public static class Open311Api
                 return Errors(format, http, e is BadHttpRequestException { StatusCode: 413 } ? 413 : 400, $"The form data could not be read: {e.Message}");
             }
             string? F(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
+            foreach (var (field, values) in form)
+            {
+                if (TextRules.Problem(field) is { } badName) return Errors(format, http, 400, $"A form field's name {badName}");
+                foreach (var value in values)
+                    if (value is not null && TextRules.FieldProblem(value) is { } problem) return Errors(format, http, 400, $"{field}: {problem}");
+            }
 
             if (F("jurisdiction_id") is { } jurisdiction && jurisdiction != options.JurisdictionId)
                 return Errors(format, http, 404, $"jurisdiction_id '{jurisdiction}' not found");
@@ -202,7 +226,8 @@ public static class Open311Api
             CancellationToken ct) =>
         {
             if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-            if (await ReaderErrorAsync(format, http, api_key, db, limiter, ct) is { } refused) return refused;
+            var (refused, full) = await ReaderAsync(format, http, api_key, db, limiter, ct);
+            if (refused is not null) return refused;
             var ids = service_request_id?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             // The spec: a service_request_id list "overrides all other arguments", so the others are neither applied nor checked.
             if (ids.Length > 0) (service_code, start_date, end_date, status) = (null, null, null, null);
@@ -225,9 +250,8 @@ public static class Open311Api
             if (ids.Length > 100) problems.Add("At most 100 service_request_id values.");
             if (problems.Count > 0) return Errors(format, http, 400, [.. problems]);
 
-            // Without dates the spec's default: the last 90 days.
-            var to = end ?? (start?.AddDays(90) ?? clock.GetUtcNow());
-            var from = start ?? to.AddDays(-90);
+            // Without dates the spec's default: the last 90 days. Saturating, so a date at either end of the calendar is no overflow.
+            var (to, from) = DefaultWindow(start, end, clock.GetUtcNow(), TimeSpan.FromDays(90));
             const string sql = $"""
                 {SelectOpen311}
                 WHERE cardinality(@ids) > 0 AND r.ticket_no = ANY(@ids)
@@ -242,20 +266,21 @@ public static class Open311Api
             {
                 ids, from = from.UtcDateTime, to = to.UtcDateTime, service_code, status = statusFilter, limit = options.MaxRequests,
             }, cancellationToken: ct));
-            return Respond(format, http, 200, rows.Select(ToOpen311).ToList(), "service_requests", "request");
+            return Respond(format, http, 200, rows.Select(r => ToOpen311(r, full)).ToList(), "service_requests", "request");
         }).WithName("Open311GetRequests");
 
         api.MapGet("/v2/requests/{service_request_id}.{format}", async (string service_request_id, string format, string? jurisdiction_id,
             string? api_key, HttpContext http, NpgsqlDataSource db, WindowRateLimiter limiter, CancellationToken ct) =>
         {
             if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-            if (await ReaderErrorAsync(format, http, api_key, db, limiter, ct) is { } refused) return refused;
+            var (refused, full) = await ReaderAsync(format, http, api_key, db, limiter, ct);
+            if (refused is not null) return refused;
             await using var conn = await db.OpenConnectionAsync(ct);
             var row = await conn.QuerySingleOrDefaultAsync<Open311Row>(new CommandDefinition(
                 $"{SelectOpen311} WHERE r.ticket_no = @service_request_id", new { service_request_id }, cancellationToken: ct));
             return row is null
                 ? Errors(format, http, 404, $"service_request_id '{service_request_id}' not found")
-                : Respond(format, http, 200, new[] { ToOpen311(row) }, "service_requests", "request");
+                : Respond(format, http, 200, new[] { ToOpen311(row, full) }, "service_requests", "request");
         }).WithName("Open311GetRequest");
 
         // Requests are registered synchronously, so a token is simply the ticket number.
@@ -263,7 +288,7 @@ public static class Open311Api
             NpgsqlDataSource db, WindowRateLimiter limiter, CancellationToken ct) =>
         {
             if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-            if (await ReaderErrorAsync(format, http, api_key, db, limiter, ct) is { } refused) return refused;
+            if ((await ReaderAsync(format, http, api_key, db, limiter, ct)).Error is { } refused) return refused;
             await using var conn = await db.OpenConnectionAsync(ct);
             var ticket = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
                 "SELECT ticket_no FROM requests WHERE ticket_no = @token", new { token }, cancellationToken: ct));
@@ -271,6 +296,99 @@ public static class Open311Api
                 ? Errors(format, http, 404, $"token '{token}' not found")
                 : Respond(format, http, 200, new[] { new { service_request_id = ticket, token } }, "service_requests", "request");
         }).WithName("Open311GetToken");
+
+        // FixMyStreet's extension, which its client polls: every step of every request's timeline in a period, oldest first.
+        api.MapGet("/v2/servicerequestupdates.{format}", async (string format, string? jurisdiction_id, string? api_key, string? start_date,
+            string? end_date, HttpContext http, NpgsqlDataSource db, WindowRateLimiter limiter, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
+            if ((await ReaderAsync(format, http, api_key, db, limiter, ct)).Error is { } refused) return refused;
+            var problems = new List<string>();
+            var (start, end) = (W3cDate(start_date, "start_date", problems), W3cDate(end_date, "end_date", problems));
+            if (start > end) problems.Add("start_date must not be after end_date.");
+            if (start is not null && end is not null && end - start > TimeSpan.FromDays(90)) problems.Add("start_date and end_date may be at most 90 days apart.");
+            if (problems.Count > 0) return Errors(format, http, 400, [.. problems]);
+            // Without dates: the last 24 hours, what a client polling every few minutes needs.
+            var (to, from) = DefaultWindow(start, end, clock.GetUtcNow(), TimeSpan.FromDays(1));
+            const string sql = """
+                SELECT t.id AS UpdateId, r.ticket_no AS TicketNo, t.event AS Event, t.at AS At
+                FROM request_timeline t JOIN requests r ON r.id = t.request_id
+                WHERE t.at >= @from AND t.at <= @to
+                ORDER BY t.at, t.id
+                LIMIT @limit
+                """;
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var rows = await conn.QueryAsync<UpdateRow>(new CommandDefinition(sql,
+                new { from = from.UtcDateTime, to = to.UtcDateTime, limit = options.MaxRequests }, cancellationToken: ct));
+            return Respond(format, http, 200, rows.Select(u => new
+            {
+                update_id = u.UpdateId.ToString(CultureInfo.InvariantCulture),
+                service_request_id = u.TicketNo,
+                status = UpdateStatus(u.Event),
+                description = UpdateText(u.Event),
+                updated_datetime = W3c(u.At),
+                media_url = (string?)null,
+            }).ToList(), "service_request_updates", "request_update");
+        }).WithName("Open311GetServiceRequestUpdates");
+    }
+
+    // Property-style for Dapper, as Open311Row.
+    private sealed record UpdateRow
+    {
+        public long UpdateId { get; init; }
+        public required string TicketNo { get; init; }
+        public required string Event { get; init; }
+        public DateTime At { get; init; }
+    }
+
+    /// <summary>The timeline's steps in the status words FixMyStreet's update extension uses.</summary>
+    private static string UpdateStatus(string timelineEvent) => timelineEvent switch
+    {
+        "submitted" or "reopened" => "open",
+        "assigned" or "accepted" or "on_site" or "escalated" or "whistled" or "callback" => "in_progress",
+        "plan_formed" => "action_scheduled",
+        "resolved" => "fixed",
+        "closed" => "closed",
+        _ => "open",
+    };
+
+    /// <summary>What a resident may read about a step: the step itself, never the staff's notes (they may name people).</summary>
+    private static string UpdateText(string timelineEvent) => timelineEvent switch
+    {
+        "submitted" => "已受理",
+        "assigned" => "已派单至网格员",
+        "accepted" => "网格员已接单",
+        "on_site" => "工作人员已到场",
+        "escalated" => "已上报上级处理",
+        "whistled" => "已吹哨，相关部门报到处理",
+        "plan_formed" => "已制定处理方案",
+        "resolved" => "已办结",
+        "callback" => "已回访",
+        "reopened" => "群众不满意，已重新办理",
+        "closed" => "已关闭",
+        _ => timelineEvent,
+    };
+
+    private static string W3c(DateTime utc) =>
+        new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? W3cDate(string? s, string name, List<string> problems)
+    {
+        if (s is null) return null;
+        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
+        problems.Add($"{name} must be a w3c date-time, e.g. 2026-11-22T09:30:00+08:00.");
+        return null;
+    }
+
+    /// <summary>The period a GET covers: as given, or <paramref name="span"/> before the end (now when not given); never past either end of the calendar.</summary>
+    private static (DateTimeOffset To, DateTimeOffset From) DefaultWindow(DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now, TimeSpan span)
+    {
+        static DateTimeOffset Add(DateTimeOffset d, TimeSpan by) =>
+            by > TimeSpan.Zero && DateTimeOffset.MaxValue - d < by ? DateTimeOffset.MaxValue
+            : by < TimeSpan.Zero && d - DateTimeOffset.MinValue < -by ? DateTimeOffset.MinValue
+            : d.Add(by);
+        var to = end ?? (start is { } s ? Add(s, span) : now);
+        return (to, start ?? Add(to, -span));
     }
 
     private sealed record ServiceRow(string Code, string Name, string NameEn, string GroupName, bool HasAttributes);
@@ -292,38 +410,47 @@ public static class Open311Api
         public DateTime UpdatedAt { get; init; }
         public string? OriginalTicketNo { get; init; }
         public string? LastNote { get; init; }
+        public string? ReporterName { get; init; }
+        /// <summary>The place down to its building, from the grid tree: what an anonymous reader sees instead of the address as typed.</summary>
+        public string? PlaceName { get; init; }
     }
 
     private const string SelectOpen311 = """
         SELECT r.ticket_no AS TicketNo, r.status, r.category, c.name_zh AS ServiceName, r.description, r.address,
                r.location_code AS LocationCode, r.latitude, r.longitude, r.attachments,
                r.submitted_at AS SubmittedAt, r.updated_at AS UpdatedAt, o.ticket_no AS OriginalTicketNo,
-               (SELECT t.event FROM request_timeline t WHERE t.request_id = r.id ORDER BY t.at DESC, t.id DESC LIMIT 1) AS LastNote
+               (SELECT t.event FROM request_timeline t WHERE t.request_id = r.id ORDER BY t.at DESC, t.id DESC LIMIT 1) AS LastNote,
+               r.reporter_name AS ReporterName,
+               (SELECT string_agg(g.name, ' ' ORDER BY p.o) FROM unnest(r.location_path) WITH ORDINALITY AS p(code, o)
+                JOIN grid_copy g ON g.code = p.code WHERE g.level IN ('community', 'compound', 'building')) AS PlaceName
         FROM requests r
         LEFT JOIN categories c ON c.code = r.category
         LEFT JOIN requests o ON o.id = r.original_id
         """;
 
-    /// <summary>Only what the spec lists, and none of it personal: no phone, email or name, ever.</summary>
-    private static object ToOpen311(Open311Row r) => new
+    /// <summary>
+    /// Only what the spec lists, and none of it personal: no phone, email or name, ever. <paramref name="full"/> (a key or a
+    /// desk staff token) sees the description, address, point and photo as filed; everyone else the <see cref="PublicView"/>.
+    /// </summary>
+    private static object ToOpen311(Open311Row r, bool full) => new
     {
         service_request_id = r.TicketNo,
         status = r.Status == "closed" ? "closed" : "open",
         status_notes = r.OriginalTicketNo is null ? r.LastNote : $"linked to {r.OriginalTicketNo}",
         service_name = r.ServiceName,
         service_code = r.Category,
-        description = r.Description,
+        description = full ? r.Description : PublicView.Description(r.Description, r.ReporterName),
         agency_responsible = (string?)null,
         service_notice = (string?)null,
         requested_datetime = new DateTimeOffset(r.SubmittedAt, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
         updated_datetime = new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
         expected_datetime = (string?)null,
-        address = r.Address,
+        address = full ? r.Address : r.PlaceName,
         address_id = r.LocationCode,
         zipcode = (string?)null,
-        lat = r.Latitude,
-        @long = r.Longitude,
-        media_url = r.Attachments.FirstOrDefault(),
+        lat = full ? r.Latitude : PublicView.Coordinate(r.Latitude),
+        @long = full ? r.Longitude : PublicView.Coordinate(r.Longitude),
+        media_url = full ? r.Attachments.FirstOrDefault() : null,
     };
 
     private static string? Notice(RequestsApi.SubmittedDto s) => s.Status switch
@@ -371,17 +498,19 @@ public static class Open311Api
             .ToArray()));
 
     /// <summary>
-    /// Request details (descriptions, addresses, coordinates) are for city systems and desk staff, not the public:
-    /// an <c>api_key</c> query parameter, an <c>X-Api-Key</c> header (authenticated and counted by the API-key scheme)
-    /// or a desk_operator/admin bearer token. Null when the caller may read.
+    /// Anyone may read requests, as the spec allows and FixMyStreet's client does: without a key, the public view.
+    /// Details as filed (descriptions, addresses, coordinates, photos) are for city systems and desk staff: an <c>api_key</c>
+    /// query parameter, an <c>X-Api-Key</c> header (authenticated and counted by the API-key scheme) or a desk_operator/admin
+    /// bearer token. A key that is given but invalid is an error, not a silent downgrade.
     /// </summary>
-    private static async Task<IResult?> ReaderErrorAsync(string format, HttpContext http, string? apiKey, NpgsqlDataSource db,
+    private static async Task<(IResult? Error, bool Full)> ReaderAsync(string format, HttpContext http, string? apiKey, NpgsqlDataSource db,
         WindowRateLimiter limiter, CancellationToken ct)
     {
-        if (http.User.IsInRole(Roles.DeskOperator) || http.User.IsInRole(Roles.Admin) || http.User.IsApiClient()) return null;
-        var user = string.IsNullOrEmpty(apiKey) ? null : await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(db, apiKey, ct);
-        if (user is null) return Errors(format, http, 403, "api_key was not provided or is invalid; reading requests needs an API key or a desk staff token");
-        return await OverLimitAsync(format, http, user, limiter);
+        if (http.User.IsInRole(Roles.DeskOperator) || http.User.IsInRole(Roles.Admin) || http.User.IsApiClient()) return (null, true);
+        if (string.IsNullOrEmpty(apiKey)) return (null, false);
+        var user = await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(db, apiKey, ct);
+        if (user is null) return (Errors(format, http, 403, "api_key is invalid; leave it out to read the public view"), false);
+        return (await OverLimitAsync(format, http, user, limiter), true);
     }
 
     /// <summary>The key's per-minute limit, shared with the rest of the API: a 429 error with Retry-After once it is used up.</summary>
@@ -433,7 +562,7 @@ public static class Open311Api
     internal static string FormatOf(HttpContext http) =>
         http.Request.Path.Value?.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) == true ? "xml" : "json";
 
-    private static IResult Errors(string format, HttpContext http, int status, params string[] descriptions) =>
+    internal static IResult Errors(string format, HttpContext http, int status, params string[] descriptions) =>
         Respond(IsFormat(format) ? format : "json", http, status,
             descriptions.Select(d => new { code = status, description = d }).ToList(), "errors", "error");
 
@@ -445,12 +574,13 @@ public static class Open311Api
     {
         if (!IsFormat(format)) return Errors("json", http, 404, $"Unknown format '{format}': use .json or .xml");
         if (format == "json")
-            return Results.Text(JsonSerializer.Serialize(value, Open311Json), "application/json; charset=utf-8", statusCode: status);
+            return Results.Text(JsonSerializer.Serialize(value, Open311Json), JsonType, statusCode: status);
         var element = JsonSerializer.SerializeToElement(value, Open311Json);
         var xml = new XElement(root, element.ValueKind == JsonValueKind.Array
             ? element.EnumerateArray().Select(e => ToXml(item!, e))
             : element.EnumerateObject().Select(p => ToXml(p.Name, p.Value)));
-        return Results.Text(new XDocument(new XDeclaration("1.0", "utf-8", null), xml).Declaration + "\n" + xml, "text/xml; charset=utf-8", statusCode: status);
+        // No charset parameter, as in the spec's examples: JSON is UTF-8 by definition (RFC 8259) and the XML declaration says utf-8.
+        return Results.Text(new XDocument(new XDeclaration("1.0", "utf-8", null), xml).Declaration + "\n" + xml, XmlType, statusCode: status);
     }
 
     private static XElement ToXml(string name, JsonElement value) => value.ValueKind switch
@@ -461,7 +591,8 @@ public static class Open311Api
         JsonValueKind.Null => new XElement(name),
         JsonValueKind.True => new XElement(name, "true"),
         JsonValueKind.False => new XElement(name, "false"),
-        _ => new XElement(name, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()),
+        // Text stored before the input guard may hold characters XML 1.0 cannot carry; they must not fail the whole list.
+        _ => new XElement(name, value.ValueKind == JsonValueKind.String ? TextRules.ForXml(value.GetString()!) : value.GetRawText()),
     };
 
     private static readonly JsonSerializerOptions Open311Json = new(JsonSerializerDefaults.Web)

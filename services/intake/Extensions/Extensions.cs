@@ -17,6 +17,8 @@ public static class Extensions
         builder.AddServiceDatabase("intakedb");
         builder.AddRedis();
         builder.AddIntakeAccess();
+        // First, so it answers for /open311 before the default ProblemDetails writer does.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, Apis.Open311ProblemWriter>());
         builder.Services.AddGridCopy();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
         builder.Services.AddSingleton<IRequestClassifier>(_ => KeywordClassifier.FromEmbeddedRules());

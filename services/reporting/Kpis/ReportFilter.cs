@@ -35,7 +35,13 @@ public sealed partial record ReportFilter(DateOnly From, DateOnly To, string? Un
         DateOnly? Date(string name, string? value)
         {
             if (string.IsNullOrWhiteSpace(value)) { errors[name] = ["Required: a date as yyyy-MM-dd (China Standard Time)."]; return null; }
-            if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            // The calendar's ends would overflow the day arithmetic below (a day after 9999-12-31, UTC before 0001-01-01).
+            if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            {
+                if (d >= ServiceDefaults.Http.TextRules.MinDate && d <= ServiceDefaults.Http.TextRules.MaxDate) return d;
+                errors[name] = [$"'{value}' is out of range: a date from {ServiceDefaults.Http.TextRules.MinDate:yyyy-MM-dd} to {ServiceDefaults.Http.TextRules.MaxDate:yyyy-MM-dd}."];
+                return null;
+            }
             errors[name] = [$"'{value}' is not a date as yyyy-MM-dd."];
             return null;
         }

@@ -86,7 +86,7 @@ public static class PointsApi
                 CorrectionBody body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
             {
                 var errors = new Dictionary<string, string[]>();
-                if (body.Points == 0 || Math.Abs(body.Points) > 100_000) errors["points"] = ["A correction is a non-zero number of points, at most 100000 either way."];
+                if (body.Points is 0 or < -100_000 or > 100_000) errors["points"] = ["A correction is a non-zero number of points, at most 100000 either way."];
                 if (BadText(body.Reason, 500) || body.Reason.Trim().Length < 2) errors["reason"] = ["A correction needs a reason of 2-500 characters."];
                 await using var conn = await db.OpenConnectionAsync(ct);
                 if (!await VolunteerExistsAsync(conn, body.VolunteerId, ct)) errors["volunteerId"] = ["No such volunteer."];

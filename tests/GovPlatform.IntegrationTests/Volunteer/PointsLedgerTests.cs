@@ -153,13 +153,18 @@ public sealed class PointsLedgerTests(SharedStack shared) : IAsyncLifetime
         var volunteerId = await RegisterAsync(Api, _county.Grid);
 
         var response = await Api.SendAsync(HttpMethod.Post, "/api/v1/points/awards",
-            new { volunteerId = Guid.NewGuid(), points = 0, reason = "", sourceKey = "a\u0007b", expiresAt = DateTimeOffset.UtcNow.AddDays(-1) }, Tokens.For("admin"));
+            new { volunteerId = Guid.NewGuid(), points = 0, reason = "", sourceKey = new string('k', 101), expiresAt = DateTimeOffset.UtcNow.AddDays(-1) }, Tokens.For("admin"));
+        // A control character is refused by the platform's input guard before the endpoint runs, naming the field.
+        var control = await Api.SendAsync(HttpMethod.Post, "/api/v1/points/awards",
+            new { volunteerId, points = 5, reason = "x", sourceKey = "a\u0007b" }, Tokens.For("admin"));
         var unknownField = await Api.SendAsync(HttpMethod.Post, "/api/v1/points/awards",
             new { volunteerId, points = 5, reason = "x", sourceKey = "k", balance = 99999 }, Tokens.For("admin"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await ProblemAsync(response)).GetProperty("errors");
         Assert.Equal(["expiresAt", "points", "reason", "sourceKey", "volunteerId"], errors.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(HttpStatusCode.BadRequest, control.StatusCode);
+        Assert.True((await ProblemAsync(control)).GetProperty("errors").TryGetProperty("sourceKey", out _));
         Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
         Assert.Contains("balance", (await ProblemAsync(unknownField)).GetProperty("detail").GetString());
         // Scoped to this test's keys and person: other tests write to the same ledger meanwhile.
