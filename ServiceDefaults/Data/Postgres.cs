@@ -40,7 +40,8 @@ public static class PostgresExtensions
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptions.Validator>();
         builder.Services.AddHostedService<MessageRetention>();
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>(name, tags: ["ready"]);
+        builder.Services.AddSingleton<Health.PostgresReadinessCheck>();
+        builder.Services.AddHealthChecks().AddCheck<Health.PostgresReadinessCheck>(name, tags: ["ready"]);
         return builder;
     }
 
@@ -51,22 +52,5 @@ public static class PostgresExtensions
         var serviceAssembly = System.Reflection.Assembly.Load(new System.Reflection.AssemblyName(app.Environment.ApplicationName));
         var migrator = app.Services.GetRequiredService<Migrator>();
         await migrator.MigrateAsync(migrator.SourcesFor(serviceAssembly), app.Lifetime.ApplicationStopping);
-    }
-}
-
-internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
-    {
-        try
-        {
-            await using var cmd = dataSource.CreateCommand("SELECT 1");
-            await cmd.ExecuteScalarAsync(ct);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy("PostgreSQL is unreachable", e);
-        }
     }
 }

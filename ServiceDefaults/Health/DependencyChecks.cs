@@ -163,7 +163,7 @@ public sealed class ErrorQueueMonitor(BrokerAdmin admin, ILogger<ErrorQueueMonit
 
 public static class DependencyCheckExtensions
 {
-    /// <summary>The readiness checks of RabbitMQ and the error queues; the database's is swapped in by <see cref="UseOwnPostgresProbe"/>.</summary>
+    /// <summary>The readiness checks of RabbitMQ and the error queues (the database's is registered by <c>AddServiceDatabase</c>).</summary>
     public static IServiceCollection AddMessagingChecks(this IServiceCollection services)
     {
         services.AddSingleton<ErrorQueueMonitor>();
@@ -171,26 +171,6 @@ public static class DependencyCheckExtensions
         services.AddHealthChecks()
             .AddCheck<RabbitMqReadinessCheck>("rabbitmq", tags: ["ready"])
             .Add(new HealthCheckRegistration("error-queues", sp => sp.GetRequiredService<ErrorQueueMonitor>(), HealthStatus.Unhealthy, ["ready"]));
-        services.AddSingleton<PostgresReadinessCheck>();
-        services.UseOwnPostgresProbe();
         return services;
     }
-
-    /// <summary>
-    /// Points the database's readiness registration (made by <c>AddServiceDatabase</c> under the database's
-    /// name) at <see cref="PostgresReadinessCheck"/>. Done here so the registration in Data/Postgres.cs can
-    /// stay as it is; once that line registers <see cref="PostgresReadinessCheck"/> itself, this goes.
-    /// </summary>
-    private static void UseOwnPostgresProbe(this IServiceCollection services) =>
-        services.PostConfigure<HealthCheckServiceOptions>(o =>
-        {
-            foreach (var registration in o.Registrations.Where(r => r.Tags.Contains("ready")))
-            {
-                var original = registration.Factory;
-                registration.Factory = sp =>
-                    sp.GetService<DatabaseSettings>() is { } db && db.Name == registration.Name
-                        ? sp.GetRequiredService<PostgresReadinessCheck>()
-                        : original(sp);
-            }
-        });
 }
