@@ -57,9 +57,11 @@ public static class FirstPromise
         """;
 
     /// <summary>For a step without a first deadline: late when a miss of its clock is already recorded at or before it.</summary>
+    /// A resolution after a known plan is judged against the plan's date, so a missed 1-hour clock does not touch it.
     public static string Judged(string clock) => $"""
         (@onTime AND (@dueAt::timestamptz IS NOT NULL OR NOT EXISTS (
-            SELECT 1 FROM deadline_misses x WHERE x.request_id = @RequestId AND x.clock = '{clock}' AND x.at <= @at)))
+            SELECT 1 FROM deadline_misses x WHERE x.request_id = @RequestId AND x.clock = '{clock}' AND x.at <= @at)
+            {(clock == Clocks.Resolve ? "OR EXISTS (SELECT 1 FROM request_facts p WHERE p.request_id = @RequestId AND p.plan_at <= @at)" : "")}))
         """;
 }
 
@@ -129,7 +131,13 @@ public sealed class WorkOrderPlanFormedProjection(Projector p) : Projection<Work
                 judged_complex = true,
                 plan_at = least(f.plan_at, excluded.plan_at),
                 {StatusSet}
-        {FirstPromise.TierStep(Clocks.Plan)}
+        {FirstPromise.TierStep(Clocks.Plan)};
+        -- A resolution without a first deadline that a missed 1-hour clock marked late, before this plan was known,
+        -- turns out to be planned: it is judged against the plan's date (plan_kept checks the plan_due clock), not
+        -- that clock, whichever order the events arrived in.
+        UPDATE request_facts SET resolve_on_time = true, updated_at = now()
+        WHERE request_id = @RequestId AND resolve_due_at IS NULL AND resolve_on_time = false AND resolved_at >= plan_at
+          AND EXISTS (SELECT 1 FROM deadline_misses x WHERE x.request_id = @RequestId AND x.clock = 'resolve' AND x.at <= resolved_at)
         """;
 
     protected override Task ApplyAsync(WorkOrderPlanFormed m, NpgsqlTransaction tx, CancellationToken ct) =>

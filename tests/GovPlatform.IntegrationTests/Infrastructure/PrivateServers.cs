@@ -13,10 +13,12 @@ namespace GovPlatform.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class PrivateServers : IAsyncDisposable
 {
-    public const int PostgresPort = 55432;
-    public const int RedisPort = 56379;
-    public const int AmqpPort = 55672;
-    private const int RabbitDistPort = 55673;
+    // Below Linux's ephemeral range (32768-60999): a port there can be taken at any moment by some client's
+    // outgoing connection, and a broker that cannot bind its listener stops at boot.
+    public const int PostgresPort = 25432;
+    public const int RedisPort = 26379;
+    public const int AmqpPort = 25672;
+    private const int RabbitDistPort = 25673;
     private const string PgBin = "/usr/lib/postgresql/15/bin";
     private const string RabbitServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
@@ -40,9 +42,18 @@ public sealed class PrivateServers : IAsyncDisposable
         foreach (var port in new[] { PostgresPort, RedisPort, AmqpPort, RabbitDistPort })
             if (await PortAnswersAsync(port))
                 throw new InvalidOperationException($"Port {port} is taken: a private server of an earlier run may still be up (look for {Path.GetTempPath()}govplatform-recovery-*).");
-        await servers.InitPostgresAsync();
-        await Task.WhenAll(servers.StartPostgresAsync(), servers.StartRedisAsync(), servers.StartRabbitAsync());
-        return servers;
+        try
+        {
+            await servers.InitPostgresAsync();
+            await Task.WhenAll(servers.StartPostgresAsync(), servers.StartRedisAsync(), servers.StartRabbitAsync());
+            return servers;
+        }
+        catch
+        {
+            // Nobody else holds these servers yet: a half-started set must not outlive the failed test.
+            await servers.DisposeAsync();
+            throw;
+        }
     }
 
     // ---- PostgreSQL: initdb once, pg_ctl start; a kill takes the postmaster and every backend it forked.
