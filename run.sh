@@ -53,13 +53,15 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The AppHost's build builds the four services too; both modes run those Release builds.
+if apphost_up_to_date; then
+  echo "run: the AppHost and services are built and unchanged"
+else
+  echo "run: building the AppHost and the services (Release)"
+  dotnet build AppHost/GovPlatform.AppHost.csproj -c Release -v q -nologo -clp:ErrorsOnly
+fi
+
 if [ "$mode" = aspire ]; then
-  if apphost_up_to_date; then
-    echo "run: the AppHost and services are built and unchanged"
-  else
-    echo "run: building the AppHost and the services (Release)"
-    dotnet build AppHost/GovPlatform.AppHost.csproj -c Release -v q -nologo -clp:ErrorsOnly
-  fi
   dashboard_port=${GOV_DASHBOARD_PORT:-15124}
   # The launch profile's settings, without the dev certificate: the dashboard and its OTLP endpoint on http.
   GOV_INFRA=$infra DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
@@ -75,8 +77,6 @@ if [ "$mode" = aspire ]; then
   done
   echo "run: $(grep -m1 '^apphost: infrastructure:' .local/logs/apphost.log | sed 's/^apphost: //')"
 else
-  echo "run: building the services (Release)"
-  for svc in "${ORDER[@]}"; do dotnet build "services/$svc" -c Release -v q -nologo -clp:ErrorsOnly; done
   for svc in "${ORDER[@]}"; do
     name=GovPlatform.${svc^}
     ASPNETCORE_URLS="http://127.0.0.1:${PORTS[$svc]}" OTEL_SERVICE_NAME=$svc ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
@@ -86,7 +86,7 @@ else
 fi
 
 for svc in "${ORDER[@]}"; do
-  wait_healthy "$svc" "http://127.0.0.1:${PORTS[$svc]}" 180 "${pids[0]}" || {
+  wait_healthy "$svc" "http://127.0.0.1:${PORTS[$svc]}" 300 "${pids[0]}" || {
     if [ "$mode" = aspire ]; then echo "run: see .local/logs/apphost.log"; tail -20 .local/logs/apphost.log
     else echo "run: see .local/logs/$svc.log"; tail -20 ".local/logs/$svc.log"; fi
     exit 1; }
