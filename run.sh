@@ -43,9 +43,9 @@ stop_all() {
   trap - INT TERM EXIT
   echo; echo "run: stopping"
   # The AppHost, DCP, the dashboard and the services (or the plain mode's services) all get SIGTERM at once and
-  # stop gracefully in parallel; whatever still runs after 8 s is killed. DCP runs in a session of its own, so a
+  # stop gracefully in parallel; whatever still runs after 5 s is killed. DCP runs in a session of its own, so a
   # Ctrl-C to this command's process group does not reach it: the process tree is followed from the AppHost.
-  stop_tree 8 "${pids[@]}"
+  stop_tree 5 "${pids[@]}"
   if [ "$infra" = external ]; then ./scripts/infra.sh --stop-started; fi
   echo "run: stopped"
 }
@@ -64,7 +64,7 @@ fi
 if [ "$mode" = aspire ]; then
   dashboard_port=${GOV_DASHBOARD_PORT:-15124}
   # The launch profile's settings, without the dev certificate: the dashboard and its OTLP endpoint on http.
-  GOV_INFRA=$infra DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
+  GOV_INFRA=${GOV_INFRA:-auto} DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
   ASPNETCORE_URLS="http://localhost:$dashboard_port" ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
   ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://localhost:$((dashboard_port + 4000))" \
   ASPIRE_DASHBOARD_MCP_ENDPOINT_URL="http://localhost:$((dashboard_port + 3000))" \

@@ -45,7 +45,6 @@ public static class Telemetry
                 // Aspire asks every service for /health every few seconds.
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
-                // Npgsql names each span after the database it ran in (intakedb, dispatchdb, ...).
                 .AddNpgsql()
                 .AddSource("MassTransit", "RabbitMQ.Client.Publisher", "RabbitMQ.Client.Subscriber", "GovPlatform.*"))
             .WithMetrics(metrics => metrics
@@ -67,18 +66,34 @@ public static class Telemetry
         path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
 
     /// <summary>
-    /// A database command outside any request or message (the outbox relay's safety-net poll, the
-    /// service clocks' polls, health probes, migrations) would start a trace of its own every few
-    /// seconds and bury the real ones in the dashboard: such spans are not recorded. Commands run
-    /// inside a request or a consumer keep their place in its trace.
+    /// Keeps database spans readable and the trace list about work. A command with no request or
+    /// message around it (the outbox relay's safety-net poll, the service clocks' polls, migrations), or
+    /// under one that is not traced (the health probes Aspire sends every few seconds), would start a
+    /// trace of its own and bury the real ones in the dashboard: it is not recorded. The rest are named
+    /// after their statement and their own database ("INSERT intakedb"), where Npgsql names them all
+    /// "postgresql".
     /// </summary>
     private sealed class DropBackgroundDatabaseSpans : BaseProcessor<Activity>
     {
         public override void OnStart(Activity activity)
         {
-            if (activity.Source.Name != "Npgsql" || activity.Parent is not null || activity.ParentSpanId != default) return;
+            if (activity.Source.Name != "Npgsql") return;
+            var orphan = activity.Parent is null ? activity.ParentSpanId == default : !activity.Parent.Recorded || !activity.Parent.IsAllDataRequested;
+            if (!orphan) return;
             activity.IsAllDataRequested = false;
             activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        }
+
+        public override void OnEnd(Activity activity)
+        {
+            if (activity.Source.Name != "Npgsql" || !activity.Recorded) return;
+            var database = activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name");
+            // Commands only: the span of a physical connection open is already called "CONNECT intakedb".
+            if (database is null || (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) is not string sql) return;
+            var verb = sql.TrimStart().Split([' ', '\n', '\r', '\t', '('], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToUpperInvariant();
+            activity.DisplayName = $"{verb} {database}".TrimStart();
+            // The dashboard shows the peer of a client span; by address all four databases would be "127.0.0.1".
+            activity.SetTag("peer.service", database);
         }
     }
 
