@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -29,6 +30,10 @@ public static class Telemetry
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
+        // W3C trace context only (the platform uses no baggage): .NET then propagates it on every HttpClient
+        // itself, keeping a traceparent the caller already set, which OpenTelemetry's default composite
+        // propagator would overwrite with a new trace.
+        Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         builder.Logging.AddOpenTelemetry(o =>
