@@ -30,6 +30,13 @@ wait_healthy() {
   return 1
 }
 
+# running PID: true while PID runs (a process that has exited but was not yet reaped, a zombie, does not count).
+running() {
+  local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
 # process_tree PID...: the PIDs given, every process DCP runs to watch them (`dcp ... --monitor PID`, which
 # outlives a killed AppHost for a while), and all their descendants; one per line. One `ps`, then a closure in awk.
 process_tree() {
@@ -55,7 +62,7 @@ stop_tree() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
   local deadline=$(( $(date +%s%N) + seconds * 1000000000 )) alive
   while :; do
-    alive=(); for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    alive=(); for pid in "${pids[@]}"; do running "$pid" && alive+=("$pid"); done
     [ ${#alive[@]} -gt 0 ] || return 0
     [ "$(date +%s%N)" -lt $deadline ] || break
     sleep 0.1
