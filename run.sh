@@ -104,7 +104,8 @@ if [ "$mode" = aspire ]; then
   telemetry="Aspire dashboard  ${login:-http://localhost:$dashboard_port}  (resources, logs, traces, metrics of every service)
   logs       .local/logs/apphost.log and the dashboard's console logs"
 else
-  telemetry="logs       .local/logs/<service>.log$( [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && echo "; traces, metrics and logs also go to $OTEL_EXPORTER_OTLP_ENDPOINT")"
+  telemetry="logs       .local/logs/<service>.log"
+  if [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then telemetry+="; traces, metrics and logs also go to $OTEL_EXPORTER_OTLP_ENDPOINT"; fi
 fi
 cat <<MSG
 
