@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
-using GovPlatform.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace GovPlatform.ServiceDefaults;
 
@@ -17,8 +17,14 @@ public static class Extensions
 {
     /// <summary>
     /// The one call every service makes: telemetry, health checks, ProblemDetails for every error,
-    /// strict JSON, OpenAPI, and resilience for outgoing HTTP.
+    /// strict JSON, OpenAPI, and resilience and service discovery for outgoing HTTP.
     /// </summary>
+    /// <remarks>
+    /// Of Aspire's client integrations none is used: Aspire.Npgsql would build a second data source beside the
+    /// one the migrator, outbox and inbox share (Data/Postgres.cs), Aspire.RabbitMQ.Client a second connection
+    /// beside MassTransit's, and Aspire.StackExchange.Redis would rename the readiness check and bring a
+    /// prerelease instrumentation package for what <see cref="RedisExtensions.AddRedis"/> does in twenty lines.
+    /// </remarks>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddTelemetry();
@@ -43,13 +49,23 @@ public static class Extensions
         });
 
         builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilience());
+        // Every HttpClient (the console's, other city systems', tests') resolves http://intake-style names through
+        // Aspire's service discovery and gets the standard timeouts, retries and circuit breaker; only
+        // idempotent methods are retried, so a POST is never sent twice.
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
+            http.AddServiceDiscovery();
+        });
         return builder;
     }
 
     /// <summary>
     /// <c>/health</c> (ready: every dependency answers), <c>/alive</c> (the process runs), the
     /// OpenAPI document at <c>/openapi/v1.json</c> and its browsable UI at <c>/swagger</c>.
+    /// Both health answers carry each check's status and description only, never an exception's
+    /// text: they are anonymous, and a connection error can name hosts and users.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -80,7 +96,6 @@ public static class Extensions
             {
                 status = e.Value.Status.ToString(),
                 description = e.Value.Description,
-                error = e.Value.Exception?.Message,
             }),
         });
 }

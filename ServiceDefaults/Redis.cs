@@ -9,7 +9,6 @@ namespace GovPlatform.ServiceDefaults;
 public static class RedisExtensions
 {
     /// <summary>A shared multiplexer from <c>ConnectionStrings:redis</c>, plus a readiness check.</summary>
-    /// <remarks>StackExchange.Redis 1.2.6 is the newest whose dependencies the mirror has; its API covers what we use.</remarks>
     public static WebApplicationBuilder AddRedis(this WebApplicationBuilder builder, string name = "redis")
     {
         var connectionString = builder.Configuration.GetConnectionString(name)

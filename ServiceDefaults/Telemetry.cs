@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -18,86 +20,103 @@ public static class Telemetry
     /// <summary>The platform's own spans: outbox publishes and inbox handling.</summary>
     public static readonly ActivitySource Messaging = new("GovPlatform.Messaging");
 
-    // The instrumentation packages are not in the mirror, but every library we use emits
-    // ActivitySources and Meters of its own: we subscribe to them by name.
-    private static readonly string[] Sources =
-    [
-        "Microsoft.AspNetCore", "System.Net.Http", "Npgsql",
-        "RabbitMQ.Client.Publisher", "RabbitMQ.Client.Subscriber", "MassTransit", "GovPlatform.*",
-    ];
-
-    private static readonly string[] Meters =
-    [
-        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
-        "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.Diagnostics", "System.Net.Http", "System.Runtime",
-        "Npgsql", "MassTransit", "GovPlatform.*",
-    ];
-
     /// <summary>
+    /// OpenTelemetry through the hosting package: ASP.NET Core, HttpClient, Npgsql and runtime
+    /// instrumentation, plus MassTransit's, RabbitMQ.Client's and the platform's own sources.
     /// Traces are always sampled in-process, so trace ids reach logs and the outbox and flow
-    /// through the broker; traces, metrics and logs are exported only when
+    /// through the broker; everything is exported over OTLP only when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire dashboard or any collector).
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var protocol = builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
-            ? OtlpExportProtocol.HttpProtobuf
-            : OtlpExportProtocol.Grpc;
-        var export = !string.IsNullOrWhiteSpace(endpoint);
-        void Otlp(OtlpExporterOptions o, string signal)
-        {
-            var baseUri = new Uri(endpoint!);
-            o.Protocol = protocol;
-            // Over http/protobuf each signal has its own path; gRPC uses the bare endpoint.
-            o.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(baseUri, $"v1/{signal}") : baseUri;
-        }
-        ResourceBuilder Resource() => ResourceBuilder.CreateDefault().AddService(serviceName);
-
-        builder.Services.AddSingleton(_ =>
-        {
-            var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(Resource()).AddSource(Sources);
-            if (export) tracing.AddOtlpExporter(o => Otlp(o, "traces"));
-            return tracing.Build();
-        });
-        builder.Services.AddSingleton(_ =>
-        {
-            var metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(Resource()).AddMeter(Meters);
-            if (export) metrics.AddOtlpExporter(o => Otlp(o, "metrics"));
-            return metrics.Build();
-        });
-        builder.Services.AddHostedService<TelemetryLifetime>();
+        // W3C trace context only (the platform uses no baggage): .NET then propagates it on every HttpClient
+        // itself, keeping a traceparent the caller already set, which OpenTelemetry's default composite
+        // propagator would overwrite with a new trace.
+        Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        if (export)
+        builder.Logging.AddOpenTelemetry(o =>
         {
-            builder.Logging.AddOpenTelemetry(o =>
-            {
-                o.SetResourceBuilder(Resource());
-                o.IncludeFormattedMessage = true;
-                o.IncludeScopes = true;
-                o.AddOtlpExporter(e => Otlp(e, "logs"));
-            });
-        }
+            o.IncludeFormattedMessage = true;
+            o.IncludeScopes = true;
+        });
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithTracing(tracing => tracing
+                .AddProcessor(new DropBackgroundDatabaseSpans())
+                // Spans are named "POST /api/v1/requests" (method and route); probes are not traced at all:
+                // Aspire asks every service for /health every few seconds.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddSource("MassTransit", "RabbitMQ.Client.Publisher", "RabbitMQ.Client.Subscriber", "GovPlatform.*"))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddMeter("MassTransit", "GovPlatform.*"));
+
+        // UseOtlpExporter reads OTEL_EXPORTER_OTLP_ENDPOINT/_PROTOCOL/_HEADERS itself and exports all three signals.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            otel.UseOtlpExporter();
+
+        builder.Services.AddHostedService<FlushTelemetryOnStop>();
         return builder;
     }
 
-    /// <summary>Builds the providers when the host starts and flushes them (logs too) when it stops.</summary>
-    private sealed class TelemetryLifetime(TracerProvider tracing, MeterProvider metrics, IServiceProvider services) : IHostedService
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
+
+    /// <summary>
+    /// Keeps database spans readable and the trace list about work. A command with no request or
+    /// message around it (the outbox relay's safety-net poll, the service clocks' polls, migrations), or
+    /// under one that is not traced (the health probes Aspire sends every few seconds), would start a
+    /// trace of its own and bury the real ones in the dashboard: it is not recorded. The rest are named
+    /// after their statement and their own database ("INSERT intakedb"), where Npgsql names them all
+    /// "postgresql".
+    /// </summary>
+    private sealed class DropBackgroundDatabaseSpans : BaseProcessor<Activity>
+    {
+        public override void OnStart(Activity activity)
+        {
+            if (activity.Source.Name != "Npgsql") return;
+            var orphan = activity.Parent is null ? activity.ParentSpanId == default : !activity.Parent.Recorded || !activity.Parent.IsAllDataRequested;
+            if (!orphan) return;
+            activity.IsAllDataRequested = false;
+            activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        }
+
+        public override void OnEnd(Activity activity)
+        {
+            if (activity.Source.Name != "Npgsql" || !activity.Recorded) return;
+            var database = activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name");
+            // Commands only: the span of a physical connection open is already called "CONNECT intakedb".
+            if (database is null || (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) is not string sql) return;
+            var verb = sql.TrimStart().Split([' ', '\n', '\r', '\t', '('], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToUpperInvariant();
+            activity.DisplayName = $"{verb} {database}".TrimStart();
+            // The dashboard shows the peer of a client span; by address all four databases would be "127.0.0.1".
+            activity.SetTag("peer.service", database);
+        }
+    }
+
+    /// <summary>Flushes traces, metrics and logs when the host stops, so a stopping service loses no spans or log lines.</summary>
+    private sealed class FlushTelemetryOnStop(IServiceProvider services) : IHostedService
     {
         // Resolved at start: by the time a host is stopped a second time its container may be gone.
-        // Present only when logs are exported.
+        private readonly TracerProvider? _tracing = services.GetService<TracerProvider>();
+        private readonly MeterProvider? _metrics = services.GetService<MeterProvider>();
         private readonly LoggerProvider? _logs = services.GetService<LoggerProvider>();
 
         public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken ct)
         {
-            tracing.ForceFlush(5000);
-            metrics.ForceFlush(5000);
-            _logs?.ForceFlush(5000); // so a stopping service loses no log lines
-
+            _tracing?.ForceFlush(5000);
+            _metrics?.ForceFlush(5000);
+            _logs?.ForceFlush(5000);
             return Task.CompletedTask;
         }
     }

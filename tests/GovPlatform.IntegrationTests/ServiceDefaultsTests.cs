@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using GovPlatform.IntegrationTests.Infrastructure;
-using GovPlatform.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace GovPlatform.IntegrationTests;
 
@@ -80,11 +80,10 @@ public sealed class ServiceDefaultsTests
         // Fails twice, then answers: a retried GET gets through, a POST must not be sent again.
         flaky.Map("/flaky", (HttpRequest r) => calls.AddOrUpdate(r.Method, 1, (_, n) => n + 1) <= 2 ? Results.StatusCode(503) : Results.Ok("fine"));
         await flaky.StartAsync(Ct);
-
-        using var client = new HttpClient(new ResilienceHandler(Resilience.CreatePipeline(retries: 3, baseDelay: TimeSpan.FromMilliseconds(1)))
-        {
-            InnerHandler = new SocketsHttpHandler(),
-        });
+        await using var stack = await TestStack.CreateAsync();
+        stack.Start("reporting");
+        // A client as any service code gets it: from the factory, with the defaults AddServiceDefaults configured.
+        using var client = stack.Provider("reporting").GetRequiredService<IHttpClientFactory>().CreateClient();
         var url = flaky.Urls.First() + "/flaky";
 
         var get = await client.GetAsync(url, Ct);
@@ -98,7 +97,7 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
-    public async Task Every_service_client_from_the_factory_carries_the_resilience_handler()
+    public async Task Every_service_client_from_the_factory_carries_the_standard_resilience_handler()
     {
         await using var stack = await TestStack.CreateAsync();
         stack.Start("reporting");

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Smoke test of the README's run command: starts ./run.sh on alternative ports, submits a request
-# with curl as a person would, and checks that dispatch shows it assigned and reporting counts it
-# in time. Stops the stack it started. Exit 0 = passed. The budget is 3 s so a busy CI machine
+# Smoke test of the README's run command: starts ./run.sh (the Aspire AppHost; GOV_MODE=local for the
+# plain mode) on alternative ports, submits a request with curl as a person would, and checks that
+# dispatch shows it assigned and reporting counts it in time. Then stops it as Ctrl-C would and checks
+# that nothing it started is left running. Exit 0 = passed. The budget is 3 s so a busy CI machine
 # does not fail it by chance; the measured figures are printed (about 0.1 s on a quiet machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export GOV_MODE=local GOV_INTAKE_PORT=5201 GOV_DISPATCH_PORT=5202 GOV_VOLUNTEER_PORT=5203 GOV_REPORTING_PORT=5204
+source scripts/lib.sh
+export GOV_MODE=${GOV_MODE:-aspire} GOV_INTAKE_PORT=5201 GOV_DISPATCH_PORT=5202 GOV_VOLUNTEER_PORT=5203 GOV_REPORTING_PORT=5204 \
+       GOV_DASHBOARD_PORT=15224
 log=.local/smoke-run.log
 mkdir -p .local
 : >"$log" # emptied here, not by the background job, so no earlier run's "up" line is read
@@ -69,4 +72,29 @@ until [ "$(assigned_in_grid)" = $((before + 1)) ]; do
   [ "$(ms)" -lt $until ] || { echo "smoke: reporting did not count it within $budget_ms ms"; exit 1; }
 done
 counted=$(( $(ms) - start ))
-echo "smoke: ./run.sh up; request $id assigned after ${assigned} ms, counted after ${counted} ms"
+up=$(grep -o 'all four services healthy [0-9.]* s after the command' "$log" || true)
+echo "smoke: ./run.sh up ($GOV_MODE mode, ${up:-start-up time not printed}); request $id assigned after ${assigned} ms, counted after ${counted} ms"
+
+# Stop it as a terminal's Ctrl-C does (a signal to the command's process group), and check that every process
+# it started has gone: the AppHost, DCP, the dashboard and the services (DCP runs in a session of its own).
+mapfile -t started < <(process_tree "$run_pid" | grep -vx "$run_pid")
+trap - EXIT
+stop_start=$(ms)
+kill -TERM -- "-$run_pid"
+wait "$run_pid" 2>/dev/null || true
+# Killed processes may take a moment to be reaped; a few seconds' grace before anything counts as left over.
+deadline=$(( $(ms) + 5000 ))
+while :; do
+  left=()
+  for pid in "${started[@]}"; do running "$pid" && left+=("$pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"); done
+  [ ${#left[@]} -gt 0 ] && [ "$(ms)" -lt $deadline ] || break
+  sleep 0.2
+done
+if [ ${#left[@]} -gt 0 ]; then
+  echo "smoke: still running after ./run.sh stopped:"; printf '  %s\n' "${left[@]}"
+  kill -KILL "${started[@]}" 2>/dev/null || true
+  exit 1
+fi
+stopped=$(( $(ms) - stop_start ))
+[ $stopped -le 20000 ] || { echo "smoke: stopping took ${stopped} ms (more than 20 s)"; exit 1; }
+echo "smoke: stopped in ${stopped} ms; none of the ${#started[@]} processes it started is left"

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using GovPlatform.ServiceDefaults;
+using Npgsql;
+
+namespace GovPlatform.AppHostTests;
+
+/// <summary>The application model as the AppHost declares it, started whole on this machine's servers.</summary>
+public sealed class AppHostTests
+{
+    private static readonly string[] Services = ["dispatch", "intake", "volunteer", "reporting"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+
+    private sealed record WorkOrder(Guid Id, Guid RequestId, string Status);
+
+    [Fact]
+    public async Task When_the_apphost_starts_every_service_becomes_healthy_and_a_request_posted_to_intake_becomes_a_work_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var servers = await PrivateServers.CreateAsync(ct);
+        var authKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var ports = FreePorts(Services.Length);
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.GovPlatform_AppHost>(
+        [
+            "GOV_INFRA=external",
+            .. Services.Select((s, i) => $"GOV_{s.ToUpperInvariant()}_PORT={ports[i]}"),
+            .. Services.Select(s => $"ConnectionStrings:{s}db={servers.Database($"{s}db")}"),
+            $"ConnectionStrings:redis={PrivateServers.Setting("ConnectionStrings__redis")}",
+            $"ConnectionStrings:messaging={servers.Amqp}",
+            $"Auth:SigningKey={authKey}",
+            $"Volunteer:QrSigningKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
+        ], (options, _) => options.DisableDashboard = true, ct);
+        await using var app = await builder.BuildAsync(ct);
+
+        using var starting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        starting.CancelAfter(StartTimeout);
+        await app.StartAsync(starting.Token);
+        foreach (var service in Services)
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(service, starting.Token);
+
+        var token = PlatformTokens.Issue(new AuthOptions { SigningKey = authKey }, "apphost-test", "AppHost test", [Roles.Admin, Roles.DeskOperator]);
+        using var dispatch = Client(app, "dispatch", token);
+        using var intake = Client(app, "intake", token);
+
+        using var imported = await dispatch.PostAsync("/api/v1/grid/import",
+            new StringContent(await File.ReadAllTextAsync(RepositoryFile("services/dispatch/Seed/demo-county.json"), ct), Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+
+        // Intake learns the grid from dispatch's GridNodesChanged events; until they arrive it rejects the
+        // location with a 400 and stores nothing, so the request is sent again until it is accepted.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        HttpResponseMessage posted;
+        while ((posted = await intake.PostAsJsonAsync("/api/v1/requests", new
+        {
+            channel = "hotline",
+            category = "drainage",
+            description = "1号楼下水道堵塞，污水漫到楼道",
+            location = new { code = "MT-01-01-C01-G1-B01" },
+            reporter = new { name = "张三", phone = "13812341234" },
+        }, ct)).StatusCode == HttpStatusCode.BadRequest && DateTime.UtcNow < deadline)
+        {
+            posted.Dispose();
+            await Task.Delay(200, ct);
+        }
+        using var accepted = posted;
+        Assert.True(accepted.StatusCode == HttpStatusCode.Created, $"intake answered {accepted.StatusCode}: {await accepted.Content.ReadAsStringAsync(ct)}");
+        var requestId = (await accepted.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+
+        // The request travels intake's outbox → RabbitMQ → dispatch's inbox: poll with a deadline.
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        WorkOrder[] orders;
+        while ((orders = await dispatch.GetFromJsonAsync<WorkOrder[]>($"/api/v1/work-orders?requestId={requestId}", Json, ct) ?? []).Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no work order for request {requestId} within 60 s");
+            await Task.Delay(100, ct);
+        }
+        var order = Assert.Single(orders);
+        Assert.Equal(requestId, order.RequestId);
+        Assert.Equal("assigned", order.Status);
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static HttpClient Client(DistributedApplication app, string service, string token)
+    {
+        var client = app.CreateHttpClient(service, "http");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Ports free right now, so the test never collides with a ./run.sh on 5101-5104.</summary>
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    private static string RepositoryFile(string path)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, path))) return Path.Combine(dir.FullName, path);
+        throw new FileNotFoundException($"{path} not found above {AppContext.BaseDirectory}");
+    }
+}
+
+/// <summary>
+/// Databases and a RabbitMQ virtual host of the test's own on the shared servers, so neither a running
+/// ./run.sh nor another test sees its messages or rows; dropped afterwards.
+/// </summary>
+internal sealed class PrivateServers : IAsyncDisposable
+{
+    private readonly string _prefix = $"apphost_{Guid.NewGuid():N}"[..20];
+    private readonly List<string> _databases = [];
+
+    public string Amqp => new UriBuilder(Setting("ConnectionStrings__messaging")) { Path = "/" + _prefix }.Uri.ToString();
+
+    public static async Task<PrivateServers> CreateAsync(CancellationToken ct)
+    {
+        var servers = new PrivateServers();
+        using var rabbit = RabbitManagement();
+        var user = Uri.UnescapeDataString(new Uri(Setting("GOV_RABBITMQ_MANAGEMENT")).UserInfo.Split(':')[0]);
+        (await rabbit.PutAsync($"vhosts/{servers._prefix}", null, ct)).EnsureSuccessStatusCode();
+        (await rabbit.PutAsJsonAsync($"permissions/{servers._prefix}/{user}", new { configure = ".*", write = ".*", read = ".*" }, ct)).EnsureSuccessStatusCode();
+        return servers;
+    }
+
+    /// <summary>The connection string of a database of this test's own (each service's migrator creates it).</summary>
+    public string Database(string name)
+    {
+        var database = $"{_prefix}_{name}";
+        _databases.Add(database);
+        return new NpgsqlConnectionStringBuilder(Setting("GOV_POSTGRES")) { Database = database }.ConnectionString;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var rabbit = RabbitManagement();
+        await rabbit.DeleteAsync($"vhosts/{_prefix}");
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Setting("GOV_POSTGRES")) { Database = "postgres" }.ConnectionString);
+        await admin.OpenAsync();
+        foreach (var database in _databases)
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin).ExecuteNonQueryAsync();
+    }
+
+    private static HttpClient RabbitManagement()
+    {
+        var uri = new Uri(Setting("GOV_RABBITMQ_MANAGEMENT"));
+        var client = new HttpClient { BaseAddress = new Uri($"{uri.Scheme}://{uri.Host}:{uri.Port}/api/") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo))));
+        return client;
+    }
+
+    /// <summary>A setting scripts/infra.sh wrote to .local/env: from the environment (./test.sh sources it) or the file.</summary>
+    public static string Setting(string name)
+    {
+        if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value) return value;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var file = Path.Combine(dir.FullName, ".local", "env");
+            if (!File.Exists(file)) continue;
+            var prefix = $"export {name}=";
+            var line = File.ReadLines(file).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            if (line is not null) return line[prefix.Length..].Trim('\'');
+        }
+        throw new InvalidOperationException($"{name} is not set: run ./scripts/infra.sh (./test.sh does) to start the servers.");
+    }
+}
