@@ -14,11 +14,12 @@ namespace GovPlatform.IntegrationTests.Infrastructure;
 public sealed class PrivateServers : IAsyncDisposable
 {
     // Below Linux's ephemeral range (32768-60999): a port there can be taken at any moment by some client's
-    // outgoing connection, and a broker that cannot bind its listener stops at boot.
-    public const int PostgresPort = 25432;
-    public const int RedisPort = 26379;
-    public const int AmqpPort = 25672;
-    private const int RabbitDistPort = 25673;
+    // outgoing connection, and a broker that cannot bind its listener stops at boot. Not 25672 either: that is
+    // the shared broker's Erlang distribution port (its AMQP port + 20000).
+    public const int PostgresPort = 23432;
+    public const int RedisPort = 23379;
+    public const int AmqpPort = 23672;
+    private const int RabbitDistPort = 23673;
     private const string PgBin = "/usr/lib/postgresql/15/bin";
     private const string RabbitServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
