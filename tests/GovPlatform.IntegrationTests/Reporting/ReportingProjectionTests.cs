@@ -56,7 +56,10 @@ public sealed class ReportingProjectionTests(SharedStack shared)
         var county = new TestCounty();
         await _stack.ImportAsync(county);
         var (requestId, orderId) = (NewId.NextGuid(), NewId.NextGuid());
-        var t0 = new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
+        // Dispatch runs in the shared stack and assigns the submission at the real time; the scripted steps lie after
+        // it, so its (real, earlier) assignment is never the newer status whenever it lands.
+        var now = DateTimeOffset.UtcNow;
+        var t0 = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddDays(1);
         var resolved = new WorkOrderResolved(orderId, requestId, "网格员1", "疏通完毕", true, t0.AddMinutes(50));
         var resolvedId = NewId.NextGuid();
 
