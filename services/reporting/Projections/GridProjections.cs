@@ -9,7 +9,7 @@ public sealed class WorkerDutyChangedProjection(Projector p) : Projection<Worker
 
     // Kept as history keyed by (worker, time), so whatever order changes arrive in, the newest one before
     // any moment says where the worker was. Two changes at the same instant: off duty wins, in any order.
-    private const string Sql = """
+    internal const string Sql = """
         INSERT INTO worker_duty_changes AS d (worker_id, at, node_code, role, on_duty)
         VALUES (@WorkerId, @at, @NodeCode, @Role, @OnDuty)
         ON CONFLICT (worker_id, at) DO UPDATE
@@ -29,14 +29,6 @@ public sealed class WorkerRosteredProjection(Projector p) : Projection<WorkerRos
 {
     protected override DateTimeOffset OccurredAt(WorkerRostered m) => m.At;
 
-    private const string Sql = """
-        INSERT INTO worker_duty_changes AS d (worker_id, at, node_code, role, on_duty)
-        VALUES (@WorkerId, @at, @NodeCode, @Role, @OnDuty)
-        ON CONFLICT (worker_id, at) DO UPDATE
-            SET node_code = excluded.node_code, role = excluded.role, on_duty = excluded.on_duty
-            WHERE (excluded.on_duty, excluded.node_code, excluded.role) < (d.on_duty, d.node_code, d.role)
-        """;
-
     protected override Task ApplyAsync(WorkerRostered m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.WorkerId, m.NodeCode, m.Role, m.OnDuty, at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, WorkerDutyChangedProjection.Sql, new { m.WorkerId, m.NodeCode, m.Role, m.OnDuty, at = Utc(m.At) }, ct);
 }
