@@ -1,3 +1,4 @@
 using GovPlatform.IntegrationTests.Infrastructure;
 
 [assembly: AssemblyFixture(typeof(SharedStack))]
+[assembly: AssemblyFixture(typeof(Browser))]
