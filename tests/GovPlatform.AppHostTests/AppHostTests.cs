@@ -7,6 +7,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using GovPlatform.ServiceDefaults;
 using Npgsql;
 
@@ -39,12 +40,20 @@ public sealed class AppHostTests
             $"Volunteer:QrSigningKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
         ], (options, _) => options.DisableDashboard = true, ct);
         await using var app = await builder.BuildAsync(ct);
+        var logs = new ResourceLogs(app, Services);
 
         using var starting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         starting.CancelAfter(StartTimeout);
         await app.StartAsync(starting.Token);
         foreach (var service in Services)
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(service, starting.Token);
+        {
+            try { await app.ResourceNotifications.WaitForResourceHealthyAsync(service, starting.Token); }
+            catch (Exception e) when (e is DistributedApplicationException or OperationCanceledException)
+            {
+                // Say why: the end of the service's own output is what a person would read first.
+                Assert.Fail($"{service} did not become healthy ({e.Message}); the end of its output:\n{logs.Tail(service)}");
+            }
+        }
 
         var token = PlatformTokens.Issue(new AuthOptions { SigningKey = authKey }, "apphost-test", "AppHost test", [Roles.Admin, Roles.DeskOperator]);
         using var dispatch = Client(app, "dispatch", token);
@@ -96,14 +105,28 @@ public sealed class AppHostTests
         return client;
     }
 
-    /// <summary>Ports free right now, so the test never collides with a ./run.sh on 5101-5104.</summary>
+    /// <summary>
+    /// Ports free right now, so the test never collides with a ./run.sh on 5101-5104. They are taken
+    /// below Linux's ephemeral range (32768-60999): a port from that range can be handed to some
+    /// client socket of the tests running alongside between this check and the service binding it.
+    /// </summary>
     private static int[] FreePorts(int count)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
+        var ports = new List<int>();
+        while (ports.Count < count)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            if (ports.Contains(port)) continue;
+            try
+            {
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                ports.Add(port);
+            }
+            catch (SocketException) { } // taken: try another
+        }
+        return [.. ports];
     }
 
     private static string RepositoryFile(string path)
@@ -111,6 +134,32 @@ public sealed class AppHostTests
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, path))) return Path.Combine(dir.FullName, path);
         throw new FileNotFoundException($"{path} not found above {AppContext.BaseDirectory}");
+    }
+}
+
+/// <summary>The output of each service as the AppHost collects it, kept so a failure can show its end.</summary>
+internal sealed class ResourceLogs
+{
+    private readonly Dictionary<string, List<string>> _lines = [];
+
+    public ResourceLogs(DistributedApplication app, IEnumerable<string> resources)
+    {
+        var service = app.Services.GetRequiredService<ResourceLoggerService>();
+        foreach (var resource in resources)
+        {
+            var lines = _lines[resource] = [];
+            _ = Task.Run(async () =>
+            {
+                await foreach (var batch in service.WatchAsync(resource))
+                    lock (lines) lines.AddRange(batch.Select(l => l.Content));
+            });
+        }
+    }
+
+    public string Tail(string resource, int count = 40)
+    {
+        var lines = _lines[resource];
+        lock (lines) return string.Join('\n', lines.TakeLast(count));
     }
 }
 

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using GovPlatform.Contracts;
 using GovPlatform.IntegrationTests.Infrastructure;
+using GovPlatform.Volunteer.Points;
 using MassTransit;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using static GovPlatform.IntegrationTests.Volunteer.VolunteerKit;
 
@@ -27,6 +29,33 @@ public sealed class PointsLedgerTests(SharedStack shared) : IAsyncLifetime
     private Task<long> OutboxCountAsync(string type, Guid volunteerId) =>
         _stack.ScalarAsync<long>("volunteer", "SELECT count(*) FROM outbox_messages WHERE message_type = @type AND body->>'volunteerId' = @id",
             new { type = $"GovPlatform.Contracts.{type}", id = volunteerId.ToString() });
+
+    [Fact]
+    public async Task Distinct_first_awards_racing_to_open_a_new_account_are_all_credited()
+    {
+        // Every round races eight awards, each on a connection of its own, at an account no credit
+        // has opened yet, so they all open it at once; every one must be credited. (Under load one
+        // of them once failed on a unique index the opening statement's conflict clause did not
+        // cover; driven through the ledger directly, the race is frequent enough to show that.)
+        await using var db = NpgsqlDataSource.Create(TestServers.PostgresDatabase(_stack.Database("volunteer")));
+        for (var round = 0; round < 40; round++)
+        {
+            var volunteerId = await RegisterAsync(Api, _county.Grid);
+            using var start = new Barrier(8);
+            var awards = Enumerable.Range(1, 8).Select(i => Task.Run(async () =>
+            {
+                await using var conn = await db.OpenConnectionAsync(Ct);
+                await using var tx = await conn.BeginTransactionAsync(Ct);
+                start.SignalAndWait(Ct);
+                var id = await PointsBook.AwardAsync(tx, new PointsBook.Award(volunteerId, i, "并发首笔", $"first-{volunteerId}-{i}", "test", DateTimeOffset.UtcNow), Ct);
+                await tx.CommitAsync(Ct);
+                return id;
+            }, Ct));
+
+            Assert.All(await Task.WhenAll(awards), id => Assert.NotNull(id));
+            Assert.Equal(36, await BalanceAsync(Api, volunteerId));
+        }
+    }
 
     [Fact]
     public async Task An_award_sent_ten_times_at_once_with_one_source_key_is_credited_once()
