@@ -104,9 +104,11 @@ public static class AttachmentFiles
             return (new AcceptedFile(ImageKind, png ? "image/png" : "image/jpeg", name, stored.ToArray(), content.Length,
                 image.Width, image.Height, thumb.ToArray(), Stopwatch.GetElapsedTime(started)), null);
         }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidDataException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
-            // ImageSharp reports broken data as these; a half-written or tampered photo is the client's problem, not a 500.
+            // ImageSharp 2.1 surfaces malformed data as many exception types (ImageFormatException, but also index and
+            // argument errors deep in a decoder): whatever the decoder of an untrusted file throws, the file is at fault,
+            // and a half-written or tampered photo is the client's problem, not a 500.
             return (null, new RefusedFile(422, "The image is damaged and cannot be decoded; send the photo again."));
         }
     }

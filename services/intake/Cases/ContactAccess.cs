@@ -18,7 +18,18 @@ public static class ContactAccess
 
     public sealed record ContactDto(Guid RequestId, string TicketNo, string? ReporterName, string? ReporterPhone, string Reason, DateTimeOffset LoggedAt);
 
-    public sealed record LogEntryDto(long Id, Guid RequestId, string ViewedBy, string? ViewerName, string[] Roles, string Reason, string? Note, DateTime At);
+    // Property-style because Dapper matches constructors by exact column type (text[] is System.Array).
+    public sealed record LogEntryDto
+    {
+        public long Id { get; init; }
+        public Guid RequestId { get; init; }
+        public required string ViewedBy { get; init; }
+        public string? ViewerName { get; init; }
+        public required string[] Roles { get; init; }
+        public required string Reason { get; init; }
+        public string? Note { get; init; }
+        public DateTime At { get; init; }
+    }
 
     private sealed record Reporter(string TicketNo, string? ReporterName, string? ReporterPhone);
 
