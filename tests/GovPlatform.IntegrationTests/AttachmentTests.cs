@@ -71,14 +71,18 @@ public sealed class AttachmentTests(SharedStack shared)
         Assert.InRange(photo.Length, 3_500_000, 9_000_000);
         var desk = Tokens.For("desk_operator");
 
-        var clock = Stopwatch.StartNew();
-        using var response = await UploadAsync(desk, Photos.Form(("IMG_0001.JPG", photo, "image/jpeg")));
-        clock.Stop();
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var stored = Assert.Single((await response.Content.ReadFromJsonAsync<Uploaded>(Ct))!.Items);
-        Assert.Equal((2560, 1707), (stored.Width!.Value, stored.Height!.Value));
-        TestContext.Current.TestOutputHelper!.WriteLine(
-            $"{photo.Length / 1e6:0.0} MB 3000×2000 JPEG: upload, decode, re-encode at 2560 px, thumbnail and store in {clock.ElapsedMilliseconds} ms; stored {stored.SizeBytes / 1e6:0.0} MB");
+        // The first upload of a process also compiles the decoder and encoder; the second is the steady cost.
+        foreach (var round in new[] { "first", "second" })
+        {
+            var clock = Stopwatch.StartNew();
+            using var response = await UploadAsync(desk, Photos.Form(("IMG_0001.JPG", photo, "image/jpeg")));
+            clock.Stop();
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var stored = Assert.Single((await response.Content.ReadFromJsonAsync<Uploaded>(Ct))!.Items);
+            Assert.Equal((2560, 1707), (stored.Width!.Value, stored.Height!.Value));
+            TestContext.Current.TestOutputHelper!.WriteLine(
+                $"{photo.Length / 1e6:0.0} MB 3000×2000 JPEG, {round} upload: decode, re-encode at 2560 px, thumbnail and store in {clock.ElapsedMilliseconds} ms; stored {stored.SizeBytes / 1e6:0.0} MB");
+        }
     }
 
     [Fact]
