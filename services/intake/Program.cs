@@ -2,6 +2,7 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Messaging;
 
@@ -14,6 +15,8 @@ app.MapDefaultEndpoints();
 app.MapErrorQueueApi();
 app.UseApiKeyRateLimit();
 app.MapRequestsApi();
+app.MapAttachmentsApi(user => user.Actor(), Roles.DeskOperator, Roles.Admin, Roles.GridWorker, Roles.GridLeader, IntakeAccess.ApiClient);
+app.MapContactApi();
 app.MapTimelineApi();
 app.MapCallbacksApi();
 app.MapCategoriesApi();

@@ -34,21 +34,25 @@ public sealed class IntakeAccessTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task Requests_are_filed_by_desk_operators_admins_and_api_keys_and_nobody_else()
+    public async Task Requests_are_filed_by_desk_operators_admins_and_api_keys_grid_workers_only_on_patrol_and_nobody_else()
     {
         var county = new TestCounty();
         await _stack.ImportAsync(county);
         var (_, key) = await IssueKeyAsync(Intake, "12345热线");
 
         var anonymous = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null);
-        var gridWorker = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "grid_worker");
+        // A grid worker files patrol reports only (CaseFileTests): a hotline filing is refused on its channel.
+        var gridWorker = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), token: Tokens.For("grid_worker", county.Grid));
+        var leader = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "leader");
         var badKey = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null, apiKey: "gpk_not-a-key");
         var operatorResponse = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "desk_operator");
         var adminResponse = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: "admin");
         var keyResponse = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", Body(county.Building), role: null, apiKey: key);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, gridWorker.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, gridWorker.StatusCode);
+        Assert.Contains("channel", (await gridWorker.JsonAsync()).GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(HttpStatusCode.Forbidden, leader.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, badKey.StatusCode);
         Assert.Equal("application/problem+json", badKey.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Created, operatorResponse.StatusCode);

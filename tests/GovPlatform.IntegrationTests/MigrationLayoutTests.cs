@@ -16,13 +16,14 @@ public sealed partial class MigrationLayoutTests
 {
     public static TheoryData<string> Sets() =>
     [
-        "platform", "gridcopy", "intake", "dispatch", "volunteer", "reporting",
+        "platform", "gridcopy", "attachments", "intake", "dispatch", "volunteer", "reporting",
     ];
 
     private static (Assembly Assembly, string Prefix) SetOf(string set) => set switch
     {
         "platform" => (typeof(Migrator).Assembly, "Platform.Migrations."),
         "gridcopy" => (typeof(Migrator).Assembly, "GridCopy.Migrations."),
+        "attachments" => (typeof(Migrator).Assembly, "Attachments.Migrations."),
         "intake" => (typeof(IntakeApp).Assembly, "Migrations."),
         "dispatch" => (typeof(DispatchApp).Assembly, "Migrations."),
         "volunteer" => (typeof(VolunteerApp).Assembly, "Migrations."),
