@@ -176,4 +176,39 @@ public sealed class OrganisationTests(SharedStack shared) : IAsyncLifetime
         Assert.DoesNotContain("2单元202", board.GetRawText());
         Assert.Equal(HttpStatusCode.NotFound, unknown);
     }
+
+    [Fact]
+    public async Task Reporting_counts_party_branch_coverage_of_compounds_and_the_visits_made_in_the_period()
+    {
+        var committee = await OrgAsync("committee", _county.Community, null);
+        await OrgAsync("branch", Compound, committee);
+        var elderly = (await HouseholdAsync(Worker, _county.Building, "1单元102",
+            new { people = new[] { new { name = "钱爷爷", birthYear = 1938, care = new[] { "elderly_alone", "disabled" } } } })).GetProperty("id").GetGuid();
+        var plain = (await HouseholdAsync(Worker, _county.Building, "1单元103")).GetProperty("id").GetGuid();
+        foreach (var (household, kind) in new[] { (elderly, "care"), (elderly, "festival"), (plain, "routine") })
+        {
+            var (status, _) = await SendAsync(HttpMethod.Post, $"/api/v1/households/{household}/visits", Worker,
+                new { kind, visitedAt = DateTimeOffset.UtcNow.AddMinutes(-10), notes = "走访" });
+            Assert.Equal(HttpStatusCode.Created, status);
+        }
+
+        var today = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd");
+        var url = $"/api/v1/stats/organisation?under={_county.Community}&from={today}&to={today}";
+        JsonElement figures = default;
+        await Eventually.True(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url).WithBearer(Tokens.For("leader"));
+            using var response = await _stack.Client("reporting").SendAsync(request, Ct);
+            figures = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            return response.IsSuccessStatusCode && figures.GetProperty("visits").GetInt64() == 3 && figures.GetProperty("compoundsWithPartyBranch").GetInt64() == 1;
+        }, "reporting to count the three visits and the branch");
+
+        Assert.Equal(1, figures.GetProperty("compounds").GetInt64());
+        Assert.Equal(1.0, figures.GetProperty("partyBranchCoverage").GetDouble());
+        Assert.Equal(3, figures.GetProperty("buildings").GetInt64());
+        Assert.Equal(0, figures.GetProperty("buildingsWithPartyGroup").GetInt64());
+        Assert.Equal(2, figures.GetProperty("careVisits").GetInt64());
+        Assert.Equal(2, figures.GetProperty("householdsVisited").GetInt64());
+        Assert.Equal(0, figures.GetProperty("partyHouseholdVisits").GetInt64());
+    }
 }
