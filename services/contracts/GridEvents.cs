@@ -48,3 +48,13 @@ public record WorkerDutyChanged(Guid WorkerId, string NodeCode, string Role, boo
 /// would never learn that their grid is staffed from the start.
 /// </summary>
 public record WorkerRostered(Guid WorkerId, string NodeCode, string Role, bool OnDuty, DateTimeOffset At);
+
+/// <summary>A party organisation beside the grid was registered (committee, branch or building group).</summary>
+public record PartyOrganisationRegistered(Guid Id, string Kind, string Name, string NodeCode, IReadOnlyList<string> ScopePath, DateTimeOffset At);
+
+/// <summary>
+/// Grid staff visited a household; <paramref name="CareGroups"/> are the special-care groups of its
+/// people (elderly living alone, disabled, seriously ill, hardship), for the visit figures.
+/// </summary>
+public record HouseholdVisited(Guid VisitId, Guid HouseholdId, string NodeCode, IReadOnlyList<string> ScopePath, string Kind,
+    IReadOnlyList<string> CareGroups, bool PartyHousehold, DateTimeOffset VisitedAt);

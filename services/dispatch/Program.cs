@@ -23,6 +23,7 @@ app.MapRoutingRulesApi();
 app.MapBodiesApi();
 app.MapMediationApi();
 app.MapServiceOrdersApi();
+app.MapOrganisationApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

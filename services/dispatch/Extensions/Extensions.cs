@@ -2,6 +2,7 @@ using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.Dispatch.Consumers;
 using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.Mediation;
+using GovPlatform.Dispatch.Organisation;
 using GovPlatform.Dispatch.ServiceOrders;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
@@ -33,6 +34,7 @@ public static class Extensions
         builder.Services.AddSingleton<WhistleDesk>();
         builder.Services.AddSingleton<CouncilDesk>();
         builder.Services.AddSingleton<MediationDesk>();
+        builder.Services.AddSingleton<OrganisationRegister>();
         builder.Services.AddSingleton<ServiceOrderDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());

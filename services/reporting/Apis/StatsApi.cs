@@ -1,4 +1,6 @@
 using Dapper;
+using GovPlatform.Reporting.Kpis;
+using Microsoft.AspNetCore.Http.HttpResults;
 using GovPlatform.ServiceDefaults;
 using Npgsql;
 
@@ -7,6 +9,46 @@ namespace GovPlatform.Reporting.Apis;
 public static class StatsApi
 {
     public sealed record GridStatusCount(string? GridCode, string? GridName, string Status, int Count);
+
+    /// <summary>
+    /// The organisation figures of a branch of the tree: coverage counts as they stand now, visits in the period.
+    /// </summary>
+    public sealed record OrganisationFigures
+    {
+        public long Compounds { get; init; }
+        public long CompoundsWithPartyBranch { get; init; }
+        public double? PartyBranchCoverage { get; init; }
+        public long Buildings { get; init; }
+        public long BuildingsWithPartyGroup { get; init; }
+        public long Visits { get; init; }
+        public long CareVisits { get; init; }
+        public long PartyHouseholdVisits { get; init; }
+        public long HouseholdsVisited { get; init; }
+    }
+
+    // A compound counts as covered by a branch beside it or beside one of its grids; coverage is the share of
+    // compounds covered (三覆盖's party-organisation part; owners' committees and property services come with them).
+    private const string OrganisationSql = """
+        WITH region AS MATERIALIZED (SELECT code, level, path FROM grid_copy WHERE @Under::text IS NULL OR path @> ARRAY[@Under::text]),
+        compounds AS (
+            SELECT r.code, EXISTS (SELECT 1 FROM party_orgs o WHERE o.kind = 'branch' AND o.scope_path @> ARRAY[r.code]) AS covered
+            FROM region r WHERE r.level = 'compound'),
+        buildings AS (
+            SELECT r.code, EXISTS (SELECT 1 FROM party_orgs o WHERE o.kind = 'group' AND o.node_code = r.code) AS covered
+            FROM region r WHERE r.level = 'building'),
+        visits AS (
+            SELECT v.* FROM household_visits v
+            WHERE v.visited_at >= @FromUtc AND v.visited_at < @ToUtc AND (@Under::text IS NULL OR v.scope_path @> ARRAY[@Under::text]))
+        SELECT (SELECT count(*) FROM compounds) AS Compounds,
+               (SELECT count(*) FILTER (WHERE covered) FROM compounds) AS CompoundsWithPartyBranch,
+               (SELECT count(*) FILTER (WHERE covered)::float8 / nullif(count(*), 0) FROM compounds) AS PartyBranchCoverage,
+               (SELECT count(*) FROM buildings) AS Buildings,
+               (SELECT count(*) FILTER (WHERE covered) FROM buildings) AS BuildingsWithPartyGroup,
+               (SELECT count(*) FROM visits) AS Visits,
+               (SELECT count(*) FILTER (WHERE cardinality(care_groups) > 0) FROM visits) AS CareVisits,
+               (SELECT count(*) FILTER (WHERE party_household) FROM visits) AS PartyHouseholdVisits,
+               (SELECT count(DISTINCT household_id) FROM visits) AS HouseholdsVisited
+        """;
 
     public static void MapStatsApi(this WebApplication app)
     {
@@ -29,5 +71,16 @@ public static class StatsApi
             })
             .WithName("RequestsByGrid")
             .WithSummary("Request counts by grid and status, optionally for one branch of the tree");
+
+        api.MapGet("/organisation", async Task<Results<Ok<OrganisationFigures>, ValidationProblem>> (
+                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
+                if (filter is null) return KpisApi.Invalid(errors);
+                return TypedResults.Ok(await conn.QuerySingleAsync<OrganisationFigures>(new CommandDefinition(OrganisationSql, filter.Parameters(), cancellationToken: ct)));
+            })
+            .WithName("GetOrganisationFigures")
+            .WithSummary("Party-organisation coverage of compounds and buildings, and household visits in a period (all, special-care, party-member households)");
     }
 }

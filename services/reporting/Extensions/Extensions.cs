@@ -75,6 +75,9 @@ public static class Extensions
             Project<ServiceOrderDispatchedProjection>();
             Project<ServiceOrderTakenProjection>();
             Project<ServiceOrderCompletedProjection>();
+
+            Project<PartyOrganisationRegisteredProjection>();
+            Project<HouseholdVisitedProjection>();
         });
     }
 
