@@ -203,7 +203,8 @@ check() {
     while read -r setting; do
       value=${!setting}
       case "$setting" in
-        ConnectionStrings__*db) value=$(sed -E "s/Database=[^;]*/Database=$database/" <<<"$value") ;;
+        # A cold start on a busy machine may wait longer than Npgsql's 15 s for its first connection.
+        ConnectionStrings__*db) value="$(sed -E "s/Database=[^;]*/Database=$database/" <<<"$value");Timeout=60" ;;
         ConnectionStrings__messaging) value="${value%/}/$vhost" ;;
       esac
       envs+=("$setting=$value")
