@@ -149,6 +149,7 @@ pg_env() {
 check() {
   # chroot, mounting /proc and making device nodes take root, as a container runtime has.
   [ "$(id -u)" -eq 0 ] || exec sudo -E "$0" check
+  install_tools
   source .local/env
   pg_env
   # Globals, not locals: the EXIT trap below reads them after check() has returned.

@@ -181,8 +181,9 @@ public sealed class MultiInstanceTests : IAsyncLifetime
 
         // Points: each award once (a source key sent four times is one entry), each successful redemption once.
         var keys = awardKeys.Distinct().ToArray();
+        var volunteerIds = volunteers.ToArray();
         Assert.Equal(keys.Length, await _stack.ScalarAsync<long>("volunteer",
-            "SELECT count(*) FROM ledger_entries WHERE kind = 'award' AND source_key = ANY(@keys)", new { keys }));
+            "SELECT count(*) FROM ledger_entries WHERE kind = 'award' AND volunteer_id = ANY(@volunteerIds)", new { volunteerIds }));
         Assert.Equal(volunteers.Count * 3, await _stack.ScalarAsync<long>("volunteer",
             "SELECT count(*) FROM redemptions WHERE status = 'reserved'"));
         Assert.Equal(volunteers.Count * 3, await _stack.ScalarAsync<long>("volunteer",
