@@ -30,6 +30,18 @@ for trx in "$results"/*.trx; do
 done
 [ $((passed + failed)) -gt 0 ] || { echo "test: no test results found"; status=1; }
 
+# The operators' artefacts (docs/operations.md): the Kubernetes manifests rendered and checked offline, then every
+# service's container image built by the SDK from the build above and run from its own unpacked root filesystem
+# until /health answers (GOV_SKIP_IMAGES=1 skips the images).
+if scripts/manifests.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if [ "${GOV_SKIP_IMAGES:-0}" = 1 ]; then
+  skipped=$((skipped + 1))
+elif GOV_IMAGE_CONFIGURATION=Debug GOV_IMAGE_NO_BUILD=true scripts/images.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
 # The README's run command, exercised as a person would (GOV_SKIP_SMOKE=1 skips it).
 if [ "${GOV_SKIP_SMOKE:-0}" = 1 ]; then
   skipped=$((skipped + 1))

@@ -52,5 +52,8 @@ public static class PostgresExtensions
         var serviceAssembly = System.Reflection.Assembly.Load(new System.Reflection.AssemblyName(app.Environment.ApplicationName));
         var migrator = app.Services.GetRequiredService<Migrator>();
         await migrator.MigrateAsync(migrator.SourcesFor(serviceAssembly), app.Lifetime.ApplicationStopping);
+        // Kubernetes runs the image once with this set, as an init container before the service's own (deploy/k8s):
+        // the schema is migrated under the migrator's lock and the process ends without taking traffic.
+        if (app.Configuration.GetValue<bool>("Migrations:ExitAfterMigrating")) Environment.Exit(0);
     }
 }
