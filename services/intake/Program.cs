@@ -1,6 +1,7 @@
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
+using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Messaging;
@@ -21,6 +22,7 @@ app.MapTriageApi();
 app.MapDuplicatesApi();
 app.MapOpen311Api();
 app.MapApiKeysApi();
+app.MapResidents();
 
 await app.MigrateDatabaseAsync();
 app.Run();

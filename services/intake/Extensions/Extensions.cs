@@ -2,6 +2,7 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
+using GovPlatform.Intake.Residents;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Data;
@@ -25,6 +26,7 @@ public static class Extensions
         builder.Services.AddSingleton<ReferenceCache>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
+        builder.AddResidents();
         builder.AddMessaging("intake", x =>
         {
             x.AddGridCopyConsumer();
