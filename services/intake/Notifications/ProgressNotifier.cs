@@ -10,7 +10,7 @@ namespace GovPlatform.Intake.Notifications;
 /// <c>FOR UPDATE SKIP LOCKED</c>, so any number of instances share the work and each row goes to one of them;
 /// the sender is called inside the claiming transaction, so a text is marked sent only once the sender took
 /// it (a crash between the two sends it again: at least once, never silently lost). A refusal is retried
-/// after each of <see cref="ResidentOptions.NotificationRetryDelays"/>, then recorded as failed.
+/// after each of <see cref="ResidentOptions.RetryDelays"/>, then recorded as failed.
 /// </summary>
 public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, ResidentOptions options, ILogger<ProgressNotifier> logger)
     : BackgroundService
@@ -110,7 +110,7 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                var delays = options.NotificationRetryDelays;
+                var delays = options.RetryDelays;
                 var giveUp = n.Attempts >= delays.Length;
                 logger.LogWarning("Progress text {Id} ({Step}) refused by the sender (attempt {Attempt}): {Error}{GiveUp}",
                     n.Id, n.Step, n.Attempts + 1, e.Message, giveUp ? "; given up" : "");

@@ -29,7 +29,10 @@ public sealed class ResidentOptions
     public TimeSpan PowLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Waits before each retry of a message the sender refused; after the last one the message is given up as failed.</summary>
-    public TimeSpan[] NotificationRetryDelays { get; set; } =
+    /// <remarks>Null by default: the configuration binder appends configured items to an array's initial ones instead of replacing them.</remarks>
+    public TimeSpan[]? NotificationRetryDelays { get; set; }
+
+    public TimeSpan[] RetryDelays => NotificationRetryDelays is { Length: > 0 } configured ? configured :
         [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30)];
     /// <summary>Safety-net poll of the messages owed (the timeline's NOTIFY wakes the sender at once); retries fall due on it.</summary>
     public TimeSpan NotificationPoll { get; set; } = TimeSpan.FromSeconds(1);
