@@ -1,7 +1,10 @@
+using System.Text.Json;
+
 namespace GovPlatform.Contracts;
 
 /// <summary>A resident's request was registered in the request ledger (诉求台账).</summary>
 /// <param name="LocationPath">Grid-tree codes from the district down to <paramref name="LocationCode"/>.</param>
+/// <param name="Case">What whoever is sent must know to fix it; null in messages published before it was carried.</param>
 public record RequestSubmitted(
     Guid RequestId,
     string TicketNo,
@@ -12,7 +15,30 @@ public record RequestSubmitted(
     IReadOnlyList<string> LocationPath,
     double? Latitude,
     double? Longitude,
-    DateTimeOffset SubmittedAt);
+    DateTimeOffset SubmittedAt,
+    RequestCase? Case = null);
+
+/// <summary>
+/// The case as the handler needs it on site, carried in the submission so dispatch can show it without calling
+/// intake (docs/dispatch.md, Case details). The reporter is masked here: the whole number stays in intake, behind
+/// a logged read.
+/// </summary>
+/// <param name="Attributes">Answers to the category's extra questions, by question code.</param>
+/// <param name="Links">Photo or document URLs given by other city systems (files in their own stores).</param>
+/// <param name="Attachments">Files uploaded to intake with the request; read them from intake, which checks who asks.</param>
+/// <param name="ReporterName">Masked (<c>张**</c>); null when the resident stayed anonymous.</param>
+/// <param name="ReporterPhone">Masked (<c>138****1234</c>); null when the resident stayed anonymous.</param>
+public record RequestCase(
+    string Description,
+    string? Address,
+    IReadOnlyDictionary<string, JsonElement> Attributes,
+    IReadOnlyList<string> Links,
+    IReadOnlyList<CaseAttachment> Attachments,
+    string? ReporterName,
+    string? ReporterPhone);
+
+/// <summary>An uploaded file of a case; <paramref name="Url"/> and <paramref name="ThumbnailUrl"/> are paths on <paramref name="Service"/>.</summary>
+public record CaseAttachment(Guid Id, string Service, string Kind, string ContentType, string FileName, string Url, string? ThumbnailUrl);
 
 /// <summary>A new request was recognised as a duplicate of an open one and follows it instead of creating work.</summary>
 /// <param name="Channel">Where the duplicate came in (it may differ from the original's), so figures by channel count it;

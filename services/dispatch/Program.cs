@@ -1,6 +1,7 @@
 using GovPlatform.Dispatch.Apis;
 using GovPlatform.Dispatch.Extensions;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Messaging;
 
@@ -13,6 +14,7 @@ app.MapDefaultEndpoints();
 app.MapErrorQueueApi();
 app.MapGridApi();
 app.MapWorkOrdersApi();
+app.MapAttachmentsApi(user => user.SubjectOf() ?? "unknown", WorkOrdersApi.StaffRoles);
 app.MapSlaPoliciesApi();
 app.MapWhistlesApi();
 app.MapCouncilsApi();

@@ -3,6 +3,7 @@ using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Messaging;
 
@@ -15,6 +16,8 @@ app.MapDefaultEndpoints();
 app.MapErrorQueueApi();
 app.UseApiKeyRateLimit();
 app.MapRequestsApi();
+app.MapAttachmentsApi(user => user.Actor(), Roles.DeskOperator, Roles.Admin, Roles.GridWorker, Roles.GridLeader, IntakeAccess.ApiClient);
+app.MapContactApi();
 app.MapTimelineApi();
 app.MapCallbacksApi();
 app.MapCategoriesApi();

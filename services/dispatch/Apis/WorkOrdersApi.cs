@@ -1,7 +1,11 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Dapper;
+using GovPlatform.Contracts;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
+using GovPlatform.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -17,10 +21,31 @@ public static class WorkOrdersApi
         string Tier, int ReopenCount, DateTime? SuspendedUntil, DateTime CreatedAt, DateTime UpdatedAt, DateTime? PlanDueAt)
     {
         public IReadOnlyList<HistoryDto> History { get; init; } = [];
+
+        /// <summary>
+        /// What to fix: the resident's words, the address, the category's answers, their photos (on intake) and the
+        /// reporter masked. Null on orders made before the case was carried with the submission (see <see cref="CaseNote"/>).
+        /// </summary>
+        public RequestCase? Case { get; init; }
+
+        /// <summary>Why <see cref="Case"/> is missing, when it is.</summary>
+        public string? CaseNote => Case is null ? NoCase : null;
+
+        /// <summary>Photos and files the handler attached when resolving (held by dispatch).</summary>
+        public IReadOnlyList<AttachmentDto> ResolutionFiles { get; init; } = [];
+
+        /// <summary>Where the handler stood when resolving, from their phone.</summary>
+        public HandlerPosition? ResolvedPosition { get; init; }
     }
 
+    public const string NoCase = "此工单早于案情随派单传递，无诉求详情：请向民声总台（intake GET /api/v1/requests/{requestId}）查询。" +
+        " This order predates case details on work orders: ask the desk for the request.";
+
     public sealed record ArriveBody(bool Complex = false);
-    public sealed record ResolveBody(string Resolution);
+    /// <param name="AttachmentIds">Photos of the fixed problem, uploaded first with <c>POST /api/v1/attachments</c> on dispatch.</param>
+    /// <param name="Position">Where the handler stands, from the phone's location.</param>
+    public sealed record ResolveBody(string Resolution, IReadOnlyList<Guid>? AttachmentIds = null, HandlerPosition? Position = null);
+
     /// <param name="DueAt">When the plan will have the work done; missed, the order moves a tier up.</param>
     public sealed record PlanBody(string Plan, DateTimeOffset? DueAt = null);
     public sealed record ReasonBody(string Reason);
@@ -63,7 +88,9 @@ public static class WorkOrdersApi
                     ORDER BY o.created_at DESC
                     LIMIT 200
                     """, param, cancellationToken: ct));
-                return TypedResults.Ok(orders.AsList());
+                var list = orders.AsList();
+                var cases = await CasesAsync(conn, list.Select(o => o.Id).ToArray(), ct);
+                return TypedResults.Ok(list.Select(o => cases.TryGetValue(o.Id, out var c) ? o with { Case = c.Case } : o).ToList());
             })
             .WithName("ListWorkOrders")
             .WithSummary("The work orders the caller may see, newest first, filtered by request, grid or status");
@@ -76,10 +103,11 @@ public static class WorkOrdersApi
                 ActAsync(id, user, new Command(WorkOrderActions.Arrive, Complex: body?.Complex ?? false), lifecycle, db, ct))
             .WithName("ArriveAtWorkOrder").WithSummary("On site (the 30-minute clock); complex=true trades the 1-hour fix for the half-day plan");
 
-        api.MapPost("/{id:guid}/resolve", (Guid id, ResolveBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                Text(body.Resolution, "resolution") is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Resolve, body.Resolution.Trim()), lifecycle, db, ct))
-            .WithName("ResolveWorkOrder").WithSummary("The problem is fixed (the 1-hour clock); the resident's callback follows");
+        api.MapPost("/{id:guid}/resolve", (Guid id, ResolveBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, AttachmentUploads uploads, CancellationToken ct) =>
+                ResolveErrors(body, uploads.Limits.MaxFiles) is { } bad ? Bad(bad)
+                    : ActAsync(id, user, new Command(WorkOrderActions.Resolve, body.Resolution.Trim(),
+                        AttachmentIds: body.AttachmentIds, Position: body.Position), lifecycle, db, ct))
+            .WithName("ResolveWorkOrder").WithSummary("The problem is fixed (the 1-hour clock), with photos (attachment ids) and the handler's position; the resident's callback follows");
 
         api.MapPost("/{id:guid}/plan", (Guid id, PlanBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
                 PlanErrors(body) is { } bad ? Bad(bad)
@@ -123,7 +151,36 @@ public static class WorkOrdersApi
         var history = await conn.QueryAsync<HistoryDto>(new CommandDefinition(
             "SELECT at, action, actor, actor_name AS ActorName, detail::text AS Detail FROM work_order_history WHERE work_order_id = @id ORDER BY id",
             new { id }, cancellationToken: ct));
-        return order with { History = history.AsList() };
+        var extra = (await CasesAsync(conn, [id], ct))[id];
+        var resolutionFiles = await conn.QueryAsync<FileRow>(new CommandDefinition("""
+            SELECT id, kind, content_type AS ContentType, file_name AS FileName, size_bytes AS SizeBytes, width, height,
+                   uploaded_at AS UploadedAt, has_thumbnail AS HasThumbnail
+            FROM attachments WHERE owner_kind = @owner AND owner_id = @id ORDER BY uploaded_at, id
+            """, new { owner = WorkOrderAttachmentAccess.WorkOrderOwner, id }, cancellationToken: ct));
+        return order with { History = history.AsList(), Case = extra.Case, ResolvedPosition = extra.Position, ResolutionFiles = resolutionFiles.Select(f => f.ToDto()).ToList() };
+    }
+
+    private sealed record FileRow(Guid Id, string Kind, string ContentType, string FileName, int SizeBytes, int? Width, int? Height,
+        DateTime UploadedAt, bool HasThumbnail)
+    {
+        public AttachmentDto ToDto() => new(Id, "dispatch", Kind, ContentType, FileName, SizeBytes, Width, Height,
+            new DateTimeOffset(DateTime.SpecifyKind(UploadedAt, DateTimeKind.Utc)), $"{AttachmentExtensions.Route}/{Id}",
+            HasThumbnail ? $"{AttachmentExtensions.Route}/{Id}/thumbnail" : null);
+    }
+
+    private sealed record CaseRow(Guid Id, string? CaseJson, double? ResolvedLatitude, double? ResolvedLongitude, double? ResolvedAccuracyM);
+
+    /// <summary>The carried case and the resolving position of some orders, by order id.</summary>
+    private static async Task<Dictionary<Guid, (RequestCase? Case, HandlerPosition? Position)>> CasesAsync(NpgsqlConnection conn, Guid[] ids, CancellationToken ct)
+    {
+        var rows = await conn.QueryAsync<CaseRow>(new CommandDefinition("""
+            SELECT id, case_details::text AS CaseJson, resolved_latitude AS ResolvedLatitude, resolved_longitude AS ResolvedLongitude,
+                   resolved_accuracy_m AS ResolvedAccuracyM
+            FROM work_orders WHERE id = ANY(@ids)
+            """, new { ids }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Id, r => (
+            r.CaseJson is null ? null : JsonSerializer.Deserialize<RequestCase>(r.CaseJson, Outbox.Json),
+            r.ResolvedLatitude is { } lat && r.ResolvedLongitude is { } lon ? new HandlerPosition(lat, lon, r.ResolvedAccuracyM) : null));
     }
 
     private static async Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ActAsync(
@@ -157,6 +214,23 @@ public static class WorkOrdersApi
         : value.Length > MaxText ? new() { [field] = [$"At most {MaxText} characters."] }
         : value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') ? new() { [field] = ["Control characters are not allowed."] }
         : null;
+
+    private static Dictionary<string, string[]>? ResolveErrors(ResolveBody body, int maxFiles)
+    {
+        var errors = Text(body.Resolution, "resolution") ?? new();
+        if (body.AttachmentIds is { } ids)
+        {
+            if (ids.Count > maxFiles) errors["attachmentIds"] = [$"At most {maxFiles} files; this has {ids.Count}."];
+            else if (ids.Contains(Guid.Empty)) errors["attachmentIds"] = ["An attachment id is the id an upload answered with, never the empty id."];
+        }
+        if (body.Position is { } p)
+        {
+            if (p.Latitude is < -90 or > 90 || double.IsNaN(p.Latitude)) errors["position.latitude"] = ["Between -90 and 90."];
+            if (p.Longitude is < -180 or > 180 || double.IsNaN(p.Longitude)) errors["position.longitude"] = ["Between -180 and 180."];
+            if (p.AccuracyMetres is < 0 or > 100_000 || p.AccuracyMetres is double.NaN) errors["position.accuracyMetres"] = ["Between 0 and 100000 metres."];
+        }
+        return errors.Count > 0 ? errors : null;
+    }
 
     private static Dictionary<string, string[]>? PlanErrors(PlanBody body)
     {

@@ -5,6 +5,7 @@ using GovPlatform.Dispatch.Mediation;
 using GovPlatform.Dispatch.ServiceOrders;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Messaging;
 
@@ -16,6 +17,9 @@ public static class Extensions
     {
         builder.AddServiceDatabase("dispatchdb");
         builder.AddRedis();
+        // Photos of the fixed problem, attached when resolving (docs/dispatch.md, Attachments).
+        builder.AddAttachments("dispatch");
+        builder.Services.AddSingleton<IAttachmentAccess, WorkOrderAttachmentAccess>();
         builder.AddMessaging("dispatch", x =>
         {
             x.AddConsumer<RequestSubmittedConsumer>();

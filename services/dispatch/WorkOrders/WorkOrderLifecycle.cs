@@ -1,13 +1,17 @@
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
 
 namespace GovPlatform.Dispatch.WorkOrders;
 
 /// <summary>What a staff member asks of an order; the fields an action does not use stay null.</summary>
-public sealed record Command(string Action, string? Text = null, bool Complex = false, Guid? ToWorkerId = null, DateTimeOffset? Until = null);
+/// <param name="AttachmentIds">Resolve: the handler's own uploads to attach to the order.</param>
+/// <param name="Position">Resolve: where the handler stands.</param>
+public sealed record Command(string Action, string? Text = null, bool Complex = false, Guid? ToWorkerId = null, DateTimeOffset? Until = null,
+    IReadOnlyList<Guid>? AttachmentIds = null, HandlerPosition? Position = null);
 
 public abstract record TransitionResult
 {
@@ -78,10 +82,20 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
                 var judgedBy = order.Status == WorkOrderStatus.PlanFormed ? Clocks.PlanDue : Clocks.Resolve;
                 var onTime = await ServiceLevelClocks.MeetAsync(tx, id, judgedBy, now, ct);
                 var firstDue = await ServiceLevelClocks.FirstDueAsync(tx, id, judgedBy, ct);
+                var photos = command.AttachmentIds ?? [];
+                // Only the resolver's own uploads, not yet attached: the photos show this fix, not someone else's.
+                var missing = await AttachmentUploads.LinkAsync(tx, photos, by, WorkOrderAttachmentAccess.WorkOrderOwner, id, ct);
+                if (missing.Count > 0)
+                    return new TransitionResult.Invalid(new() { ["attachmentIds"] =
+                        [$"Not an upload of yours waiting to be attached: {string.Join(", ", missing)}. Upload with POST {AttachmentExtensions.Route} on dispatch first."] });
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct);
                 await SetStatusAsync(tx, id, WorkOrderStatus.Resolved, now, ct);
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE work_orders SET resolved_latitude = @lat, resolved_longitude = @lon, resolved_accuracy_m = @accuracy WHERE id = @id
+                    """, new { lat = command.Position?.Latitude, lon = command.Position?.Longitude, accuracy = command.Position?.AccuracyMetres, id },
+                    tx, cancellationToken: ct));
                 await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now, order.Tier, firstDue), ct);
-                detail = new { onTime, resolution = command.Text };
+                detail = new { onTime, resolution = command.Text, attachmentIds = photos, position = command.Position };
                 break;
             }
             case WorkOrderActions.Plan:

@@ -61,7 +61,7 @@ public static class DuplicatesApi
         await Outbox.EnqueueAsync(tx, new RequestUnlinked(id, originalId, by, now), ct);
         // Standing on its own, the request is new work for dispatch.
         await Outbox.EnqueueAsync(tx, new RequestSubmitted(id, r.TicketNo, r.Channel, r.Category, r.Urgency, r.LocationCode, r.LocationPath,
-            r.Latitude, r.Longitude, now), ct);
+            r.Latitude, r.Longitude, now, await Cases.CaseDetails.LoadAsync(tx, id, ct)), ct);
         var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT status FROM requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new UnlinkedDto(id, originalId, status!));

@@ -5,12 +5,14 @@ using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
@@ -42,6 +44,8 @@ public static partial class RequestsApi
         public double? Latitude { get; init; }
         public double? Longitude { get; init; }
         public required string[] Attachments { get; init; }
+        /// <summary>Photos and files uploaded to the platform with the request.</summary>
+        public IReadOnlyList<AttachmentDto> Files { get; init; } = [];
         public string? ExternalSystem { get; init; }
         public string? ExternalId { get; init; }
         public required string Status { get; init; }
@@ -105,17 +109,20 @@ public static partial class RequestsApi
         var api = app.MapGroup("/api/v1/requests").WithTags("Requests");
 
         api.MapPost("/", Submit)
-            .RequireRoles(Roles.DeskOperator, Roles.Admin, IntakeAccess.ApiClient)
+            // Grid workers file what they find on patrol (channel grid_patrol), inside their own grid: PatrolRules.
+            .RequireRoles(Roles.DeskOperator, Roles.Admin, IntakeAccess.ApiClient, Roles.GridWorker)
             // 4,000 characters of Chinese, ten URLs and the rest fit in well under this; anything bigger is a broken or hostile client.
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("SubmitRequest")
             .WithSummary("Register a resident's request in the ledger; dispatch assigns it");
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<RequestDto>, NotFound>> (Guid id, NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/{id:guid}", async Task<Results<Ok<RequestDto>, NotFound>> (Guid id, NpgsqlDataSource db, AttachmentUploads uploads, CancellationToken ct) =>
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
                 var r = await conn.QuerySingleOrDefaultAsync<RequestDto>(new CommandDefinition($"{SelectRequest} WHERE id = @id", new { id }, cancellationToken: ct));
-                return r is null ? TypedResults.NotFound() : TypedResults.Ok(r.Masked());
+                if (r is null) return TypedResults.NotFound();
+                var files = await uploads.ListAsync(conn, RequestAttachmentAccess.RequestOwner, [id], ct);
+                return TypedResults.Ok(r.Masked() with { Files = files[id].ToList() });
             })
             .RequireRoles(Roles.DeskOperator, Roles.Admin)
             .WithName("GetRequest")
@@ -154,6 +161,7 @@ public static partial class RequestsApi
         }
         var errors = RequestRules.Validate(body);
         if (errors.Count > 0) return Rejected(errors);
+        if (PatrolRules.ChannelProblem(user, body) is { } channelProblem) return Rejected(channelProblem);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         PlacedNode? location;
@@ -173,6 +181,7 @@ public static partial class RequestsApi
                     $"The point ({point.Lat}, {point.Lon}) is outside every known grid: no surveyed grid boundary contains it and no grid centre is within {Geo.NearestGridMaxMetres} m. Give location.code.")] });
             location = new PlacedNode(grid, null, grid.Code);
         }
+        if (PatrolRules.ScopeProblem(user, location.Node.Path) is { } outside) return outside;
 
         Classification.Classification? suggestion = null;
         var (categoryCode, classifiedBy, status) = (body.Category, "reporter", TimelineEvents.Submitted);
@@ -248,6 +257,16 @@ public static partial class RequestsApi
             await tx.RollbackAsync(ct);
             return AlreadyFiled(body, (await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId!, ct))!);
         }
+        if (body.AttachmentIds is { Count: > 0 } attachmentIds)
+        {
+            // Only the caller's own uploads, not yet attached elsewhere: an id seen in someone else's request gives nothing.
+            var missing = await AttachmentUploads.LinkAsync(tx, attachmentIds, principal, RequestAttachmentAccess.RequestOwner, id, ct);
+            if (missing.Count > 0)
+            {
+                await tx.RollbackAsync(ct);
+                return Rejected(new() { ["attachmentIds"] = [$"Not an upload of yours waiting to be attached: {string.Join(", ", missing)}. Upload with POST {AttachmentExtensions.Route} first."] });
+            }
+        }
         if (original is not null)
         {
             // No new work: the reporter follows the original, and dispatch is not told of a second problem.
@@ -258,7 +277,7 @@ public static partial class RequestsApi
         else if (categoryCode is not null)
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(
                 id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Node.Code, location.Node.Path,
-                body.Location.Latitude, body.Location.Longitude, now), ct);
+                body.Location.Latitude, body.Location.Longitude, now, await CaseDetails.LoadAsync(tx, id, ct)), ct);
         var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
         var url = $"/api/v1/requests/{id}";
         if (claim is not null)

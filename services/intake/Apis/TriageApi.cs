@@ -129,7 +129,8 @@ public static class TriageApi
             // Out of triage: dispatch hears of the request for the first time, as submitted.
             await conn.ExecuteAsync(new CommandDefinition("UPDATE requests SET status = 'submitted' WHERE id = @id", new { id }, tx, cancellationToken: ct));
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(id, current.TicketNo, current.Channel, body.Category, current.Urgency,
-                current.LocationCode, current.LocationPath, current.Latitude, current.Longitude, new DateTimeOffset(current.SubmittedAt, TimeSpan.Zero)), ct);
+                current.LocationCode, current.LocationPath, current.Latitude, current.Longitude, new DateTimeOffset(current.SubmittedAt, TimeSpan.Zero),
+                await Cases.CaseDetails.LoadAsync(tx, id, ct)), ct);
         }
         var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT status FROM requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);

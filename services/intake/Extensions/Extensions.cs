@@ -1,10 +1,12 @@
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.Intake.Residents;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
@@ -21,6 +23,9 @@ public static class Extensions
         // First, so it answers for /open311 before the default ProblemDetails writer does.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, Apis.Open311ProblemWriter>());
         builder.Services.AddGridCopy();
+        // Residents' photos and files, filed with a request (docs/intake.md, Attachments).
+        builder.AddAttachments("intake");
+        builder.Services.AddSingleton<IAttachmentAccess, RequestAttachmentAccess>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
         builder.Services.AddSingleton<IRequestClassifier>(_ => KeywordClassifier.FromEmbeddedRules());
         builder.Services.AddSingleton<ReferenceCache>();

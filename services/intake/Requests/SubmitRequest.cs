@@ -14,6 +14,7 @@ public sealed record LocationInput(string? Code = null, string? Address = null, 
 /// <param name="ExternalSystem">Which system <paramref name="ExternalId"/> belongs to; for API-key callers it is the key's name.</param>
 /// <param name="Category">A minor category of the catalogue; left out, the keyword rules choose one or send the request to triage.</param>
 /// <param name="Attributes">Answers to the category's extra questions, by question code: text, a number, or value keys (a list for a multi-value question).</param>
+/// <param name="AttachmentIds">Photos and files uploaded first with <c>POST /api/v1/attachments</c> by the same caller, not yet attached to anything.</param>
 public sealed record SubmitRequest(
     string Channel,
     string Description,
@@ -24,11 +25,14 @@ public sealed record SubmitRequest(
     IReadOnlyList<string>? Attachments = null,
     string? ExternalId = null,
     string? ExternalSystem = null,
-    IReadOnlyDictionary<string, JsonElement>? Attributes = null);
+    IReadOnlyDictionary<string, JsonElement>? Attributes = null,
+    IReadOnlyList<Guid>? AttachmentIds = null);
 
 public static partial class RequestRules
 {
     public static readonly string[] Channels = ["hotline", "wechat_group", "qr_doorplate", "walk_in", "meeting", "grid_patrol", "external_system"];
+    /// <summary>网格巡查: what a grid worker finds on patrol, filed by the worker (the one channel open to them).</summary>
+    public const string GridPatrol = "grid_patrol";
     public static readonly string[] Urgencies = ["normal", "urgent", "critical"];
     public const int MaxDescription = 4000;
     public const int MaxAttachments = 10;
@@ -77,6 +81,12 @@ public static partial class RequestRules
                 for (var i = 0; i < attachments.Count; i++)
                     if (!IsAttachmentUrl(attachments[i]))
                         errors[$"attachments[{i}]"] = [$"Expected an absolute http or https URL of at most {MaxUrl} characters."];
+        }
+        if (r.AttachmentIds is { } ids)
+        {
+            if (ids.Count + (r.Attachments?.Count ?? 0) > MaxAttachments)
+                errors["attachmentIds"] = [$"At most {MaxAttachments} attachments in all (uploaded files and URLs); this request has {ids.Count + (r.Attachments?.Count ?? 0)}."];
+            else if (ids.Contains(Guid.Empty)) errors["attachmentIds"] = ["An attachment id is the id an upload answered with, never the empty id."];
         }
         if (r.ExternalId is { } externalId && (externalId.Length is 0 or > MaxExternalId || HasControlCharacters(externalId)))
             errors["externalId"] = [$"1 to {MaxExternalId} characters, no control characters."];
