@@ -22,6 +22,8 @@ public sealed class ResidentOptions
     public int ReportsPerPhone { get; set; } = 5;
     public int ReportsPerDoorplate { get; set; } = 30;
     public int AlarmsPerPhone { get; set; } = 2;
+    /// <summary>Photo uploads (of up to 3 photos each) per phone per <see cref="ReportWindow"/>.</summary>
+    public int PhotoUploadsPerPhone { get; set; } = 15;
     public TimeSpan ReportWindow { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Leading zero bits a proof of work must find: 16 takes a phone's browser about a second.</summary>

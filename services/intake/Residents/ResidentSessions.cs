@@ -27,6 +27,16 @@ public sealed class ResidentSessions(
         Convert.FromBase64String(configuration["Auth:SigningKey"] ?? throw new InvalidOperationException("Auth:SigningKey is missing.")),
         "resident-session-v1"u8);
 
+    /// <summary>
+    /// Who the ledger records as acting for a resident: a keyed hash of the phone, the same for every filing from it (so
+    /// the resident's own uploads can be attached to their report), but never the phone, which linked neighbours see timelines of.
+    /// </summary>
+    public string ActorFor(string phone) =>
+        "resident:" + Convert.ToHexString(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"actor|{phone}")))[..12].ToLowerInvariant();
+
+    public System.Security.Claims.ClaimsPrincipal PrincipalFor(string phone) =>
+        new(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim("sub", ActorFor(phone))], "resident"));
+
     // ---- one-time codes ----
 
     /// <summary>Makes, stores (hashed) and texts a new code; a code asked for again replaces the last one.</summary>

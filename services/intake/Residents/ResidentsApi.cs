@@ -9,6 +9,7 @@ using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Attachments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -62,9 +63,9 @@ public static partial class ResidentsApi
     public sealed record SessionDto(string Session, string Phone, bool Verified, DateTimeOffset ExpiresAt);
 
     /// <param name="Doorplate">The scanned doorplate's code; or give latitude and longitude (a point on the map).</param>
-    /// <param name="Attachments">Photo URLs (the attachment store's); at most 3.</param>
+    /// <param name="Photos">Ids from <c>POST /api/v1/residents/photos</c> by the same phone; at most 3.</param>
     public sealed record ReportInput(string Topic, string Description, string? Doorplate = null, double? Latitude = null, double? Longitude = null,
-        string? Name = null, IReadOnlyList<string>? Attachments = null);
+        string? Name = null, IReadOnlyList<Guid>? Photos = null);
     public sealed record MediationInput(string Kind, string Description, string? OtherParty = null, string? Doorplate = null,
         double? Latitude = null, double? Longitude = null, string? Name = null);
     public sealed record AlarmInput(string? Doorplate = null, double? Latitude = null, double? Longitude = null, string? Description = null);
@@ -93,6 +94,7 @@ public static partial class ResidentsApi
         api.MapPost("/sessions", Verify).WithName("VerifyResidentPhone").WithSummary("Exchange the texted code for a session");
         api.MapGet("/challenge", Challenge).WithName("ResidentChallenge").WithSummary("A proof-of-work challenge, where texts are off");
         api.MapPost("/sessions/work", Work).WithName("ProveResidentWork").WithSummary("Exchange a solved challenge for a session (phone not verified)");
+        api.MapPost("/photos", Photos).DisableAntiforgery().WithName("ResidentPhotos").WithSummary("Upload up to 3 photos for a report (EXIF and GPS stripped)");
         api.MapPost("/reports", Report).WithName("ResidentReport").WithSummary("Report a problem at a doorplate or a map point");
         api.MapPost("/mediation", Mediation).WithName("ResidentMediation").WithSummary("Apply for mediation: a dispute request the community's mediators see");
         api.MapPost("/alarm", Alarm).WithName("ResidentAlarm").WithSummary("One-key alarm: a critical request; dispatch pages the grid's worker and leader and runs a short clock");
@@ -201,10 +203,10 @@ public static partial class ResidentsApi
         var errors = new Dictionary<string, string[]>();
         var topic = Topics.FirstOrDefault(t => t.Key == body.Topic);
         if (topic is null) errors["topic"] = [$"Unknown topic; expected one of {string.Join(", ", Topics.Select(t => t.Key))}."];
-        if (body.Attachments is { Count: > MaxPhotos }) errors["attachments"] = [$"At most {MaxPhotos} photos."];
+        if (body.Photos is { Count: > MaxPhotos }) errors["photos"] = [$"At most {MaxPhotos} photos."];
         if (errors.Count > 0) return Invalid(errors);
         return await FileAsync(http, s, body.Doorplate, body.Latitude, body.Longitude, topic!.Category, "normal", body.Description, body.Name,
-            body.Attachments, s.Options.ReportsPerPhone, "report", ct);
+            body.Photos, s.Options.ReportsPerPhone, "report", ct);
     }
 
     private static async Task<IResult> Mediation(MediationInput body, HttpContext http, [AsParameters] FilingServices s, CancellationToken ct)
@@ -227,7 +229,7 @@ public static partial class ResidentsApi
     }
 
     private static async Task<IResult> FileAsync(HttpContext http, FilingServices s, string? doorplate, double? latitude, double? longitude,
-        string? category, string urgency, string description, string? name, IReadOnlyList<string>? attachments, int perPhone, string kind, CancellationToken ct)
+        string? category, string urgency, string description, string? name, IReadOnlyList<Guid>? photos, int perPhone, string kind, CancellationToken ct)
     {
         if (s.Sessions.Read(http) is not { } session) return NoSession();
         if (doorplate is null && (latitude is null || longitude is null))
@@ -247,7 +249,7 @@ public static partial class ResidentsApi
             else location = new LocationInput(null, null, latitude, longitude);
         }
         var submission = new SubmitRequest("qr_doorplate", description, location, category, urgency,
-            new ReporterInput(session.Phone, string.IsNullOrWhiteSpace(name) ? null : name), attachments);
+            new ReporterInput(session.Phone, string.IsNullOrWhiteSpace(name) ? null : name), AttachmentIds: photos);
         var errors = RequestRules.Validate(submission);
         if (errors.Count > 0) return Invalid(errors);
 
@@ -260,14 +262,26 @@ public static partial class ResidentsApi
                 "Too many reports from this doorplate") is { } byPlate)
             return byPlate;
 
-        var result = await RequestsApi.SubmitAsync(submission, null, http, Resident, s.Db, s.Reference, s.Classifier, s.IntakeOptions, s.Clock, s.Loggers, ct);
+        var result = await RequestsApi.SubmitAsync(submission, null, http, s.Sessions.PrincipalFor(session.Phone), s.Db, s.Reference, s.Classifier, s.IntakeOptions, s.Clock, s.Loggers, ct);
         if (result.Result is not Created<RequestsApi.SubmittedDto> { Value: { } filed }) return result.Result;
         return TypedResults.Created($"/r/status.html?t={filed.TicketNo}",
             new FiledDto(filed.TicketNo, filed.Status, $"/r/status.html?t={filed.TicketNo}", filed.DuplicateOf, urgency));
     }
 
-    /// <summary>Who the ledger records as acting for a resident: never the phone, which linked residents could read in a timeline.</summary>
-    internal static readonly ClaimsPrincipal Resident = new(new ClaimsIdentity([new Claim("sub", "resident")], "resident"));
+    /// <summary>Photos for a report, uploaded before it is filed: the attachment store's checks, EXIF and GPS stripped, at most 3 at once.</summary>
+    private static async Task<IResult> Photos(HttpContext http, ResidentSessions sessions, ResidentOptions options, WindowRateLimiter limiter,
+        AttachmentUploads uploads, CancellationToken ct)
+    {
+        if (sessions.Read(http) is not { } session) return NoSession();
+        var (files, problem) = await uploads.ReceiveAsync(http, ct);
+        if (problem is not null) return problem;
+        if (files!.Count > MaxPhotos) return Invalid(new() { ["files"] = [$"At most {MaxPhotos} photos."] });
+        if (await TooManyAsync(http, limiter, $"resident-photos:{session.Phone}", options.PhotoUploadsPerPhone, options.ReportWindow,
+                "Too many photo uploads from this phone") is { } tooMany)
+            return tooMany;
+        var stored = await uploads.StoreAsync(files, sessions.ActorFor(session.Phone), ct);
+        return TypedResults.Created(AttachmentExtensions.Route, new UploadedDto(stored));
+    }
 
     // ---- the resident's own requests ----
 
@@ -326,7 +340,7 @@ public static partial class ResidentsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Verify your phone with a texted code to rate.");
         // The same path as the desk's phone callback: the same checks, timeline entry, events and figures.
         var result = await CallbacksApi.Record(owned!.Id, new CallbacksApi.RecordCallback(true, body.Satisfaction, body.Comment),
-            Resident, db, clock, intakeOptions, ct);
+            sessions.PrincipalFor(sessions.Read(http)!.Phone), db, clock, intakeOptions, ct);
         return result.Result;
     }
 

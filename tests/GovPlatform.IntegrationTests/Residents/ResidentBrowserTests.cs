@@ -41,6 +41,7 @@ public sealed class ResidentBrowserTests(SharedStack shared, Browser browser)
         await page.CheckAsync("input[name=topic][value=drainage]");
         await page.FillAsync("#description", "3单元门口下水道堵了，污水冒到路面");
         await page.FillAsync("#name", "王阿姨");
+        await page.SetInputFilesAsync("#photos", new FilePayload { Name = "drain.jpg", MimeType = "image/jpeg", Buffer = Photos.JpegWithGps() });
         await AssertFitsAsync(page);
         await Browser.ScreenshotForDocsAsync(page, "resident-report.png");
         await page.ClickAsync("#submit-report");
@@ -49,6 +50,7 @@ public sealed class ResidentBrowserTests(SharedStack shared, Browser browser)
         Assert.Matches(@"^\d{8}-\d{6,}$", ticket);
 
         var id = await _kit.RequestIdAsync(ticket);
+        Assert.Equal(1, await shared.Stack.ScalarAsync<long>("intake", "SELECT count(*) FROM attachments WHERE owner_id = @id", new { id }));
         var orderId = await _dispatch.OrderIdForAsync(id);
         var worker = Tokens.For("grid_worker", county.Grid, subject: "worker-" + Guid.NewGuid().ToString("N")[..8]);
         await _dispatch.ActOkAsync(orderId, "accept", worker);

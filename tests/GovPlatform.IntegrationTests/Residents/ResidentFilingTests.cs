@@ -40,6 +40,41 @@ public sealed class ResidentFilingTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task Photos_go_up_without_their_gps_and_only_their_uploader_can_attach_them()
+    {
+        var (_, doorplate) = await DoorplateAsync();
+        var session = await _kit.VerifyAsync(ResidentKit.NewPhone());
+        var neighbour = await _kit.VerifyAsync(ResidentKit.NewPhone());
+
+        async Task<HttpResponseMessage> UploadAsync(string? who, int count)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/residents/photos")
+            {
+                Content = Photos.Form(Enumerable.Range(0, count).Select(i => ($"p{i}.jpg", Photos.JpegWithGps(), "image/jpeg")).ToArray()),
+            };
+            if (who is not null) request.Headers.Add("X-Resident-Session", who);
+            return await Intake.SendAsync(request, Ct);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await UploadAsync(null, 1)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await UploadAsync(session, 4)).StatusCode);
+        using var uploaded = await UploadAsync(session, 2);
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        var ids = (await uploaded.JsonAsync()).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToArray();
+
+        using var stolen = await _kit.AsResidentAsync(HttpMethod.Post, "/api/v1/residents/reports", neighbour,
+            new { topic = "greening", description = "树枝挡住路灯", doorplate, photos = ids });
+        Assert.Equal(HttpStatusCode.BadRequest, stolen.StatusCode);
+
+        var filed = await _kit.ReportOkAsync(session, new { topic = "greening", description = "树枝挡住路灯", doorplate, photos = ids });
+        var id = await _kit.RequestIdAsync(filed.GetProperty("ticketNo").GetString()!);
+        var request = await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{id}")).JsonAsync();
+        var files = request.GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal(2, files.Count);
+        var stored = await (await Intake.SendAsync(HttpMethod.Get, files[0].GetProperty("url").GetString()!)).Content.ReadAsByteArrayAsync(Ct);
+        Assert.DoesNotContain((byte)0xE1, Photos.JpegSegments(stored));
+    }
+
+    [Fact]
     public async Task Without_a_session_nothing_is_filed_and_a_forged_session_is_refused()
     {
         var (county, doorplate) = await DoorplateAsync();

@@ -82,10 +82,26 @@
     catch (e) { R.el(errorId).textContent = e.message; if (e.status === 401) go('verify'); }
     button.disabled = false;
   }
-  R.el('submit-report').addEventListener('click', ev => submit(ev.target, 'report-error', '/api/v1/residents/reports', {
-    topic: document.querySelector('input[name=topic]:checked').value,
-    description: R.el('description').value, name: R.el('name').value || null,
-  }, '已提交'));
+  // Photos go up first (the store strips EXIF and GPS and returns ids); the report then names them.
+  async function uploadPhotos() {
+    const files = [...R.el('photos').files];
+    if (!files.length) return [];
+    if (files.length > 3) throw new Error('最多3张照片');
+    const form = new FormData(); files.forEach(f => form.append('files', f));
+    const res = await fetch('/api/v1/residents/photos', { method: 'POST', headers: { 'X-Resident-Session': R.session() }, body: form });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new Error(res.status === 429 ? '上传太频繁，请稍后再试' : ((data && data.title) || '照片上传失败'));
+    return data.items.map(i => i.id);
+  }
+  R.el('submit-report').addEventListener('click', async ev => {
+    R.el('report-error').textContent = '';
+    let photos;
+    try { photos = await uploadPhotos(); } catch (e) { R.el('report-error').textContent = e.message; return; }
+    submit(ev.target, 'report-error', '/api/v1/residents/reports', {
+      topic: document.querySelector('input[name=topic]:checked').value,
+      description: R.el('description').value, name: R.el('name').value || null, photos,
+    }, '已提交');
+  });
   R.el('submit-mediation').addEventListener('click', ev => submit(ev.target, 'mediation-error', '/api/v1/residents/mediation', {
     kind: R.el('kind').value, otherParty: R.el('other-party').value || null, description: R.el('mediation-description').value,
   }, '调解申请已提交'));
