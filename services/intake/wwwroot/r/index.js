@@ -16,7 +16,7 @@
     if (doorplate) {
       try {
         const place = await R.api('GET', '/api/v1/residents/doorplates/' + encodeURIComponent(doorplate));
-        R.el('place').textContent = place.fullName + (place.label ? ' · ' + place.label : '');
+        R.el('place').textContent = place.fullName + (place.label && place.label !== place.name ? ' · ' + place.label : '');
       } catch (e) {
         R.el('place').textContent = e.message + '（可改用当前位置）';
       }
