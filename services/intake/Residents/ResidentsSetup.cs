@@ -31,6 +31,7 @@ public static class ResidentsSetup
         app.MapDoorplatesApi();
         app.MapResidentsApi();
         app.MapNoticesApi();
+        app.MapPublicRequestsApi();
         app.MapTemplatesApi();
         var mailbox = app.Services.GetRequiredService<TestMailbox>();
         if (mailbox.Enabled) app.MapTestMailbox();

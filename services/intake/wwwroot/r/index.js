@@ -1,6 +1,6 @@
 (() => {
   const doorplate = new URLSearchParams(location.search).get('d');
-  const panels = ['verify', 'menu', 'report', 'mediation', 'done', 'notices', 'mine'];
+  const panels = ['verify', 'menu', 'report', 'mediation', 'done', 'notices', 'mine', 'nearby'];
   let point = null, smsEnabled = true;
 
   function go(panel) {
@@ -8,6 +8,7 @@
     panels.forEach(p => R.show(p, p === panel));
     if (panel === 'notices') loadNotices();
     if (panel === 'mine') loadMine();
+    if (panel === 'nearby') loadNearby();
     window.scrollTo(0, 0);
   }
   document.querySelectorAll('[data-go]').forEach(b => b.addEventListener('click', () => go(b.dataset.go)));
@@ -127,6 +128,15 @@
       const kinds = { legal: '法律', policy: '政策', notice: '通知' };
       list.innerHTML = notices.length ? notices.map(n => `<div class="notice"><h3>【${kinds[n.kind]}】${R.text(n.title)}</h3><div class="muted">${R.when(n.publishedAt)}</div><p>${R.text(n.body)}</p></div><hr>`).join('')
         : '<p class="muted">社区暂未发布。</p>';
+    } catch (e) { list.textContent = e.message; }
+  }
+  async function loadNearby() {
+    const list = R.el('nearby-list');
+    if (!doorplate) { list.innerHTML = '<p class="muted">扫描楼栋门牌后可看本社区的问题。</p>'; return; }
+    try {
+      const rows = await R.api('GET', '/api/v1/residents/public/requests?doorplate=' + encodeURIComponent(doorplate));
+      list.innerHTML = rows.length ? rows.map(r => `<p>${R.text(r.categoryName || '')} · <b>${R.steps[r.status] || r.status}</b> ${R.text(r.building || '')}<br>${R.text(r.text)}<br><span class="muted">${R.when(r.submittedAt)}</span></p>`).join('')
+        : '<p class="muted">近30天没有。</p>';
     } catch (e) { list.textContent = e.message; }
   }
   async function loadMine() {
