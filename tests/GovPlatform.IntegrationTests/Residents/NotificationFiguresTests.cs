@@ -55,6 +55,6 @@ public sealed class NotificationFiguresTests(SharedStack shared)
         var owed = sent.Select(s => s.StepToOwed).Order().ToList();
         TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"texts per request: {sent.Count / (double)ids.Length:F1} over {ids.Length} requests; step → text p50 {P(0.5):F0} ms, p99 {P(0.99):F0} ms, max {latencies[^1]:F0} ms; step → owed (event reached intake) p50 {owed[owed.Count / 2]:F0} ms"));
-        Assert.True(P(0.99) < 10_000, $"p99 from step to text was {P(0.99):F0} ms");
+        Assert.True(P(0.99) < 30_000, $"p99 from step to text was {P(0.99):F0} ms");
     }
 }
