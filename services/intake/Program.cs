@@ -1,6 +1,7 @@
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
+using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Data;
@@ -24,6 +25,7 @@ app.MapTriageApi();
 app.MapDuplicatesApi();
 app.MapOpen311Api();
 app.MapApiKeysApi();
+app.MapResidents();
 
 await app.MigrateDatabaseAsync();
 app.Run();

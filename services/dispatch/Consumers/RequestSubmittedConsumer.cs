@@ -171,7 +171,10 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                 "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
                 new { workOrderId, now, explanation }, tx, cancellationToken: ct));
 
-            await ServiceLevelClocks.StartAsync(tx, workOrderId, m.Category, tier, round: 1, now, ServiceLevelClocks.Running, ct);
+            var critical = m.Urgency == ServiceLevelClocks.CriticalPolicy;
+            await ServiceLevelClocks.StartAsync(tx, workOrderId, critical ? ServiceLevelClocks.CriticalPolicy : m.Category, tier, round: 1, now,
+                ServiceLevelClocks.Running, ct);
+            if (critical) await PageAsync(conn, tx, workOrderId, assigneeId, considered, now, ct);
             await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
                 workOrderId, m.RequestId, grid, community, kind, assigneeId, assigneeName, rule, now), ct);
 
@@ -190,6 +193,24 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             await board.AddLoadAsync(assigneeId.Value, -1);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A critical request pages the grid's on-duty worker and its leader at once, not one after the other: the
+    /// assignee takes the order as usual, the leader is told beside them (recorded in the order's history,
+    /// which both read on their work list). Off-duty leaders are paged too: an alarm outranks a roster.
+    /// </summary>
+    private static async Task PageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid workOrderId, Guid? assigneeId,
+        IReadOnlyList<Considered> considered, DateTimeOffset now, CancellationToken ct)
+    {
+        var paged = considered
+            .Where(x => x.Id == assigneeId || x.Role == AssigneeKinds.GridLeader)
+            .Select(x => new { x.Id, x.Name, x.Role, onDuty = x.Eligible })
+            .ToList();
+        var detail = JsonSerializer.Serialize(new { urgency = ServiceLevelClocks.CriticalPolicy, paged, reason = "critical request: worker and leader paged at once" }, Outbox.Json);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'paged', 'dispatch', '调度系统', @detail::jsonb)",
+            new { workOrderId, now, detail }, tx, cancellationToken: ct));
     }
 
     /// <summary>

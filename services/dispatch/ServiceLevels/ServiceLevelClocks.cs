@@ -30,6 +30,8 @@ public sealed record SlaPolicy(string Category, int AcceptSeconds, int ArriveSec
 public static class ServiceLevelClocks
 {
     public const string Suspension = "suspension";
+    /// <summary>The policy critical requests (one-key alarms) run against whatever their category, and the urgency that selects it.</summary>
+    public const string CriticalPolicy = "critical";
     public static readonly string[] Running = [Clocks.Accept, Clocks.Arrive, Clocks.Resolve, Clocks.Plan];
 
     public static async Task<SlaPolicy> PolicyAsync(NpgsqlTransaction tx, string category, CancellationToken ct)

@@ -34,7 +34,7 @@ public static class CallbacksApi
 
     private sealed record Current(string Status, int ReopenCount);
 
-    private static async Task<Results<Created<CallbackDto>, ValidationProblem, NotFound, ProblemHttpResult>> Record(
+    internal static async Task<Results<Created<CallbackDto>, ValidationProblem, NotFound, ProblemHttpResult>> Record(
         Guid id, RecordCallback body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, IntakeOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();

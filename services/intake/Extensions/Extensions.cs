@@ -3,6 +3,7 @@ using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
+using GovPlatform.Intake.Residents;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
@@ -30,6 +31,7 @@ public static class Extensions
         builder.Services.AddSingleton<ReferenceCache>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
+        builder.AddResidents();
         builder.AddMessaging("intake", x =>
         {
             x.AddGridCopyConsumer();

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Dapper;
+using GovPlatform.Intake.Residents;
+using Npgsql;
+
+namespace GovPlatform.Intake.Notifications;
+
+/// <summary>
+/// Sends the progress texts the timeline trigger owes (<c>resident_notifications</c>). Rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so any number of instances share the work and each row goes to one of them;
+/// the sender is called inside the claiming transaction, so a text is marked sent only once the sender took
+/// it (a crash between the two sends it again: at least once, never silently lost). A refusal is retried
+/// after each of <see cref="ResidentOptions.RetryDelays"/>, then recorded as failed.
+/// </summary>
+public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, ResidentOptions options, ILogger<ProgressNotifier> logger)
+    : BackgroundService
+{
+    public const string Channel = "resident_notifications";
+    private readonly SemaphoreSlim _wake = new(0);
+
+    private sealed record Owed
+    {
+        public long Id { get; init; }
+        public required string Step { get; init; }
+        public int Attempts { get; init; }
+        public required string Phone { get; init; }
+        public required string TicketNo { get; init; }
+        public string? CategoryName { get; init; }
+        public required string Detail { get; init; }
+        public string? Template { get; init; }
+        public bool OptedOut { get; init; }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _ = ListenAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await SendDueAsync(stoppingToken) == options.NotificationBatch) { }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning(e, "Progress texts not sent this round; trying again");
+            }
+            try { await _wake.WaitAsync(options.NotificationPoll, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
+    /// <summary>Wakes the loop when a step commits; a lost connection only costs the poll's delay.</summary>
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                conn.Notification += (_, _) => _wake.Release();
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", conn)) await listen.ExecuteNonQueryAsync(ct);
+                while (true) await conn.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                try { await Task.Delay(TimeSpan.FromSeconds(2), ct); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Sends one batch of due texts; returns how many it claimed.</summary>
+    public async Task<int> SendDueAsync(CancellationToken ct)
+    {
+        const string claim = """
+            SELECT n.id, n.step, n.attempts, r.reporter_phone AS Phone, r.ticket_no AS TicketNo, c.name_zh AS CategoryName,
+                   t.detail::text AS Detail, tpl.body AS Template,
+                   EXISTS (SELECT 1 FROM notification_optouts o WHERE o.request_id = n.recipient_request_id) AS OptedOut
+            FROM resident_notifications n
+            JOIN requests r ON r.id = n.recipient_request_id
+            JOIN request_timeline t ON t.id = n.timeline_id
+            LEFT JOIN categories c ON c.code = r.category
+            LEFT JOIN notification_templates tpl ON tpl.step = n.step
+            WHERE n.state = 'pending' AND n.next_attempt_at <= clock_timestamp()
+            ORDER BY n.next_attempt_at, n.id
+            LIMIT @batch
+            FOR UPDATE OF n SKIP LOCKED
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var owed = (await conn.QueryAsync<Owed>(new CommandDefinition(claim, new { batch = options.NotificationBatch }, tx, cancellationToken: ct))).AsList();
+        foreach (var n in owed)
+        {
+            if (n.OptedOut || n.Template is null)
+            {
+                await conn.ExecuteAsync(new CommandDefinition("UPDATE resident_notifications SET state = 'skipped', last_error = @why WHERE id = @Id",
+                    new { n.Id, why = n.OptedOut ? "opted out" : "no template for this step" }, tx, cancellationToken: ct));
+                continue;
+            }
+            var text = Render(n.Template, n.TicketNo, n.CategoryName, n.Detail, options.PublicBaseUrl);
+            try
+            {
+                await sender.SendAsync(new OutgoingText(n.Phone, text, n.Step), ct);
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE resident_notifications SET state = 'sent', sent_at = clock_timestamp(), text = @text, attempts = attempts + 1, last_error = NULL
+                    WHERE id = @Id
+                    """, new { n.Id, text }, tx, cancellationToken: ct));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                var delays = options.RetryDelays;
+                var giveUp = n.Attempts >= delays.Length;
+                logger.LogWarning("Progress text {Id} ({Step}) refused by the sender (attempt {Attempt}): {Error}{GiveUp}",
+                    n.Id, n.Step, n.Attempts + 1, e.Message, giveUp ? "; given up" : "");
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE resident_notifications
+                    SET attempts = attempts + 1, last_error = left(@error, 500), text = @text,
+                        state = CASE WHEN @giveUp THEN 'failed' ELSE 'pending' END,
+                        next_attempt_at = clock_timestamp() + @delay
+                    WHERE id = @Id
+                    """, new { n.Id, error = e.Message, text, giveUp, delay = giveUp ? TimeSpan.Zero : delays[n.Attempts] }, tx, cancellationToken: ct));
+            }
+        }
+        await tx.CommitAsync(ct);
+        return owed.Count;
+    }
+
+    /// <summary>Fills a template's placeholders; {detail} is the handler's result or plan, when the step has one.</summary>
+    public static string Render(string template, string ticketNo, string? categoryName, string detailJson, string? baseUrl)
+    {
+        string? detail = null;
+        using (var doc = JsonDocument.Parse(detailJson))
+            foreach (var key in new[] { "resolution", "plan", "reason" })
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String)
+                {
+                    detail = v.GetString();
+                    break;
+                }
+        var link = $"{baseUrl?.TrimEnd('/') ?? ""}/r/status.html?t={ticketNo}";
+        return template.Replace("{ticket}", ticketNo).Replace("{category}", categoryName ?? "")
+            .Replace("{detail}", detail ?? "").Replace("{link}", link);
+    }
+}

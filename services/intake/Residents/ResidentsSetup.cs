@@ -1,0 +1,39 @@
+using GovPlatform.Intake.Notifications;
+
+namespace GovPlatform.Intake.Residents;
+
+/// <summary>Wiring of the residents' pages, doorplates, notices and progress texts.</summary>
+public static class ResidentsSetup
+{
+    public static void AddResidents(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Residents").Get<ResidentOptions>() ?? new ResidentOptions();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new TestMailbox(sp.GetRequiredService<TimeProvider>())
+        {
+            Enabled = options.TestMailbox ?? MailboxEnvironment(builder.Environment),
+        });
+        builder.Services.AddSingleton<ITextSender, LogTextSender>();
+        builder.Services.AddSingleton<ResidentSessions>();
+        builder.Services.AddHostedService<ProgressNotifier>();
+    }
+
+    private static bool MailboxEnvironment(IHostEnvironment env) => env.IsDevelopment() || env.IsEnvironment("Testing");
+
+    /// <summary>
+    /// The pages under /r are plain HTML with a little JavaScript, served from wwwroot: a resident on a cheap phone
+    /// and a slow network loads a few kilobytes, with nothing to download, start or hydrate first.
+    /// </summary>
+    public static void MapResidents(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapDoorplatesApi();
+        app.MapResidentsApi();
+        app.MapNoticesApi();
+        app.MapPublicRequestsApi();
+        app.MapTemplatesApi();
+        var mailbox = app.Services.GetRequiredService<TestMailbox>();
+        if (mailbox.Enabled) app.MapTestMailbox();
+    }
+}

@@ -1,0 +1,60 @@
+(() => {
+  const ticket = new URLSearchParams(location.search).get('t') || '';
+  R.el('ticket-line').textContent = '单号 ' + ticket;
+  const phone = R.phone();
+  let last4 = phone ? phone.slice(-4) : null;
+
+  function describe(e) {
+    const d = e.detail || {};
+    if (e.event === 'assigned' && d.assigneeName) return '处理人：' + d.assigneeName;
+    if (e.event === 'resolved' && d.resolution) return d.resolution;
+    if (e.event === 'plan_formed' && d.plan) return d.plan;
+    if (e.event === 'callback' && d.satisfaction) return ({ satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意' })[d.satisfaction] || '';
+    return '';
+  }
+
+  async function load() {
+    R.el('error').textContent = '';
+    if (!last4) { R.show('ask', true); document.body.dataset.state = 'ready'; return; }
+    let view;
+    try { view = await R.api('GET', `/api/v1/requests/lookup?ticket=${encodeURIComponent(ticket)}&phoneLast4=${last4}`); }
+    catch (e) { R.el('error').textContent = e.message; R.show('ask', true); document.body.dataset.state = 'ready'; return; }
+    R.show('ask', false);
+    R.el('status').textContent = R.steps[view.status] || view.status;
+    R.el('status').dataset.status = view.status;
+    R.el('what').textContent = (view.categoryName ? view.categoryName + ' · ' : '') + view.description;
+    const resolved = [...view.timeline].reverse().find(e => e.event === 'resolved' || e.event === 'plan_formed');
+    R.show('result', !!resolved);
+    if (resolved) R.el('result-text').textContent = describe(resolved);
+    R.el('timeline').innerHTML = view.timeline.map(e =>
+      `<li data-event="${e.event}"><b>${R.steps[e.event] || e.event}</b> <span class="when">${R.when(e.at)}</span><div>${R.text(describe(e))}</div></li>`).join('');
+    R.show('steps', true); R.show('summary', true);
+    R.show('rate', view.status === 'resolved' && !!R.session() && !view.linkedTo);
+    if (R.session()) {
+      try {
+        const texts = await R.api('GET', `/api/v1/residents/requests/${encodeURIComponent(ticket)}/notifications`);
+        R.el('text-list').innerHTML = texts.filter(t => t.state === 'sent').map(t => `<p data-step="${t.step}">${R.text(t.text)}<br><span class="muted">${R.when(t.sentAt)}</span></p>`).join('') || '<p class="muted">暂无</p>';
+        R.show('texts', true);
+      } catch { /* someone else's ticket opened with its last four digits: the texts stay theirs */ }
+    }
+    document.body.dataset.state = 'ready';
+  }
+
+  R.el('look').addEventListener('click', () => { last4 = R.el('last4').value.trim(); load(); });
+  R.el('submit-rating').addEventListener('click', async ev => {
+    ev.target.disabled = true; R.el('rate-error').textContent = '';
+    try {
+      await R.api('POST', `/api/v1/residents/requests/${encodeURIComponent(ticket)}/rating`, {
+        satisfaction: document.querySelector('input[name=satisfaction]:checked').value, comment: R.el('comment').value || null });
+      R.show('rate', false); R.show('rated', true); await load(); R.show('rate', false);
+    } catch (e) { R.el('rate-error').textContent = e.message; }
+    ev.target.disabled = false;
+  });
+  R.el('opt-out').addEventListener('click', async ev => {
+    try { await R.api('POST', `/api/v1/residents/requests/${encodeURIComponent(ticket)}/opt-out`); ev.target.textContent = '已退订此单短信'; ev.target.disabled = true; }
+    catch (e) { R.el('error').textContent = e.message; }
+  });
+  // Progress arrives by text; while the page is open it also refreshes itself.
+  setInterval(() => { if (document.visibilityState === 'visible' && last4 && R.el('rate').classList.contains('hidden')) load(); }, 15000);
+  load();
+})();
