@@ -11,16 +11,17 @@ public sealed class DuplicateOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromHours(72);
     /// <summary>Requests with coordinates this close count as the same place, even in different buildings.</summary>
     public double RadiusMeters { get; set; } = 100;
-    /// <summary>Minimum text similarity (Dice coefficient of character bigrams).</summary>
-    public double TextSimilarity { get; set; } = 0.25;
+    /// <summary>Minimum text similarity (<see cref="ReportGist.Similarity"/>: shared ideas and words, no different floor, unit or room).</summary>
+    public double TextSimilarity { get; set; } = 0.5;
 }
 
 public sealed record Original(Guid Id, string TicketNo, double Similarity);
 
 /// <summary>
 /// Finds the open request a new one repeats: same category, same building or within the radius,
-/// inside the window, with similar text. Text similarity is over character bigrams, the usual
-/// way to compare Chinese without a segmenter: "下水道堵了" and "下水道又堵塞了" share 下水, 水道, 道堵.
+/// inside the window, saying the same thing: "3号楼楼道灯坏了" and "三栋走廊晚上黑漆漆的" name the same
+/// ideas (楼道, 灯坏) and the same building; "5楼楼道灯坏了" and "2楼楼道灯坏了" name different floors.
+/// Character bigrams (<see cref="TextSimilarity.Dice"/>) could not tell rewording from another problem.
 /// </summary>
 public static class DuplicateFinder
 {
@@ -61,11 +62,12 @@ public static class DuplicateFinder
         }, tx, cancellationToken: ct));
         await results.ReadAsync<int>();
         var rows = await results.ReadAsync<Row>();
+        var gist = ReportGist.Of(description);
         return rows
             .Where(r => (buildingCode is not null && r.BuildingCode == buildingCode)
                         || (latitude is not null && r.Latitude is not null
                             && DistanceMeters(latitude.Value, longitude!.Value, r.Latitude.Value, r.Longitude!.Value) <= options.RadiusMeters))
-            .Select(r => new Original(r.Id, r.TicketNo, Math.Round(TextSimilarity.Dice(description, r.Description), 3)))
+            .Select(r => new Original(r.Id, r.TicketNo, Math.Round(gist.Similarity(ReportGist.Of(r.Description)), 3)))
             .Where(o => o.Similarity >= options.TextSimilarity)
             .OrderByDescending(o => o.Similarity)
             .FirstOrDefault();

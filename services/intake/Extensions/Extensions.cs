@@ -27,7 +27,9 @@ public static class Extensions
         builder.AddAttachments("intake");
         builder.Services.AddSingleton<IAttachmentAccess, RequestAttachmentAccess>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
-        builder.Services.AddSingleton<IRequestClassifier>(_ => KeywordClassifier.FromEmbeddedRules());
+        // Learned from the shipped corpus on first use (about a second, the same weights every start).
+        builder.Services.AddSingleton<IRequestClassifier>(_ => LearnedClassifier.FromShippedCorpus());
+        builder.Services.AddHostedService<ClassifierWarmUp>();
         builder.Services.AddSingleton<ReferenceCache>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+
+namespace GovPlatform.Intake.Classification;
+
+/// <summary>
+/// A multinomial logistic regression (softmax) over the words jieba finds, pairs of neighbouring
+/// words, character pairs and the keyword rules' scores per category, learned from the labelled
+/// corpus shipped in the assembly (corpus/train.tsv, made by tools/intake-corpus, plus
+/// corpus/desk.tsv, the desk's reclassifications). The trained weights ship beside it
+/// (corpus/model.tsv, written by the evaluation tool's `train`), stamped with the corpus's hash:
+/// segmenting eight thousand requests takes several seconds of CPU, too long for every start, so a
+/// start trains only when the shipped weights do not belong to the shipped corpus.
+/// Written here rather than taken from ML.NET: a few hundred lines, no native library, training in
+/// about a second with a fixed seed so that every start gives the same weights, and each weight
+/// names the word it belongs to, so a decision can be explained. The keyword rules stay as
+/// features and as the fallback when the model has no evidence at all.
+/// </summary>
+public sealed class LearnedClassifier : IRequestClassifier
+{
+    /// <summary>Below this probability of the best category a request goes to triage.</summary>
+    public const double DefaultThreshold = 0.6;
+
+    private readonly string[] _categories;
+    private readonly Dictionary<string, float[]> _weights;
+    private readonly float[] _bias;
+    private readonly KeywordClassifier _rules;
+
+    public double Threshold { get; }
+
+    private LearnedClassifier(string[] categories, Dictionary<string, float[]> weights, float[] bias, KeywordClassifier rules, double threshold)
+    {
+        (_categories, _weights, _bias, _rules, Threshold) = (categories, weights, bias, rules, threshold);
+    }
+
+    /// <summary>The model of the shipped corpus: its shipped weights, or trained now if they are stale. Once a process.</summary>
+    public static LearnedClassifier FromShippedCorpus() => Shipped.Value;
+
+    private static readonly Lazy<LearnedClassifier> Shipped = new(() =>
+    {
+        var corpus = ShippedCorpus();
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Classification.corpus.model.tsv");
+        if (stream is not null)
+        {
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            if (Load(reader, CorpusHash(corpus)) is { } model) return model;
+        }
+        return Train(corpus);
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Whether the weights in the assembly were trained on the corpus in the assembly.</summary>
+    public static bool ShippedModelIsCurrent()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Classification.corpus.model.tsv");
+        if (stream is null) return false;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return Load(reader, CorpusHash(ShippedCorpus())) is not null;
+    }
+
+    /// <summary>SHA-256 of the corpus's lines: names the data a set of weights was trained on.</summary>
+    public static string CorpusHash(IReadOnlyList<(string Category, string Text)> corpus)
+    {
+        var text = new StringBuilder();
+        foreach (var (category, request) in corpus) text.Append(category).Append('\t').Append(request).Append('\n');
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>Writes the weights: a header with the corpus hash, threshold and categories, the biases, then one feature a line.</summary>
+    public void Save(TextWriter writer, string corpusHash)
+    {
+        writer.Write($"# weights of intake's classifier; corpus {corpusHash}; threshold {Threshold.ToString(CultureInfo.InvariantCulture)}\n");
+        writer.Write("categories\t" + string.Join(',', _categories) + "\n");
+        writer.Write("bias\t" + string.Join(',', _bias.Select(b => b.ToString("R", CultureInfo.InvariantCulture))) + "\n");
+        foreach (var (name, w) in _weights.OrderBy(f => f.Key, StringComparer.Ordinal))
+            writer.Write(name + "\t" + string.Join(',', w.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "\n");
+    }
+
+    /// <summary>Reads weights written by <see cref="Save"/>; null when they belong to another corpus.</summary>
+    public static LearnedClassifier? Load(TextReader reader, string corpusHash)
+    {
+        var header = reader.ReadLine();
+        if (header is null || !header.Contains($"corpus {corpusHash};", StringComparison.Ordinal)) return null;
+        var threshold = double.Parse(header[(header.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        var categories = reader.ReadLine()!.Split('\t')[1].Split(',');
+        static float[] Floats(string line) => line[(line.LastIndexOf('\t') + 1)..].Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        var bias = Floats(reader.ReadLine()!);
+        var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+            weights[line[..line.LastIndexOf('\t')]] = Floats(line);
+        return new LearnedClassifier(categories, weights, bias, KeywordClassifier.FromEmbeddedRules(), threshold);
+    }
+
+    /// <summary>The training corpus and the desk's reclassifications embedded in the assembly.</summary>
+    public static IReadOnlyList<(string Category, string Text)> ShippedCorpus()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var rows = new List<(string, string)>();
+        foreach (var name in CorpusFiles)
+        {
+            using var stream = assembly.GetManifestResourceStream("Classification.corpus." + name);
+            if (stream is null) continue;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            rows.AddRange(ReadLabelled(reader));
+        }
+        return rows;
+    }
+
+    /// <summary>The corpus's files in Classification/corpus/, in the order they are read.</summary>
+    public static readonly IReadOnlyList<string> CorpusFiles = ["train.tsv", "desk.tsv"];
+
+    /// <summary>Lines of category TAB text; '#' starts a comment line.</summary>
+    public static IEnumerable<(string Category, string Text)> ReadLabelled(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var tab = line.IndexOf('\t');
+            if (tab <= 0) continue;
+            yield return (line[..tab], line[(tab + 1)..]);
+        }
+    }
+
+    /// <summary>Trains deterministically: fixed order of features, fixed seed for the shuffles.</summary>
+    public static LearnedClassifier Train(IReadOnlyList<(string Category, string Text)> corpus, double threshold = DefaultThreshold,
+        int epochs = 10, double l2 = 1e-6)
+    {
+        var rules = KeywordClassifier.FromEmbeddedRules();
+        var categories = corpus.Select(c => c.Category).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var index = categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var k = categories.Length;
+        // Features become row numbers once, so the passes below are plain array arithmetic.
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        var examples = corpus.Select(c => (Label: index[c.Category],
+            Features: Features(c.Text, rules).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value)).ToArray())).ToArray();
+        var w = new double[rows.Count * k];
+        var bias = new double[k];
+
+        var random = new Random(20261207);
+        var order = Enumerable.Range(0, examples.Length).ToArray();
+        var p = new double[k];
+        var step = 0;
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            random.Shuffle(order);
+            foreach (var e in order)
+            {
+                var (label, features) = examples[e];
+                var rate = 0.5 / (1 + step++ * 1e-4);
+                for (var c = 0; c < k; c++) p[c] = bias[c];
+                foreach (var (row, value) in features)
+                    for (var c = 0; c < k; c++) p[c] += w[row * k + c] * value;
+                Softmax(p);
+                for (var c = 0; c < k; c++)
+                {
+                    var gradient = p[c] - (c == label ? 1 : 0);
+                    bias[c] -= rate * gradient * 0.1;
+                    foreach (var (row, value) in features)
+                        w[row * k + c] -= rate * (gradient * value + l2 * w[row * k + c]);
+                }
+            }
+        }
+        var weights = rows.ToDictionary(r => r.Key, r => Enumerable.Range(0, k).Select(c => (float)w[r.Value * k + c]).ToArray(), StringComparer.Ordinal);
+        return new LearnedClassifier(categories, weights, bias.Select(b => (float)b).ToArray(), rules, threshold);
+    }
+
+    public Classification Classify(string text)
+    {
+        var features = Features(text, _rules);
+        // Nothing the model has seen and no rule matched: no evidence, the desk decides.
+        if (!features.Any(f => _weights.ContainsKey(f.Name))) return _rules.Classify(text) with { Confidence = 0 };
+        var probabilities = new double[_categories.Length];
+        Scores(features, _weights, _bias, probabilities);
+        var ranked = probabilities.Select((p, i) => new Candidate(_categories[i], Math.Round(p, 3)))
+            .OrderByDescending(c => c.Score).ThenBy(c => c.Category, StringComparer.Ordinal).Take(3).ToList();
+        return new Classification(ranked[0].Category, ranked[0].Score, ranked);
+    }
+
+    private static void Scores(IReadOnlyList<(string Name, double Value)> features, Dictionary<string, float[]> weights, float[] bias, double[] into)
+    {
+        for (var c = 0; c < into.Length; c++) into[c] = bias[c];
+        foreach (var (name, value) in features)
+        {
+            if (!weights.TryGetValue(name, out var w)) continue;
+            for (var c = 0; c < into.Length; c++) into[c] += w[c] * value;
+        }
+        Softmax(into);
+    }
+
+    private static void Softmax(double[] scores)
+    {
+        var max = scores.Max();
+        var sum = 0.0;
+        for (var c = 0; c < scores.Length; c++) sum += scores[c] = Math.Exp(scores[c] - max);
+        for (var c = 0; c < scores.Length; c++) scores[c] /= sum;
+    }
+
+    /// <summary>
+    /// Words and word pairs (meaning), character pairs (typos and words jieba splits oddly) and the
+    /// keyword rules' evidence per category; scaled to unit length so long texts do not shout.
+    /// </summary>
+    public static IReadOnlyList<(string Name, double Value)> Features(string text, KeywordClassifier rules)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var words = WordSegmenter.Words(text);
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (IsNumber(words[i])) continue;
+            names.Add("w:" + words[i]);
+            if (i + 1 < words.Count) names.Add("b:" + words[i] + "|" + words[i + 1]);
+        }
+        var letters = KeywordClassifier.Normalise(text).Where(char.IsLetter).ToArray();
+        for (var i = 0; i + 1 < letters.Length; i++) names.Add(string.Create(CultureInfo.InvariantCulture, $"c:{letters[i]}{letters[i + 1]}"));
+
+        var features = new List<(string, double)>(names.Count + 4);
+        var scale = 1 / Math.Sqrt(Math.Max(1, names.Count));
+        foreach (var name in names) features.Add((name, scale));
+        foreach (var candidate in rules.Classify(text).Candidates)
+            features.Add(("k:" + candidate.Category, Math.Min(1, candidate.Score / 3)));
+        return features;
+    }
+
+    private static bool IsNumber(string word) => word.All(c => char.IsDigit(c) || "零一二三四五六七八九十百两".Contains(c));
+}

@@ -1,0 +1,133 @@
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using GovPlatform.Intake.Classification;
+
+namespace GovPlatform.Intake.Duplicates;
+
+/// <summary>
+/// What a report says, as neighbours word it: the ideas it names (paraphrases.txt: 楼道 = 走廊 =
+/// 过道; 灯坏了 = 黑漆漆 = 不亮), the other content words jieba finds, and the places it names
+/// inside the building (building, unit, floor, room: 3号楼 = 三栋 = 3栋). Two reports match when
+/// they share most of what they say and name no different place.
+/// </summary>
+public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string> Words, IReadOnlyDictionary<string, int> Places)
+{
+    private static readonly Lazy<(IReadOnlyList<(string Variant, string Idea)> Variants, IReadOnlySet<string> Things)> Paraphrases = new(LoadParaphrases);
+
+    private static readonly HashSet<string> Stopwords = new(StringComparer.Ordinal)
+    {
+        "的", "了", "是", "我", "我们", "我家", "你们", "他们", "他家", "这", "那", "有", "在", "也", "都", "就", "还", "又", "很", "太", "好",
+        "一下", "请", "麻烦", "帮忙", "尽快", "处理", "一直", "已经", "好几天", "几天", "小区", "家", "这个", "那个", "一个", "没人", "管",
+        "问题", "反映", "情况", "谢谢", "你好", "现在", "今天", "昨天", "每天", "天天", "啊", "呀", "吧", "呢", "嘛", "啦", "哦", "得", "地",
+        "着", "过", "给", "让", "把", "被", "和", "跟", "还是", "能不能", "可以", "怎么", "什么", "咋", "啥", "快", "看看", "来", "去",
+        "上", "下", "里", "号", "栋", "单元", "楼", "层", "晚上", "白天", "早上", "中午", "到", "说", "没", "不", "人", "找", "修", "坏",
+        "个", "要", "会", "又", "真", "吗", "喂", "那边", "这边", "附近", "门口", "旁边", "前面", "后面", "边上", "一样", "同样", "还有",
+        "赶紧", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
+    };
+
+    // Where in the building: the kind of place and its number. Floors and rooms only as written with
+    // a number, never 楼上/楼下.
+    private static readonly (string Kind, Regex Pattern)[] PlacePatterns =
+    [
+        ("building", new Regex(@"(\d+)\s*(?:号楼|号栋|栋|幢|号院楼)", RegexOptions.CultureInvariant)),
+        ("unit", new Regex(@"(\d+)\s*单元", RegexOptions.CultureInvariant)),
+        ("floor", new Regex(@"(?<![\d号])(\d{1,2})\s*(?:楼|层)(?!栋|房)", RegexOptions.CultureInvariant)),
+        ("room", new Regex(@"(?<!\d)(\d{3,4})(?:室|房|号房|户)?(?![\d号栋幢单层楼年月日元块米点分斤个次天])", RegexOptions.CultureInvariant)),
+    ];
+
+    public static ReportGist Of(string text)
+    {
+        var normalised = ArabicNumerals(KeywordClassifier.Normalise(text));
+        var places = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (kind, pattern) in PlacePatterns)
+        {
+            var match = pattern.Match(normalised);
+            if (match.Success) places[kind] = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Leftmost-longest: at each position the longest variant starting there is the idea, and its
+        // characters are consumed, so 路灯坏了 reads as 路灯 and not as 灯坏 after a stray 路.
+        var ideas = new HashSet<string>(StringComparer.Ordinal);
+        var (variants, _) = Paraphrases.Value;
+        var rest = new StringBuilder(normalised.Length);
+        for (var i = 0; i < normalised.Length;)
+        {
+            var found = variants.FirstOrDefault(v => string.CompareOrdinal(normalised, i, v.Variant, 0, v.Variant.Length) == 0 && i + v.Variant.Length <= normalised.Length);
+            if (found.Variant is null)
+            {
+                rest.Append(normalised[i++]);
+                continue;
+            }
+            ideas.Add(found.Idea);
+            // Consumed with a separator, so that what is left does not glue into a false word.
+            rest.Append('，');
+            i += found.Variant.Length;
+        }
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var word in WordSegmenter.Words(rest.ToString()))
+            if (word.Length > 1 && !Stopwords.Contains(word) && !word.Any(char.IsDigit)) words.Add(word);
+        return new ReportGist(ideas, words, places);
+    }
+
+    /// <summary>
+    /// 0 when the two name different places in the building (another floor, unit or room), or each
+    /// names things it is about and none in common (楼道灯 and 路灯); else the Dice overlap of ideas
+    /// and words, a shared idea counting twice as much as a shared plain word.
+    /// </summary>
+    public double Similarity(ReportGist other)
+    {
+        foreach (var (kind, number) in Places)
+            if (other.Places.TryGetValue(kind, out var theirs) && theirs != number) return 0;
+        var things = Paraphrases.Value.Things;
+        var mine = Ideas.Where(things.Contains).ToList();
+        var yours = other.Ideas.Where(things.Contains).ToList();
+        if (mine.Count > 0 && yours.Count > 0 && !mine.Any(yours.Contains)) return 0;
+        const double IdeaWeight = 2, WordWeight = 1;
+        var shared = IdeaWeight * Ideas.Count(other.Ideas.Contains) + WordWeight * Words.Count(other.Words.Contains);
+        var total = IdeaWeight * (Ideas.Count + other.Ideas.Count) + WordWeight * (Words.Count + other.Words.Count);
+        return total == 0 ? 0 : 2 * shared / total;
+    }
+
+    /// <summary>Chinese numbers up to 99 become digits (三栋 → 3栋, 十二楼 → 12楼, 两单元 → 2单元).</summary>
+    public static string ArabicNumerals(string text)
+    {
+        const string digits = "零一二三四五六七八九";
+        return Regex.Replace(text, "[零一二两三四五六七八九十]+", m =>
+        {
+            var s = m.Value.Replace('两', '二');
+            // Only numbers that name a place: a following 号/栋/楼/层/单元/幢; otherwise left alone (一直, 一下).
+            var after = m.Index + m.Length < text.Length ? text[m.Index + m.Length] : '\0';
+            if ("号栋楼层单幢".IndexOf(after) < 0) return m.Value;
+            var ten = s.IndexOf('十');
+            int value;
+            if (ten < 0) value = s.Length == 1 ? digits.IndexOf(s[0]) : -1;
+            else
+            {
+                var tens = ten == 0 ? 1 : digits.IndexOf(s[ten - 1]);
+                var ones = ten == s.Length - 1 ? 0 : digits.IndexOf(s[^1]);
+                value = tens < 0 || ones < 0 || ten > 1 || s.Length - ten > 2 ? -1 : tens * 10 + ones;
+            }
+            return value < 0 ? m.Value : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        });
+    }
+
+    private static (IReadOnlyList<(string, string)>, IReadOnlySet<string>) LoadParaphrases()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Duplicates.paraphrases.txt")
+            ?? throw new InvalidOperationException("The embedded paraphrases are missing.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var result = new List<(string Variant, string Idea)>();
+        var things = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var colon = line.IndexOf(':');
+            var idea = line[..colon].Trim();
+            if (idea.StartsWith('*')) things.Add(idea = idea[1..]);
+            foreach (var variant in line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                result.Add((KeywordClassifier.Normalise(variant), idea));
+        }
+        return (result.OrderByDescending(v => v.Variant.Length).ThenBy(v => v.Variant, StringComparer.Ordinal).ToList(), things);
+    }
+}

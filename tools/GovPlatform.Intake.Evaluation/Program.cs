@@ -1,0 +1,186 @@
+// Intake's words, measured: the classifier and the duplicate finder before (keyword rules, character
+// bigrams) and after (learned model on jieba's words, paraphrase-aware similarity) on the hand-written
+// held-out sets in eval/intake/. `retrain` exports the desk's reclassifications from intake's database
+// into the corpus and trains the weights that ship (corpus/model.tsv) on it.
+//
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation                      # prints the figures
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- train                       # corpus → corpus/model.tsv
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "Host=...;Database=intake;..."
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Duplicates;
+using Npgsql;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+Console.OutputEncoding = Encoding.UTF8;
+var root = FindRoot();
+
+if (args.Length > 0 && args[0] == "retrain")
+{
+    var at = Array.IndexOf(args, "--connection");
+    var connection = at >= 0 && at + 1 < args.Length ? args[at + 1] : Environment.GetEnvironmentVariable("INTAKE_DB");
+    if (connection is null)
+    {
+        Console.Error.WriteLine("retrain needs --connection \"<intake database>\" (or INTAKE_DB).");
+        return 2;
+    }
+    return await Retrain(root, connection);
+}
+
+var corpusDir = Path.Combine(root, "services/intake/Classification/corpus");
+if (args.Length > 0 && args[0] == "train") return Train(corpusDir);
+
+if (args.Length > 0 && args[0] == "classify")
+{
+    // A quick look at what the shipped model makes of some texts: classify "text" "text" ...
+    var model = LearnedClassifier.FromShippedCorpus();
+    foreach (var text in args.Skip(1))
+    {
+        var result = model.Classify(text);
+        Console.WriteLine($"{result.Category ?? "(none)"} {result.Confidence:0.000} {(result.Confident(model.Threshold) ? "auto" : "triage")}: {text}  [{string.Join(", ", result.Candidates.Select(c => $"{c.Category} {c.Score:0.00}"))}]");
+    }
+    return 0;
+}
+
+var requests = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv"));
+var pairs = Evaluation.ReadPairs(Path.Combine(root, "eval/intake/duplicate-pairs.tsv"));
+
+var clock = Stopwatch.StartNew();
+WordSegmenter.Warm();
+var segmenterMs = clock.ElapsedMilliseconds;
+clock.Restart();
+// What ships: the weights in corpus/model.tsv when they belong to the corpus on disk.
+var corpus = DiskCorpus(corpusDir);
+LearnedClassifier learned;
+using (var model = new StreamReader(Path.Combine(corpusDir, "model.tsv"), Encoding.UTF8))
+    learned = LearnedClassifier.Load(model, LearnedClassifier.CorpusHash(corpus)) ?? throw new InvalidOperationException(
+        "corpus/model.tsv was not trained on the corpus on disk: run this tool with `train` first.");
+var loadMs = clock.ElapsedMilliseconds;
+var keywords = KeywordClassifier.FromEmbeddedRules();
+
+Console.WriteLine($"Held-out requests: {requests.Count} in {requests.Select(r => r.Category).Distinct().Count()} categories; training corpus {corpus.Count} requests.");
+Console.WriteLine($"jieba dictionary loaded in {segmenterMs} ms; shipped weights loaded in {loadMs} ms.");
+Console.WriteLine();
+var before = Evaluation.Classify(keywords, requests);
+var after = Evaluation.Classify(learned, requests);
+Console.WriteLine("Classification      top-1    auto-classified  precision of auto  threshold");
+Console.WriteLine($"before (keywords)   {P(before.Top1),6}   {P(before.AutoShare),15}  {P(before.AutoPrecision),17}  {keywords.Threshold}");
+Console.WriteLine($"after (learned)     {P(after.Top1),6}   {P(after.AutoShare),15}  {P(after.AutoPrecision),17}  {learned.Threshold}");
+Console.WriteLine();
+Console.WriteLine("Per category (after / before)");
+foreach (var (category, (right, total)) in after.PerCategory)
+    Console.WriteLine($"  {category,-18} {right,2}/{total}   {before.PerCategory[category].Right,2}/{total}");
+Console.WriteLine();
+Console.WriteLine("Learned model by threshold: auto-classified share / its precision");
+foreach (var t in new[] { 0.4, 0.5, 0.6, 0.7, 0.8, 0.9 })
+{
+    var f = Evaluation.Classify(learned, requests, t);
+    Console.WriteLine($"  {t:0.0}: {P(f.AutoShare)} / {P(f.AutoPrecision)}");
+}
+Console.WriteLine();
+Console.WriteLine("Misses of the learned model (expected -> got, confidence)");
+foreach (var miss in after.Misses)
+    Console.WriteLine($"  {miss.Expected} -> {miss.Got ?? "(none)"} {miss.Confidence:0.00}: {miss.Text}");
+Console.WriteLine();
+
+var options = new DuplicateOptions();
+var dupBefore = Evaluation.Duplicates(pairs, TextSimilarity.Dice, 0.25);
+var dupAfter = Evaluation.Duplicates(pairs, Evaluation.GistSimilarity, options.TextSimilarity);
+Console.WriteLine($"Duplicates: {pairs.Count} labelled pairs ({pairs.Count(p => p.Duplicate)} reworded duplicates, {pairs.Count(p => !p.Duplicate)} near-misses)");
+Console.WriteLine($"before (character-bigram Dice >= 0.25):  precision {P(dupBefore.Precision)}, recall {P(dupBefore.Recall)}");
+Console.WriteLine($"after (words and paraphrases >= {options.TextSimilarity}):  precision {P(dupAfter.Precision)}, recall {P(dupAfter.Recall)}");
+foreach (var t in new[] { 0.3, 0.4, 0.5, 0.6, 0.7 })
+{
+    var f = Evaluation.Duplicates(pairs, Evaluation.GistSimilarity, t);
+    Console.WriteLine($"  threshold {t:0.0}: precision {P(f.Precision)}, recall {P(f.Recall)}");
+}
+foreach (var (duplicate, open, @new) in pairs)
+{
+    var s = Evaluation.GistSimilarity(open, @new);
+    var wrong = duplicate != s >= options.TextSimilarity;
+    if (wrong) Console.WriteLine($"  WRONG {(duplicate ? "dup" : "distinct")} {s:0.00}: {open} | {@new}");
+}
+
+// The second sets were written after the corpus was widened (docs/intake.md says what changed after).
+var fresh = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv"));
+var freshPairs = Evaluation.ReadPairs(Path.Combine(root, "eval/intake/fresh-pairs.tsv"));
+var freshBefore = Evaluation.Classify(keywords, fresh);
+var freshAfter = Evaluation.Classify(learned, fresh);
+var freshDupBefore = Evaluation.Duplicates(freshPairs, TextSimilarity.Dice, 0.25);
+var freshDupAfter = Evaluation.Duplicates(freshPairs, Evaluation.GistSimilarity, options.TextSimilarity);
+Console.WriteLine();
+Console.WriteLine($"Second held-out set, written after the corpus was widened: {fresh.Count} requests, {freshPairs.Count} pairs");
+Console.WriteLine($"before (keywords)   top-1 {P(freshBefore.Top1)}, auto-classified {P(freshBefore.AutoShare)} at {P(freshBefore.AutoPrecision)}");
+Console.WriteLine($"after (learned)     top-1 {P(freshAfter.Top1)}, auto-classified {P(freshAfter.AutoShare)} at {P(freshAfter.AutoPrecision)}");
+Console.WriteLine($"duplicates before   precision {P(freshDupBefore.Precision)}, recall {P(freshDupBefore.Recall)}");
+Console.WriteLine($"duplicates after    precision {P(freshDupAfter.Precision)}, recall {P(freshDupAfter.Recall)}");
+foreach (var miss in freshAfter.Misses)
+    Console.WriteLine($"  {miss.Expected} -> {miss.Got ?? "(none)"} {miss.Confidence:0.00}: {miss.Text}");
+foreach (var (duplicate, open, @new) in freshPairs)
+{
+    var s = Evaluation.GistSimilarity(open, @new);
+    if (duplicate != s >= options.TextSimilarity) Console.WriteLine($"  WRONG {(duplicate ? "dup" : "distinct")} {s:0.00}: {open} | {@new}");
+}
+return 0;
+
+static string P(double x) => Evaluation.Percent(x);
+
+static IReadOnlyList<(string Category, string Text)> DiskCorpus(string dir)
+{
+    var rows = new List<(string, string)>();
+    foreach (var file in LearnedClassifier.CorpusFiles)
+    {
+        using var reader = new StreamReader(Path.Combine(dir, file), Encoding.UTF8);
+        rows.AddRange(LearnedClassifier.ReadLabelled(reader));
+    }
+    return rows;
+}
+
+static int Train(string dir)
+{
+    var corpus = DiskCorpus(dir);
+    var clock = Stopwatch.StartNew();
+    var model = LearnedClassifier.Train(corpus);
+    var path = Path.Combine(dir, "model.tsv");
+    using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
+        model.Save(writer, LearnedClassifier.CorpusHash(corpus));
+    Console.WriteLine($"Trained on {corpus.Count} requests in {clock.ElapsedMilliseconds} ms; weights written to {path} ({new FileInfo(path).Length / 1024} KiB). Rebuild intake to ship them.");
+    return 0;
+}
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        if (Directory.Exists(Path.Combine(dir.FullName, "eval", "intake"))) return dir.FullName;
+    throw new InvalidOperationException("Run from inside the repository: eval/intake/ was not found above the current directory.");
+}
+
+static async Task<int> Retrain(string root, string connection)
+{
+    // Requests that went through the classifier and whose category a desk operator then chose or
+    // corrected: the desk's answer is the label.
+    const string sql = """
+        SELECT category, description FROM requests
+        WHERE category IS NOT NULL AND classification IS NOT NULL
+          AND classified_by IS NOT NULL AND classified_by NOT IN ('rules', 'reporter')
+        ORDER BY ticket_no
+        """;
+    await using var conn = new NpgsqlConnection(connection);
+    var rows = (await conn.QueryAsync<(string Category, string Description)>(sql)).ToList();
+    var path = Path.Combine(root, "services/intake/Classification/corpus/desk.tsv");
+    var text = new StringBuilder("""
+        # Desk reclassifications from the triage queue: category<TAB>request, exported by
+        # `dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "<intake db>"`.
+        # Embedded with train.tsv; the tool's `train` writes the weights that ship (model.tsv) from both.
+
+        """);
+    foreach (var (category, description) in rows)
+        text.Append(category).Append('\t').Append(description.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ')).Append('\n');
+    await File.WriteAllTextAsync(path, text.ToString(), Encoding.UTF8);
+    Console.WriteLine($"{rows.Count} desk reclassifications written to {path}.");
+    return Train(Path.GetDirectoryName(path)!);
+}
