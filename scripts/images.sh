@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 services=(intake dispatch volunteer reporting identity)
 # The console appears as a service once its project exists.
-[ -f services/console/GovPlatform.Console.csproj ] && services+=(console)
+[ -f services/console/GovPlatform.Web.csproj ] && services+=(console)
 
 port=${GOV_REGISTRY_PORT:-5015}
 local_registry=127.0.0.1:$port
@@ -126,7 +126,7 @@ build() {
     export DOTNET_CONTAINER_INSECURE_REGISTRIES=$local_registry SDK_CONTAINER_INSECURE_REGISTRIES=$local_registry
   fi
   local projects=() service started=$SECONDS
-  for service in "${services[@]}"; do projects+=("$PWD/services/$service/GovPlatform.${service^}.csproj"); done
+  for service in "${services[@]}"; do projects+=("$(ls "$PWD/services/$service"/GovPlatform.*.csproj)"); done
   # One MSBuild run for all of them: publishing side by side costs little more than one service alone.
   dotnet msbuild scripts/images.proj -m -v q -nologo -clp:ErrorsOnly \
     "-p:Services=${projects[*]}" -p:Configuration="$configuration" -p:NoBuild="${GOV_IMAGE_NO_BUILD:-false}" \
