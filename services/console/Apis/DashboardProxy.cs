@@ -16,9 +16,13 @@ public static class DashboardProxy
 
     public static void MapDashboardProxy(this WebApplication app)
     {
-        app.MapGet("/dashboard/{**path}", (string? path, HttpContext http, IHttpClientFactory clients, TokenStore tokens) =>
-                ForwardAsync($"/dashboard/{path}", http, clients, tokens, withToken: false))
-            .RequireAuthorization(p => p.RequireRole(Areas.Reports.Split(',')));
+        // The pages and their chart library (../lib/echarts.min.js from the dashboard's folder).
+        foreach (var folder in new[] { "dashboard", "lib" })
+        {
+            app.MapGet($"/{folder}/{{**path}}", (string? path, HttpContext http, IHttpClientFactory clients, TokenStore tokens) =>
+                    ForwardAsync($"/{folder}/{path}", http, clients, tokens, withToken: false))
+                .RequireAuthorization(p => p.RequireRole(Areas.Reports.Split(',')));
+        }
 
         foreach (var api in new[] { "kpis", "rankings", "stats" })
         {
