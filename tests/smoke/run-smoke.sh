@@ -17,7 +17,8 @@ run_pid=$!
 cleanup() { kill -TERM -- "-$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
-deadline=$((SECONDS + 300))
+# Six projects start under the AppHost now; a build machine shared with other builds needs minutes for that.
+deadline=$((SECONDS + 600))
 until grep -q "GovPlatform is up" "$log"; do
   if ! kill -0 "$run_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
     echo "smoke: ./run.sh did not bring the stack up"; tail -30 "$log"; exit 1
