@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole GovPlatform stack with one command: the Aspire AppHost, its dashboard, the four
-# services and the demo county. Ctrl-C (or SIGTERM) stops everything this command started.
+# services, the identity service, the staff console, the demo county and one demo account per role. Ctrl-C (or SIGTERM) stops everything this command started.
 #   - Where a container runtime can run containers (docker, or podman that really runs one), the
 #     AppHost starts Postgres, Redis and RabbitMQ as containers.
 #   - Otherwise (e.g. the project's build machines) scripts/infra.sh installs them from Debian's
@@ -8,7 +8,8 @@
 #     resources under the same connection names.
 # GOV_MODE=local runs the plain mode without Aspire: the four services as processes of this script.
 # GOV_INFRA=containers|external forces the AppHost's choice; GOV_{INTAKE,DISPATCH,VOLUNTEER,REPORTING}_PORT
-# move the services (5101-5104); GOV_DASHBOARD_PORT moves the dashboard (15124).
+# move the services (5101-5104), GOV_IDENTITY_PORT identity (5105), GOV_CONSOLE_PORT the console (5100);
+# GOV_DASHBOARD_PORT moves the dashboard (15124).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib.sh
@@ -17,9 +18,14 @@ started_at=$(date +%s%N)
 mode=${GOV_MODE:-aspire}
 [ "$mode" = aspire ] || [ "$mode" = local ] || { echo "run: GOV_MODE must be aspire or local" >&2; exit 2; }
 export GOV_INTAKE_PORT=${GOV_INTAKE_PORT:-5101} GOV_DISPATCH_PORT=${GOV_DISPATCH_PORT:-5102} \
-       GOV_VOLUNTEER_PORT=${GOV_VOLUNTEER_PORT:-5103} GOV_REPORTING_PORT=${GOV_REPORTING_PORT:-5104}
-declare -A PORTS=([intake]=$GOV_INTAKE_PORT [dispatch]=$GOV_DISPATCH_PORT [volunteer]=$GOV_VOLUNTEER_PORT [reporting]=$GOV_REPORTING_PORT)
-ORDER=(dispatch intake volunteer reporting)
+       GOV_VOLUNTEER_PORT=${GOV_VOLUNTEER_PORT:-5103} GOV_REPORTING_PORT=${GOV_REPORTING_PORT:-5104} \
+       GOV_IDENTITY_PORT=${GOV_IDENTITY_PORT:-5105} GOV_CONSOLE_PORT=${GOV_CONSOLE_PORT:-5100}
+declare -A PORTS=([intake]=$GOV_INTAKE_PORT [dispatch]=$GOV_DISPATCH_PORT [volunteer]=$GOV_VOLUNTEER_PORT [reporting]=$GOV_REPORTING_PORT
+                  [identity]=$GOV_IDENTITY_PORT [console]=$GOV_CONSOLE_PORT)
+ORDER=(identity dispatch intake volunteer reporting console)
+declare -A DLLS=([intake]=GovPlatform.Intake [dispatch]=GovPlatform.Dispatch [volunteer]=GovPlatform.Volunteer
+                 [reporting]=GovPlatform.Reporting [identity]=GovPlatform.Identity [console]=GovPlatform.Web)
+issuer="http://127.0.0.1:$GOV_IDENTITY_PORT/"
 mkdir -p .local/logs
 
 infra=external
@@ -77,10 +83,17 @@ if [ "$mode" = aspire ]; then
   done
   echo "run: $(grep -m1 '^apphost: infrastructure:' .local/logs/apphost.log | sed 's/^apphost: //')"
 else
+  # What the AppHost sets in the other mode: identity's issuer and the console's addresses, the services' authority,
+  # and the console's service discovery.
+  console_origins="http://127.0.0.1:$GOV_CONSOLE_PORT http://localhost:$GOV_CONSOLE_PORT"
+  export Identity__Issuer=$issuer Identity__DemoAccounts=true Auth__Authority=$issuer Console__Authority=$issuer \
+    Identity__ConsoleRedirectUris=$(for o in $console_origins; do printf '%s/signin-oidc,' "$o"; done) \
+    Identity__ConsolePostLogoutRedirectUris=$(for o in $console_origins; do printf '%s/signout-callback-oidc,' "$o"; done)
+  for svc in intake dispatch volunteer reporting; do export "services__${svc}__http__0=http://127.0.0.1:${PORTS[$svc]}"; done
   for svc in "${ORDER[@]}"; do
-    name=GovPlatform.${svc^}
+    dir=services/$svc
     ASPNETCORE_URLS="http://127.0.0.1:${PORTS[$svc]}" OTEL_SERVICE_NAME=$svc ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
-      dotnet "services/$svc/bin/Release/net10.0/$name.dll" >".local/logs/$svc.log" 2>&1 &
+      dotnet "$dir/bin/Release/net10.0/${DLLS[$svc]}.dll" >".local/logs/$svc.log" 2>&1 &
     pids+=($!)
   done
 fi
@@ -98,6 +111,8 @@ curl -fsS -X POST "http://127.0.0.1:${PORTS[dispatch]}/api/v1/grid/import" -H 'C
   -H "Authorization: Bearer $(scripts/dev-token.sh admin)" \
   --data-binary @services/dispatch/Seed/demo-county.json
 echo
+# One account per role with a fresh password each run, shown once below.
+accounts=$(scripts/seed-demo-accounts.sh "http://127.0.0.1:${PORTS[identity]}")
 
 if [ "$mode" = aspire ]; then
   login=$(grep -o -m1 'http://localhost:[0-9]*/login?t=[0-9a-f]*' .local/logs/apphost.log || true)
@@ -109,15 +124,19 @@ else
 fi
 cat <<MSG
 
-GovPlatform is up ($mode mode$([ "$mode" = aspire ] && echo ", $infra infrastructure")): all four services healthy $(printf '%d.%01d' $((healthy_ms / 1000)) $((healthy_ms % 1000 / 100))) s after the command.
+GovPlatform is up ($mode mode$([ "$mode" = aspire ] && echo ", $infra infrastructure")): all four services, identity and the console healthy $(printf '%d.%01d' $((healthy_ms / 1000)) $((healthy_ms % 1000 / 100))) s after the command.
 Ctrl-C stops everything this command started.
+  console    http://127.0.0.1:${PORTS[console]}/      staff console: sign in with a demo account below (zh-CN; English in the top bar)
   $telemetry
   intake     http://127.0.0.1:${PORTS[intake]}/swagger      POST /api/v1/requests
   dispatch   http://127.0.0.1:${PORTS[dispatch]}/swagger      GET  /api/v1/work-orders
   volunteer  http://127.0.0.1:${PORTS[volunteer]}/swagger      POST /api/v1/volunteers (organiser token)
   reporting  http://127.0.0.1:${PORTS[reporting]}/swagger      GET  /api/v1/stats/requests-by-grid
+  identity   http://127.0.0.1:${PORTS[identity]}/.well-known/openid-configuration
 $([ "$infra" = external ] && echo "  RabbitMQ management  http://127.0.0.1:15672  (user govplatform, password in .local/secrets)")
-Try (staff tokens come from scripts/dev-token.sh, standing in for the city's identity provider):
+Demo accounts, one per role in the demo county (new passwords at every start; shown only here):
+$accounts
+Try the APIs directly (scripts/dev-token.sh makes a token with the shared key, a test-and-demo aid):
   TOKEN=\$(scripts/dev-token.sh admin,desk_operator,leader)
   curl -s -X POST http://127.0.0.1:${PORTS[intake]}/api/v1/requests -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
     -d '{"channel":"hotline","category":"drainage","description":"1号楼下水道堵塞","location":{"code":"MT-01-01-C01-G1-B01"},"reporter":{"name":"张三","phone":"13812341234"}}'

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using GovPlatform.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -9,7 +10,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 var infrastructure = Infrastructure.Choose(builder.Configuration);
 Console.WriteLine($"apphost: infrastructure: {infrastructure.Description}");
 
-IResourceBuilder<IResourceWithConnectionString> intakeDb, dispatchDb, volunteerDb, reportingDb, redis, messaging;
+IResourceBuilder<IResourceWithConnectionString> intakeDb, dispatchDb, volunteerDb, reportingDb, identityDb, redis, messaging;
 if (infrastructure.Containers)
 {
     // One Postgres server, one database per service.
@@ -18,6 +19,7 @@ if (infrastructure.Containers)
     dispatchDb = postgres.AddDatabase("dispatchdb");
     volunteerDb = postgres.AddDatabase("volunteerdb");
     reportingDb = postgres.AddDatabase("reportingdb");
+    identityDb = postgres.AddDatabase("identitydb");
     redis = builder.AddRedis("redis");
     messaging = builder.AddRabbitMQ("messaging").WithManagementPlugin();
 }
@@ -29,6 +31,7 @@ else
     dispatchDb = builder.AddExternal("dispatchdb");
     volunteerDb = builder.AddExternal("volunteerdb");
     reportingDb = builder.AddExternal("reportingdb");
+    identityDb = builder.AddExternal("identitydb");
     redis = builder.AddExternal("redis");
     messaging = builder.AddExternal("messaging");
 }
@@ -37,6 +40,33 @@ else
 // Locally both come from .local/secrets through run.sh; elsewhere from user secrets or the deployment, never source.
 var authKey = builder.AddSecret("auth-signing-key", "Auth:SigningKey");
 var qrKey = builder.AddSecret("volunteer-qr-signing-key", "Volunteer:QrSigningKey");
+// The identity service's RSA key that signs staff tokens and its AES key for codes and refresh tokens (scripts/infra.sh
+// writes both to .local/secrets; docs/identity.md says how to rotate them).
+var identitySigningKey = builder.AddSecret("identity-signing-key", "Identity:SigningKeyPem");
+var identityEncryptionKey = builder.AddSecret("identity-encryption-key", "Identity:EncryptionKey");
+
+int Port(string name, int port) => builder.Configuration.GetValue($"GOV_{name.ToUpperInvariant()}_PORT", port);
+var identityPort = Port("identity", 5105);
+var consolePort = Port("console", 5100);
+// One address for the issuer, so the tokens' iss, the discovery document and the services' authority all agree.
+var issuer = $"http://127.0.0.1:{identityPort}/";
+string[] consoleOrigins = [$"http://127.0.0.1:{consolePort}", $"http://localhost:{consolePort}"];
+
+// The OpenID Connect server the console signs staff in with; it needs only its own database, so it starts beside the
+// others instead of after them. Demo accounts (one per role, scripts/seed-demo-accounts.sh) exist in development only.
+var identity = builder.AddProject<Projects.GovPlatform_Identity>("identity")
+    .WithHttpEndpoint(port: identityPort, isProxied: false)
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+    .WithReference(identityDb).WaitFor(identityDb)
+    .WithEnvironment("Auth__SigningKey", authKey)
+    .WithEnvironment("Identity__SigningKeyPem", identitySigningKey)
+    .WithEnvironment("Identity__EncryptionKey", identityEncryptionKey)
+    .WithEnvironment("Identity__Issuer", issuer)
+    .WithEnvironment("Identity__ConsoleRedirectUris", string.Join(',', consoleOrigins.Select(o => o + "/signin-oidc")))
+    .WithEnvironment("Identity__ConsolePostLogoutRedirectUris", string.Join(',', consoleOrigins.Select(o => o + "/signout-callback-oidc")))
+    .WithEnvironment("Identity__DemoAccounts", builder.Environment.IsDevelopment() ? "true" : "false")
+    .WithExternalHttpEndpoints() // browsers sign in here
+    .WithHttpHealthCheck("/health");
 
 // Every service gets its own database plus the shared broker and cache, is healthy only when all
 // three answer, and keeps its documented port (GOV_<NAME>_PORT moves it). Traces, metrics and logs
@@ -44,24 +74,39 @@ var qrKey = builder.AddSecret("volunteer-qr-signing-key", "Volunteer:QrSigningKe
 IResourceBuilder<ProjectResource> Service<TProject>(string name, int port, IResourceBuilder<IResourceWithConnectionString> database)
     where TProject : IProjectMetadata, new() =>
     builder.AddProject<TProject>(name)
-        .WithHttpEndpoint(port: builder.Configuration.GetValue($"GOV_{name.ToUpperInvariant()}_PORT", port), isProxied: false)
+        .WithHttpEndpoint(port: Port(name, port), isProxied: false)
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
         .WithReference(messaging).WaitFor(messaging)
         .WithEnvironment("Auth__SigningKey", authKey)
+        // Tokens the identity service signed are checked against the keys it publishes. No WaitFor: JwtBearer fetches
+        // them at the first such token, and the shared key works without them.
+        .WithEnvironment("Auth__Authority", issuer)
         .WithHttpHealthCheck("/health");
 
 var dispatch = Service<Projects.GovPlatform_Dispatch>("dispatch", 5102, dispatchDb);
 
-Service<Projects.GovPlatform_Intake>("intake", 5101, intakeDb)
+var intake = Service<Projects.GovPlatform_Intake>("intake", 5101, intakeDb)
     .WaitFor(dispatch) // dispatch owns the grid tree that intake validates request locations against
     .WithExternalHttpEndpoints(); // residents' channels and other city systems submit requests here
 
-Service<Projects.GovPlatform_Volunteer>("volunteer", 5103, volunteerDb)
+var volunteer = Service<Projects.GovPlatform_Volunteer>("volunteer", 5103, volunteerDb)
     .WithEnvironment("Volunteer__QrSigningKey", qrKey);
 
-Service<Projects.GovPlatform_Reporting>("reporting", 5104, reportingDb)
+var reporting = Service<Projects.GovPlatform_Reporting>("reporting", 5104, reportingDb)
     .WithExternalHttpEndpoints(); // serves the leaders' dashboard
+
+// The staff console calls the four services by name (service discovery) with the signed-in person's token, and hears
+// dispatch's work-order events on a queue of its own. It waits only for the broker: the services and identity are
+// called when a page needs them, by which time they are up.
+builder.AddProject<Projects.GovPlatform_Web>("console")
+    .WithHttpEndpoint(port: consolePort, isProxied: false)
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+    .WithReference(intake).WithReference(dispatch).WithReference(volunteer).WithReference(reporting)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Console__Authority", issuer)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -78,7 +78,13 @@ ensure_signing_keys() {
   (umask 077; touch .local/secrets)
   grep -q '^AUTH_SIGNING_KEY=' .local/secrets || printf 'AUTH_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
   grep -q '^QR_SIGNING_KEY=' .local/secrets || printf 'QR_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
-  export Auth__SigningKey Volunteer__QrSigningKey
+  # The identity service's keys, as scripts/infra.sh makes them (the RSA key on one line, newlines written as \n).
+  grep -q '^IDENTITY_SIGNING_KEY_PEM=' .local/secrets || printf "IDENTITY_SIGNING_KEY_PEM='%s'\\n" \
+    "$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | awk '{printf "%s\\n", $0}')" >> .local/secrets
+  grep -q '^IDENTITY_ENCRYPTION_KEY=' .local/secrets || printf 'IDENTITY_ENCRYPTION_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >> .local/secrets
+  export Auth__SigningKey Volunteer__QrSigningKey Identity__SigningKeyPem Identity__EncryptionKey
   Auth__SigningKey=$(sed -n 's/^AUTH_SIGNING_KEY=//p' .local/secrets)
   Volunteer__QrSigningKey=$(sed -n 's/^QR_SIGNING_KEY=//p' .local/secrets)
+  Identity__SigningKeyPem=$(sed -n "s/^IDENTITY_SIGNING_KEY_PEM='\(.*\)'$/\1/p" .local/secrets)
+  Identity__EncryptionKey=$(sed -n 's/^IDENTITY_ENCRYPTION_KEY=//p' .local/secrets)
 }

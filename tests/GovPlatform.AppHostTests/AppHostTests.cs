@@ -17,43 +17,56 @@ namespace GovPlatform.AppHostTests;
 public sealed class AppHostTests
 {
     private static readonly string[] Services = ["dispatch", "intake", "volunteer", "reporting"];
+    /// <summary>Everything the AppHost runs: the four services, the identity service and the staff console.</summary>
+    private static readonly string[] Resources = [.. Services, "identity", "console"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
     private sealed record WorkOrder(Guid Id, Guid RequestId, string Status);
 
     [Fact]
-    public async Task When_the_apphost_starts_every_service_becomes_healthy_and_a_request_posted_to_intake_becomes_a_work_order()
+    public async Task When_the_apphost_starts_every_service_identity_and_the_console_become_healthy_and_a_request_posted_to_intake_becomes_a_work_order()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var servers = await PrivateServers.CreateAsync(ct);
         var authKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var ports = FreePorts(Services.Length);
+        var ports = FreePorts(Resources.Length);
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.GovPlatform_AppHost>(
         [
             "GOV_INFRA=external",
-            .. Services.Select((s, i) => $"GOV_{s.ToUpperInvariant()}_PORT={ports[i]}"),
-            .. Services.Select(s => $"ConnectionStrings:{s}db={servers.Database($"{s}db")}"),
+            .. Resources.Select((s, i) => $"GOV_{s.ToUpperInvariant()}_PORT={ports[i]}"),
+            .. Services.Append("identity").Select(s => $"ConnectionStrings:{s}db={servers.Database($"{s}db")}"),
+            // Keys made for this run, never ones from source.
+            $"Identity:SigningKeyPem={System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem()}",
+            $"Identity:EncryptionKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
             $"ConnectionStrings:redis={PrivateServers.Setting("ConnectionStrings__redis")}",
             $"ConnectionStrings:messaging={servers.Amqp}",
             $"Auth:SigningKey={authKey}",
             $"Volunteer:QrSigningKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
         ], (options, _) => options.DisableDashboard = true, ct);
         await using var app = await builder.BuildAsync(ct);
-        var logs = new ResourceLogs(app, Services);
+        var logs = new ResourceLogs(app, Resources);
 
         using var starting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         starting.CancelAfter(StartTimeout);
         await app.StartAsync(starting.Token);
-        foreach (var service in Services)
+        foreach (var resource in Resources)
         {
-            try { await app.ResourceNotifications.WaitForResourceHealthyAsync(service, starting.Token); }
+            try { await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, starting.Token); }
             catch (Exception e) when (e is DistributedApplicationException or OperationCanceledException)
             {
-                // Say why: the end of the service's own output is what a person would read first.
-                Assert.Fail($"{service} did not become healthy ({e.Message}); the end of its output:\n{logs.Tail(service)}");
+                // Say why: the end of the resource's own output is what a person would read first.
+                Assert.Fail($"{resource} did not become healthy ({e.Message}); the end of its output:
+{logs.Tail(resource)}");
             }
         }
+
+        // The console sends a visitor to the identity service's sign-in, with PKCE, at the issuer the AppHost set.
+        using var console = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = app.GetEndpoint("console", "http") };
+        using var visit = await console.GetAsync("/desk", ct);
+        Assert.Equal(HttpStatusCode.Redirect, visit.StatusCode);
+        Assert.StartsWith($"http://127.0.0.1:{ports[Array.IndexOf(Resources, "identity")]}/connect/authorize?", visit.Headers.Location!.ToString());
+        Assert.Contains("code_challenge_method=S256", visit.Headers.Location!.Query);
 
         var token = PlatformTokens.Issue(new AuthOptions { SigningKey = authKey }, "apphost-test", "AppHost test", [Roles.Admin, Roles.DeskOperator]);
         using var dispatch = Client(app, "dispatch", token);
