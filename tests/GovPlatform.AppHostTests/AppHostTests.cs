@@ -56,8 +56,7 @@ public sealed class AppHostTests
             catch (Exception e) when (e is DistributedApplicationException or OperationCanceledException)
             {
                 // Say why: the end of the resource's own output is what a person would read first.
-                Assert.Fail($"{resource} did not become healthy ({e.Message}); the end of its output:
-{logs.Tail(resource)}");
+                Assert.Fail($"{resource} did not become healthy ({e.Message}); the end of its output:\n{logs.Tail(resource)}");
             }
         }
 
