@@ -211,8 +211,12 @@ check() {
       envs+=("$setting=$value")
     done < <(grep -oE '^export [A-Za-z_]+' .local/env | cut -d' ' -f2 | grep -v '^GOV_')
     envs+=("ASPNETCORE_HTTP_PORTS=$http" "ASPNETCORE_URLS=" "HOME=/home/app")
-    # As the pod runs it (deploy/k8s): the migration init container to its end, then the service.
-    local migrate=false; [ "$service" != identity ] && migrate=true
+    # The console signs people in at the identity service; it is only asked for at the first sign-in.
+    if [ "$service" = console ]; then envs+=("Console__Authority=http://127.0.0.1:${GOV_IDENTITY_PORT:-5105}/"); fi
+    # As the pod runs it (deploy/k8s): the migration init container to its end, then the service. Identity
+    # migrates its own database at start and the console has none.
+    local migrate=true
+    case "$service" in identity|console) migrate=false ;; esac
     (
       cd /
       if [ $migrate = true ]; then
@@ -233,7 +237,7 @@ check() {
       if curl -fsS -o /dev/null "http://127.0.0.1:$http/health" 2>/dev/null; then ok=1; break; fi
       sleep 0.25
     done
-    if [ $ok = 1 ] && [ "$service" != identity ] && ! grep -q "migration init step of $service done" "$run/$service.log"; then
+    if [ $ok = 1 ] && [ "$service" != identity ] && [ "$service" != console ] && ! grep -q "migration init step of $service done" "$run/$service.log"; then
       log "$service: answered without its migration init step having ended"; ok=0
     fi
     if [ $ok = 1 ]; then

@@ -68,14 +68,9 @@ public static class NoticesApi
     private static async Task<IResult> Read(string? community, string? doorplate, NpgsqlDataSource db, ReferenceCache reference, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (doorplate is not null)
-        {
-            var (place, refusal) = await ResidentsApi.ActivePlaceAsync(conn, reference, doorplate, ct);
-            if (refusal is not null) return refusal;
-            community = place!.CommunityCode;
-        }
-        if (community is not { Length: > 0 and <= 64 })
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["A community's code, or a doorplate in it."] });
+        var (found, refused) = await ResidentsApi.CommunityOfAsync(conn, reference, community, doorplate, ct);
+        if (refused is not null) return refused;
+        community = found;
         var rows = await conn.QueryAsync<NoticeDto>(new CommandDefinition("""
             SELECT id, community_code AS CommunityCode, kind, title, body, published_at AS PublishedAt
             FROM notices WHERE community_code = @community AND withdrawn_at IS NULL

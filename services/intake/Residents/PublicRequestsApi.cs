@@ -35,14 +35,9 @@ public static partial class PublicRequestsApi
     private static async Task<IResult> List(string? community, string? doorplate, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (doorplate is not null)
-        {
-            var (place, refusal) = await ResidentsApi.ActivePlaceAsync(conn, reference, doorplate, ct);
-            if (refusal is not null) return refusal;
-            community = place!.CommunityCode;
-        }
-        if (community is not { Length: > 0 and <= 64 })
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["A community's code, or a doorplate in it."] });
+        var (found, refused) = await ResidentsApi.CommunityOfAsync(conn, reference, community, doorplate, ct);
+        if (refused is not null) return refused;
+        community = found;
         const string sql = """
             SELECT c.name_zh AS CategoryName, r.status, b.name AS Building, r.submitted_at AS SubmittedAt, r.description
             FROM requests r

@@ -147,6 +147,24 @@ public static partial class ResidentsApi
             : (place, null);
     }
 
+    /// <summary>
+    /// The community a resident's page asks about: named directly, or the one a doorplate stands in
+    /// (then a refusal for an unknown or revoked plate, as for filing).
+    /// </summary>
+    internal static async Task<(string? Community, IResult? Refusal)> CommunityOfAsync(
+        NpgsqlConnection conn, ReferenceCache reference, string? community, string? doorplate, CancellationToken ct)
+    {
+        if (doorplate is not null)
+        {
+            var (place, refusal) = await ActivePlaceAsync(conn, reference, doorplate, ct);
+            if (refusal is not null) return (null, refusal);
+            community = place!.CommunityCode;
+        }
+        return community is { Length: > 0 and <= 64 }
+            ? (community, null)
+            : (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["A community's code, or a doorplate in it."] }));
+    }
+
     // ---- phone verification ----
 
     private static async Task<IResult> SendCode(CodeRequest body, HttpContext http, ResidentSessions sessions, ResidentOptions options,

@@ -20,15 +20,15 @@ public sealed class SignInTests(IdentityStack identity)
     private static string[] RolesOf(JsonWebToken token) => [.. token.Claims.Where(c => c.Type == "role").Select(c => c.Value)];
 
     [Fact]
-    public async Task A_desk_operator_signed_in_with_code_and_PKCE_files_a_request_at_intake_and_a_grid_worker_is_refused()
+    public async Task A_desk_operator_signed_in_with_code_and_PKCE_files_a_request_at_intake_and_a_leader_is_refused()
     {
         var (deskId, desk) = await identity.CreateAccountAsync(["desk_operator"], Password, identity.County.District);
-        var (_, worker) = await identity.CreateAccountAsync(["grid_worker"], Password, identity.County.Grid);
+        var (_, leader) = await identity.CreateAccountAsync(["leader"], Password, identity.County.District);
 
         using var deskBrowser = Browser();
         var deskTokens = await deskBrowser.SignInForTokensAsync(desk, Password);
-        using var workerBrowser = Browser();
-        var workerTokens = await workerBrowser.SignInForTokensAsync(worker, Password);
+        using var leaderBrowser = Browser();
+        var leaderTokens = await leaderBrowser.SignInForTokensAsync(leader, Password);
 
         var token = Read(deskTokens.AccessToken);
         Assert.Equal("RS256", token.Alg);
@@ -44,7 +44,7 @@ public sealed class SignInTests(IdentityStack identity)
         var filed = await identity.Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", IntakeAccessTests.Body(identity.County.Building),
             token: deskTokens.AccessToken);
         var refused = await identity.Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", IntakeAccessTests.Body(identity.County.Building),
-            token: workerTokens.AccessToken);
+            token: leaderTokens.AccessToken);
         // The shared key keeps working beside the authority: tests and scripts/dev-token.sh use it.
         var withSharedKey = await identity.Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", IntakeAccessTests.Body(identity.County.Building),
             role: "desk_operator");
