@@ -84,10 +84,12 @@ start_postgres() {
     pg_ctlcluster 15 "$cluster" restart
     for _ in $(seq 60); do su postgres -c "pg_isready -q -p $PG_PORT" && break; sleep 0.5; done
   fi
-  # The platform's role may create databases: each service's migrator creates its own.
+  # The platform's role may create databases: each service's migrator creates its own. It may also end other
+  # sessions on a database it drops (DROP DATABASE ... WITH (FORCE) in the tests): an autovacuum worker that
+  # happens to be on it has no role of its own, so without pg_signal_backend the drop is refused.
   "${psql[@]}" "psql -p $PG_PORT -qtAc \"DO \\\$\\\$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'govplatform') THEN CREATE ROLE govplatform LOGIN CREATEDB; END IF;
-      ALTER ROLE govplatform PASSWORD '$PG_PASSWORD'; END \\\$\\\$;\"" >/dev/null
+      ALTER ROLE govplatform PASSWORD '$PG_PASSWORD'; GRANT pg_signal_backend TO govplatform; END \\\$\\\$;\"" >/dev/null
 }
 
 start_redis() {
