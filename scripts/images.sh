@@ -15,6 +15,7 @@
 # has just made (GOV_IMAGE_NO_BUILD=true), so its check costs a publish and no compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 services=(intake dispatch volunteer reporting identity)
 # The console appears as a service once its project exists.
@@ -38,16 +39,9 @@ install_tools() {
   command -v jq >/dev/null || missing+=(jq)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]} from Debian's packages"
-  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  # docker-registry's package would start its own registry through init scripts: we start ours below.
-  local policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null; $sudo chmod +x "$policy"
-  fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  [ -z "$policy" ] || $sudo rm -f "$policy"
+  # docker-registry's package would start its own registry through init scripts: apt_install keeps it from
+  # starting, and we start ours below.
+  apt_install "${missing[@]}"
 }
 
 # The equivalent of mcr.microsoft.com/dotnet/aspnet:10.0 (Debian 12 slim, the runtime in /usr/share/dotnet, the

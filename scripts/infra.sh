@@ -5,6 +5,7 @@
 # Used by ./run.sh and ./test.sh; `source .local/env` afterwards to talk to the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 mkdir -p .local
 log() { echo "infra: $*" >&2; }
 # With GOV_STARTED_FILE set, each server this run starts is noted there, so that
@@ -32,17 +33,8 @@ install_missing() {
   fi
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]} from Debian's packages"
-  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  # The packages try to start their services through init scripts; without systemd that may
-  # fail harmlessly, so policy-rc.d stops them and we start them ourselves below.
-  local policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null; $sudo chmod +x "$policy"
-  fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  [ -z "$policy" ] || $sudo rm -f "$policy"
+  # Their services are kept from starting while they install: they are started below, without systemd.
+  apt_install "${missing[@]}"
 }
 
 # Passwords are made on this machine the first time and never committed.

@@ -88,3 +88,18 @@ ensure_signing_keys() {
   Identity__SigningKeyPem=$(sed -n "s/^IDENTITY_SIGNING_KEY_PEM='\(.*\)'$/\1/p" .local/secrets)
   Identity__EncryptionKey=$(sed -n 's/^IDENTITY_ENCRYPTION_KEY=//p' .local/secrets)
 }
+
+# Installs Debian packages (apt-get, through sudo when not root). Their init scripts may try to start
+# services; without systemd that fails or starts what the scripts start themselves, so a policy-rc.d that
+# refuses every start is in place while they install.
+apt_install() {
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  local policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null; $sudo chmod +x "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  [ -z "$policy" ] || $sudo rm -f "$policy"
+}

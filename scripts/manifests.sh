@@ -4,15 +4,14 @@
 # (kubectl's client-side dry run needs an API server to ask for its resource list, so it cannot run here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 missing=()
 command -v kubectl >/dev/null || missing+=(kubernetes-client)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "manifests: installing ${missing[*]} from Debian's packages"
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 # Debian's python3-yaml serves Debian's python3, which may not be the first python3 on the PATH.
 python=python3; python3 -c 'import yaml' 2>/dev/null || python=/usr/bin/python3
