@@ -16,7 +16,11 @@ dotnet build "$target" -v q -nologo -clp:ErrorsOnly
 results=.local/test-results
 rm -rf "$results"
 status=0
-dotnet test "$target" --no-build --logger trx --results-directory "$results" --blame-hang-timeout 5m "$@" || status=$?
+# The unit and integration tests first, then the AppHost test on its own: it launches six processes through Aspire's
+# orchestrator, which on a two-core machine already busy with the integration tests can time out launching one.
+for project in tests/GovPlatform.UnitTests tests/GovPlatform.IntegrationTests tests/GovPlatform.AppHostTests; do
+  dotnet test "$project" --no-build --logger trx --results-directory "$results" --blame-hang-timeout 5m "$@" || status=$?
+done
 
 # dotnet test prints a summary per project; add them up into the one plain line CI reads.
 passed=0; failed=0; skipped=0

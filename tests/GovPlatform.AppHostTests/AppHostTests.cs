@@ -8,6 +8,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using GovPlatform.ServiceDefaults;
 using Npgsql;
 
@@ -44,6 +45,9 @@ public sealed class AppHostTests
             $"Auth:SigningKey={authKey}",
             $"Volunteer:QrSigningKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
         ], (options, _) => options.DisableDashboard = true, ct);
+        // The AppHost's own log (the orchestrator's errors when it cannot launch a process land here, not in the resource's output).
+        var hostLog = new HostLog();
+        builder.Services.AddLogging(logging => logging.AddProvider(hostLog));
         await using var app = await builder.BuildAsync(ct);
         var logs = new ResourceLogs(app, Resources);
 
@@ -53,10 +57,18 @@ public sealed class AppHostTests
         foreach (var resource in Resources)
         {
             try { await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, starting.Token); }
+            catch (DistributedApplicationException e) when (logs.Tail(resource).Length == 0)
+            {
+                // The orchestrator gave up launching a process that never printed a line (on a starved machine its
+                // calls to its own API server can time out). A developer would press start in the dashboard; the test
+                // does the same once and says so, and a second failure fails it.
+                TestContext.Current.SendDiagnosticMessage($"{resource} failed to launch ({e.Message}); starting it again. The AppHost's log:\n{hostLog.Tail()}");
+                await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, starting.Token);
+                await WaitHealthyOrFailAsync(app, resource, logs, hostLog, starting.Token);
+            }
             catch (Exception e) when (e is DistributedApplicationException or OperationCanceledException)
             {
-                // Say why: the end of the resource's own output is what a person would read first.
-                Assert.Fail($"{resource} did not become healthy ({e.Message}); the end of its output:\n{logs.Tail(resource)}");
+                Fail(resource, e, logs, hostLog);
             }
         }
 
@@ -109,6 +121,19 @@ public sealed class AppHostTests
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static async Task WaitHealthyOrFailAsync(DistributedApplication app, string resource, ResourceLogs logs, HostLog hostLog, CancellationToken ct)
+    {
+        try { await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, ct); }
+        catch (Exception e) when (e is DistributedApplicationException or OperationCanceledException)
+        {
+            Fail(resource, e, logs, hostLog);
+        }
+    }
+
+    /// <summary>Says why: the end of the resource's own output first, then what the AppHost itself logged.</summary>
+    private static void Fail(string resource, Exception e, ResourceLogs logs, HostLog hostLog) =>
+        Assert.Fail($"{resource} did not become healthy ({e.Message}); the end of its output:\n{logs.Tail(resource)}\nThe AppHost's warnings and errors:\n{hostLog.Tail()}");
 
     private static HttpClient Client(DistributedApplication app, string service, string token)
     {
@@ -172,6 +197,34 @@ internal sealed class ResourceLogs
     {
         var lines = _lines[resource];
         lock (lines) return string.Join('\n', lines.TakeLast(count));
+    }
+}
+
+/// <summary>The AppHost's own warnings and errors, with their exceptions, kept so a failure can show them.</summary>
+internal sealed class HostLog : ILoggerProvider
+{
+    private readonly List<string> _lines = [];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public string Tail(int count = 40)
+    {
+        lock (_lines) return string.Join('\n', _lines.TakeLast(count));
+    }
+
+    public void Dispose() { }
+
+    private sealed class Logger(HostLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            lock (log._lines) log._lines.Add($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
+        }
     }
 }
 
