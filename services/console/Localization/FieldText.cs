@@ -20,6 +20,7 @@ public sealed partial class Text
         ["worker.clock.arrive"] = ("到场时限", "On site by"),
         ["worker.clock.resolve"] = ("办结时限", "Fixed by"),
         ["worker.clock.plan"] = ("方案时限", "Plan by"),
+        ["worker.clock.plan_due"] = ("方案完成时限", "Done by (plan)"),
         ["worker.clock.left"] = ("剩余", "left"),
         ["worker.clock.over"] = ("已超时", "overdue by"),
         ["worker.clock.paused"] = ("已暂停", "paused"),
