@@ -112,7 +112,7 @@ curl -fsS -X POST "http://127.0.0.1:${PORTS[dispatch]}/api/v1/grid/import" -H 'C
   --data-binary @services/dispatch/Seed/demo-county.json
 echo
 # One account per role with a fresh password each run, shown once below.
-accounts=$(scripts/seed-demo-accounts.sh "http://127.0.0.1:${PORTS[identity]}")
+accounts=$(scripts/seed-demo-accounts.sh "http://127.0.0.1:${PORTS[identity]}" "http://127.0.0.1:${PORTS[dispatch]}")
 
 if [ "$mode" = aspire ]; then
   login=$(grep -o -m1 'http://localhost:[0-9]*/login?t=[0-9a-f]*' .local/logs/apphost.log || true)

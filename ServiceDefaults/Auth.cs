@@ -34,6 +34,11 @@ public static class PlatformClaims
     public const string ScopeNode = "scope_node";
     /// <summary>The department code of a department's staff (police, fire, water, ...).</summary>
     public const string Department = "department";
+    /// <summary>
+    /// The staff member's id in dispatch's roster (workers), when the account is a grid worker, leader or cadre: the id
+    /// their work orders are assigned to. Tokens made with the shared key carry the worker id as their subject instead.
+    /// </summary>
+    public const string WorkerId = "worker_id";
 
     public static string? ScopeNodeOf(this ClaimsPrincipal user) => user.FindFirst(ScopeNode)?.Value;
     public static string? DepartmentOf(this ClaimsPrincipal user) => user.FindFirst(Department)?.Value;

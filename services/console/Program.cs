@@ -15,5 +15,6 @@ var app = builder.Build();
 app.UseConsolePipeline();
 app.MapSignInEndpoints();
 app.MapDashboardProxy();
+app.MapAttachmentProxy();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();

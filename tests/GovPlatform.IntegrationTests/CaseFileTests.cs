@@ -109,7 +109,7 @@ public sealed class CaseFileTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task The_whole_phone_is_read_at_the_desk_each_read_is_logged_and_other_roles_are_refused()
+    public async Task The_whole_phone_is_read_at_the_desk_or_by_a_worker_of_its_grid_each_read_is_logged_and_other_roles_are_refused()
     {
         var county = new TestCounty();
         await _stack.ImportAsync(county);
@@ -133,19 +133,30 @@ public sealed class CaseFileTests(SharedStack shared)
         Assert.Contains("desk_operator", entry.Roles);
         Assert.InRange(entry.At, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1));
 
-        foreach (var role in new[] { "grid_worker", "department", "community_cadre", "leader", "volunteer" })
+        foreach (var role in new[] { "department", "community_cadre", "leader", "volunteer" })
         {
             using var refused = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{requestId}/contact?reason=callback",
                 token: Tokens.For(role, county.Grid, department: "water"));
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
+        // The grid worker sent there may read it to arrange the visit, logged like the desk's; a worker of another grid
+        // is answered as if the request did not exist, and nothing is logged for them.
+        using var outsider = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{requestId}/contact?reason=arrange_visit",
+            token: Tokens.For("grid_worker", county.EmptyGrid));
+        Assert.Equal(HttpStatusCode.NotFound, outsider.StatusCode);
+        var visitor = $"visit-{Guid.NewGuid():N}";
+        using var visit = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{requestId}/contact?reason=arrange_visit",
+            token: Tokens.For("grid_worker", county.Grid, subject: visitor));
+        Assert.Equal(HttpStatusCode.OK, visit.StatusCode);
+        Assert.Equal("13812345678", (await visit.JsonAsync()).GetProperty("reporterPhone").GetString());
+        Assert.Equal((visitor, "arrange_visit"), (await LogAsync()).Select(e => (e.ViewedBy, e.Reason)).First());
         // A desk read without a reason shows nothing and logs nothing; the log is for admins only.
         using var noReason = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{requestId}/contact", token: desk);
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
         Assert.DoesNotContain("13812345678", await noReason.Content.ReadAsStringAsync(Ct));
         using var deskReadsLog = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/contact-access-log?requestId={requestId}", token: desk);
         Assert.Equal(HttpStatusCode.Forbidden, deskReadsLog.StatusCode);
-        Assert.Single(await LogAsync());
+        Assert.Equal(2, (await LogAsync()).Count);
         // Everywhere else the reporter stays masked.
         using var ledger = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/requests/{requestId}", token: desk);
         Assert.DoesNotContain("13812345678", await ledger.Content.ReadAsStringAsync(Ct));

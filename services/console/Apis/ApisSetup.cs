@@ -12,6 +12,7 @@ public static class ApisSetup
     {
         builder.Services.AddHttpClient<IntakeApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient<DispatchApi>(c => c.BaseAddress = new Uri("http://dispatch"));
+        builder.Services.AddHttpClient<FieldApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient(DashboardProxy.ClientName, c => c.BaseAddress = new Uri("http://reporting"));
         return builder;
     }

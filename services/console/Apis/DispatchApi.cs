@@ -10,7 +10,18 @@ public sealed record WorkOrder(Guid Id, Guid RequestId, string TicketNo, string 
     DateTime? SuspendedUntil, DateTime CreatedAt, DateTime UpdatedAt, DateTime? PlanDueAt)
 {
     public IReadOnlyList<HistoryEntry> History { get; init; } = [];
+
+    /// <summary>The case as intake sent it (the resident's words, address, photos on intake, reporter masked).</summary>
+    public CaseDetails? Case { get; init; }
+
+    /// <summary>The clocks running on the order, soonest first.</summary>
+    public IReadOnlyList<OrderClock> Clocks { get; init; } = [];
 }
+
+public sealed record CaseAttachment(Guid Id, string Service, string Kind, string ContentType, string FileName, string Url, string? ThumbnailUrl);
+public sealed record CaseDetails(string Description, string? Address, IReadOnlyList<CaseAttachment> Attachments, string? ReporterName, string? ReporterPhone);
+/// <param name="State">pending (running) or paused.</param>
+public sealed record OrderClock(string Clock, string Tier, DateTime DueAt, string State);
 
 public sealed record GridNode(string Code, string Name, string Level);
 public sealed record Worker(Guid Id, string Name, string Phone, string Role, string NodeCode, bool OnDuty, DateTime? LastHeartbeatAt, long OpenLoad);
@@ -37,6 +48,11 @@ public sealed class DispatchApi(HttpClient http, AuthenticationStateProvider aut
 
     public Task<ApiResult<GridNode>> NodeAsync(string code, CancellationToken ct = default) =>
         GetAsync<GridNode>($"/api/v1/grid/nodes/{Uri.EscapeDataString(code)}", ct);
+
+    /// <summary>The nodes under a node, of one level (a grid's buildings, say).</summary>
+    public Task<ApiResult<List<GridNode>>> NodesAsync(string under, string? level = null, CancellationToken ct = default) =>
+        GetAsync<List<GridNode>>(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/api/v1/grid/nodes",
+            new Dictionary<string, string?> { ["under"] = under, ["level"] = level }.Where(p => p.Value is not null)), ct);
 
     public Task<ApiResult<List<Worker>>> WorkersAsync(string under, CancellationToken ct = default) =>
         GetAsync<List<Worker>>($"/api/v1/workers?under={Uri.EscapeDataString(under)}", ct);

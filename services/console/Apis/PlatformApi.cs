@@ -31,7 +31,7 @@ public abstract class PlatformApi(HttpClient http, AuthenticationStateProvider a
             Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json),
         }, ct);
 
-    private async Task<ApiResult<T>> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    protected async Task<ApiResult<T>> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
     {
         using (request)
         {

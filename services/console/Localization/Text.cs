@@ -7,9 +7,9 @@ namespace GovPlatform.Web.Localization;
 /// a cookie). One table instead of .resx files: the console is small, and a missing English text falls back to the
 /// Chinese rather than to a key.
 /// </summary>
-public sealed class Text
+public sealed partial class Text
 {
-    public string this[string key] => Strings.TryGetValue(key, out var s)
+    public string this[string key] => Strings.TryGetValue(key, out var s) || FieldStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 
@@ -76,8 +76,6 @@ public sealed class Text
         ["worker.resolution"] = ("处置情况", "What was done"),
         ["worker.new"] = ("新工单", "New order"),
         ["worker.mine"] = ("派给我", "Mine"),
-        ["worker.patrol.note"] = ("巡查上报需要受理服务接受网格员提交诉求；目前只能由民声总台代为登记。",
-            "Patrol reports need intake to accept requests from grid workers; for now the desk files them."),
         ["board.tier"] = ("层级", "Tier"),
         ["board.dueSoon"] = ("即将超时", "Due soon"),
         ["board.overdue"] = ("已超时", "Overdue"),

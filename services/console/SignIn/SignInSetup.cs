@@ -14,7 +14,7 @@ namespace GovPlatform.Web.SignIn;
 public static class SignInSetup
 {
     /// <summary>The claims the console reads from the access token, so it offers exactly what the services will allow.</summary>
-    private static readonly string[] CopiedClaims = ["role", "scope_node", "department"];
+    private static readonly string[] CopiedClaims = ["role", "scope_node", "department", "worker_id"];
 
     /// <summary>
     /// Authorization code with PKCE against the identity service; the result is a cookie naming a server-side

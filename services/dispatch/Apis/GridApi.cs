@@ -25,6 +25,8 @@ public static class GridApi
         public double[]? Boundary { get; init; }
     }
 
+    private static readonly string[] Levels = ["district", "subdistrict", "community", "compound", "grid", "building", "unit", "household_group"];
+
     private const string Rejected = "The grid import was rejected; nothing was stored.";
 
     private const string SelectNode = """
@@ -118,5 +120,25 @@ public static class GridApi
             })
             .WithName("GetGridNode")
             .WithSummary("One node of the grid tree with its path from the top");
+
+        // What a grid worker picks a patrol report's place from: the buildings of their own grid.
+        api.MapGet("/nodes", async Task<Results<Ok<List<GridNodeDto>>, ValidationProblem>> (string? under, string? level, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (string.IsNullOrWhiteSpace(under) || under.Length > 100)
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["under"] = ["The code of the node to list under is required."] });
+                if (level is not null && !Levels.Contains(level))
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["level"] = [$"One of {string.Join(", ", Levels)}."] });
+                const string sql = $"""
+                    {SelectNode}
+                    WHERE @under = ANY(g.path) AND g.code <> @under AND (@level::text IS NULL OR g.level = @level)
+                    ORDER BY g.code
+                    LIMIT 500
+                    """;
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var nodes = await conn.QueryAsync<GridNodeDto>(new CommandDefinition(sql, new { under, level }, cancellationToken: ct));
+                return TypedResults.Ok(nodes.AsList());
+            })
+            .WithName("ListGridNodes")
+            .WithSummary("The nodes under one node of the tree (at most 500), optionally of one level (building, say)");
     }
 }

@@ -36,7 +36,14 @@ public static class WorkOrdersApi
 
         /// <summary>Where the handler stood when resolving, from their phone.</summary>
         public HandlerPosition? ResolvedPosition { get; init; }
+
+        /// <summary>The clocks now running (or paused by a suspension), soonest first: what the handler must beat.</summary>
+        public IReadOnlyList<ClockDto> Clocks { get; init; } = [];
     }
+
+    /// <param name="Clock">accept, arrive, resolve or plan.</param>
+    /// <param name="State">pending (running) or paused.</param>
+    public sealed record ClockDto(string Clock, string Tier, DateTime DueAt, string State);
 
     public const string NoCase = "此工单早于案情随派单传递，无诉求详情：请向民声总台（intake GET /api/v1/requests/{requestId}）查询。" +
         " This order predates case details on work orders: ask the desk for the request.";
@@ -89,8 +96,11 @@ public static class WorkOrdersApi
                     LIMIT 200
                     """, param, cancellationToken: ct));
                 var list = orders.AsList();
-                var cases = await CasesAsync(conn, list.Select(o => o.Id).ToArray(), ct);
-                return TypedResults.Ok(list.Select(o => cases.TryGetValue(o.Id, out var c) ? o with { Case = c.Case } : o).ToList());
+                var ids = list.Select(o => o.Id).ToArray();
+                var cases = await CasesAsync(conn, ids, ct);
+                var clocks = await ClocksAsync(conn, ids, ct);
+                return TypedResults.Ok(list.Select(o => (cases.TryGetValue(o.Id, out var c) ? o with { Case = c.Case } : o)
+                    with { Clocks = clocks[o.Id].ToList() }).ToList());
             })
             .WithName("ListWorkOrders")
             .WithSummary("The work orders the caller may see, newest first, filtered by request, grid or status");
@@ -157,7 +167,8 @@ public static class WorkOrdersApi
                    uploaded_at AS UploadedAt, has_thumbnail AS HasThumbnail
             FROM attachments WHERE owner_kind = @owner AND owner_id = @id ORDER BY uploaded_at, id
             """, new { owner = WorkOrderAttachmentAccess.WorkOrderOwner, id }, cancellationToken: ct));
-        return order with { History = history.AsList(), Case = extra.Case, ResolvedPosition = extra.Position, ResolutionFiles = resolutionFiles.Select(f => f.ToDto()).ToList() };
+        return order with { History = history.AsList(), Case = extra.Case, ResolvedPosition = extra.Position, ResolutionFiles = resolutionFiles.Select(f => f.ToDto()).ToList(),
+            Clocks = (await ClocksAsync(conn, [id], ct))[id].ToList() };
     }
 
     private sealed record FileRow(Guid Id, string Kind, string ContentType, string FileName, int SizeBytes, int? Width, int? Height,
@@ -181,6 +192,20 @@ public static class WorkOrdersApi
         return rows.ToDictionary(r => r.Id, r => (
             r.CaseJson is null ? null : JsonSerializer.Deserialize<RequestCase>(r.CaseJson, Outbox.Json),
             r.ResolvedLatitude is { } lat && r.ResolvedLongitude is { } lon ? new HandlerPosition(lat, lon, r.ResolvedAccuracyM) : null));
+    }
+
+    private sealed record ClockRow(Guid WorkOrderId, string Clock, string Tier, DateTime DueAt, string State);
+
+    /// <summary>The running and paused clocks of some orders (suspension limits are not the handler's to beat).</summary>
+    private static async Task<ILookup<Guid, ClockDto>> ClocksAsync(NpgsqlConnection conn, Guid[] ids, CancellationToken ct)
+    {
+        var rows = await conn.QueryAsync<ClockRow>(new CommandDefinition("""
+            SELECT work_order_id AS WorkOrderId, clock, tier, due_at AS DueAt, state
+            FROM work_order_deadlines
+            WHERE work_order_id = ANY(@ids) AND state IN ('pending', 'paused') AND clock <> 'suspension'
+            ORDER BY due_at
+            """, new { ids }, cancellationToken: ct));
+        return rows.ToLookup(r => r.WorkOrderId, r => new ClockDto(r.Clock, r.Tier, DateTime.SpecifyKind(r.DueAt, DateTimeKind.Utc), r.State));
     }
 
     private static async Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ActAsync(

@@ -24,7 +24,7 @@ public static class WorkersApi
         public long OpenLoad { get; init; }
     }
 
-    /// <summary>People who hold a worker's token: its subject is their worker id.</summary>
+    /// <summary>People who hold a worker's token: its worker_id claim (or else its subject) is their worker id.</summary>
     private static readonly string[] WorkerRoles =
         [Roles.Admin, Roles.GridWorker, Roles.GridLeader, Roles.CommunityCadre];
 
@@ -36,8 +36,8 @@ public static class WorkersApi
                 HttpContext http, DutyDesk desk, CancellationToken ct) =>
             {
                 var actor = Actor.From(http.User);
-                var status = Guid.TryParse(actor.Subject, out var workerId) ? await desk.HeartbeatAsync(workerId, ct) : null;
-                return status is null ? NoWorker(actor.Subject) : TypedResults.Ok(status);
+                var status = Guid.TryParse(actor.Worker, out var workerId) ? await desk.HeartbeatAsync(workerId, ct) : null;
+                return status is null ? NoWorker(actor.Worker) : TypedResults.Ok(status);
             })
             .RequireRoles(WorkerRoles)
             .WithName("WorkerHeartbeat")
@@ -50,7 +50,7 @@ public static class WorkersApi
                     return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["onDuty"] = ["true or false is required."] },
                         title: "The duty change was rejected; nothing changed.");
                 var actor = Actor.From(http.User);
-                var self = actor.Subject == id.ToString();
+                var self = actor.Worker == id.ToString();
                 if (!self && !actor.IsAdmin)
                 {
                     // A leader or cadre may set the duty of the people under their node, nobody else's.

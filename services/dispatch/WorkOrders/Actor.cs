@@ -4,7 +4,7 @@ using GovPlatform.ServiceDefaults;
 namespace GovPlatform.Dispatch.WorkOrders;
 
 /// <summary>Who is acting, from their token: what they may see and what the history records.</summary>
-public sealed record Actor(string Subject, string Name, string[] Roles, string? ScopeNode, string? Department)
+public sealed record Actor(string Subject, string Name, string[] Roles, string? ScopeNode, string? Department, string? WorkerId = null)
 {
     /// <summary>The scheduler and the consumers act as the service itself.</summary>
     public static readonly Actor System = new("dispatch", "调度系统", [ServiceDefaults.Roles.Admin], null, null);
@@ -14,7 +14,14 @@ public sealed record Actor(string Subject, string Name, string[] Roles, string? 
         user.FindFirst("name")?.Value ?? user.SubjectOf() ?? "unknown",
         user.FindAll("role").Select(c => c.Value).ToArray(),
         user.ScopeNodeOf(),
-        user.DepartmentOf());
+        user.DepartmentOf(),
+        user.FindFirst(PlatformClaims.WorkerId)?.Value);
+
+    /// <summary>
+    /// The worker of the roster this person is: the identity service's accounts say so in <c>worker_id</c>; tokens made
+    /// with the shared key carry the worker id as their subject. Orders assigned to this id are theirs to work.
+    /// </summary>
+    public string Worker => WorkerId ?? Subject;
 
     public bool IsAdmin => Roles.Contains(ServiceDefaults.Roles.Admin);
 
@@ -26,8 +33,8 @@ public sealed record Actor(string Subject, string Name, string[] Roles, string? 
     /// <summary>A department's staff see what was whistled to their department.</summary>
     public string? DepartmentScope => Roles.Contains(ServiceDefaults.Roles.Department) ? Department : null;
 
-    /// <summary>A community cadre named to track a joint meeting's case (their subject is their worker id).</summary>
-    public string? TrackerScope => Roles.Contains(ServiceDefaults.Roles.CommunityCadre) ? Subject : null;
+    /// <summary>A community cadre named to track a joint meeting's case (by their worker id).</summary>
+    public string? TrackerScope => Roles.Contains(ServiceDefaults.Roles.CommunityCadre) ? Worker : null;
 
     /// <summary>
     /// The visibility filter on <c>work_orders o</c>, with parameters @admin, @scopeNode,

@@ -42,7 +42,7 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
         var action = command.Action;
         // The named assignee works their own order whatever its tier (a leader may hand an escalated
         // order to a grid worker and it stays escalated); the tier's roles decide everything else.
-        var isAssignee = order.AssigneeId is { } assignee && actor.Subject == assignee.ToString() && WorkOrderRules.HandlerActions.Contains(action);
+        var isAssignee = order.AssigneeId is { } assignee && actor.Worker == assignee.ToString() && WorkOrderRules.HandlerActions.Contains(action);
         if (!isAssignee && !WorkOrderRules.MayAct(actor.Roles, action, order.Tier))
             return new TransitionResult.Forbidden($"At the {order.Tier} tier, '{action}' is for {string.Join(", ", WorkOrderRules.TierRoles[order.Tier])}" +
                 (action is WorkOrderActions.Transfer or WorkOrderActions.Suspend or WorkOrderActions.Resume ? " (leaders only)." : "."));

@@ -11,13 +11,14 @@ namespace GovPlatform.Identity.Accounts;
 /// <summary>An account as administrators see it: never any password, hash or authenticator data.</summary>
 public sealed record AccountView(
     string Id, string UserName, string DisplayName, string[] Roles, string? ScopeNode, string? Department,
-    bool Disabled, DateTimeOffset? LockedOutUntil, bool TwoFactorEnabled, DateTimeOffset CreatedAt);
+    bool Disabled, DateTimeOffset? LockedOutUntil, bool TwoFactorEnabled, DateTimeOffset CreatedAt, Guid? WorkerId = null);
 
 public sealed record NewAccount(
     string UserName, string DisplayName, string[] Roles, string Password, string? ScopeNode = null, string? Department = null,
-    Guid? Id = null);
+    Guid? Id = null, Guid? WorkerId = null);
 
-public sealed record AccountScope(string[] Roles, string? ScopeNode = null, string? Department = null);
+/// <param name="WorkerId">The person's id in dispatch's roster, so the orders assigned to that worker are theirs to work.</param>
+public sealed record AccountScope(string[] Roles, string? ScopeNode = null, string? Department = null, Guid? WorkerId = null);
 
 /// <summary>What an operation on an account came to; the API maps each to its HTTP answer.</summary>
 public abstract record AccountOutcome
@@ -50,7 +51,7 @@ public sealed partial class AccountDesk(
 
     public async Task<AccountOutcome> CreateAsync(NewAccount input, CancellationToken ct)
     {
-        var errors = Check(new AccountScope(input.Roles ?? [], input.ScopeNode, input.Department));
+        var errors = Check(new AccountScope(input.Roles ?? [], input.ScopeNode, input.Department, input.WorkerId));
         if (string.IsNullOrWhiteSpace(input.UserName)) errors["userName"] = ["A user name is required."];
         if (string.IsNullOrWhiteSpace(input.DisplayName) || input.DisplayName.Trim().Length > 100)
             errors["displayName"] = ["A display name of 1 to 100 characters is required."];
@@ -65,6 +66,7 @@ public sealed partial class AccountDesk(
             DisplayName = input.DisplayName.Trim(),
             ScopeNode = Blank(input.ScopeNode),
             Department = Blank(input.Department),
+            WorkerId = input.WorkerId,
             CreatedAt = clock.GetUtcNow(),
         };
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -122,6 +124,7 @@ public sealed partial class AccountDesk(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         user.ScopeNode = Blank(scope.ScopeNode);
         user.Department = Blank(scope.Department);
+        user.WorkerId = scope.WorkerId;
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded) return FromIdentity(updated);
         var current = await users.GetRolesAsync(user);
@@ -215,6 +218,7 @@ public sealed partial class AccountDesk(
             errors["department"] = ["A department is a code such as police, fire or city_management."];
         else if (department is null && roles.Contains(Roles.Department))
             errors["department"] = ["The department role needs the department's code."];
+        if (scope.WorkerId == Guid.Empty) errors["workerId"] = ["A worker id is the worker's id in dispatch's roster, never the empty id."];
         return errors;
     }
 
@@ -249,5 +253,6 @@ public sealed partial class AccountDesk(
 
     private AccountView View(StaffUser user, IEnumerable<string> roles) => new(
         user.Id, user.UserName!, user.DisplayName, [.. roles.Order(StringComparer.Ordinal)], user.ScopeNode, user.Department,
-        user.IsDisabled, user.LockoutEnd is { } end && end > clock.GetUtcNow() ? end : null, user.TwoFactorEnabled, user.CreatedAt);
+        user.IsDisabled, user.LockoutEnd is { } end && end > clock.GetUtcNow() ? end : null, user.TwoFactorEnabled, user.CreatedAt,
+        user.WorkerId);
 }

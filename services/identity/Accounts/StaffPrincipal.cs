@@ -29,6 +29,7 @@ public static class StaffPrincipal
             .SetClaims(Claims.Role, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)]);
         if (user.ScopeNode is not null) identity.SetClaim(PlatformClaims.ScopeNode, user.ScopeNode);
         if (user.Department is not null) identity.SetClaim(PlatformClaims.Department, user.Department);
+        if (user.WorkerId is { } workerId) identity.SetClaim(PlatformClaims.WorkerId, workerId.ToString());
 
         identity.SetScopes(scopes.Intersect(Scopes));
         identity.SetResources(Audience);
@@ -47,9 +48,9 @@ public static class StaffPrincipal
             [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.Role when claim.Subject!.HasScope(OpenIddictConstants.Scopes.Roles) =>
             [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
-        PlatformClaims.ScopeNode or PlatformClaims.Department when claim.Subject!.HasScope(OpenIddictConstants.Scopes.Profile) =>
+        PlatformClaims.ScopeNode or PlatformClaims.Department or PlatformClaims.WorkerId when claim.Subject!.HasScope(OpenIddictConstants.Scopes.Profile) =>
             [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
-        Claims.Name or Claims.PreferredUsername or Claims.Role or PlatformClaims.ScopeNode or PlatformClaims.Department =>
+        Claims.Name or Claims.PreferredUsername or Claims.Role or PlatformClaims.ScopeNode or PlatformClaims.Department or PlatformClaims.WorkerId =>
             [OpenIddictConstants.Destinations.AccessToken],
         _ => [],
     };

@@ -18,6 +18,12 @@ public sealed class StaffUser : IdentityUser
     public string? Department { get; set; }
 
     /// <summary>
+    /// The person's id in dispatch's roster of workers (grid workers, leaders, cadres), which their work orders are
+    /// assigned to; becomes the <c>worker_id</c> claim. Null for staff who are not on the roster.
+    /// </summary>
+    public Guid? WorkerId { get; set; }
+
+    /// <summary>
     /// An administrator switched the account off. Kept apart from lockout, which Identity sets and lifts by
     /// itself after failed passwords: a disabled account stays off until an administrator enables it.
     /// </summary>

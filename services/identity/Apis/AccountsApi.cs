@@ -112,8 +112,14 @@ public static class AccountsApi
         ClaimsPrincipal user, AuthenticatorCode body, AccountDesk desk, CancellationToken ct) =>
         Answer(await desk.ConfirmAuthenticatorAsync(user.SubjectOf() ?? "", body.Code, ct));
 
-    private static async Task<Ok<IReadOnlyList<DemoAccount>>> ResetDemoAccountsAsync(DemoAccounts demo, CancellationToken ct) =>
-        TypedResults.Ok(await demo.ResetAsync(ct));
+    private static async Task<Results<Ok<IReadOnlyList<DemoAccount>>, ValidationProblem>> ResetDemoAccountsAsync(
+        DemoAccounts demo, CancellationToken ct, [FromBody] DemoAccountsRequest? body = null)
+    {
+        if (body?.Workers is { } workers && (workers.Count > 10_000 || workers.Any(w => w is null || w.Id == Guid.Empty || string.IsNullOrWhiteSpace(w.Phone))))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                { ["workers"] = ["Each worker needs its id and phone as dispatch lists them (at most 10000)."] });
+        return TypedResults.Ok(await demo.ResetAsync(body?.Workers, ct));
+    }
 
     /// <summary>The key URI authenticator apps read from a QR code (Google's Key Uri Format), six digits every 30 s.</summary>
     private static string OtpauthUri(StaffUser account, string key)

@@ -7,7 +7,8 @@ using Npgsql;
 namespace GovPlatform.Intake.Cases;
 
 /// <summary>
-/// The resident's whole phone number, for those who must call back: the callback desk (desk operators) and admins.
+/// The resident's whole phone number, for those who must call back: the callback desk (desk operators) and admins,
+/// and the grid workers and grid leaders whose grid the request lies in (to arrange the visit they are sent on).
 /// Every other answer shows it masked; each read here leaves a row in <c>contact_access_log</c>, written in the
 /// same transaction as the read, so no number leaves without its record.
 /// </summary>
@@ -48,9 +49,12 @@ public static class ContactAccess
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var reporter = await conn.QuerySingleOrDefaultAsync<Reporter>(new CommandDefinition(
-            "SELECT ticket_no AS TicketNo, reporter_name AS ReporterName, reporter_phone AS ReporterPhone FROM requests WHERE id = @requestId",
-            new { requestId }, tx, cancellationToken: ct));
+        // Someone in the grid reads only the requests of their grid; anything else answers as if it did not exist.
+        var desk = user.IsInRole(Roles.DeskOperator) || user.IsInRole(Roles.Admin);
+        var reporter = await conn.QuerySingleOrDefaultAsync<Reporter>(new CommandDefinition("""
+            SELECT ticket_no AS TicketNo, reporter_name AS ReporterName, reporter_phone AS ReporterPhone FROM requests
+            WHERE id = @requestId AND (@desk OR (@scopeNode::text IS NOT NULL AND @scopeNode = ANY(location_path)))
+            """, new { requestId, desk, scopeNode = user.ScopeNodeOf() }, tx, cancellationToken: ct));
         if (reporter is null) return null;
         const string log = """
             INSERT INTO contact_access_log (request_id, viewed_by, viewer_name, roles, reason, note, at)

@@ -44,6 +44,8 @@ public sealed class ConsoleStack : IAsyncLifetime
             ["Identity:SigningKeyPem"] = SigningKeyPem,
             ["Identity:EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Identity:AllowHttp"] = "true",
+            // The demo accounts (one per role, tied to the demo county's roster), as ./run.sh seeds them.
+            ["Identity:DemoAccounts"] = "true",
             ["Identity:ConsoleRedirectUris"] = new Uri(Address, "signin-oidc").ToString(),
             ["Identity:ConsolePostLogoutRedirectUris"] = new Uri(Address, "signout-callback-oidc").ToString(),
         });
