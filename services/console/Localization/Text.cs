@@ -7,9 +7,9 @@ namespace GovPlatform.Web.Localization;
 /// a cookie). One table instead of .resx files: the console is small, and a missing English text falls back to the
 /// Chinese rather than to a key.
 /// </summary>
-public sealed class Text
+public sealed partial class Text
 {
-    public string this[string key] => Strings.TryGetValue(key, out var s)
+    public string this[string key] => Strings.TryGetValue(key, out var s) || ScreenStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 
