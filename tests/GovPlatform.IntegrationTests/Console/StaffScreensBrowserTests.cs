@@ -232,6 +232,7 @@ public sealed class StaffScreensBrowserTests(ConsoleStack console, Browser brows
         try
         {
             await page.SetInputFilesAsync("#grid-file", file);
+            await HasTextAsync(page.Locator("[data-testid=grid-file-name]"), Path.GetFileName(file));
             await page.ClickAsync("[data-testid=grid-submit]");
             var result = page.Locator("[data-testid=grid-result]");
             await result.WaitForAsync(new() { Timeout = 30_000 });
@@ -245,6 +246,28 @@ public sealed class StaffScreensBrowserTests(ConsoleStack console, Browser brows
         }
         Assert.Equal(county.Import.Nodes.Count, await console.Stack.ScalarAsync<long>("dispatch",
             "SELECT count(*) FROM grid_nodes WHERE path[1] = @District", new { county.District }));
+
+        // A file dispatch refuses: its errors are shown and nothing of it is stored.
+        var bad = new TestCounty();
+        var broken = bad.Import with { Nodes = [.. bad.Import.Nodes.Take(2), bad.Import.Nodes[2] with { Level = "province" }] };
+        file = Path.Combine(Path.GetTempPath(), $"grid-{bad.District}.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(broken, new JsonSerializerOptions(JsonSerializerDefaults.Web)), Ct);
+        try
+        {
+            await page.SetInputFilesAsync("#grid-file", file);
+            await HasTextAsync(page.Locator("[data-testid=grid-file-name]"), Path.GetFileName(file));
+            await page.ClickAsync("[data-testid=grid-submit]");
+            var error = page.Locator("[data-testid=grid-error]");
+            await error.WaitForAsync();
+            Assert.Contains("导入未成功", await error.InnerTextAsync());
+            Assert.Contains("province", await error.InnerTextAsync());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        Assert.Equal(0L, await console.Stack.ScalarAsync<long>("dispatch",
+            "SELECT count(*) FROM grid_nodes WHERE path[1] = @District", new { bad.District }));
         await page.Context.CloseAsync();
     }
 
