@@ -51,4 +51,11 @@ public sealed class WorkOrderRulesTests
         Assert.DoesNotContain("suspend", WorkOrderRules.HandlerActions);
         Assert.DoesNotContain("resume", WorkOrderRules.HandlerActions);
     }
+
+    [Fact]
+    public void A_department_called_in_does_the_work_but_moves_the_order_nowhere()
+    {
+        Assert.Equal(["accept", "arrive", "plan", "resolve"], WorkOrderRules.DepartmentActions.Order());
+        Assert.All(WorkOrderRules.DepartmentActions, a => Assert.Contains(a, WorkOrderRules.HandlerActions));
+    }
 }

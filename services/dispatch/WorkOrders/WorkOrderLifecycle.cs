@@ -32,6 +32,10 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
 {
     public static readonly TimeSpan MaxSuspension = TimeSpan.FromDays(30);
 
+    private const string ReportedInSql = """
+        SELECT EXISTS (SELECT 1 FROM whistle_departments WHERE work_order_id = @id AND department = @department AND reported_at IS NOT NULL)
+        """;
+
     public async Task<TransitionResult> ApplyAsync(Guid id, Actor actor, Command command, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -43,7 +47,11 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
         // The named assignee works their own order whatever its tier (a leader may hand an escalated
         // order to a grid worker and it stays escalated); the tier's roles decide everything else.
         var isAssignee = order.AssigneeId is { } assignee && actor.Worker == assignee.ToString() && WorkOrderRules.HandlerActions.Contains(action);
-        if (!isAssignee && !WorkOrderRules.MayAct(actor.Roles, action, order.Tier))
+        // A department whistled in and reported takes the work on as its handler would (吹哨报到: the department
+        // that came does the fixing); moving the order on stays with the tier that blew the whistle.
+        var isCalledIn = !isAssignee && actor.DepartmentScope is { } department && WorkOrderRules.DepartmentActions.Contains(action)
+            && await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ReportedInSql, new { id, department }, tx, cancellationToken: ct));
+        if (!isAssignee && !isCalledIn && !WorkOrderRules.MayAct(actor.Roles, action, order.Tier))
             return new TransitionResult.Forbidden($"At the {order.Tier} tier, '{action}' is for {string.Join(", ", WorkOrderRules.TierRoles[order.Tier])}" +
                 (action is WorkOrderActions.Transfer or WorkOrderActions.Suspend or WorkOrderActions.Resume ? " (leaders only)." : "."));
         if (!WorkOrderRules.IsLegal(action, order.Status))

@@ -72,6 +72,10 @@ public static class WorkOrderRules
     public static readonly string[] HandlerActions =
         [WorkOrderActions.Accept, WorkOrderActions.Arrive, WorkOrderActions.Resolve, WorkOrderActions.Plan, WorkOrderActions.Return, WorkOrderActions.Escalate];
 
+    /// <summary>What a department that reported in to a whistle on the order may do: the work, not re-dispatch or escalation.</summary>
+    public static readonly string[] DepartmentActions =
+        [WorkOrderActions.Accept, WorkOrderActions.Arrive, WorkOrderActions.Resolve, WorkOrderActions.Plan];
+
     /// <summary>
     /// Roles that answer for a tier: "small things stay in the compound, hard things in the
     /// community, big things in the subdistrict". A tier's staff and everyone above may act.

@@ -68,6 +68,29 @@ public static partial class VolunteersApi
             .WithName("GetVolunteer")
             .WithSummary("One volunteer, phone masked (volunteers: themselves only)");
 
+        api.MapGet("/", async Task<Results<Ok<List<VolunteerDto>>, ValidationProblem>> (string? q, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var text = q?.Trim() ?? "";
+                if (text.Length is < 1 or > 50 || text.Any(char.IsControl))
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["q"] = ["A name, phone or volunteer code of 1-50 characters is required."] });
+                // The counter scans or types the volunteer's code (their id, on their card's QR), or asks their name or phone.
+                var id = Guid.TryParse(text, out var parsed) ? parsed : (Guid?)null;
+                var organiser = user.IsInRole(Roles.Admin) ? null : user.SubjectOf() ?? "";
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var found = await conn.QueryAsync<VolunteerDto>(new CommandDefinition($"""
+                    SELECT id, name, phone, grid_code AS GridCode, party_member AS PartyMember, created_at AS CreatedAt FROM volunteers
+                    WHERE (id = @id OR phone = @text OR name LIKE '%' || @pattern || '%' ESCAPE '\')
+                      AND (@organiser::text IS NULL OR id IN ({PointsApi.SignedUpWithOrganiser}))
+                    ORDER BY name, id
+                    LIMIT 20
+                    """, new { id, text, pattern = EscapeLike(text), organiser }, cancellationToken: ct));
+                return TypedResults.Ok(found.Select(v => v with { Phone = PersonalData.MaskPhone(v.Phone)! }).ToList());
+            })
+            // Organisers find only the people of their own activities, as they may see only theirs (PointsApi.MaySeeAsync).
+            .RequireRoles(Roles.Organiser, Roles.Admin)
+            .WithName("FindVolunteers")
+            .WithSummary("Volunteers by code (id), phone or part of the name, phones masked (organisers: the people of their activities)");
+
         api.MapGet("/{id:guid}/service-records", async Task<Results<Ok<List<ServiceRecordDto>>, ProblemHttpResult>> (
                 Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
@@ -134,4 +157,6 @@ public static partial class VolunteersApi
             .WithName("DoubleReport")
             .WithSummary("A party member reports to their employer unit and home community (双报到); a new unit replaces the old");
     }
+
+    private static string EscapeLike(string text) => text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
 }

@@ -17,7 +17,7 @@ public sealed class ConsoleCollection : ICollectionFixture<ConsoleStack>
 }
 
 /// <summary>
-/// The staff console against the real platform: identity, dispatch, intake and reporting hosted in-process on their
+/// The staff console against the real platform: identity, dispatch, intake, reporting and volunteer hosted in-process on their
 /// stack, and the console run from its own build output as its own process (in Development, so it serves its static
 /// assets and Blazor's script from the build as <c>dotnet run</c> does). Services trust identity as their authority.
 /// </summary>
@@ -53,6 +53,7 @@ public sealed class ConsoleStack : IAsyncLifetime
         Stack.Start("dispatch", authority);
         Stack.Start("intake", authority);
         Stack.Start("reporting", authority);
+        Stack.Start("volunteer", authority);
         _console = StartConsole();
         await WaitHealthyAsync();
     }
@@ -72,7 +73,7 @@ public sealed class ConsoleStack : IAsyncLifetime
         start.Environment["OTEL_SERVICE_NAME"] = "console";
         start.Environment["Console__Authority"] = Authority.ToString();
         start.Environment["ConnectionStrings__messaging"] = TestServers.AmqpFor(Stack.VirtualHost);
-        foreach (var service in new[] { "intake", "dispatch", "reporting" })
+        foreach (var service in new[] { "intake", "dispatch", "reporting", "volunteer" })
             start.Environment[$"services__{service}__http__0"] = Stack.Client(service).BaseAddress!.ToString().TrimEnd('/');
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the console.");
         process.OutputDataReceived += (_, e) => Keep(e.Data);
