@@ -19,7 +19,7 @@ namespace GovPlatform.ServiceDefaults.Messaging;
 /// </remarks>
 public static class Outbox
 {
-    /// <summary>The LISTEN/NOTIFY channel that wakes the relay; Postgres delivers it only on commit.</summary>
+    /// <summary>The LISTEN/NOTIFY channel that wakes relays of other processes; Postgres delivers it only on commit.</summary>
     public const string Channel = "outbox";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -32,11 +32,14 @@ public static class Outbox
     {
         // Sequential ids keep the unique index on message_id append-only.
         var messageId = NewId.NextGuid();
-        const string sql = """
+        const string insert = """
             INSERT INTO outbox_messages (message_id, message_type, body, trace_parent)
-            VALUES (@messageId, @messageType, @body::jsonb, @traceParent);
-            SELECT pg_notify('outbox', '');
+            VALUES (@messageId, @messageType, @body::jsonb, @traceParent)
             """;
+        // A relay of this process is woken when the transaction ends (OutboxWake), which spares the commit the
+        // NOTIFY's cluster-wide lock; without one here, relays elsewhere still need the NOTIFY.
+        const string insertAndNotify = $"{insert};\nSELECT pg_notify('{Channel}', '');";
+        var sql = OutboxWake.Track(tx) ? insert : insertAndNotify;
         await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new
         {
             messageId,

@@ -13,7 +13,7 @@ public sealed class OutboxOptions
     /// <summary>Turned off only by tests that need a service to stop between commit and publish.</summary>
     public bool RelayEnabled { get; set; } = true;
     public int BatchSize { get; set; } = 200;
-    /// <summary>Safety net for a missed notification (e.g. rows written while no relay ran); NOTIFY is the hot path.</summary>
+    /// <summary>Safety net for a missed wake (e.g. rows written while no relay ran, or by an instance that died); wakes are the hot path.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>The longest wait between attempts while PostgreSQL or RabbitMQ is unreachable; waits start at 0.5 s and double up to it.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
@@ -30,9 +30,10 @@ public sealed class OutboxOptions
 /// Publishes committed outbox rows to RabbitMQ with publisher confirms, then marks them published.
 /// </summary>
 /// <remarks>
-/// Wakes on the NOTIFY sent by <see cref="Outbox.EnqueueAsync{T}"/> at commit, so there is no
-/// polling delay on the hot path. Several instances can run: each claims a batch with
-/// <c>FOR UPDATE SKIP LOCKED</c>, so no row is published by two relays at once. A crash between
+/// Wakes as soon as a transaction of this process that wrote outbox rows ends (<see cref="OutboxWake"/>), or on the
+/// NOTIFY a writer without a relay of its own sends at commit, so there is no polling delay on the hot path.
+/// Several instances can run: each claims a batch with <c>FOR UPDATE SKIP LOCKED</c>, so no row is published by two
+/// relays at once. A crash between
 /// the broker's confirm and the commit republishes that batch with the same message ids, which
 /// consumers' inboxes absorb: delivery is at least once, effects exactly once.
 /// <para>
@@ -58,34 +59,51 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBusControl bus, OutboxOpti
         }
 
         var backoff = new Backoff(TimeSpan.FromMilliseconds(500), options.RetryDelay);
+        // Woken by this process's writers when their transactions end, and by other processes' NOTIFYs.
+        using var wake = new SemaphoreSlim(0, 1);
+        using var registration = OutboxWake.Register(db, wake);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await using var listener = await db.OpenConnectionAsync(stoppingToken);
                 await listener.ExecuteAsync($"LISTEN {Outbox.Channel}");
-                while (!stoppingToken.IsCancellationRequested)
+                using var listening = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var listen = ListenAsync(listener, wake, listening.Token);
+                try
                 {
-                    if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+                    while (!stoppingToken.IsCancellationRequested)
                     {
-                        // Nothing can be published: wait for the bus (MassTransit reconnects it) rather than claim
-                        // rows on every NOTIFY only to fail them.
-                        if (!await backoff.WaitAsync(stoppingToken)) return;
-                        continue;
+                        // A listener that lost PostgreSQL ends this round like any other failure.
+                        if (listen.IsCompleted) await listen;
+                        if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+                        {
+                            // Nothing can be published: wait for the bus (MassTransit reconnects it) rather than claim
+                            // rows on every wake only to fail them.
+                            if (!await backoff.WaitAsync(stoppingToken)) return;
+                            continue;
+                        }
+                        int claimed, failed;
+                        do
+                        {
+                            (claimed, failed) = await PublishClaimedAsync(stoppingToken);
+                            // A full batch means more may be waiting: drain before sleeping, unless the broker refused.
+                        } while (claimed == options.BatchSize && failed == 0);
+                        if (failed > 0)
+                        {
+                            if (!await backoff.WaitAsync(stoppingToken)) return;
+                            continue;
+                        }
+                        backoff.Reset();
+                        await wake.WaitAsync(options.PollInterval, stoppingToken);
                     }
-                    int claimed, failed;
-                    do
-                    {
-                        (claimed, failed) = await PublishClaimedAsync(stoppingToken);
-                        // A full batch means more may be waiting: drain before sleeping, unless the broker refused.
-                    } while (claimed == options.BatchSize && failed == 0);
-                    if (failed > 0)
-                    {
-                        if (!await backoff.WaitAsync(stoppingToken)) return;
-                        continue;
-                    }
-                    backoff.Reset();
-                    await listener.WaitAsync(options.PollInterval, stoppingToken);
+                }
+                finally
+                {
+                    // The listener stops before its connection is closed under it.
+                    await listening.CancelAsync();
+                    try { await listen; }
+                    catch (Exception) { /* cancelled, or already reported through the loop */ }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,6 +118,17 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBusControl bus, OutboxOpti
                 try { await Task.Delay(delay, stoppingToken); }
                 catch (OperationCanceledException) { return; }
             }
+        }
+    }
+
+    /// <summary>Turns every NOTIFY on the listener's connection into a wake of the relay's loop.</summary>
+    private static async Task ListenAsync(NpgsqlConnection listener, SemaphoreSlim wake, CancellationToken ct)
+    {
+        await Task.Yield();
+        while (!ct.IsCancellationRequested)
+        {
+            await listener.WaitAsync(ct);
+            if (wake.CurrentCount == 0) try { wake.Release(); } catch (SemaphoreFullException) { }
         }
     }
 
@@ -124,9 +153,13 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBusControl bus, OutboxOpti
         // Publish the batch concurrently so broker confirms overlap; consumers never rely on order.
         var results = await Task.WhenAll(rows.Select(row => TryPublishAsync(row, ct)));
         var published = rows.Where((_, i) => results[i] is null).Select(r => r.Id).ToArray();
-        await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE outbox_messages SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(@published)",
-            new { published }, tx, cancellationToken: ct));
+        // The marks need not wait for the WAL flush: a mark lost in a crash only republishes its rows under the same
+        // message ids, which the consumers' inboxes absorb, as after a crash between the broker's confirm and the commit.
+        const string mark = """
+            SET LOCAL synchronous_commit = off;
+            UPDATE outbox_messages SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(@published);
+            """;
+        await conn.ExecuteAsync(new CommandDefinition(mark, new { published }, tx, cancellationToken: ct));
         foreach (var (row, failure) in rows.Zip(results).Where(p => p.Second is not null))
         {
             var attempts = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
