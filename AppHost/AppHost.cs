@@ -94,6 +94,10 @@ var intake = Service<Projects.GovPlatform_Intake>("intake", 5101, intakeDb)
 var volunteer = Service<Projects.GovPlatform_Volunteer>("volunteer", 5103, volunteerDb)
     .WithEnvironment("Volunteer__QrSigningKey", qrKey);
 
+// The residents' public board on intake forwards two anonymous reads: who serves a building (dispatch) and the
+// volunteers' rankings and honour board (volunteer).
+intake.WithReference(dispatch).WithReference(volunteer);
+
 var reporting = Service<Projects.GovPlatform_Reporting>("reporting", 5104, reportingDb)
     .WithExternalHttpEndpoints(); // serves the leaders' dashboard
 

@@ -66,8 +66,9 @@ public record WorkOrderArrived(Guid WorkOrderId, Guid RequestId, string By, bool
     string? Tier = null, DateTimeOffset? FirstDueAt = null, bool? Complex = null);
 
 /// <summary>A problem was fixed: a simple one against the resolve clock (1 hour by default), a planned one against its plan's date.</summary>
+/// <param name="AttachmentIds">The resolver's photos in dispatch's attachment store (read them from dispatch, which checks who asks); null in older messages.</param>
 public record WorkOrderResolved(Guid WorkOrderId, Guid RequestId, string By, string Resolution, bool OnTime, DateTimeOffset At,
-    string? Tier = null, DateTimeOffset? FirstDueAt = null);
+    string? Tier = null, DateTimeOffset? FirstDueAt = null, IReadOnlyList<Guid>? AttachmentIds = null);
 
 /// <summary>A complex problem has a solution plan (the plan clock, half a day by default).</summary>
 /// <param name="PlanDueAt">The date the plan promises the work done by; null in older messages.</param>

@@ -62,11 +62,13 @@ public static class WorkOrderFeedSetup
         var uri = new Uri(builder.Configuration.GetConnectionString("messaging")
             ?? throw new InvalidOperationException("Connection string 'messaging' is missing: set ConnectionStrings__messaging to an amqp:// URI."));
         builder.Services.AddSingleton<WorkOrderHub>();
+        builder.Services.AddSingleton<AlarmHub>();
         builder.Services.AddMassTransit(x =>
         {
             // The platform runs on closed government networks: MassTransit must not phone home.
             x.DisableUsageTelemetry();
             x.AddConsumer<WorkOrderFeed>();
+            x.AddConsumer<AlarmFeed>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 var user = uri.UserInfo.Split(':', 2);
@@ -76,7 +78,11 @@ public static class WorkOrderFeedSetup
                     h.Username(user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "guest");
                     h.Password(user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest");
                 });
-                cfg.ReceiveEndpoint(new TemporaryEndpointDefinition("console"), e => e.ConfigureConsumer<WorkOrderFeed>(context));
+                cfg.ReceiveEndpoint(new TemporaryEndpointDefinition("console"), e =>
+                {
+                    e.ConfigureConsumer<WorkOrderFeed>(context);
+                    e.ConfigureConsumer<AlarmFeed>(context);
+                });
             });
         });
         return builder;

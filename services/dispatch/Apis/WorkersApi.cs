@@ -8,9 +8,12 @@ using Npgsql;
 
 namespace GovPlatform.Dispatch.Apis;
 
-public static class WorkersApi
+public static partial class WorkersApi
 {
     public sealed record DutyBody(bool? OnDuty = null);
+    public sealed record OfficePhoneBody(string? OfficePhone);
+    /// <summary>What a community publishes of the people who serve a building: the name, the role and an office phone.</summary>
+    public sealed record PublicContactDto(string Name, string Role, string NodeCode, string NodeName, string? OfficePhone);
 
     public sealed record WorkerDto
     {
@@ -87,7 +90,65 @@ public static class WorkersApi
             .RequireRoles(WorkOrdersApi.StaffRoles)
             .WithName("ListWorkers")
             .WithSummary("Workers under a node with duty and open load (phones masked except for admins)");
+
+        app.MapPublicContactsApi();
     }
+
+    /// <summary>
+    /// The office phone residents are given (admins, or the leader or cadre over the worker's node), and the public list of
+    /// the people serving a place: the grid's workers and leader and the building's leaders, names and office phones only.
+    /// </summary>
+    public static void MapPublicContactsApi(this WebApplication app)
+    {
+        app.MapPut("/api/v1/workers/{id:guid}/office-phone", async Task<Results<NoContent, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> (
+                Guid id, OfficePhoneBody body, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var phone = string.IsNullOrWhiteSpace(body.OfficePhone) ? null : body.OfficePhone.Trim();
+                if (phone is not null && !OfficePhone().IsMatch(phone))
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["officePhone"] = ["Digits and dashes, 5-20 characters, e.g. 0571-88886666."] },
+                        title: "The office phone was rejected; nothing changed.");
+                var actor = Actor.From(http.User);
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var path = await conn.QuerySingleOrDefaultAsync<string[]>(new CommandDefinition(
+                    "SELECT g.path FROM workers w JOIN grid_nodes g ON g.code = w.node_code WHERE w.id = @id", new { id }, cancellationToken: ct));
+                if (path is null) return NoWorker(id.ToString());
+                var leads = actor.Roles.Any(r => r is Roles.GridLeader or Roles.CommunityCadre);
+                if (!actor.IsAdmin && (!leads || actor.ScopeNode is null || !path.Contains(actor.ScopeNode)))
+                    return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only an admin, or the leader or cadre over the worker, may publish their office phone.");
+                await conn.ExecuteAsync(new CommandDefinition("UPDATE workers SET office_phone = @phone WHERE id = @id", new { phone, id }, cancellationToken: ct));
+                return TypedResults.NoContent();
+            })
+            .RequireRoles(Roles.Admin, Roles.GridLeader, Roles.CommunityCadre)
+            .WithName("SetWorkerOfficePhone")
+            .WithSummary("Publish (or withdraw, with null) the office phone residents see for a worker");
+
+        app.MapGet("/api/v1/public/contacts", async Task<Results<Ok<List<PublicContactDto>>, NotFound<ProblemDetails>>> (
+                string node, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                // The place's grid and the place itself (a building's leaders serve the building): those are who a resident calls.
+                const string sql = """
+                    SELECT w.name, w.role, w.node_code AS NodeCode, g.name AS NodeName, w.office_phone AS OfficePhone
+                    FROM grid_nodes p
+                    JOIN grid_nodes g ON g.code = ANY(p.path) AND (g.level = 'grid' OR g.code = p.code)
+                    JOIN workers w ON w.node_code = g.code AND w.role IN ('grid_worker', 'grid_leader', 'building_leader')
+                    WHERE p.code = @node
+                    ORDER BY array_position(ARRAY['grid_leader', 'grid_worker', 'building_leader'], w.role), w.name
+                    LIMIT 50
+                    """;
+                await using var conn = await db.OpenConnectionAsync(ct);
+                if (await conn.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT 1 FROM grid_nodes WHERE code = @node", new { node }, cancellationToken: ct)) is null)
+                    return TypedResults.NotFound(new ProblemDetails { Title = "No such place", Detail = $"'{node}' is not a node of the grid tree.", Status = StatusCodes.Status404NotFound });
+                return TypedResults.Ok((await conn.QueryAsync<PublicContactDto>(new CommandDefinition(sql, new { node }, cancellationToken: ct))).AsList());
+            })
+            // Public by design: what the community posts in the building's hall. The mobile (workers.phone) is never selected.
+            .AllowAnonymous()
+            .WithTags("Workers")
+            .WithName("PublicContacts")
+            .WithSummary("Who serves a place: the grid's workers and leader and the building's leaders, names and office phones only");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9-]{5,20}$")]
+    private static partial System.Text.RegularExpressions.Regex OfficePhone();
 
     private static NotFound<ProblemDetails> NoWorker(string id) =>
         TypedResults.NotFound(new ProblemDetails { Title = "No such worker", Detail = $"No worker has the id '{id}'.", Status = StatusCodes.Status404NotFound });

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Dispatch.Duty;
+using GovPlatform.Dispatch.Mediation;
 using GovPlatform.Dispatch.ServiceLevels;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
@@ -177,6 +178,7 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             if (critical) await PageAsync(conn, tx, workOrderId, assigneeId, considered, now, ct);
             await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
                 workOrderId, m.RequestId, grid, community, kind, assigneeId, assigneeName, rule, now), ct);
+            if (ResidentApplications.IsApplication(m)) await ResidentApplications.OpenAsync(tx, m, workOrderId, community, path, now, ct);
 
             if (routing.NotifyCommunity && community is not null)
             {

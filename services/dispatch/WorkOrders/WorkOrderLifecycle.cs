@@ -102,7 +102,7 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
                     UPDATE work_orders SET resolved_latitude = @lat, resolved_longitude = @lon, resolved_accuracy_m = @accuracy WHERE id = @id
                     """, new { lat = command.Position?.Latitude, lon = command.Position?.Longitude, accuracy = command.Position?.AccuracyMetres, id },
                     tx, cancellationToken: ct));
-                await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now, order.Tier, firstDue), ct);
+                await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now, order.Tier, firstDue, photos.Distinct().ToList()), ct);
                 detail = new { onTime, resolution = command.Text, attachmentIds = photos, position = command.Position };
                 break;
             }

@@ -102,6 +102,7 @@ public static partial class ResidentsApi
         api.MapGet("/requests/{ticket}/notifications", Notifications).WithName("MyNotifications").WithSummary("What the resident was sent about one request");
         api.MapPost("/requests/{ticket}/rating", Rate).WithName("RateRequest").WithSummary("Rate a resolved request: recorded as a callback, as a phone callback is");
         api.MapPost("/requests/{ticket}/opt-out", OptOut).WithName("OptOutOfNotifications").WithSummary("Stop progress texts about one request");
+        api.MapResidentPhotos();
     }
 
     /// <summary>The test mailbox: every text this instance sent, by phone. Mapped in Development and Testing only.</summary>

@@ -16,6 +16,9 @@ public static class ResidentsSetup
         builder.Services.AddSingleton<ITextSender, LogTextSender>();
         builder.Services.AddSingleton<ResidentSessions>();
         builder.Services.AddHostedService<ProgressNotifier>();
+        // The public board's reads owned by other services, found by service discovery (services__dispatch__http__0 …).
+        foreach (var service in new[] { PublicBoardApi.DispatchClient, PublicBoardApi.VolunteerClient })
+            builder.Services.AddHttpClient(service, c => c.BaseAddress = new Uri($"http://{service}"));
     }
 
     private static bool MailboxEnvironment(IHostEnvironment env) => env.IsDevelopment() || env.IsEnvironment("Testing");
@@ -32,6 +35,7 @@ public static class ResidentsSetup
         app.MapResidentsApi();
         app.MapNoticesApi();
         app.MapPublicRequestsApi();
+        app.MapPublicBoardApi();
         app.MapTemplatesApi();
         var mailbox = app.Services.GetRequiredService<TestMailbox>();
         if (mailbox.Enabled) app.MapTestMailbox();

@@ -23,10 +23,12 @@ public static class TimelineEvents
     public const string Callback = "callback";
     public const string Reopened = "reopened";
     public const string Closed = "closed";
+    /// <summary>A mediation case about the request was opened or closed in dispatch; not a status of the request.</summary>
+    public const string Mediation = "mediation";
 
     /// <summary>Lifecycle order: breaks ties between entries reported at the same instant.</summary>
     public static readonly string[] Ordered =
-        [Submitted, Classified, Linked, Unlinked, Assigned, Accepted, OnSite, Escalated, Whistled, Resolved, PlanFormed, Callback, Reopened, Closed];
+        [Submitted, Classified, Linked, Unlinked, Assigned, Accepted, OnSite, Escalated, Whistled, Mediation, Resolved, PlanFormed, Callback, Reopened, Closed];
 }
 
 /// <param name="DedupeKey">Same key, same entry: <c>{round}</c> in it becomes the number of reopenings before <paramref name="At"/>.</param>
@@ -74,7 +76,7 @@ public static class RequestTimeline
         const string status = """
             UPDATE requests r SET status = CASE latest.event WHEN 'unlinked' THEN 'submitted' ELSE latest.event END, updated_at = now()
             FROM (SELECT event FROM request_timeline
-                  WHERE request_id = @RequestId AND event NOT IN ('callback', 'classified')
+                  WHERE request_id = @RequestId AND event NOT IN ('callback', 'classified', 'mediation')
                   ORDER BY at DESC, array_position(@ordered, event) DESC
                   LIMIT 1) latest
             WHERE r.id = @RequestId

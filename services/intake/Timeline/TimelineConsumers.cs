@@ -54,7 +54,7 @@ public sealed class WhistleBlownTimeline(NpgsqlDataSource db, ILogger<WhistleBlo
 public sealed class WorkOrderResolvedTimeline(NpgsqlDataSource db, ILogger<WorkOrderResolvedTimeline> logger) : TimelineConsumer<WorkOrderResolved>(db, logger)
 {
     protected override TimelineEntry Entry(WorkOrderResolved m) => new(m.RequestId, TimelineEvents.Resolved, m.At, m.By,
-        new { m.WorkOrderId, m.Resolution, m.OnTime }, $"resolved:{m.WorkOrderId}:{m.At.UtcTicks}");
+        new { m.WorkOrderId, m.Resolution, m.OnTime, AttachmentIds = m.AttachmentIds ?? Array.Empty<Guid>() }, $"resolved:{m.WorkOrderId}:{m.At.UtcTicks}");
 }
 
 public sealed class WorkOrderPlanFormedTimeline(NpgsqlDataSource db, ILogger<WorkOrderPlanFormedTimeline> logger) : TimelineConsumer<WorkOrderPlanFormed>(db, logger)
@@ -77,6 +77,21 @@ public sealed class WorkOrderReopenedTimeline(NpgsqlDataSource db, ILogger<WorkO
         new { m.WorkOrderId, m.ReopenCount }, $"reopened:{m.ReopenCount}");
 }
 
+/// <summary>A resident's mediation application opened a case in dispatch: the status page says who mediates.</summary>
+public sealed class MediationCaseOpenedTimeline(NpgsqlDataSource db, ILogger<MediationCaseOpenedTimeline> logger) : TimelineConsumer<MediationCaseOpened>(db, logger)
+{
+    // A case opened by hand without a request has nothing to add to a timeline (AppendAsync ignores an unknown request).
+    protected override TimelineEntry Entry(MediationCaseOpened m) => new(m.RequestId ?? Guid.Empty, TimelineEvents.Mediation, m.At, "dispatch",
+        new { m.CaseId, state = "opened", m.Kind, m.MediatorName }, $"mediation:{m.CaseId}:opened");
+}
+
+/// <summary>The mediation's outcome (agreement, failed, referred) on the request's timeline, which the resident's status page shows.</summary>
+public sealed class MediationCaseClosedTimeline(NpgsqlDataSource db, ILogger<MediationCaseClosedTimeline> logger) : TimelineConsumer<MediationCaseClosed>(db, logger)
+{
+    protected override TimelineEntry Entry(MediationCaseClosed m) => new(m.RequestId ?? Guid.Empty, TimelineEvents.Mediation, m.At, "dispatch",
+        new { m.CaseId, state = "closed", m.Outcome, m.Sessions }, $"mediation:{m.CaseId}:closed");
+}
+
 public static class TimelineRegistration
 {
     public static void AddTimelineConsumers(this IBusRegistrationConfigurator x)
@@ -90,5 +105,7 @@ public static class TimelineRegistration
         x.AddConsumer<WorkOrderPlanFormedTimeline>();
         x.AddConsumer<WorkOrderClosedTimeline>();
         x.AddConsumer<WorkOrderReopenedTimeline>();
+        x.AddConsumer<MediationCaseOpenedTimeline>();
+        x.AddConsumer<MediationCaseClosedTimeline>();
     }
 }

@@ -31,5 +31,5 @@ const R = {
     }
   },
   steps: { submitted: '已受理', linked: '已并入同一问题', assigned: '已派单', accepted: '网格员已接单', on_site: '已到现场', escalated: '已上报上级',
-    whistled: '已吹哨部门', resolved: '已办结', plan_formed: '已形成办理方案', callback: '回访评价', reopened: '重新办理', closed: '已结案', triage: '分类中' },
+    whistled: '已吹哨部门', mediation: '矛盾调解', resolved: '已办结', plan_formed: '已形成办理方案', callback: '回访评价', reopened: '重新办理', closed: '已结案', triage: '分类中' },
 };

@@ -12,6 +12,7 @@
     window.scrollTo(0, 0);
   }
   document.querySelectorAll('[data-go]').forEach(b => b.addEventListener('click', () => go(b.dataset.go)));
+  R.el('board').addEventListener('click', () => { location.href = 'board.html?d=' + encodeURIComponent(doorplate || ''); });
 
   async function start() {
     if (doorplate) {
