@@ -40,9 +40,9 @@ public static class CalendarApi
 
     private static async Task<WorkingCalendar> LoadAsync(NpgsqlConnection conn, string county, CancellationToken ct)
     {
-        var rows = await conn.QueryAsync<(DateTime Day, string Kind)>(new CommandDefinition(
-            "SELECT day, kind FROM work_calendar_days WHERE county_code = @county", new { county }, cancellationToken: ct));
-        return new WorkingCalendar(rows.ToDictionary(r => DateOnly.FromDateTime(r.Day), r => r.Kind == "workday"));
+        var rows = await conn.QueryAsync<(string Day, string Kind)>(new CommandDefinition(
+            "SELECT day::text, kind FROM work_calendar_days WHERE county_code = @county", new { county }, cancellationToken: ct));
+        return new WorkingCalendar(rows.ToDictionary(r => WorkingCalendar.ParseDay(r.Day), r => r.Kind == "workday"));
     }
 
     private static async Task<Results<Ok<CalendarYear>, NotFound>> GetAsync(string county, int year, NpgsqlDataSource db, CancellationToken ct)
@@ -54,11 +54,11 @@ public static class CalendarApi
 
     private static async Task<CalendarYear> YearAsync(NpgsqlConnection conn, string county, int year, CancellationToken ct)
     {
-        var days = (await conn.QueryAsync<(DateTime Day, string Kind, string Name)>(new CommandDefinition("""
-            SELECT day, kind, name FROM work_calendar_days
+        var days = (await conn.QueryAsync<(string Day, string Kind, string Name)>(new CommandDefinition("""
+            SELECT day::text, kind, name FROM work_calendar_days
             WHERE county_code = @county AND day >= make_date(@year, 1, 1) AND day < make_date(@year + 1, 1, 1)
             ORDER BY day
-            """, new { county, year }, cancellationToken: ct))).Select(d => new CalendarDay(DateOnly.FromDateTime(d.Day), d.Kind, d.Name)).ToList();
+            """, new { county, year }, cancellationToken: ct))).Select(d => new CalendarDay(WorkingCalendar.ParseDay(d.Day), d.Kind, d.Name)).ToList();
         var calendar = new WorkingCalendar(days.ToDictionary(d => d.Day, d => d.Kind == "workday"));
         var first = new DateOnly(year, 1, 1);
         var working = Enumerable.Range(0, first.AddYears(1).DayNumber - first.DayNumber).Count(i => calendar.IsWorkingDay(first.AddDays(i)));
@@ -95,11 +95,12 @@ public static class CalendarApi
         await conn.ExecuteAsync(new CommandDefinition("""
             DELETE FROM work_calendar_days WHERE county_code = @county AND day >= make_date(@year, 1, 1) AND day < make_date(@year + 1, 1, 1);
             INSERT INTO work_calendar_days (county_code, day, kind, name)
-            SELECT @county, d, k, n FROM unnest(@dates::date[], @kinds::text[], @names::text[]) AS x(d, k, n);
+            SELECT @county, d::date, k, n FROM unnest(@dates::text[], @kinds::text[], @names::text[]) AS x(d, k, n);
             """, new
             {
                 county, year,
-                dates = days.Select(d => d.Day.ToDateTime(TimeOnly.MinValue)).ToArray(),
+                // ISO dates as text: a DateTime array would be sent as timestamps with a time zone.
+                dates = days.Select(d => d.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
                 kinds = days.Select(d => d.Kind).ToArray(),
                 names = days.Select(d => d.Name.Trim()).ToArray(),
             }, tx, cancellationToken: ct));

@@ -57,14 +57,17 @@ public sealed class WorkingCalendar(IReadOnlyDictionary<DateOnly, bool> override
         return total;
     }
 
+    /// <summary>Days travel as ISO text: what a <c>date</c> column reads as differs between Npgsql versions (DateTime, DateOnly).</summary>
+    public static DateOnly ParseDay(string day) => DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The calendar of the county an order lies in (the first code of its scope path).</summary>
     public static async Task<WorkingCalendar> ForOrderAsync(NpgsqlTransaction tx, Guid workOrderId, CancellationToken ct)
     {
-        var rows = await tx.Connection!.QueryAsync<(DateTime Day, string Kind)>(new CommandDefinition("""
-            SELECT c.day, c.kind FROM work_calendar_days c
+        var rows = await tx.Connection!.QueryAsync<(string Day, string Kind)>(new CommandDefinition("""
+            SELECT c.day::text, c.kind FROM work_calendar_days c
             JOIN work_orders o ON o.scope_path[1] = c.county_code
             WHERE o.id = @workOrderId
             """, new { workOrderId }, tx, cancellationToken: ct));
-        return new WorkingCalendar(rows.ToDictionary(r => DateOnly.FromDateTime(r.Day), r => r.Kind == "workday"));
+        return new WorkingCalendar(rows.ToDictionary(r => ParseDay(r.Day), r => r.Kind == "workday"));
     }
 }

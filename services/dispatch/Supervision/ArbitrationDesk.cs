@@ -36,10 +36,10 @@ public sealed class ArbitrationDesk(NpgsqlDataSource db, TimeProvider clock)
         var returner = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition("""
             SELECT actor FROM work_order_history WHERE work_order_id = @orderId AND action = 'return' ORDER BY at DESC, id DESC LIMIT 1
             """, new { orderId }, tx, cancellationToken: ct));
-        if (returner != actor.Subject && !actor.Roles.Any(Requesters.Contains))
-            return new TransitionResult.Forbidden($"The handler who returned the order, or {string.Join(", ", Requesters)}, may ask for a ruling.");
         if (order.Status != WorkOrderStatus.Returned)
             return new TransitionResult.Conflict(order.Status, order.Tier, "Only a returned order's responsibility is arbitrated.");
+        if (returner != actor.Subject && !actor.Roles.Any(Requesters.Contains))
+            return new TransitionResult.Forbidden($"The handler who returned the order, or {string.Join(", ", Requesters)}, may ask for a ruling.");
         var now = clock.GetUtcNow();
         var id = NewId.NextGuid();
         var tier = ArbiterTier(order.Tier);

@@ -9,8 +9,23 @@ using Npgsql;
 
 namespace GovPlatform.Dispatch.Supervision;
 
-public sealed record RatingAppealDto(Guid Id, Guid WorkOrderId, string TicketNo, string Reason, string Evidence, Guid[] AttachmentIds,
-    string FiledByName, DateTime FiledAt, string DeciderTier, string State, string? DecisionReason, string? DecidedByName, DateTime? DecidedAt);
+/// <remarks>Property-style because Dapper matches constructors by exact column type and uuid[] arrives as System.Array.</remarks>
+public sealed record RatingAppealDto
+{
+    public Guid Id { get; init; }
+    public Guid WorkOrderId { get; init; }
+    public required string TicketNo { get; init; }
+    public required string Reason { get; init; }
+    public required string Evidence { get; init; }
+    public Guid[] AttachmentIds { get; init; } = [];
+    public required string FiledByName { get; init; }
+    public DateTime FiledAt { get; init; }
+    public required string DeciderTier { get; init; }
+    public required string State { get; init; }
+    public string? DecisionReason { get; init; }
+    public string? DecidedByName { get; init; }
+    public DateTime? DecidedAt { get; init; }
+}
 
 /// <summary>
 /// A handler's appeal against a resident's dissatisfied rating (12345's 申诉), with evidence. The level above the order's
