@@ -19,7 +19,9 @@ public static class DeadlineWarnings
     public static async Task<int> FireDueAsync(NpgsqlTransaction tx, DateTimeOffset now, int batch, CancellationToken ct)
     {
         var conn = tx.Connection!;
-        // A deadline already past is the miss's business, not a warning's.
+        // A deadline already past is the miss's business, not a warning's. The order is locked with the deadline, as the
+        // misses do: a staff action locks the order first and then its clocks, and the history row below needs the
+        // order's key lock, so locking only the deadline could deadlock with an accept arriving at the same moment.
         var due = (await conn.QueryAsync<Due>(new CommandDefinition("""
             SELECT d.id, d.work_order_id AS WorkOrderId, o.request_id AS RequestId, d.clock, d.tier, d.due_at AS DueAt,
                    o.assignee_id AS AssigneeId, o.assignee_name AS AssigneeName, o.grid_code AS GridCode, o.community_code AS CommunityCode
@@ -27,7 +29,7 @@ public static class DeadlineWarnings
             WHERE d.state = 'pending' AND d.warned_at IS NULL AND d.warn_at <= @now AND d.due_at > @now
             ORDER BY d.warn_at
             LIMIT @batch
-            FOR UPDATE OF d SKIP LOCKED
+            FOR UPDATE OF d, o SKIP LOCKED
             """, new { now, batch }, tx, cancellationToken: ct))).AsList();
         foreach (var d in due)
         {

@@ -98,7 +98,10 @@ public sealed class SupervisionDesk(NpgsqlDataSource db, TimeProvider clock)
 
     private sealed record Due(Guid Id, Guid WorkOrderId, Guid RequestId, DateTime DueAt);
 
-    /// <summary>Supervision dates that passed: each goes overdue once (claimed with SKIP LOCKED, settled in this transaction).</summary>
+    /// <summary>
+    /// Supervision dates that passed: each goes overdue once (claimed with SKIP LOCKED, settled in this transaction). The
+    /// order is locked with it, so a resolve (order first, then its supervision) never waits in a cycle with this.
+    /// </summary>
     public static async Task<int> FireOverdueAsync(NpgsqlTransaction tx, DateTimeOffset now, int batch, CancellationToken ct)
     {
         var conn = tx.Connection!;
@@ -108,7 +111,7 @@ public sealed class SupervisionDesk(NpgsqlDataSource db, TimeProvider clock)
             WHERE s.state = 'open' AND s.due_at <= @now
             ORDER BY s.due_at
             LIMIT @batch
-            FOR UPDATE OF s SKIP LOCKED
+            FOR UPDATE OF s, o SKIP LOCKED
             """, new { now, batch }, tx, cancellationToken: ct))).AsList();
         foreach (var s in due)
         {
