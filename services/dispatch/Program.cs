@@ -24,6 +24,8 @@ app.MapBodiesApi();
 app.MapMediationApi();
 app.MapServiceOrdersApi();
 app.MapOrganisationApi();
+app.MapCalendarApi();
+app.MapSupervisionApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.Dispatch.Supervision;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
@@ -109,8 +110,10 @@ public static class RequestOutcomes
         if (order.Status == WorkOrderStatus.Closed) return;
         await ServiceLevelClocks.CancelAsync(tx, order.Id, at, ct);
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
-            "UPDATE work_orders SET status = 'closed', suspended_from = NULL, suspended_until = NULL, updated_at = @at WHERE id = @Id",
-            new { at, order.Id }, tx, cancellationToken: ct));
+            "UPDATE work_orders SET status = 'closed', satisfaction = @Satisfaction, suspended_from = NULL, suspended_until = NULL, updated_at = @at WHERE id = @Id",
+            new { at, m.Satisfaction, order.Id }, tx, cancellationToken: ct));
+        // Closed without a resolution (an operator's close): a running supervision ends here too.
+        await SupervisionDesk.CompleteAsync(tx, order.Id, order.RequestId, at, ct);
         await WorkOrderHistory.AddAsync(tx, order.Id, at, "closed", Actor.System,
             new { satisfaction = m.Satisfaction, from = order.Status, requestClosedAt = m.At }, ct);
         await Outbox.EnqueueAsync(tx, new WorkOrderClosed(order.Id, order.RequestId, at), ct);

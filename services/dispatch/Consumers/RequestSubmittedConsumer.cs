@@ -136,15 +136,15 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var tier = kind == AssigneeKinds.Community ? Tiers.Community : Tiers.Compound;
         const string insert = """
             INSERT INTO work_orders (id, request_id, ticket_no, category, location_code, grid_code, community_code,
-                                     assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at, case_details)
+                                     assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at, case_details, urgency)
             VALUES (@workOrderId, @RequestId, @TicketNo, @Category, @LocationCode, @grid, @community,
-                    @kind, @assigneeId, @assigneeName, 'assigned', @tier, @path, @now, @now, @caseDetails::jsonb)
+                    @kind, @assigneeId, @assigneeName, 'assigned', @tier, @path, @now, @now, @caseDetails::jsonb, @Urgency)
             ON CONFLICT (request_id) DO NOTHING
             """;
         var created = await conn.ExecuteAsync(new CommandDefinition(insert, new
         {
             workOrderId, m.RequestId, m.TicketNo, m.Category, m.LocationCode, grid, community,
-            kind, assigneeId, assigneeName, tier, path, now,
+            kind, assigneeId, assigneeName, tier, path, now, m.Urgency,
             // Null from a submission published before the case was carried: the order shows that it has none.
             caseDetails = m.Case is null ? null : JsonSerializer.Serialize(m.Case, Outbox.Json),
         }, tx, cancellationToken: ct));

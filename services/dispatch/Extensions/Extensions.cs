@@ -4,6 +4,7 @@ using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.Mediation;
 using GovPlatform.Dispatch.Organisation;
 using GovPlatform.Dispatch.ServiceOrders;
+using GovPlatform.Dispatch.Supervision;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
@@ -36,6 +37,9 @@ public static class Extensions
         builder.Services.AddSingleton<MediationDesk>();
         builder.Services.AddSingleton<OrganisationRegister>();
         builder.Services.AddSingleton<ServiceOrderDesk>();
+        builder.Services.AddSingleton<SupervisionDesk>();
+        builder.Services.AddSingleton<ArbitrationDesk>();
+        builder.Services.AddSingleton<RatingAppealDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();

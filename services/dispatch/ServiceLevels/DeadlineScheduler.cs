@@ -1,5 +1,6 @@
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Dispatch.Supervision;
 using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
@@ -76,8 +77,11 @@ public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, C
         var due = (await conn.QueryAsync<Due>(new CommandDefinition(claim, new { now, options.BatchSize }, tx, cancellationToken: ct))).AsList();
         foreach (var d in due) await FireAsync(tx, d, now, ct);
         var silent = await WhistleDeadlines.FireDueAsync(tx, now, options.BatchSize, ct);
+        // Warnings and supervision dates ride the same poll and transaction: each row claimed once, settled with its event.
+        var warned = await DeadlineWarnings.FireDueAsync(tx, now, options.BatchSize, ct);
+        var overdue = await SupervisionDesk.FireOverdueAsync(tx, now, options.BatchSize, ct);
         await tx.CommitAsync(ct);
-        return Math.Max(due.Count, silent);
+        return new[] { due.Count, silent, warned, overdue }.Max();
     }
 
     private static async Task FireAsync(NpgsqlTransaction tx, Due d, DateTimeOffset now, CancellationToken ct)

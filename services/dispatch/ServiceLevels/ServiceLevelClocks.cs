@@ -4,9 +4,19 @@ using Npgsql;
 
 namespace GovPlatform.Dispatch.ServiceLevels;
 
-/// <summary>One category's service-level promise, in seconds from the moment a tier takes the order.</summary>
-public sealed record SlaPolicy(string Category, int AcceptSeconds, int ArriveSeconds, int ResolveSeconds, int PlanSeconds)
+/// <summary>
+/// One category's service-level promise for an urgency ('*' for any), in seconds from the moment a tier takes the
+/// order: wall-clock seconds, or working seconds (only working days count) when <paramref name="WorkingTime"/>.
+/// </summary>
+/// <param name="WarnPercent">How far into a clock's time the handler and their leader are warned.</param>
+public sealed record SlaPolicy(string Category, string Urgency, int AcceptSeconds, int ArriveSeconds, int ResolveSeconds, int PlanSeconds,
+    bool WorkingTime, int WarnPercent)
 {
+    public const string Columns = """
+        category, urgency, accept_seconds AS AcceptSeconds, arrive_seconds AS ArriveSeconds,
+        resolve_seconds AS ResolveSeconds, plan_seconds AS PlanSeconds, working_time AS WorkingTime, warn_percent AS WarnPercent
+        """;
+
     public TimeSpan For(string clock) => TimeSpan.FromSeconds(clock switch
     {
         Clocks.Accept => AcceptSeconds,
@@ -34,45 +44,61 @@ public static class ServiceLevelClocks
     public const string CriticalPolicy = "critical";
     public static readonly string[] Running = [Clocks.Accept, Clocks.Arrive, Clocks.Resolve, Clocks.Plan];
 
-    public static async Task<SlaPolicy> PolicyAsync(NpgsqlTransaction tx, string category, CancellationToken ct)
+    /// <summary>
+    /// The level for a category and urgency, most specific first: the category at this urgency, the category at any
+    /// urgency, the default at this urgency, the default. Critical requests name the 'critical' policy as their category.
+    /// </summary>
+    public static async Task<SlaPolicy> PolicyAsync(NpgsqlTransaction tx, string category, string urgency, CancellationToken ct)
     {
-        const string sql = """
-            SELECT category, accept_seconds AS AcceptSeconds, arrive_seconds AS ArriveSeconds,
-                   resolve_seconds AS ResolveSeconds, plan_seconds AS PlanSeconds
-            FROM sla_policies WHERE category IN (@category, '*')
-            ORDER BY category = '*'
+        const string sql = $"""
+            SELECT {SlaPolicy.Columns}
+            FROM sla_policies WHERE category IN (@category, '*') AND urgency IN (@urgency, '*')
+            ORDER BY category = '*', urgency = '*'
             LIMIT 1
             """;
-        return await tx.Connection!.QuerySingleAsync<SlaPolicy>(new CommandDefinition(sql, new { category }, tx, cancellationToken: ct));
+        return await tx.Connection!.QuerySingleAsync<SlaPolicy>(new CommandDefinition(sql, new { category, urgency }, tx, cancellationToken: ct));
     }
 
     /// <summary>Starts a tier's clocks; a clock that already exists for this tier and round is left alone.</summary>
     public static async Task StartAsync(NpgsqlTransaction tx, Guid workOrderId, string category, string tier, int round,
         DateTimeOffset from, IEnumerable<string> clocks, CancellationToken ct)
     {
-        var policy = await PolicyAsync(tx, category, ct);
+        var urgency = await tx.Connection!.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT urgency FROM work_orders WHERE id = @workOrderId", new { workOrderId }, tx, cancellationToken: ct)) ?? "normal";
+        var policy = await PolicyAsync(tx, category, urgency, ct);
+        // Working-time levels skip weekends and the county's holidays; the others run on the wall clock.
+        var calendar = policy.WorkingTime ? await WorkingCalendar.ForOrderAsync(tx, workOrderId, ct) : null;
+        DateTimeOffset After(TimeSpan span) => calendar?.Add(from, span) ?? from + span;
         var names = clocks.ToArray();
         const string sql = """
-            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at)
-            SELECT @workOrderId, c.clock, @tier, @round, c.due_at
-            FROM unnest(@names::text[], @dues::timestamptz[]) AS c(clock, due_at)
+            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at, warn_at, working_time)
+            SELECT @workOrderId, c.clock, @tier, @round, c.due_at, c.warn_at, @WorkingTime
+            FROM unnest(@names::text[], @dues::timestamptz[], @warns::timestamptz[]) AS c(clock, due_at, warn_at)
             ON CONFLICT (work_order_id, clock, tier, round) DO NOTHING
             """;
         await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new
         {
-            workOrderId, tier, round, names,
-            dues = names.Select(n => (from + policy.For(n)).UtcDateTime).ToArray(),
+            workOrderId, tier, round, names, policy.WorkingTime,
+            dues = names.Select(n => After(policy.For(n)).UtcDateTime).ToArray(),
+            warns = names.Select(n => After(policy.For(n) * policy.WarnPercent / 100).UtcDateTime).ToArray(),
         }, tx, cancellationToken: ct));
     }
 
-    /// <summary>Starts one clock with a due date of its own (a plan's promised date), not the policy's.</summary>
+    /// <summary>The share of a plan's own time after which its handler is warned (the default level's).</summary>
+    private const int PlanWarnPercent = 80;
+
+    /// <summary>Starts one clock with a due date of its own (a plan's promised date), not the policy's; warned at 80% of the time from <paramref name="from"/>.</summary>
     public static Task StartAtAsync(NpgsqlTransaction tx, Guid workOrderId, string clock, string tier, int round, DateTimeOffset dueAt,
-        CancellationToken ct) =>
+        CancellationToken ct, DateTimeOffset? from = null) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at)
-            VALUES (@workOrderId, @clock, @tier, @round, @dueAt)
+            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at, warn_at)
+            VALUES (@workOrderId, @clock, @tier, @round, @dueAt, @warnAt)
             ON CONFLICT (work_order_id, clock, tier, round) DO NOTHING
-            """, new { workOrderId, clock, tier, round, dueAt = dueAt.UtcDateTime }, tx, cancellationToken: ct));
+            """, new
+            {
+                workOrderId, clock, tier, round, dueAt = dueAt.UtcDateTime,
+                warnAt = from is { } f && dueAt > f ? (f + (dueAt - f) * PlanWarnPercent / 100).UtcDateTime : (DateTime?)null,
+            }, tx, cancellationToken: ct));
 
     /// <summary>Marks a clock met by the step it times; on time unless it was already missed or is past due.</summary>
     public static async Task<bool> MeetAsync(NpgsqlTransaction tx, Guid workOrderId, string clock, DateTimeOffset now, CancellationToken ct)
@@ -138,8 +164,30 @@ public static class ServiceLevelClocks
     public static async Task ResumeAsync(NpgsqlTransaction tx, Guid workOrderId, DateTimeOffset now, CancellationToken ct)
     {
         var conn = tx.Connection!;
+        // Working-time clocks keep the working time they had left, which the calendar turns into a new date.
+        var working = (await conn.QueryAsync<(long Id, DateTime DueAt, DateTime PausedAt, DateTime? WarnAt)>(new CommandDefinition("""
+            SELECT id, due_at, paused_at, warn_at FROM work_order_deadlines
+            WHERE work_order_id = @workOrderId AND state = 'paused' AND working_time
+            """, new { workOrderId }, tx, cancellationToken: ct))).AsList();
+        if (working.Count > 0)
+        {
+            var calendar = await WorkingCalendar.ForOrderAsync(tx, workOrderId, ct);
+            static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+            foreach (var d in working)
+            {
+                DateTimeOffset Moved(DateTime t) => calendar.Add(now, calendar.Between(Utc(d.PausedAt), Utc(t)));
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    UPDATE work_order_deadlines SET state = 'pending', due_at = @due, warn_at = @warn, paused_at = NULL WHERE id = @Id
+                    """, new
+                    {
+                        d.Id, due = Moved(d.DueAt).UtcDateTime,
+                        warn = d.WarnAt is { } w && w > d.PausedAt ? Moved(w).UtcDateTime : d.WarnAt,
+                    }, tx, cancellationToken: ct));
+            }
+        }
         await conn.ExecuteAsync(new CommandDefinition("""
-            UPDATE work_order_deadlines SET state = 'pending', due_at = due_at + (@now - paused_at), paused_at = NULL
+            UPDATE work_order_deadlines SET state = 'pending', due_at = due_at + (@now - paused_at),
+                                            warn_at = warn_at + (@now - paused_at), paused_at = NULL
             WHERE work_order_id = @workOrderId AND state = 'paused'
             """, new { workOrderId, now }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition("""

@@ -1,6 +1,7 @@
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.Dispatch.Supervision;
 using GovPlatform.ServiceDefaults.Attachments;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
@@ -103,6 +104,7 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
                     """, new { lat = command.Position?.Latitude, lon = command.Position?.Longitude, accuracy = command.Position?.AccuracyMetres, id },
                     tx, cancellationToken: ct));
                 await Outbox.EnqueueAsync(tx, new WorkOrderResolved(id, order.RequestId, by, command.Text!, onTime, now, order.Tier, firstDue, photos.Distinct().ToList()), ct);
+                await SupervisionDesk.CompleteAsync(tx, id, order.RequestId, now, ct);
                 detail = new { onTime, resolution = command.Text, attachmentIds = photos, position = command.Position };
                 break;
             }
@@ -115,7 +117,7 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
                 var firstDue = await ServiceLevelClocks.FirstDueAsync(tx, id, Clocks.Plan, ct);
                 await ServiceLevelClocks.CancelAsync(tx, id, now, ct, Clocks.Resolve);
                 // The plan's date is a clock like the others: missed, it moves the order a tier up.
-                await ServiceLevelClocks.StartAtAsync(tx, id, Clocks.PlanDue, order.Tier, order.Round, dueAt, ct);
+                await ServiceLevelClocks.StartAtAsync(tx, id, Clocks.PlanDue, order.Tier, order.Round, dueAt, ct, from: now);
                 await conn.ExecuteAsync(new CommandDefinition(
                     "UPDATE work_orders SET status = 'plan_formed', complex = true, plan_due_at = @dueAt, updated_at = @now WHERE id = @id",
                     new { now, dueAt, id }, tx, cancellationToken: ct));
@@ -125,6 +127,9 @@ public sealed class WorkOrderLifecycle(NpgsqlDataSource db, TimeProvider clock, 
             }
             case WorkOrderActions.Return:
             {
+                if (await ArbitrationDesk.RuledResponsibleAsync(tx, id, order.AssigneeId, ct))
+                    return new TransitionResult.Conflict(order.Status, order.Tier,
+                        $"An arbitration ruled '{order.AssigneeName}' responsible for this order; the ruling is final, it cannot be returned.");
                 // Back to the community, which re-dispatches it; the resident's clocks keep running.
                 var community = order.CommunityCode is null ? null : await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
                     "SELECT name FROM grid_nodes WHERE code = @CommunityCode", new { order.CommunityCode }, tx, cancellationToken: ct));

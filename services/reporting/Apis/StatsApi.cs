@@ -50,6 +50,47 @@ public static class StatsApi
                (SELECT count(DISTINCT household_id) FROM visits) AS HouseholdsVisited
         """;
 
+    /// <summary>Deadlines and supervision in a period (each case counted in the period it was opened), for a branch of the tree.</summary>
+    public sealed record SupervisionFigures
+    {
+        public long Warnings { get; init; }
+        public long Supervised { get; init; }
+        public long SupervisedOverdue { get; init; }
+        public long SupervisedDoneOnTime { get; init; }
+        public long SupervisedDoneLate { get; init; }
+        public long SupervisedRunning { get; init; }
+        public long ArbitrationsRequested { get; init; }
+        public long ArbitrationsDecided { get; init; }
+        public long AppealsFiled { get; init; }
+        public long AppealsUpheld { get; init; }
+        public long AppealsRejected { get; init; }
+    }
+
+    // The place comes from the request's facts; a case whose request reporting has not placed yet counts only county-wide.
+    private const string SupervisionSql = """
+        WITH placed AS MATERIALIZED (
+            SELECT request_id FROM request_facts WHERE @Under::text IS NOT NULL AND location_path @> ARRAY[@Under::text]),
+        w AS (SELECT * FROM deadline_warnings x
+              WHERE x.warned_at >= @FromUtc AND x.warned_at < @ToUtc AND (@Under::text IS NULL OR x.request_id IN (SELECT request_id FROM placed))),
+        s AS (SELECT * FROM supervision_cases x
+              WHERE x.flagged_at >= @FromUtc AND x.flagged_at < @ToUtc AND (@Under::text IS NULL OR x.request_id IN (SELECT request_id FROM placed))),
+        a AS (SELECT * FROM arbitration_cases x
+              WHERE x.requested_at >= @FromUtc AND x.requested_at < @ToUtc AND (@Under::text IS NULL OR x.request_id IN (SELECT request_id FROM placed))),
+        p AS (SELECT * FROM rating_appeal_cases x
+              WHERE x.filed_at >= @FromUtc AND x.filed_at < @ToUtc AND (@Under::text IS NULL OR x.request_id IN (SELECT request_id FROM placed)))
+        SELECT (SELECT count(*) FROM w) AS Warnings,
+               (SELECT count(*) FROM s) AS Supervised,
+               (SELECT count(*) FILTER (WHERE overdue_at IS NOT NULL) FROM s) AS SupervisedOverdue,
+               (SELECT count(*) FILTER (WHERE done_on_time) FROM s) AS SupervisedDoneOnTime,
+               (SELECT count(*) FILTER (WHERE done_on_time = false) FROM s) AS SupervisedDoneLate,
+               (SELECT count(*) FILTER (WHERE done_at IS NULL) FROM s) AS SupervisedRunning,
+               (SELECT count(*) FROM a) AS ArbitrationsRequested,
+               (SELECT count(*) FILTER (WHERE decided_at IS NOT NULL) FROM a) AS ArbitrationsDecided,
+               (SELECT count(*) FROM p) AS AppealsFiled,
+               (SELECT count(*) FILTER (WHERE upheld) FROM p) AS AppealsUpheld,
+               (SELECT count(*) FILTER (WHERE upheld = false) FROM p) AS AppealsRejected
+        """;
+
     public static void MapStatsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/v1/stats").WithTags("Statistics").RequireRoles(KpisApi.StaffRoles);
@@ -82,5 +123,16 @@ public static class StatsApi
             })
             .WithName("GetOrganisationFigures")
             .WithSummary("Party-organisation coverage of compounds and buildings, and household visits in a period (all, special-care, party-member households)");
+
+        api.MapGet("/supervision", async Task<Results<Ok<SupervisionFigures>, ValidationProblem>> (
+                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
+                if (filter is null) return KpisApi.Invalid(errors);
+                return TypedResults.Ok(await conn.QuerySingleAsync<SupervisionFigures>(new CommandDefinition(SupervisionSql, filter.Parameters(), cancellationToken: ct)));
+            })
+            .WithName("GetSupervisionFigures")
+            .WithSummary("Deadline warnings, supervised orders (overdue, done on time or late), arbitrations and rating appeals in a period");
     }
 }

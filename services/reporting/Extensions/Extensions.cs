@@ -78,6 +78,15 @@ public static class Extensions
 
             Project<PartyOrganisationRegisteredProjection>();
             Project<HouseholdVisitedProjection>();
+
+            Project<DeadlineWarnedProjection>();
+            Project<WorkOrderSupervisedProjection>();
+            Project<SupervisionOverdueProjection>();
+            Project<SupervisionCompletedProjection>();
+            Project<ArbitrationRequestedProjection>();
+            Project<ArbitrationDecidedProjection>();
+            Project<RatingAppealFiledProjection>();
+            Project<RatingAppealDecidedProjection>();
         });
     }
 

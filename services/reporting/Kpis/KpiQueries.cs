@@ -66,8 +66,8 @@ public static class KpiQueries
                count(*) FILTER (WHERE accepted_at IS NOT NULL) AS Accepted,
                count(*) FILTER (WHERE resolved_at IS NOT NULL) AS Resolved,
                count(*) FILTER (WHERE closed_at IS NOT NULL) AS Closed,
-               count(*) FILTER (WHERE satisfaction IS NOT NULL) AS Rated,
-               count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
+               count(*) FILTER (WHERE satisfaction IS NOT NULL AND NOT rating_excluded) AS Rated,
+               count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied') AND NOT rating_excluded) AS Satisfied,
                count(*) FILTER (WHERE reopen_count > 0) AS Reopened,
                count(*) FILTER (WHERE accept_on_time) AS AcceptOnTime,
                count(*) FILTER (WHERE accept_on_time IS NOT NULL OR 'accept' = ANY(clocks_missed)) AS AcceptEnded,
@@ -316,8 +316,8 @@ public static class KpiQueries
         by_compound AS (
             SELECT p.code AS compound, count(*) AS requests,
                    count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
-                   count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
-                   count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied
+                   count(*) FILTER (WHERE c.satisfaction IS NOT NULL AND NOT c.rating_excluded) AS rated,
+                   count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT c.rating_excluded) AS satisfied
             FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)
             WHERE c.duplicate_of IS NULL AND p.code IN (SELECT compound FROM served)
             GROUP BY p.code)

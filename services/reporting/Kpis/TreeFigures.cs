@@ -34,8 +34,8 @@ public static class TreeFigures
         SELECT p.code, count(*) AS own,
                count(*) FILTER (WHERE c.accepted_at IS NOT NULL) AS accepted,
                count(*) FILTER (WHERE c.resolved_at IS NOT NULL) AS resolved,
-               count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS rated,
-               count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied,
+               count(*) FILTER (WHERE c.satisfaction IS NOT NULL AND NOT c.rating_excluded) AS rated,
+               count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT c.rating_excluded) AS satisfied,
                count(*) FILTER (WHERE {KpiQueries.ResolveClockMet}) AS resolve_on_time,
                count(*) FILTER (WHERE {KpiQueries.ResolveClockEnded}) AS resolve_ended
         FROM cohort c CROSS JOIN LATERAL unnest(c.location_path) AS p(code)

@@ -25,8 +25,8 @@ public static class Trend
                count(*) FILTER (WHERE c.duplicate_of IS NULL) AS Own,
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.accepted_at IS NOT NULL) AS Accepted,
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.resolved_at IS NOT NULL) AS Resolved,
-               count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IS NOT NULL) AS Rated,
-               count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IN ('satisfied', 'basically_satisfied')) AS Satisfied,
+               count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IS NOT NULL AND NOT c.rating_excluded) AS Rated,
+               count(*) FILTER (WHERE c.duplicate_of IS NULL AND c.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT c.rating_excluded) AS Satisfied,
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND {KpiQueries.ResolveClockMet}) AS ResolveOnTime,
                count(*) FILTER (WHERE c.duplicate_of IS NULL AND {KpiQueries.ResolveClockEnded}) AS ResolveEnded
         FROM cohort c GROUP BY 1 ORDER BY 1

@@ -1,7 +1,7 @@
 -- One fact row's contribution to the roll-up (no row before its submission is known). The trigger and
 -- the rebuild both use this, so the two can never count differently.
 -- A request resolved at or after its plan is judged against the plan (plan_kept, plan_due_ended), not the
--- 1-hour fix clock.
+-- 1-hour fix clock. A rating whose appeal was upheld (rating_excluded) is neither rated nor satisfied.
 CREATE OR REPLACE FUNCTION kpi_contribution(r request_facts)
 RETURNS TABLE (day date, node text, path text[], requests int, duplicates int, own int, accepted int, resolved int,
                closed int, rated int, satisfied int, reopened int, accept_on_time int, accept_ended int,
@@ -15,8 +15,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            (o.own AND r.accepted_at IS NOT NULL)::int,
            (o.own AND r.resolved_at IS NOT NULL)::int,
            (o.own AND r.closed_at IS NOT NULL)::int,
-           (o.own AND r.satisfaction IS NOT NULL)::int,
-           (o.own AND coalesce(r.satisfaction IN ('satisfied', 'basically_satisfied'), false))::int,
+           (o.own AND r.satisfaction IS NOT NULL AND NOT r.rating_excluded)::int,
+           (o.own AND NOT r.rating_excluded AND coalesce(r.satisfaction IN ('satisfied', 'basically_satisfied'), false))::int,
            (o.own AND r.reopen_count > 0)::int,
            (o.own AND r.accept_on_time IS TRUE)::int,
            (o.own AND (r.accept_on_time IS NOT NULL OR 'accept' = ANY(r.missed_clocks)))::int,

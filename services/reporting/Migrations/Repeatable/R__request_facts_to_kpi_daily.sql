@@ -6,10 +6,10 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND (OLD.submitted_at, OLD.location_path, OLD.grid_code, OLD.duplicate_of IS NULL, OLD.accepted_at,
             OLD.resolved_at, OLD.closed_at, OLD.satisfaction, OLD.reopen_count > 0, OLD.accept_on_time, OLD.arrive_on_time,
-            OLD.plan_at, OLD.plan_on_time, OLD.resolve_on_time, OLD.missed_clocks, OLD.whistle_count, OLD.council_count, OLD.judged_complex)
+            OLD.plan_at, OLD.plan_on_time, OLD.resolve_on_time, OLD.missed_clocks, OLD.whistle_count, OLD.council_count, OLD.judged_complex, OLD.rating_excluded)
         IS NOT DISTINCT FROM (NEW.submitted_at, NEW.location_path, NEW.grid_code, NEW.duplicate_of IS NULL, NEW.accepted_at,
             NEW.resolved_at, NEW.closed_at, NEW.satisfaction, NEW.reopen_count > 0, NEW.accept_on_time, NEW.arrive_on_time,
-            NEW.plan_at, NEW.plan_on_time, NEW.resolve_on_time, NEW.missed_clocks, NEW.whistle_count, NEW.council_count, NEW.judged_complex) THEN
+            NEW.plan_at, NEW.plan_on_time, NEW.resolve_on_time, NEW.missed_clocks, NEW.whistle_count, NEW.council_count, NEW.judged_complex, NEW.rating_excluded) THEN
         RETURN NULL;
     END IF;
     PERFORM pg_advisory_xact_lock_shared(x'6b70695f7275'::bigint);
