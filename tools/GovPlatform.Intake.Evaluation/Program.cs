@@ -46,6 +46,21 @@ if (args.Length > 0 && args[0] == "classify")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "words")
+{
+    // How intake reads texts: words "text" "text" ... (segments, search terms, and the two similarities of the first with each other).
+    var first = ReportGist.Of(args[1]);
+    foreach (var text in args.Skip(1))
+    {
+        var gist = ReportGist.Of(text);
+        var (terms, groups, _) = GovPlatform.Intake.Search.LedgerSearch.QueryTerms(text);
+        Console.WriteLine($"{text}\n  words: {string.Join(" ", WordSegmenter.Words(text))}\n  search: {string.Join(" ", GovPlatform.Intake.Search.LedgerSearch.TermsOf(text, null))}" +
+            $"\n  query: {string.Join(" ", terms.Select((t, i) => $"{t}/{groups[i]}"))}\n  ideas: {string.Join(" ", gist.Ideas)}; gist words: {string.Join(" ", gist.Words)}" +
+            $"\n  vs first: duplicate {first.Similarity(gist):0.00}, topic {first.TopicSimilarity(gist):0.00}");
+    }
+    return 0;
+}
+
 var requests = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv"));
 var pairs = Evaluation.ReadPairs(Path.Combine(root, "eval/intake/duplicate-pairs.tsv"));
 

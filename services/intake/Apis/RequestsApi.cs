@@ -85,8 +85,8 @@ public static partial class RequestsApi
     /// <param name="Region">Any node of the grid tree: requests located anywhere under it.</param>
     /// <param name="From">Submitted at or after (inclusive).</param>
     /// <param name="To">Submitted before (exclusive).</param>
-    /// <param name="Q">Free text: requests whose description or address has it as written, or has any of its words (jieba's
-    /// segments, paraphrases included: 走廊 finds 楼道); the best matches first, then the newest.</param>
+    /// <param name="Q">Free text: requests whose description or address has it as written, or has at least half of its words
+    /// (jieba's segments, paraphrases included: 走廊 finds 楼道); the best matches first, then the newest.</param>
     public sealed record SearchQuery(
         string? Ticket, string? Status, string? Category, string? Channel, string? Region,
         DateTimeOffset? From, DateTimeOffset? To, string? Q, int? Page, int? PageSize);
@@ -352,7 +352,9 @@ public static partial class RequestsApi
               AND (@Region::text IS NULL OR location_path @> ARRAY[@Region::text])
               AND (@from::timestamptz IS NULL OR submitted_at >= @from)
               AND (@to::timestamptz IS NULL OR submitted_at < @to)
-              AND (@text::text IS NULL OR description ILIKE @text OR address ILIKE @text OR search_words && @terms)
+              AND (@text::text IS NULL OR description ILIKE @text OR address ILIKE @text
+                   OR (search_words && @terms
+                       AND 2 * (SELECT count(DISTINCT g) FROM unnest(@terms, @groups) AS t(term, g) WHERE term = ANY (search_words)) >= @wordCount))
             """;
         // With free text, the best match first: the whole text as written (a substring) counts one,
         // plus the share of the query's words the request has (each word or its paraphrase idea).

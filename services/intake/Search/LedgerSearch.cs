@@ -20,6 +20,12 @@ public static class LedgerSearch
         "的", "了", "是", "我", "有", "在", "也", "都", "就", "还", "又", "很", "太", "吗", "呢", "吧", "啊", "呀", "和", "跟", "把", "被", "给",
     };
 
+    /// <summary>Words that are kept in the ledger but say too little to ask for.</summary>
+    private static readonly HashSet<string> QueryOnlyStopwords = new(StringComparer.Ordinal)
+    {
+        "号", "楼", "层", "栋", "单元", "好", "到", "去", "来", "说", "一下", "一直", "已经", "几天", "好几天", "请", "麻烦", "谢谢", "你好",
+    };
+
     /// <summary>The lexemes stored in <c>requests.search_words</c> for a request's texts.</summary>
     public static string[] TermsOf(string description, string? address)
     {
@@ -46,7 +52,8 @@ public static class LedgerSearch
         var group = 0;
         foreach (var word in WordSegmenter.Words(query))
         {
-            if (Stopwords.Contains(word) || !seen.Add(word)) continue;
+            // A bare number (the 3 of 3号楼) or a particle would match half the ledger; the substring search keeps them.
+            if (Stopwords.Contains(word) || word.All(char.IsDigit) || QueryOnlyStopwords.Contains(word) || !seen.Add(word)) continue;
             terms.Add(word);
             groups.Add(group);
             foreach (var idea in ReportGist.Of(word).Ideas)
