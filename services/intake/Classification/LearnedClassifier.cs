@@ -23,7 +23,7 @@ public sealed class LearnedClassifier : IRequestClassifier
     public const double DefaultThreshold = 0.6;
 
     /// <summary>The feature kinds the shipped weights are trained with (chosen on the calibration set, docs/intake.md).</summary>
-    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Places;
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic;
 
     /// <summary>
     /// The lowest threshold at and above which every cut keeps the auto-classified precision on
