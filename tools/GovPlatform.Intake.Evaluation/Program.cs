@@ -32,6 +32,20 @@ if (args.Length > 0 && args[0] == "retrain")
     return await Retrain(root, connection);
 }
 
+if (args.Length > 0 && args[0] == "search-cost")
+{
+    // What the ledger's word search costs a filing: segmenting the description into search words, and
+    // inserting rows with and without the GIN index on them (temporary tables, nothing kept).
+    var at = Array.IndexOf(args, "--connection");
+    var connection = at >= 0 && at + 1 < args.Length ? args[at + 1] : Environment.GetEnvironmentVariable("INTAKE_DB");
+    if (connection is null)
+    {
+        Console.Error.WriteLine("search-cost needs --connection \"<a database>\" (or INTAKE_DB); it uses temporary tables only.");
+        return 2;
+    }
+    return await SearchCost(root, connection);
+}
+
 var corpusDir = Path.Combine(root, "services/intake/Classification/corpus");
 // The calibration set: 240 requests written by hand for the keyword rules (never used to write them),
 // neither in the corpus nor in eval/intake/. Thresholds and the model's settings are chosen on it, so the
@@ -224,6 +238,37 @@ static int Tune(string dir, string calibrationPath)
         var f = Evaluation.Classify(wrapped, calibration, threshold ?? 1.01);
         Console.WriteLine($"  basic, {name,-36} threshold {threshold?.ToString("0.000") ?? "none",5}  auto {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}");
     }
+    return 0;
+}
+
+static async Task<int> SearchCost(string root, string connection)
+{
+    var texts = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv")).Select(r => r.Text)
+        .Concat(Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv")).Select(r => r.Text)).ToList();
+    WordSegmenter.Warm();
+    _ = GovPlatform.Intake.Search.LedgerSearch.TermsOf("楼道灯坏了", null);
+    const int Rows = 4000;
+    var clock = Stopwatch.StartNew();
+    var rows = Enumerable.Range(0, Rows).Select(i => (Text: texts[i % texts.Count], Terms: GovPlatform.Intake.Search.LedgerSearch.TermsOf(texts[i % texts.Count], null))).ToList();
+    var segmentUs = clock.Elapsed.TotalMicroseconds / Rows;
+    Console.WriteLine($"Search words: {segmentUs:0} µs per request to segment ({rows.Average(r => r.Terms.Length):0.0} words each, {Rows} requests).");
+    await using var conn = new NpgsqlConnection(connection);
+    await conn.OpenAsync();
+    await conn.ExecuteAsync("""
+        CREATE TEMP TABLE cost_plain (id int PRIMARY KEY, description text, search_words text[]);
+        CREATE TEMP TABLE cost_indexed (id int PRIMARY KEY, description text, search_words text[]);
+        CREATE INDEX ON cost_indexed USING gin (search_words);
+        """);
+    foreach (var round in new[] { 1, 2 })
+        foreach (var table in new[] { "cost_plain", "cost_indexed" })
+        {
+            await conn.ExecuteAsync($"TRUNCATE {table}");
+            clock.Restart();
+            // One row a statement, as a filing inserts one request.
+            for (var i = 0; i < rows.Count; i++)
+                await conn.ExecuteAsync($"INSERT INTO {table} VALUES (@i, @text, @terms)", new { i, text = rows[i].Text, terms = rows[i].Terms });
+            Console.WriteLine($"  round {round}, {table}: {clock.Elapsed.TotalMicroseconds / Rows:0} µs per insert");
+        }
     return 0;
 }
 
