@@ -4,8 +4,11 @@
 // into the corpus and trains the weights that ship (corpus/model.tsv) on it.
 //
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation                      # prints the figures
-//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- train                       # corpus → corpus/model.tsv
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- train                       # corpus → corpus/model.tsv, threshold calibrated
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- tune                        # settings and threshold on the calibration set only
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- words "楼道灯坏了" "三栋走廊黑漆漆的"   # segments, search words, similarities
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "Host=...;Database=intake;..."
 using System.Diagnostics;
 using System.Globalization;
