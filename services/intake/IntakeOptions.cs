@@ -13,6 +13,9 @@ public sealed class IntakeOptions
 
     public DuplicateOptions Duplicates { get; set; } = new();
 
+    /// <summary>The <c>Intake:HotSpots</c> section: window, how many requests make a hot spot, topic similarity.</summary>
+    public HotSpots.HotSpotOptions HotSpots { get; set; } = new();
+
     /// <summary>The <c>Intake:Open311</c> section: jurisdiction, list limit, and the retry window for clients that send no Idempotency-Key.</summary>
     public Apis.Open311Api.Open311Options Open311 { get; set; } = new();
 

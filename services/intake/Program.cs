@@ -1,6 +1,7 @@
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
+using GovPlatform.Intake.HotSpots;
 using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
@@ -23,6 +24,7 @@ app.MapCallbacksApi();
 app.MapCategoriesApi();
 app.MapTriageApi();
 app.MapDuplicatesApi();
+app.MapHotSpotsApi();
 app.MapOpen311Api();
 app.MapApiKeysApi();
 app.MapResidents();

@@ -117,7 +117,8 @@ public sealed class RequestLedgerTests(SharedStack shared)
         Assert.Equal([t4, t3], Tickets(await SearchAsync($"region={otherBuilding}")));
         Assert.Equal([t5], Tickets(await SearchAsync($"region={county.EmptyGrid}")));
         Assert.Equal(new[] { t3, t2, t1, t4 }.Order(), Tickets(await SearchAsync($"region={county.Grid}")).Order());
-        Assert.Equal([t5, t1], Tickets(await SearchAsync($"{inCounty}&q={Uri.EscapeDataString("堵塞")}")));
+        // Text as written first (newest first), then requests that say it in other words: 堵死 and 冒水 are 堵 too.
+        Assert.Equal([t5, t1, t4, t3], Tickets(await SearchAsync($"{inCounty}&q={Uri.EscapeDataString("堵塞")}")));
         // Wildcards typed by a user are text: "100%_" matches only where it is written.
         Assert.Equal([t4], Tickets(await SearchAsync($"{inCounty}&q={Uri.EscapeDataString("100%_")}")));
         Assert.Equal([t3], Tickets(await SearchAsync($"ticket={t3}")));

@@ -14,10 +14,10 @@ public sealed class ResidentWordsTests(SharedStack shared)
     private readonly TestStack _stack = shared.Stack;
     private HttpClient Intake => _stack.Client("intake");
 
-    private async Task<JsonElement> SubmitAsync(string building, string description, string phone)
+    private async Task<JsonElement> SubmitAsync(string building, string description, string phone, string? category = null)
     {
         var response = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests",
-            new { channel = "wechat_group", description, location = new { code = building }, reporter = new { phone } });
+            new { channel = "wechat_group", category, description, location = new { code = building }, reporter = new { phone } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return await response.JsonAsync();
     }
@@ -43,8 +43,10 @@ public sealed class ResidentWordsTests(SharedStack shared)
         await _stack.ImportAsync(county);
 
         var first = await SubmitAsync(county.Building, "3号楼5楼楼道灯坏了，晚上上楼看不见", "13900007002");
-        var reworded = await SubmitAsync(county.Building, "三栋五楼的走廊晚上黑漆漆的，灯好几天没亮了", "13900007003");
-        var otherFloor = await SubmitAsync(county.Building, "3号楼2楼楼道的灯也不亮，晚上上楼看不见", "13900007004");
+        // The classifier is sure of the first (0.99); of these two it is less sure (0.75 and 0.65, below the threshold
+        // calibrated for 97 % precision, docs/intake.md), so they come with the category the desk gave them.
+        var reworded = await SubmitAsync(county.Building, "三栋五楼的走廊晚上黑漆漆的，灯好几天没亮了", "13900007003", "public_repair");
+        var otherFloor = await SubmitAsync(county.Building, "3号楼2楼楼道的灯也不亮，晚上上楼看不见", "13900007004", "public_repair");
 
         Assert.Equal("submitted", first.GetProperty("status").GetString());
         Assert.Equal("public_repair", first.GetProperty("category").GetString());

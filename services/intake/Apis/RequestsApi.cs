@@ -8,6 +8,8 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
+using GovPlatform.Intake.HotSpots;
+using GovPlatform.Intake.Search;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.Intake.Requests;
@@ -83,7 +85,8 @@ public static partial class RequestsApi
     /// <param name="Region">Any node of the grid tree: requests located anywhere under it.</param>
     /// <param name="From">Submitted at or after (inclusive).</param>
     /// <param name="To">Submitted before (exclusive).</param>
-    /// <param name="Q">Free text found anywhere in the description or the address.</param>
+    /// <param name="Q">Free text: requests whose description or address has it as written, or has at least half of its words
+    /// (jieba's segments, paraphrases included: 走廊 finds 楼道); the best matches first, then the newest.</param>
     public sealed record SearchQuery(
         string? Ticket, string? Status, string? Category, string? Channel, string? Region,
         DateTimeOffset? From, DateTimeOffset? To, string? Q, int? Page, int? PageSize);
@@ -225,12 +228,12 @@ public static partial class RequestsApi
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
                                   location_code, location_path, address, latitude, longitude, attachments,
                                   external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
-                                  building_code, original_id, attributes)
+                                  building_code, original_id, attributes, search_words)
             SELECT @id, @datePrefix || '-' || CASE WHEN s.n < 1000000 THEN lpad(s.n::text, 6, '0') ELSE s.n::text END,
                    @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
                    @locationCode, @path, @address, @latitude, @longitude, @attachments,
                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
-                   @buildingCode, @originalId, @attributes::jsonb
+                   @buildingCode, @originalId, @attributes::jsonb, @searchWords
             FROM (SELECT nextval('ticket_seq') AS n) s
             RETURNING ticket_no;
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
@@ -249,6 +252,7 @@ public static partial class RequestsApi
                 locationCode = location.Node.Code, path = location.Node.Path, address = body.Location.Address,
                 latitude = body.Location.Latitude, longitude = body.Location.Longitude,
                 attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
+                searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address),
             }, tx, cancellationToken: ct)))!;
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
@@ -278,6 +282,9 @@ public static partial class RequestsApi
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(
                 id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Node.Code, location.Node.Path,
                 body.Location.Latitude, body.Location.Longitude, now, await CaseDetails.LoadAsync(tx, id, ct)), ct);
+        if (original is null && categoryCode is not null)
+            await HotSpotDetector.DetectAsync(tx, options.HotSpots, new FiledRequest(id, categoryCode, body.Description, location.Node.Path,
+                location.BuildingCode, location.GridCode, now), ct);
         var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
         var url = $"/api/v1/requests/{id}";
         if (claim is not null)
@@ -334,6 +341,7 @@ public static partial class RequestsApi
 
         var page = query.Page ?? 1;
         var pageSize = query.PageSize ?? 20;
+        var (terms, groups, wordCount) = query.Q is null ? (Array.Empty<string>(), Array.Empty<int>(), 0) : LedgerSearch.QueryTerms(query.Q);
         // Static SQL with "@x IS NULL OR ..." stays readable; Npgsql's unprepared statements are
         // planned with the actual values, so the unused branches fold away and indexes still serve.
         const string where = """
@@ -344,7 +352,16 @@ public static partial class RequestsApi
               AND (@Region::text IS NULL OR location_path @> ARRAY[@Region::text])
               AND (@from::timestamptz IS NULL OR submitted_at >= @from)
               AND (@to::timestamptz IS NULL OR submitted_at < @to)
-              AND (@text::text IS NULL OR description ILIKE @text OR address ILIKE @text)
+              AND (@text::text IS NULL OR description ILIKE @text OR address ILIKE @text
+                   OR (search_words && @terms
+                       AND 2 * (SELECT count(DISTINCT g) FROM unnest(@terms, @groups) AS t(term, g) WHERE term = ANY (search_words)) >= @wordCount))
+            """;
+        // With free text, the best match first: the whole text as written (a substring) counts one,
+        // plus the share of the query's words the request has (each word or its paraphrase idea).
+        const string rank = """
+            (CASE WHEN description ILIKE @text OR address ILIKE @text THEN 1 ELSE 0 END
+             + coalesce((SELECT count(DISTINCT g) FROM unnest(@terms, @groups) AS t(term, g) WHERE term = ANY (search_words)), 0)
+               / greatest(@wordCount, 1)::float8)
             """;
         var args = new
         {
@@ -352,12 +369,16 @@ public static partial class RequestsApi
             // Npgsql writes timestamptz only from UTC values.
             from = query.From?.UtcDateTime, to = query.To?.UtcDateTime,
             text = query.Q is null ? null : $"%{EscapeLike(query.Q)}%",
+            terms, groups, wordCount,
             limit = pageSize, offset = (page - 1) * pageSize,
         };
         await using var conn = await db.OpenConnectionAsync(ct);
         var total = await conn.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM requests {where}", args, cancellationToken: ct));
         var rows = await conn.QueryAsync<RequestDto>(new CommandDefinition(
-            $"{SelectRequest} {where} ORDER BY submitted_at DESC, ticket_no DESC LIMIT @limit OFFSET @offset", args, cancellationToken: ct));
+            query.Q is null
+                ? $"{SelectRequest} {where} ORDER BY submitted_at DESC, ticket_no DESC LIMIT @limit OFFSET @offset"
+                : $"{SelectRequest} {where} ORDER BY {rank} DESC, submitted_at DESC, ticket_no DESC LIMIT @limit OFFSET @offset",
+            args, cancellationToken: ct));
         return TypedResults.Ok(new PageDto<RequestDto>(rows.Select(r => r.Masked()).ToList(), page, pageSize, total));
     }
 

@@ -19,8 +19,33 @@ namespace GovPlatform.Intake.Classification;
 /// </summary>
 public sealed class LearnedClassifier : IRequestClassifier
 {
-    /// <summary>Below this probability of the best category a request goes to triage.</summary>
+    /// <summary>Below this probability of the best category a request goes to triage (before a calibrated one is chosen).</summary>
     public const double DefaultThreshold = 0.6;
+
+    /// <summary>The feature kinds the shipped weights are trained with (chosen on the calibration set, docs/intake.md).</summary>
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic;
+
+    /// <summary>
+    /// The lowest threshold at and above which every cut keeps the auto-classified precision on
+    /// <paramref name="calibration"/> at or above <paramref name="precision"/>: read from a labelled set that is
+    /// neither trained on nor used to measure, so the held-out figures stay honest. Null when no cut reaches it.
+    /// </summary>
+    public static double? Calibrate(IRequestClassifier model, IReadOnlyList<(string Category, string Text)> calibration, double precision)
+    {
+        var results = calibration.Select(c => model.Classify(c.Text) is var r ? (Right: r.Category == c.Category, r.Confidence) : default)
+            .OrderByDescending(r => r.Confidence).ToList();
+        double? best = null;
+        var (right, taken) = (0, 0);
+        for (var i = 0; i < results.Count; i++)
+        {
+            (right, taken) = (right + (results[i].Right ? 1 : 0), taken + 1);
+            // Only cut between different confidences: all requests of one confidence go the same way.
+            if (i + 1 < results.Count && results[i + 1].Confidence == results[i].Confidence) continue;
+            if (right < precision * taken) break;
+            if (results[i].Confidence > 0) best = results[i].Confidence;
+        }
+        return best;
+    }
 
     private readonly string[] _categories;
     private readonly Dictionary<string, float[]> _weights;
@@ -29,10 +54,17 @@ public sealed class LearnedClassifier : IRequestClassifier
 
     public double Threshold { get; }
 
-    private LearnedClassifier(string[] categories, Dictionary<string, float[]> weights, float[] bias, KeywordClassifier rules, double threshold)
+    /// <summary>Which kinds of feature the model reads (<see cref="FeatureSet"/>); saved with the weights.</summary>
+    public FeatureSet Kinds { get; }
+
+    private LearnedClassifier(string[] categories, Dictionary<string, float[]> weights, float[] bias, KeywordClassifier rules, double threshold,
+        FeatureSet kinds)
     {
-        (_categories, _weights, _bias, _rules, Threshold) = (categories, weights, bias, rules, threshold);
+        (_categories, _weights, _bias, _rules, Threshold, Kinds) = (categories, weights, bias, rules, threshold, kinds);
     }
+
+    /// <summary>The same weights with another threshold (one chosen on a calibration set).</summary>
+    public LearnedClassifier WithThreshold(double threshold) => new(_categories, _weights, _bias, _rules, threshold, Kinds);
 
     /// <summary>The model of the shipped corpus: its shipped weights, or trained now if they are stale. Once a process.</summary>
     public static LearnedClassifier FromShippedCorpus() => Shipped.Value;
@@ -69,7 +101,7 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// <summary>Writes the weights: a header with the corpus hash, threshold and categories, the biases, then one feature a line.</summary>
     public void Save(TextWriter writer, string corpusHash)
     {
-        writer.Write($"# weights of intake's classifier; corpus {corpusHash}; threshold {Threshold.ToString(CultureInfo.InvariantCulture)}\n");
+        writer.Write($"# weights of intake's classifier; corpus {corpusHash}; features {(int)Kinds}; threshold {Threshold.ToString(CultureInfo.InvariantCulture)}\n");
         writer.Write("categories\t" + string.Join(',', _categories) + "\n");
         writer.Write("bias\t" + string.Join(',', _bias.Select(b => b.ToString("R", CultureInfo.InvariantCulture))) + "\n");
         foreach (var (name, w) in _weights.OrderBy(f => f.Key, StringComparer.Ordinal))
@@ -82,13 +114,17 @@ public sealed class LearnedClassifier : IRequestClassifier
         var header = reader.ReadLine();
         if (header is null || !header.Contains($"corpus {corpusHash};", StringComparison.Ordinal)) return null;
         var threshold = double.Parse(header[(header.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        // Weights written before the feature kinds were saved read words, pairs, characters and rules.
+        var at = header.IndexOf("; features ", StringComparison.Ordinal);
+        var kinds = at < 0 ? FeatureSet.Basic
+            : (FeatureSet)int.Parse(header.AsSpan(at + 11, header.IndexOf(';', at + 11) - at - 11), CultureInfo.InvariantCulture);
         var categories = reader.ReadLine()!.Split('\t')[1].Split(',');
         static float[] Floats(string line) => line[(line.LastIndexOf('\t') + 1)..].Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture)).ToArray();
         var bias = Floats(reader.ReadLine()!);
         var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
         while (reader.ReadLine() is { } line)
             weights[line[..line.LastIndexOf('\t')]] = Floats(line);
-        return new LearnedClassifier(categories, weights, bias, KeywordClassifier.FromEmbeddedRules(), threshold);
+        return new LearnedClassifier(categories, weights, bias, KeywordClassifier.FromEmbeddedRules(), threshold, kinds);
     }
 
     /// <summary>The training corpus and the desk's reclassifications embedded in the assembly.</summary>
@@ -123,8 +159,9 @@ public sealed class LearnedClassifier : IRequestClassifier
 
     /// <summary>Trains deterministically: fixed order of features, fixed seed for the shuffles.</summary>
     public static LearnedClassifier Train(IReadOnlyList<(string Category, string Text)> corpus, double threshold = DefaultThreshold,
-        int epochs = 10, double l2 = 1e-6)
+        int epochs = 10, double l2 = 1e-6, FeatureSet? kinds = null)
     {
+        var set = kinds ?? ShippedFeatures;
         var rules = KeywordClassifier.FromEmbeddedRules();
         var categories = corpus.Select(c => c.Category).Distinct().Order(StringComparer.Ordinal).ToArray();
         var index = categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
@@ -132,7 +169,7 @@ public sealed class LearnedClassifier : IRequestClassifier
         // Features become row numbers once, so the passes below are plain array arithmetic.
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         var examples = corpus.Select(c => (Label: index[c.Category],
-            Features: Features(c.Text, rules).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value)).ToArray())).ToArray();
+            Features: Features(c.Text, rules, set).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value)).ToArray())).ToArray();
         var w = new double[rows.Count * k];
         var bias = new double[k];
 
@@ -161,12 +198,12 @@ public sealed class LearnedClassifier : IRequestClassifier
             }
         }
         var weights = rows.ToDictionary(r => r.Key, r => Enumerable.Range(0, k).Select(c => (float)w[r.Value * k + c]).ToArray(), StringComparer.Ordinal);
-        return new LearnedClassifier(categories, weights, bias.Select(b => (float)b).ToArray(), rules, threshold);
+        return new LearnedClassifier(categories, weights, bias.Select(b => (float)b).ToArray(), rules, threshold, set);
     }
 
     public Classification Classify(string text)
     {
-        var features = Features(text, _rules);
+        var features = Features(text, _rules, Kinds);
         // Nothing the model has seen and no rule matched: no evidence, the desk decides.
         if (!features.Any(f => _weights.ContainsKey(f.Name))) return _rules.Classify(text) with { Confidence = 0 };
         var probabilities = new double[_categories.Length];
@@ -197,9 +234,14 @@ public sealed class LearnedClassifier : IRequestClassifier
 
     /// <summary>
     /// Words and word pairs (meaning), character pairs (typos and words jieba splits oddly) and the
-    /// keyword rules' evidence per category; scaled to unit length so long texts do not shout.
+    /// keyword rules' evidence per category; with <see cref="FeatureSet.Ideas"/> the paraphrase ideas the
+    /// text names (走廊, 过道 and 楼梯间 are all 楼道; 黑漆漆 and 不亮 are 灯坏), so a rewording seen once in
+    /// training counts for all; with <see cref="FeatureSet.SkipPairs"/> words one apart (楼上|东西 in
+    /// 楼上扔东西 around a particle); with <see cref="FeatureSet.Places"/> the kinds of place named inside the
+    /// building (a room number, a floor), which lean towards households' and high floors' problems.
+    /// Scaled to unit length so long texts do not shout.
     /// </summary>
-    public static IReadOnlyList<(string Name, double Value)> Features(string text, KeywordClassifier rules)
+    public static IReadOnlyList<(string Name, double Value)> Features(string text, KeywordClassifier rules, FeatureSet kinds = FeatureSet.Basic)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var words = WordSegmenter.Words(text);
@@ -208,9 +250,18 @@ public sealed class LearnedClassifier : IRequestClassifier
             if (IsNumber(words[i])) continue;
             names.Add("w:" + words[i]);
             if (i + 1 < words.Count) names.Add("b:" + words[i] + "|" + words[i + 1]);
+            if (kinds.HasFlag(FeatureSet.SkipPairs) && i + 2 < words.Count) names.Add("s:" + words[i] + "|" + words[i + 2]);
         }
         var letters = KeywordClassifier.Normalise(text).Where(char.IsLetter).ToArray();
         for (var i = 0; i + 1 < letters.Length; i++) names.Add(string.Create(CultureInfo.InvariantCulture, $"c:{letters[i]}{letters[i + 1]}"));
+        if (kinds.HasFlag(FeatureSet.Ideas) || kinds.HasFlag(FeatureSet.Places))
+        {
+            var gist = Duplicates.ReportGist.Of(text);
+            if (kinds.HasFlag(FeatureSet.Ideas))
+                foreach (var idea in gist.Ideas) names.Add("i:" + idea);
+            if (kinds.HasFlag(FeatureSet.Places))
+                foreach (var place in gist.Places.Keys) names.Add("p:" + place);
+        }
 
         var features = new List<(string, double)>(names.Count + 4);
         var scale = 1 / Math.Sqrt(Math.Max(1, names.Count));
@@ -221,4 +272,18 @@ public sealed class LearnedClassifier : IRequestClassifier
     }
 
     private static bool IsNumber(string word) => word.All(c => char.IsDigit(c) || "零一二三四五六七八九十百两".Contains(c));
+}
+
+/// <summary>The kinds of feature a model reads; saved with its weights.</summary>
+[Flags]
+public enum FeatureSet
+{
+    /// <summary>Words, neighbouring word pairs, character pairs and the keyword rules' scores.</summary>
+    Basic = 1,
+    /// <summary>The paraphrase ideas the text names (Duplicates/paraphrases.txt).</summary>
+    Ideas = 2,
+    /// <summary>Pairs of words one word apart.</summary>
+    SkipPairs = 4,
+    /// <summary>The kinds of place inside the building the text names (building, unit, floor, room).</summary>
+    Places = 8,
 }

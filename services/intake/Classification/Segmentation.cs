@@ -25,6 +25,21 @@ public static class WordSegmenter
         return words;
     }
 
+    /// <summary>
+    /// The words of a text in jieba's search mode: each word, and the dictionary words of two and
+    /// three characters inside a longer one (下水道 also gives 水道), so a search for the shorter word
+    /// finds the longer. Normalised like <see cref="Words"/>.
+    /// </summary>
+    public static IReadOnlyList<string> SearchWords(string text)
+    {
+        var normalised = KeywordClassifier.Normalise(text);
+        if (normalised.Length == 0) return [];
+        var words = new List<string>();
+        foreach (var word in Segmenter.Value.CutForSearch(normalised, hmm: true))
+            if (word.Any(char.IsLetterOrDigit)) words.Add(word);
+        return words;
+    }
+
     /// <summary>Loads the dictionaries now rather than on the first request.</summary>
     public static void Warm() => _ = Segmenter.Value;
 

@@ -33,6 +33,7 @@ public static class Extensions
         builder.Services.AddSingleton<ReferenceCache>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
+        builder.Services.AddHostedService<Search.SearchWordsBackfill>();
         builder.AddResidents();
         builder.AddMessaging("intake", x =>
         {

@@ -1,0 +1,157 @@
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.Intake.Duplicates;
+using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
+using Npgsql;
+
+namespace GovPlatform.Intake.HotSpots;
+
+public sealed class HotSpotOptions
+{
+    /// <summary>How far back requests count towards a hot spot ("over weeks").</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>Distinct requests (duplicates not counted) about one topic at one place that make a hot spot.</summary>
+    public int MinRequests { get; set; } = 3;
+    /// <summary>Minimum <see cref="ReportGist.TopicSimilarity"/> for two requests to be about one topic.</summary>
+    public double TopicSimilarity { get; set; } = 0.3;
+    /// <summary>Off turns detection off (the API still reads what was found).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>What the detector needs of the request just filed.</summary>
+public sealed record FiledRequest(Guid Id, string Category, string Description, IReadOnlyList<string> LocationPath,
+    string? BuildingCode, string? GridCode, DateTimeOffset SubmittedAt);
+
+/// <summary>
+/// Finds hot spots (未诉先办) as requests are filed, inside the filing's transaction: the category's
+/// requests of the last <see cref="HotSpotOptions.Window"/> in the new request's community that are
+/// about the same topic (<see cref="ReportGist.TopicSimilarity"/>: the same ideas and words, the
+/// same things) are gathered; the new request joins a hot spot one of them is already in, when it
+/// stands at that hot spot's place; otherwise, when the building, else the grid, else the community
+/// holds <see cref="HotSpotOptions.MinRequests"/> of them not yet in any hot spot, those become a new
+/// hot spot there and <see cref="HotSpotDetected"/> is published with them. Duplicates linked to an
+/// open request are one problem reported twice, not a recurrence, and are not counted; requests in a
+/// dismissed hot spot were judged already and do not count again.
+/// </summary>
+public static class HotSpotDetector
+{
+    private sealed record Candidate
+    {
+        public Guid Id { get; init; }
+        public required string Description { get; init; }
+        public required string[] LocationPath { get; init; }
+        public string? BuildingCode { get; init; }
+        public DateTime SubmittedAt { get; init; }
+        public Guid? HotSpotId { get; init; }
+        public string? HotSpotStatus { get; init; }
+        public string[]? HotSpotPath { get; init; }
+    }
+
+    /// <summary>The hot spot the request joined or made, or null.</summary>
+    public static async Task<Guid?> DetectAsync(NpgsqlTransaction tx, HotSpotOptions options, FiledRequest request, CancellationToken ct)
+    {
+        if (!options.Enabled) return null;
+        var conn = tx.Connection!;
+        // The community on the request's path, and a lock per category and community, so two
+        // requests filed together do not both miss each other or both make a hot spot. Always
+        // taken after the duplicate lock (category and building), in one order for every filing.
+        const string community = """
+            SELECT code FROM grid_copy WHERE code = ANY (@path) AND level = 'community' LIMIT 1
+            """;
+        var communityCode = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(community,
+            new { path = request.LocationPath.ToArray() }, tx, cancellationToken: ct));
+        if (communityCode is null) return null;
+
+        const string candidates = """
+            SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(@lockKey, 0));
+            SELECT r.id, r.description, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
+                   h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath
+            FROM requests r
+            LEFT JOIN hot_spot_requests hr ON hr.request_id = r.id
+            LEFT JOIN hot_spots h ON h.id = hr.hot_spot_id
+            WHERE r.category = @category AND r.location_path @> ARRAY[@communityCode]
+              AND r.submitted_at >= @since AND r.id <> @id
+              AND r.original_id IS NULL AND r.status NOT IN ('triage', 'linked')
+            ORDER BY r.submitted_at DESC
+            LIMIT 500
+            """;
+        await using var results = await conn.QueryMultipleAsync(new CommandDefinition(candidates, new
+        {
+            lockKey = $"hotspots:{request.Category}:{communityCode}", request.Category, communityCode, request.Id,
+            since = (request.SubmittedAt - options.Window).UtcDateTime,
+        }, tx, cancellationToken: ct));
+        await results.ReadAsync<int>();
+        var rows = (await results.ReadAsync<Candidate>()).ToList();
+        var gist = ReportGist.Of(request.Description);
+        var similar = rows.Select(r => (Row: r, Gist: ReportGist.Of(r.Description)))
+            .Where(r => gist.TopicSimilarity(r.Gist) >= options.TopicSimilarity).ToList();
+
+        // Already a hot spot of this topic at a place the new request stands in: it joins that one.
+        var joined = similar
+            .Where(s => s.Row.HotSpotId is not null && s.Row.HotSpotStatus is "proposed" or "accepted"
+                        && s.Row.HotSpotPath!.All(request.LocationPath.Contains))
+            .OrderByDescending(s => s.Row.HotSpotPath!.Length)
+            .Select(s => s.Row.HotSpotId)
+            .FirstOrDefault();
+        if (joined is { } hotSpotId)
+        {
+            const string join = """
+                INSERT INTO hot_spot_requests (hot_spot_id, request_id, added_at) VALUES (@hotSpotId, @id, @at);
+                UPDATE hot_spots SET request_count = request_count + 1, last_at = greatest(last_at, @at) WHERE id = @hotSpotId
+                RETURNING request_count;
+                """;
+            var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(join,
+                new { hotSpotId, request.Id, at = request.SubmittedAt.UtcDateTime }, tx, cancellationToken: ct));
+            await Outbox.EnqueueAsync(tx, new HotSpotGrew(hotSpotId, request.Id, count, request.SubmittedAt), ct);
+            return hotSpotId;
+        }
+
+        var free = similar.Where(s => s.Row.HotSpotId is null).ToList();
+        var places = new List<(string Level, string Code, IReadOnlyList<string> Path, Func<Candidate, bool> Holds)>();
+        if (request.BuildingCode is { } building)
+            places.Add(("building", building, PathTo(request.LocationPath, building), c => c.BuildingCode == building));
+        if (request.GridCode is { } grid)
+            places.Add(("grid", grid, PathTo(request.LocationPath, grid), c => c.LocationPath.Contains(grid)));
+        places.Add(("community", communityCode, PathTo(request.LocationPath, communityCode), _ => true));
+        foreach (var (level, code, path, holds) in places)
+        {
+            var members = free.Where(s => holds(s.Row)).ToList();
+            if (members.Count + 1 < options.MinRequests) continue;
+            var ids = members.OrderBy(m => m.Row.SubmittedAt).Select(m => m.Row.Id).Append(request.Id).ToList();
+            var firstAt = members.Count == 0 ? request.SubmittedAt
+                : new DateTimeOffset(DateTime.SpecifyKind(members.Min(m => m.Row.SubmittedAt), DateTimeKind.Utc));
+            var topic = Topic([gist, .. members.Select(m => m.Gist)]);
+            var id = NewId.NextGuid();
+            const string insert = """
+                INSERT INTO hot_spots (id, category, place_code, place_level, place_path, community_code, topic, request_count,
+                                       first_at, last_at, detected_at)
+                VALUES (@id, @category, @code, @level, @path, @communityCode, @topic, @count, @firstAt, @now, @now);
+                INSERT INTO hot_spot_requests (hot_spot_id, request_id, added_at) SELECT @id, unnest(@ids), @now;
+                """;
+            await conn.ExecuteAsync(new CommandDefinition(insert, new
+            {
+                id, request.Category, code, level, path = path.ToArray(), communityCode, topic = topic.ToArray(), count = ids.Count,
+                firstAt = firstAt.UtcDateTime, now = request.SubmittedAt.UtcDateTime, ids = ids.ToArray(),
+            }, tx, cancellationToken: ct));
+            await Outbox.EnqueueAsync(tx, new HotSpotDetected(id, request.Category, code, level, path, communityCode, topic, ids,
+                firstAt, request.SubmittedAt, request.SubmittedAt), ct);
+            return id;
+        }
+        return null;
+    }
+
+    private static IReadOnlyList<string> PathTo(IReadOnlyList<string> path, string code) =>
+        path.Take(path.ToList().IndexOf(code) + 1).ToList();
+
+    /// <summary>The ideas, then the words, that most of the requests name, most common first (at most six).</summary>
+    private static IReadOnlyList<string> Topic(IReadOnlyList<ReportGist> gists)
+    {
+        var half = Math.Max(2, (gists.Count + 1) / 2);
+        var ideas = gists.SelectMany(g => g.Ideas).GroupBy(x => x).Where(g => g.Count() >= half)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key);
+        var words = gists.SelectMany(g => g.Words).GroupBy(x => x).Where(g => g.Count() >= half)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key);
+        return ideas.Concat(words).Distinct().Take(6).ToList();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Requests;
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Intake.HotSpots;
+
+/// <summary>
+/// Hot spots (未诉先办) for the console and leaders: what the detector found, with the requests that
+/// justify each, and a cadre's decision to act on one (accept) or not (dismiss).
+/// </summary>
+public static class HotSpotsApi
+{
+    public const string Proposed = "proposed", Accepted = "accepted", Dismissed = "dismissed";
+
+    public sealed record HotSpotDto
+    {
+        public Guid Id { get; init; }
+        public required string Category { get; init; }
+        public required string PlaceCode { get; init; }
+        public required string PlaceLevel { get; init; }
+        /// <summary>The place's name in the grid tree (锦园社区, 1号楼).</summary>
+        public string? PlaceName { get; init; }
+        public required string[] PlacePath { get; init; }
+        public required string[] Topic { get; init; }
+        public int RequestCount { get; init; }
+        public DateTime FirstAt { get; init; }
+        public DateTime LastAt { get; init; }
+        public DateTime DetectedAt { get; init; }
+        public required string Status { get; init; }
+        public DateTime? DecidedAt { get; init; }
+        public string? DecidedBy { get; init; }
+        public string? DecisionNote { get; init; }
+        /// <summary>Only on a single hot spot: the requests that justify it, oldest first.</summary>
+        public IReadOnlyList<HotSpotRequestDto>? Requests { get; init; }
+    }
+
+    public sealed record HotSpotRequestDto(Guid Id, string TicketNo, string Description, string LocationCode, string Status, DateTime SubmittedAt);
+
+    public sealed record HotSpotPage(IReadOnlyList<HotSpotDto> Items, int Page, int PageSize, long Total);
+
+    public sealed record HotSpotQuery(string? Under, string? Status, string? Category, int? Page, int? PageSize);
+
+    /// <param name="Decision">accepted (the community acts on it) or dismissed.</param>
+    public sealed record Decide(string Decision, string? Note = null);
+
+    private const string Select = """
+        SELECT h.id, h.category, h.place_code AS PlaceCode, h.place_level AS PlaceLevel, g.name AS PlaceName, h.place_path AS PlacePath,
+               h.topic, h.request_count AS RequestCount, h.first_at AS FirstAt, h.last_at AS LastAt, h.detected_at AS DetectedAt,
+               h.status, h.decided_at AS DecidedAt, h.decided_by AS DecidedBy, h.decision_note AS DecisionNote
+        FROM hot_spots h LEFT JOIN grid_copy g ON g.code = h.place_code
+        """;
+
+    private static readonly string[] Readers =
+        [Roles.DeskOperator, Roles.Admin, Roles.Leader, Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.GridLeader];
+
+    public static void MapHotSpotsApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/hot-spots").WithTags("HotSpots");
+        api.MapGet("/", List).RequireRoles(Readers).WithName("ListHotSpots")
+            .WithSummary("Hot spots (未诉先办) under a grid-tree node, newest first: recurring problems found in the ledger");
+        api.MapGet("/{id:guid}", Get).RequireRoles(Readers).WithName("GetHotSpot")
+            .WithSummary("One hot spot with the requests that justify it");
+        api.MapPost("/{id:guid}/decision", DecideAsync).RequireRoles(Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Admin)
+            .WithName("DecideHotSpot").WithSummary("A cadre accepts a proposed hot spot as proactive work, or dismisses it");
+    }
+
+    /// <summary>Staff who answer for part of the tree (a token with scope_node and no county-wide role) see only that part.</summary>
+    private static string? ScopeOf(ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Admin) || user.IsInRole(Roles.DeskOperator) || user.IsInRole(Roles.Leader) ? null : user.ScopeNodeOf() ?? "";
+
+    private static async Task<Results<Ok<HotSpotPage>, ValidationProblem>> List(
+        [AsParameters] HotSpotQuery query, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (query.Under is { Length: 0 or > 64 }) errors["under"] = ["A grid-tree code of 1 to 64 characters."];
+        if (query.Status is not null && query.Status is not (Proposed or Accepted or Dismissed))
+            errors["status"] = [$"Unknown status '{query.Status}'; expected {Proposed}, {Accepted} or {Dismissed}."];
+        if (query.Category is { Length: 0 or > 64 }) errors["category"] = ["A category code of 1 to 64 characters."];
+        if (query.Page is < 1 or > 10_000) errors["page"] = ["Pages count from 1 (at most 10000)."];
+        if (query.PageSize is < 1 or > 100) errors["pageSize"] = ["Between 1 and 100."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The hot spots could not be listed: fix the parameters below.");
+
+        var (page, pageSize) = (query.Page ?? 1, query.PageSize ?? 20);
+        const string where = """
+            WHERE (@under::text IS NULL OR h.place_path @> ARRAY[@under::text])
+              AND (@scope::text IS NULL OR h.place_path @> ARRAY[@scope::text])
+              AND (@status::text IS NULL OR h.status = @status)
+              AND (@category::text IS NULL OR h.category = @category)
+            """;
+        var args = new { under = query.Under, scope = ScopeOf(user), status = query.Status, category = query.Category, limit = pageSize, offset = (page - 1) * pageSize };
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var total = await conn.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM hot_spots h {where}", args, cancellationToken: ct));
+        var items = await conn.QueryAsync<HotSpotDto>(new CommandDefinition(
+            $"{Select} {where} ORDER BY h.detected_at DESC, h.id LIMIT @limit OFFSET @offset", args, cancellationToken: ct));
+        return TypedResults.Ok(new HotSpotPage(items.ToList(), page, pageSize, total));
+    }
+
+    private static async Task<Results<Ok<HotSpotDto>, NotFound>> Get(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var spot = await LoadAsync(conn, null, id, ScopeOf(user), ct);
+        return spot is null ? TypedResults.NotFound() : TypedResults.Ok(spot);
+    }
+
+    private static async Task<HotSpotDto?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, string? scope, CancellationToken ct)
+    {
+        var spot = await conn.QuerySingleOrDefaultAsync<HotSpotDto>(new CommandDefinition(
+            $"{Select} WHERE h.id = @id AND (@scope::text IS NULL OR h.place_path @> ARRAY[@scope::text])", new { id, scope }, tx, cancellationToken: ct));
+        if (spot is null) return null;
+        const string requests = """
+            SELECT r.id, r.ticket_no AS TicketNo, r.description, r.location_code AS LocationCode, r.status, r.submitted_at AS SubmittedAt
+            FROM hot_spot_requests hr JOIN requests r ON r.id = hr.request_id
+            WHERE hr.hot_spot_id = @id ORDER BY r.submitted_at, r.ticket_no
+            """;
+        var rows = await conn.QueryAsync<HotSpotRequestDto>(new CommandDefinition(requests, new { id }, tx, cancellationToken: ct));
+        return spot with { Requests = rows.ToList() };
+    }
+
+    private static async Task<Results<Ok<HotSpotDto>, NotFound, ValidationProblem, ProblemHttpResult>> DecideAsync(
+        Guid id, Decide body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body.Decision is not (Accepted or Dismissed)) errors["decision"] = [$"Expected {Accepted} or {Dismissed}."];
+        if (body.Note is { Length: > 500 } || (body.Note is not null && RequestRules.HasControlCharacters(body.Note)))
+            errors["note"] = ["At most 500 characters, no control characters other than line breaks."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The hot spot was not decided: fix the fields below.");
+
+        var scope = ScopeOf(user);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var status = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT status FROM hot_spots WHERE id = @id AND (@scope::text IS NULL OR place_path @> ARRAY[@scope::text]) FOR UPDATE",
+            new { id, scope }, tx, cancellationToken: ct));
+        if (status is null) return TypedResults.NotFound();
+        if (status != Proposed)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This hot spot was decided already.",
+                detail: $"It is {status}; a decision is taken once.", extensions: new Dictionary<string, object?> { ["currentStatus"] = status });
+        var now = clock.GetUtcNow();
+        var by = user.Actor();
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE hot_spots SET status = @decision, decided_at = @now, decided_by = @by, decision_note = @note WHERE id = @id",
+            new { id, decision = body.Decision, now = now.UtcDateTime, by, note = body.Note }, tx, cancellationToken: ct));
+        await Outbox.EnqueueAsync(tx, new HotSpotDecided(id, body.Decision, by, body.Note, now), ct);
+        var spot = await LoadAsync(conn, tx, id, null, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(spot!);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using GovPlatform.IntegrationTests.Infrastructure;
+
+namespace GovPlatform.IntegrationTests;
+
+/// <summary>
+/// 未诉先办: distinct requests of one category about one topic at one place within the window become a
+/// hot spot proposed to the community; other topics, places, old requests and duplicates do not.
+/// </summary>
+public sealed class HotSpotTests(SharedStack shared)
+{
+    private readonly TestStack _stack = shared.Stack;
+    private HttpClient Intake => _stack.Client("intake");
+
+    private async Task<Guid> FileAsync(string location, string description, string category = "drainage", int daysAgo = 0)
+    {
+        var response = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "hotline", category, description, location = new { code = location }, reporter = new { phone = "13800006666" },
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.JsonAsync()).GetProperty("id").GetGuid();
+        if (daysAgo > 0)
+        {
+            // Residents called on earlier days: the ledger is moved back, as the window counts from submission.
+            await using var conn = await _stack.OpenAsync("intake");
+            await conn.ExecuteAsync("UPDATE requests SET submitted_at = submitted_at - make_interval(days => @daysAgo) WHERE id = @id", new { id, daysAgo });
+        }
+        return id;
+    }
+
+    private async Task<JsonElement[]> HotSpotsUnderAsync(string node, string role = "leader", string? token = null)
+    {
+        var response = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/hot-spots?under={node}", role: role, token: token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.JsonAsync()).GetProperty("items").EnumerateArray().ToArray();
+    }
+
+    private async Task<string[]> OutboxOfAsync(Guid hotSpotId) =>
+        (await _stack.QueryAsync<string>("intake", "SELECT message_type FROM outbox_messages WHERE body->>'hotSpotId' = @id ORDER BY id", new { id = hotSpotId.ToString() }))
+        .Select(n => n[(n.LastIndexOf('.') + 1)..]).ToArray();
+
+    [Fact]
+    public async Task Three_neighbours_reporting_blocked_drains_in_one_building_over_weeks_make_a_hot_spot_proposed_with_their_requests()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var first = await FileAsync(county.Building, "1单元下水道堵了，污水往上冒", daysAgo: 20);
+        var second = await FileAsync(county.Building, "3单元厨房的下水道又堵住了，一股臭味", daysAgo: 9);
+        Assert.Empty(await HotSpotsUnderAsync(county.Community));
+
+        var third = await FileAsync(county.Building, "5单元楼下的排水管不通，水都漫出来了");
+
+        var spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
+        Assert.Equal("building", spot.GetProperty("placeLevel").GetString());
+        Assert.Equal(county.Building, spot.GetProperty("placeCode").GetString());
+        Assert.Equal("1号楼", spot.GetProperty("placeName").GetString());
+        Assert.Equal("proposed", spot.GetProperty("status").GetString());
+        Assert.Equal(3, spot.GetProperty("requestCount").GetInt32());
+        Assert.Contains("下水", spot.GetProperty("topic").EnumerateArray().Select(t => t.GetString()));
+        var id = spot.GetProperty("id").GetGuid();
+        var detail = await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/hot-spots/{id}", role: "community_cadre",
+            token: Tokens.For("community_cadre", county.Community))).JsonAsync();
+        Assert.Equal([first, second, third], detail.GetProperty("requests").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()));
+        Assert.Equal(["HotSpotDetected"], await OutboxOfAsync(id));
+        await Eventually.True(async () => await _stack.ScalarAsync<bool>("intake",
+            "SELECT published_at IS NOT NULL FROM outbox_messages WHERE body->>'hotSpotId' = @id", new { id = id.ToString() }), "HotSpotDetected published");
+
+        // A fourth joins it rather than making another.
+        await FileAsync(county.Building, "2单元下水道堵塞，厕所冲不下去");
+        spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
+        Assert.Equal(4, spot.GetProperty("requestCount").GetInt32());
+        Assert.Equal(["HotSpotDetected", "HotSpotGrew"], await OutboxOfAsync(id));
+    }
+
+    [Fact]
+    public async Task Other_topics_other_communities_old_requests_and_duplicates_do_not_make_a_hot_spot()
+    {
+        var county = new TestCounty();
+        var neighbourCounty = new TestCounty();
+        await _stack.ImportAsync(county);
+        await _stack.ImportAsync(neighbourCounty);
+        await FileAsync(county.Building, "1单元下水道堵了，污水往上冒");
+        // Another topic of the same category and building: the septic tank is not the drains.
+        await FileAsync(county.Building, "1号楼门口的化粪池满了，粪水溢到路上", daysAgo: 3);
+        // Older than the 30-day window.
+        await FileAsync(county.Building, "3单元下水道堵住了，一股臭味", daysAgo: 40);
+        // The same topic in another county's community.
+        await FileAsync(neighbourCounty.Building, "5单元排水管不通，水都漫出来了");
+        // Another category in the same building.
+        await FileAsync(county.Building, "1单元楼道里堆满了杂物，下水道口都被挡住了", category: "stairwell_clutter");
+        // A second neighbour reporting the first drain again: linked to it, one problem, not a recurrence.
+        var duplicate = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "wechat_group", category = "drainage", description = "1单元的下水道堵住了，污水一直往上冒", location = new { code = county.Building },
+        });
+        Assert.Equal("linked", (await duplicate.JsonAsync()).GetProperty("status").GetString());
+
+        Assert.Empty(await HotSpotsUnderAsync(county.Community));
+        Assert.Empty(await HotSpotsUnderAsync(neighbourCounty.Community));
+    }
+
+    [Fact]
+    public async Task Reports_from_different_buildings_of_one_grid_make_a_hot_spot_of_the_grid()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        await FileAsync(county.Building, "1号楼门口的路灯不亮，晚上黑乎乎的", category: "street_light", daysAgo: 12);
+        await FileAsync($"{county.Grid}-B02", "2号楼前面的路灯晚上不亮了", category: "street_light", daysAgo: 4);
+        Assert.Empty(await HotSpotsUnderAsync(county.Community));
+
+        await FileAsync($"{county.Grid}-B02", "2号楼后面那盏路灯也坏了，一点都不亮", category: "street_light");
+
+        var spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
+        Assert.Equal("grid", spot.GetProperty("placeLevel").GetString());
+        Assert.Equal(county.Grid, spot.GetProperty("placeCode").GetString());
+        Assert.Equal(3, spot.GetProperty("requestCount").GetInt32());
+
+        // A lamp in another grid of the community is not in this grid's hot spot, and alone it makes none.
+        await FileAsync(county.EmptyGrid, "3号楼旁边路灯坏了", category: "street_light");
+        spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
+        Assert.Equal(3, spot.GetProperty("requestCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_cadre_of_the_community_accepts_a_proposed_hot_spot_once_and_others_see_only_their_own_part_of_the_tree()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        await FileAsync(county.Building, "1单元下水道堵了，污水往上冒", daysAgo: 6);
+        await FileAsync(county.Building, "3单元厨房的下水道又堵住了", daysAgo: 3);
+        await FileAsync(county.Building, "5单元排水管不通，水都漫出来了");
+        var id = Assert.Single(await HotSpotsUnderAsync(county.Community)).GetProperty("id").GetGuid();
+        var cadre = Tokens.For("community_cadre", county.Community);
+        var elsewhere = Tokens.For("community_cadre", "NOWHERE-01-01");
+
+        Assert.Empty(await HotSpotsUnderAsync(county.Community, token: elsewhere));
+        Assert.Equal(HttpStatusCode.NotFound, (await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision",
+            new { decision = "accepted" }, token: elsewhere)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision",
+            new { decision = "accepted" }, role: "grid_worker")).StatusCode);
+        var bad = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision", new { decision = "maybe" }, token: cadre);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.JsonAsync()).GetProperty("errors").TryGetProperty("decision", out _));
+        Assert.Equal("proposed", await _stack.ScalarAsync<string>("intake", "SELECT status FROM hot_spots WHERE id = @id", new { id }));
+
+        var accepted = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision",
+            new { decision = "accepted", note = "社区统一疏通1号楼主管道" }, token: cadre);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal("accepted", (await accepted.JsonAsync()).GetProperty("status").GetString());
+        var again = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision", new { decision = "dismissed" }, token: cadre);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(["HotSpotDetected", "HotSpotDecided"], await OutboxOfAsync(id));
+        var listed = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/hot-spots?under={county.Community}&status=accepted", token: cadre);
+        Assert.Equal(id, Assert.Single((await listed.JsonAsync()).GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.Equal(HttpStatusCode.BadRequest, (await Intake.SendAsync(HttpMethod.Get, "/api/v1/hot-spots?status=open", role: "leader")).StatusCode);
+    }
+}
