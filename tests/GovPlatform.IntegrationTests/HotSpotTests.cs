@@ -153,6 +153,18 @@ public sealed class HotSpotTests(SharedStack shared)
         var again = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision", new { decision = "dismissed" }, token: cadre);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Equal(["HotSpotDetected", "HotSpotDecided"], await OutboxOfAsync(id));
+
+        // Reporting counts it among the community's 未诉先办 figures: found, accepted, three requests, at a building.
+        var china = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        var period = $"from={china.AddDays(-1):yyyy-MM-dd}&to={china:yyyy-MM-dd}";
+        await Eventually.True(async () =>
+        {
+            var figures = await (await _stack.Client("reporting").SendAsync(HttpMethod.Get,
+                $"/api/v1/stats/hot-spots?under={county.Community}&{period}", role: "leader")).JsonAsync();
+            return figures.GetProperty("found").GetInt64() == 1 && figures.GetProperty("accepted").GetInt64() == 1
+                && figures.GetProperty("undecided").GetInt64() == 0 && figures.GetProperty("requests").GetInt64() == 3
+                && figures.GetProperty("atBuildings").GetInt64() == 1;
+        }, "reporting to count the accepted hot spot in the community's figures");
         var listed = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/hot-spots?under={county.Community}&status=accepted", token: cadre);
         Assert.Equal(id, Assert.Single((await listed.JsonAsync()).GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
         Assert.Equal(HttpStatusCode.BadRequest, (await Intake.SendAsync(HttpMethod.Get, "/api/v1/hot-spots?status=open", role: "leader")).StatusCode);

@@ -91,6 +91,33 @@ public static class StatsApi
                (SELECT count(*) FILTER (WHERE upheld = false) FROM p) AS AppealsRejected
         """;
 
+    /// <summary>未诉先办 in a period: hot spots found (each counted in the period it was found) and what became of them.</summary>
+    public sealed record HotSpotFigures
+    {
+        public long Found { get; init; }
+        public long Accepted { get; init; }
+        public long Dismissed { get; init; }
+        public long Undecided { get; init; }
+        public long Requests { get; init; }
+        public long AtBuildings { get; init; }
+        public long AtGrids { get; init; }
+        public long AtCommunities { get; init; }
+    }
+
+    private const string HotSpotSql = """
+        WITH h AS (SELECT * FROM hot_spots x
+                   WHERE x.detected_at >= @FromUtc AND x.detected_at < @ToUtc AND (@Under::text IS NULL OR x.place_path @> ARRAY[@Under::text]))
+        SELECT count(*) AS Found,
+               count(*) FILTER (WHERE decision = 'accepted') AS Accepted,
+               count(*) FILTER (WHERE decision = 'dismissed') AS Dismissed,
+               count(*) FILTER (WHERE decision IS NULL) AS Undecided,
+               coalesce(sum(request_count), 0) AS Requests,
+               count(*) FILTER (WHERE place_level = 'building') AS AtBuildings,
+               count(*) FILTER (WHERE place_level = 'grid') AS AtGrids,
+               count(*) FILTER (WHERE place_level = 'community') AS AtCommunities
+        FROM h
+        """;
+
     public static void MapStatsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/v1/stats").WithTags("Statistics").RequireRoles(KpisApi.StaffRoles);
@@ -134,5 +161,16 @@ public static class StatsApi
             })
             .WithName("GetSupervisionFigures")
             .WithSummary("Deadline warnings, supervised orders (overdue, done on time or late), arbitrations and rating appeals in a period");
+
+        api.MapGet("/hot-spots", async Task<Results<Ok<HotSpotFigures>, ValidationProblem>> (
+                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
+                if (filter is null) return KpisApi.Invalid(errors);
+                return TypedResults.Ok(await conn.QuerySingleAsync<HotSpotFigures>(new CommandDefinition(HotSpotSql, filter.Parameters(), cancellationToken: ct)));
+            })
+            .WithName("GetHotSpotFigures")
+            .WithSummary("未诉先办: hot spots found in a period, accepted, dismissed or undecided, the requests they gathered, and where");
     }
 }

@@ -87,6 +87,10 @@ public static class Extensions
             Project<ArbitrationDecidedProjection>();
             Project<RatingAppealFiledProjection>();
             Project<RatingAppealDecidedProjection>();
+
+            Project<HotSpotDetectedProjection>();
+            Project<HotSpotGrewProjection>();
+            Project<HotSpotDecidedProjection>();
         });
     }
 
