@@ -105,8 +105,9 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         measured["redis"] = await KillAndRecoverAsync("redis", _servers.KillRedisAsync, _servers.StartRedisAsync,
             unready: _ => "redis");
 
-        // Requests filed after the last recovery succeed too.
+        // Requests filed after the last recovery succeed too; the answers so far are written first, so a failure says what clients got.
         var before = load.Acknowledged.Count;
+        output.WriteLine("answers before the last wait: " + string.Join(", ", load.Answers.OrderBy(a => a.Key).Select(a => $"{a.Key}={a.Value}")));
         await Eventually.True(() => Task.FromResult(load.Acknowledged.Count >= before + 10), "requests acknowledged after the last recovery");
         await stopLoad.CancelAsync();
         await loadTask;

@@ -3,6 +3,7 @@ using GovPlatform.Contracts;
 using GovPlatform.Intake.Duplicates;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 
 namespace GovPlatform.Intake.HotSpots;
@@ -36,6 +37,22 @@ public sealed record FiledRequest(Guid Id, string Category, string Description, 
 /// </summary>
 public static class HotSpotDetector
 {
+    /// <summary>The most recent requests of the category in the community compared with a new one.</summary>
+    public const int Candidates = 200;
+
+    // Each filing compares itself with up to <see cref="Candidates"/> earlier requests while it holds the community's
+    // lock; segmenting all of them again on every filing made filings queue behind each other (seconds each under
+    // load). A request's gist never changes, so it is kept by id for an hour and computed once per process.
+    private static readonly MemoryCache Gists = new(new MemoryCacheOptions { SizeLimit = 50_000 });
+
+    private static ReportGist GistOf(Guid id, string description) =>
+        Gists.GetOrCreate(id, entry =>
+        {
+            entry.Size = 1;
+            entry.SlidingExpiration = TimeSpan.FromHours(1);
+            return ReportGist.Of(description);
+        })!;
+
     private sealed record Candidate
     {
         public Guid Id { get; init; }
@@ -74,17 +91,17 @@ public static class HotSpotDetector
               AND r.submitted_at >= @since AND r.id <> @id
               AND r.original_id IS NULL AND r.status NOT IN ('triage', 'linked')
             ORDER BY r.submitted_at DESC
-            LIMIT 500
+            LIMIT @limit
             """;
         await using var results = await conn.QueryMultipleAsync(new CommandDefinition(candidates, new
         {
             lockKey = $"hotspots:{request.Category}:{communityCode}", request.Category, communityCode, request.Id,
-            since = (request.SubmittedAt - options.Window).UtcDateTime,
+            since = (request.SubmittedAt - options.Window).UtcDateTime, limit = Candidates,
         }, tx, cancellationToken: ct));
         await results.ReadAsync<int>();
         var rows = (await results.ReadAsync<Candidate>()).ToList();
-        var gist = ReportGist.Of(request.Description);
-        var similar = rows.Select(r => (Row: r, Gist: ReportGist.Of(r.Description)))
+        var gist = GistOf(request.Id, request.Description);
+        var similar = rows.Select(r => (Row: r, Gist: GistOf(r.Id, r.Description)))
             .Where(r => gist.TopicSimilarity(r.Gist) >= options.TopicSimilarity).ToList();
 
         // Already a hot spot of this topic at a place the new request stands in: it joins that one.

@@ -26,6 +26,35 @@ public static class PublicBoardApi
 
     public const int FigureDays = 90;
 
+    /// <summary>One result in the community's 晒单: what was reported and what was done, masked as the public list is.</summary>
+    public sealed record ResultDto(string? CategoryName, string? Building, DateTime SubmittedAt, DateTime ResolvedAt, double HoursToResolve,
+        string Text, string? Resolution, string? Satisfaction);
+
+    private sealed record ResultRow(string? CategoryName, string? Building, DateTime SubmittedAt, DateTime ResolvedAt, string Description,
+        string? Resolution, string? Satisfaction);
+
+    public const int ResultDays = 30;
+
+    // The latest resolution of each request resolved in the window and not reopened since, newest first, with the
+    // resident's latest rating when there is one.
+    private const string Results = """
+        SELECT c.name_zh AS CategoryName, b.name AS Building, r.submitted_at AS SubmittedAt, t.at AS ResolvedAt,
+               r.description, t.detail->>'resolution' AS Resolution, cb.satisfaction
+        FROM requests r
+        JOIN LATERAL (
+            SELECT x.at, x.detail FROM request_timeline x
+            WHERE x.request_id = r.id AND x.event = 'resolved' ORDER BY x.at DESC LIMIT 1) t ON true
+        LEFT JOIN categories c ON c.code = r.category
+        LEFT JOIN grid_copy b ON b.code = r.building_code
+        LEFT JOIN LATERAL (
+            SELECT y.satisfaction FROM request_callbacks y
+            WHERE y.request_id = r.id AND y.satisfaction IS NOT NULL ORDER BY y.at DESC LIMIT 1) cb ON true
+        WHERE r.location_path @> ARRAY[@community::text] AND r.original_id IS NULL AND t.at >= @since
+          AND NOT EXISTS (SELECT 1 FROM request_timeline z WHERE z.request_id = r.id AND z.event = 'reopened' AND z.at > t.at)
+        ORDER BY t.at DESC
+        LIMIT 30
+        """;
+
     private const string GridFigures = """
         SELECT g.code AS GridCode, g.name AS GridName,
                count(r.id) AS Filed,
@@ -48,6 +77,8 @@ public static class PublicBoardApi
         var api = app.MapGroup("/api/v1/residents/public").WithTags("Residents").AllowAnonymous();
         api.MapGet("/grids", GridsAsync).WithName("PublicGridFigures")
             .WithSummary($"Each grid of a community: requests of the last {FigureDays} days filed, resolved, and how residents rated them");
+        api.MapGet("/results", ResultsAsync).WithName("PublicServiceResults")
+            .WithSummary($"晒单: a community's requests resolved in the last {ResultDays} days, what was reported and what was done, masked");
         api.MapGet("/contacts", ContactsAsync).WithName("PublicContactsOfPlace")
             .WithSummary("Who serves a doorplate's place: grid workers, grid leader, building leaders; names and office phones only");
         api.MapGet("/leaderboard/{board}", LeaderboardAsync).WithName("PublicLeaderboard")
@@ -69,6 +100,20 @@ public static class PublicBoardApi
                 r.Rated, r.Rated == 0 ? null : (double)r.Satisfied / r.Rated))
             .OrderByDescending(r => r.ResolvedRate ?? -1).ThenByDescending(r => r.Filed).ThenBy(r => r.GridCode)
             .ToList());
+    }
+
+    private static async Task<IResult> ResultsAsync(string? community, string? doorplate, NpgsqlDataSource db, ReferenceCache reference,
+        TimeProvider clock, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var (found, refused) = await ResidentsApi.CommunityOfAsync(conn, reference, community, doorplate, ct);
+        if (refused is not null) return refused;
+        var rows = await conn.QueryAsync<ResultRow>(new CommandDefinition(Results,
+            new { community = found, since = (clock.GetUtcNow() - TimeSpan.FromDays(ResultDays)).UtcDateTime }, cancellationToken: ct));
+        // The handler's words are masked like the resident's: a phone number written into a resolution stays private.
+        return TypedResults.Ok(rows.Select(r => new ResultDto(r.CategoryName, r.Building, r.SubmittedAt, r.ResolvedAt,
+            Math.Round((r.ResolvedAt - r.SubmittedAt).TotalHours, 1), PublicRequestsApi.Mask(r.Description),
+            r.Resolution is null ? null : PublicRequestsApi.Mask(r.Resolution), r.Satisfaction)).ToList());
     }
 
     private static async Task<IResult> ContactsAsync(string? doorplate, NpgsqlDataSource db, ReferenceCache reference, IHttpClientFactory http, CancellationToken ct)

@@ -64,7 +64,7 @@ public sealed class PublicBoardTests(PublicBoardStack board, Browser browser) : 
         var page = await browser.NewPageAsync(Browser.Phone, isMobile: true);
         await page.GotoAsync($"{Stack.Client("intake").BaseAddress!.ToString().TrimEnd('/')}/r/board.html?d={doorplate}");
         await page.Locator("body[data-state=ready]").WaitForAsync();
-        foreach (var part in new[] { "contact-list", "grid-list", "honour-list", "rank-list" })
+        foreach (var part in new[] { "contact-list", "grid-list", "result-list", "honour-list", "rank-list" })
             Assert.Equal("ready", await page.Locator($"#{part}").GetAttributeAsync("data-state"));
         var contact = page.Locator(".contact[data-role=grid_worker]");
         Assert.Contains(worker.Name, await contact.InnerTextAsync());
@@ -123,6 +123,15 @@ public sealed class PublicBoardTests(PublicBoardStack board, Browser browser) : 
         Assert.Equal(1, await page.Locator($"img.thumb[data-photo='{residentPhoto}'][data-source=resident]").CountAsync());
         Assert.True(await page.EvaluateAsync<bool>("[...document.querySelectorAll('img.thumb')].every(i => i.complete && i.naturalWidth > 0)"), "a thumbnail did not render");
         await Browser.ScreenshotForDocsAsync(page, "resident-photos.png");
+
+        // The community's 晒单 shows it with what was done, the resident's words masked as in the public list.
+        await page.GotoAsync($"{intake}/r/board.html?d={doorplate}");
+        await page.Locator("body[data-state=ready]").WaitForAsync();
+        Assert.Equal("ready", await page.Locator("#result-list").GetAttributeAsync("data-state"));
+        var result = page.Locator(".result", new() { HasText = "已更换灯泡，路灯恢复照明" });
+        Assert.Equal(1, await result.CountAsync());
+        Assert.Contains("1号楼门口路灯坏了一周", await result.InnerTextAsync());
+        Assert.DoesNotContain(phone, await page.ContentAsync());
         await page.Context.CloseAsync();
 
         // A neighbour's session sees neither, not even by the photo's id.
@@ -148,6 +157,8 @@ public sealed class PublicBoardTests(PublicBoardStack board, Browser browser) : 
                      ("/api/v1/residents/public/leaderboard/person?top=500", HttpStatusCode.BadRequest),
                      ("/api/v1/residents/public/honour-board?list=green", HttpStatusCode.BadRequest),
                      ("/api/v1/residents/public/grids", HttpStatusCode.BadRequest),
+                     ("/api/v1/residents/public/results", HttpStatusCode.BadRequest),
+                     ("/api/v1/residents/public/results?doorplate=abcdefghijkmnpqr", HttpStatusCode.NotFound),
                  })
         {
             using var response = await intake.SendAsync(HttpMethod.Get, url, role: null);
