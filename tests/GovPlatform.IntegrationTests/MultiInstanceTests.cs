@@ -198,10 +198,14 @@ public sealed class MultiInstanceTests : IAsyncLifetime
                 "SELECT count(*) FROM outbox_messages WHERE published_at IS NULL") == 0, $"{service}'s outbox to drain", Drain);
         }
 
-        // Reporting counted each thing once, whichever instance consumed it.
+        // Reporting counted each thing once, whichever instance consumed it. Caught up means every kind of event asserted
+        // below has arrived: the queues drain in no particular order across kinds.
         await Eventually.True(async () => await _stack.ScalarAsync<long>("reporting",
             "SELECT count(*) FROM deadline_misses WHERE request_id = ANY(@ids)", new { ids }) == missedRows
-            && await _stack.ScalarAsync<long>("reporting", "SELECT count(*) FROM points_movements") == keys.Length + volunteers.Count * 3,
+            && await _stack.ScalarAsync<long>("reporting", "SELECT count(*) FROM points_movements") == keys.Length + volunteers.Count * 3
+            && await _stack.ScalarAsync<long>("reporting",
+                "SELECT count(*) FROM request_facts WHERE request_id = ANY(@ids) AND assigned_at IS NOT NULL", new { ids }) >= ids.Length
+            && await _stack.ScalarAsync<long>("reporting", "SELECT count(*) FROM escalations WHERE request_id = ANY(@ids)", new { ids }) >= escalating,
             "reporting to catch up", Drain);
         Assert.Equal(ids.Length, await _stack.ScalarAsync<long>("reporting",
             "SELECT count(*) FROM request_facts WHERE request_id = ANY(@ids) AND assigned_at IS NOT NULL", new { ids }));
