@@ -74,9 +74,20 @@ public sealed class KeywordClassifier : IRequestClassifier
     /// <summary>Full-width letters and digits become ASCII (NFKC), Latin lower case, whitespace gone.</summary>
     public static string Normalise(string text)
     {
-        var nfkc = text.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        // Most reports are CJK ideographs, ASCII and a few CJK marks, which NFKC leaves as they are: ICU is asked only
+        // when another character is present (full-width forms, circled digits), as its call was a visible share of a filing.
+        var nfkc = (NfkcStable(text) ? text : text.Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
         var sb = new StringBuilder(nfkc.Length);
         foreach (var c in nfkc) if (!char.IsWhiteSpace(c)) sb.Append(c);
         return sb.ToString();
+    }
+
+    private static bool NfkcStable(string text)
+    {
+        foreach (var c in text)
+            if (!(c is >= ' ' and <= '~' or '\n' or '\r' or '\t' or >= '\u4E00' and <= '\u9FFF' or '、' or '。'
+                  or >= '《' and <= '】' or '“' or '”' or '‘' or '’' or '—'))
+                return false;
+        return true;
     }
 }

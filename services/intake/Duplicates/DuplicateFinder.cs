@@ -67,7 +67,7 @@ public static class DuplicateFinder
             .Where(r => (buildingCode is not null && r.BuildingCode == buildingCode)
                         || (latitude is not null && r.Latitude is not null
                             && DistanceMeters(latitude.Value, longitude!.Value, r.Latitude.Value, r.Longitude!.Value) <= options.RadiusMeters))
-            .Select(r => new Original(r.Id, r.TicketNo, Math.Round(gist.Similarity(ReportGist.Of(r.Description)), 3)))
+            .Select(r => new Original(r.Id, r.TicketNo, Math.Round(gist.Similarity(GistCache.Of(r.Id, r.Description)), 3)))
             .Where(o => o.Similarity >= options.TextSimilarity)
             .OrderByDescending(o => o.Similarity)
             .FirstOrDefault();

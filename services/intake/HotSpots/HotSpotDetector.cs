@@ -3,7 +3,6 @@ using GovPlatform.Contracts;
 using GovPlatform.Intake.Duplicates;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
-using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 
 namespace GovPlatform.Intake.HotSpots;
@@ -40,23 +39,9 @@ public static class HotSpotDetector
     /// <summary>The most recent requests of the category in the community compared with a new one.</summary>
     public const int Candidates = 200;
 
-    // Each filing compares itself with up to <see cref="Candidates"/> earlier requests while it holds the community's
-    // lock; segmenting all of them again on every filing made filings queue behind each other (seconds each under
-    // load). A request's gist never changes, so it is kept by id for an hour and computed once per process.
-    private static readonly MemoryCache Gists = new(new MemoryCacheOptions { SizeLimit = 50_000 });
-
-    private static ReportGist GistOf(Guid id, string description) =>
-        Gists.GetOrCreate(id, entry =>
-        {
-            entry.Size = 1;
-            entry.SlidingExpiration = TimeSpan.FromHours(1);
-            return ReportGist.Of(description);
-        })!;
-
     private sealed record Candidate
     {
         public Guid Id { get; init; }
-        public required string Description { get; init; }
         public required string[] LocationPath { get; init; }
         public string? BuildingCode { get; init; }
         public DateTime SubmittedAt { get; init; }
@@ -82,7 +67,7 @@ public static class HotSpotDetector
 
         const string candidates = """
             SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(@lockKey, 0));
-            SELECT r.id, r.description, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
+            SELECT r.id, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
                    h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath
             FROM requests r
             LEFT JOIN hot_spot_requests hr ON hr.request_id = r.id
@@ -100,8 +85,20 @@ public static class HotSpotDetector
         }, tx, cancellationToken: ct));
         await results.ReadAsync<int>();
         var rows = (await results.ReadAsync<Candidate>()).ToList();
-        var gist = GistOf(request.Id, request.Description);
-        var similar = rows.Select(r => (Row: r, Gist: GistOf(r.Id, r.Description)))
+        // Descriptions are read only for candidates whose gist this process has not seen (after a restart, or filed
+        // through another instance): sending 200 descriptions on every filing cost more than comparing them.
+        var gists = new Dictionary<Guid, ReportGist>(rows.Count);
+        foreach (var row in rows)
+            if (GistCache.TryGet(row.Id, out var known)) gists[row.Id] = known;
+        if (gists.Count < rows.Count)
+        {
+            const string descriptions = "SELECT id, description FROM requests WHERE id = ANY (@unseen)";
+            var unseen = rows.Select(r => r.Id).Where(id => !gists.ContainsKey(id)).ToArray();
+            foreach (var (id, description) in await conn.QueryAsync<(Guid, string)>(new CommandDefinition(descriptions, new { unseen }, tx, cancellationToken: ct)))
+                gists[id] = GistCache.Of(id, description);
+        }
+        var gist = GistCache.Of(request.Id, request.Description);
+        var similar = rows.Where(r => gists.ContainsKey(r.Id)).Select(r => (Row: r, Gist: gists[r.Id]))
             .Where(r => gist.TopicSimilarity(r.Gist) >= options.TopicSimilarity).ToList();
 
         // Already a hot spot of this topic at a place the new request stands in: it joins that one.
