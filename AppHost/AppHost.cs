@@ -87,8 +87,9 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name, int port, IReso
 
 var dispatch = Service<Projects.GovPlatform_Dispatch>("dispatch", 5102, dispatchDb);
 
+// No WaitFor(dispatch): intake validates locations against its own copy of dispatch's grid, which reaches it as events
+// on a durable queue whenever each side starts, so the two start side by side instead of one after the other.
 var intake = Service<Projects.GovPlatform_Intake>("intake", 5101, intakeDb)
-    .WaitFor(dispatch) // dispatch owns the grid tree that intake validates request locations against
     .WithExternalHttpEndpoints(); // residents' channels and other city systems submit requests here
 
 var volunteer = Service<Projects.GovPlatform_Volunteer>("volunteer", 5103, volunteerDb)
