@@ -45,6 +45,7 @@ public static class Extensions
             o.SerializerOptions.RespectNullableAnnotations = true;
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+            o.SerializerOptions.Converters.Add(new UtcDateTimeOffsetConverter());
             // Chinese text stays readable in responses; HTML-sensitive characters are still escaped.
             o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
         });

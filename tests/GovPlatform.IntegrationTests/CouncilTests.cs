@@ -36,6 +36,23 @@ public sealed class CouncilTests(SharedStack shared)
     ];
 
     [Fact]
+    public async Task A_time_sent_with_the_china_offset_is_kept_as_the_same_instant_and_a_non_time_is_a_400()
+    {
+        var (orderId, cadre) = await OrderAsync();
+        var local = new DateTimeOffset(DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(2).AddHours(9), DateTimeKind.Unspecified), TimeSpan.FromHours(8));
+        var (status, councils) = await PostAsync($"/api/v1/work-orders/{orderId}/councils", cadre,
+            new { kind = "three_party", scheduledAt = local.ToString("yyyy-MM-ddTHH:mm:sszzz"), place = "社区议事厅" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(local.UtcDateTime, Assert.Single(councils.EnumerateArray()).GetProperty("scheduledAt").GetDateTimeOffset().UtcDateTime);
+
+        var (bad, problem) = await PostAsync($"/api/v1/work-orders/{orderId}/councils", cadre,
+            new { kind = "three_party", scheduledAt = "明天上午九点", place = "社区议事厅" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.Contains("scheduledAt", problem.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["assigned", "council_scheduled"], DispatchDriver.Actions(await _dispatch.GetAsync(orderId)));
+    }
+
+    [Fact]
     public async Task A_three_party_council_records_who_came_and_what_was_decided_once()
     {
         var (orderId, cadre) = await OrderAsync();
