@@ -12,6 +12,8 @@ public static class Areas
     public const string Worker = "grid_worker,grid_leader";
     /// <summary>The board of work orders above the worker: leaders, community cadres, subdistrict officers.</summary>
     public const string Dispatcher = "grid_leader,community_cadre,subdistrict_officer,admin";
+    /// <summary>未诉先办: the hot spots a cadre accepts as proactive work or dismisses (intake's deciders).</summary>
+    public const string HotSpots = "community_cadre,subdistrict_officer,admin";
     public const string Department = "department,admin";
     /// <summary>The points supermarket's counter and the organisers' activities.</summary>
     public const string Points = "organiser,admin";

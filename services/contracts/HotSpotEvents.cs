@@ -26,4 +26,12 @@ public record HotSpotGrew(Guid HotSpotId, Guid RequestId, int RequestCount, Date
 
 /// <summary>A cadre accepted a proposed hot spot as proactive work, or dismissed it.</summary>
 /// <param name="Decision">accepted or dismissed.</param>
-public record HotSpotDecided(Guid HotSpotId, string Decision, string By, string? Note, DateTimeOffset At);
+/// <remarks>
+/// The members after <paramref name="At"/> restate the hot spot as it stood when decided, so dispatch can open the
+/// proactive work order from this one message (the place, the topic, the requests that justify it); they come last
+/// with defaults, so a message published before they existed still reads (and opens no order).
+/// </remarks>
+/// <param name="RequestIds">The hot spot's requests at the decision, oldest first.</param>
+public record HotSpotDecided(Guid HotSpotId, string Decision, string By, string? Note, DateTimeOffset At,
+    string? Category = null, string? PlaceCode = null, string? PlaceLevel = null, IReadOnlyList<string>? PlacePath = null,
+    string? CommunityCode = null, IReadOnlyList<string>? Topic = null, IReadOnlyList<Guid>? RequestIds = null);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using GovPlatform.Contracts;
 using GovPlatform.IntegrationTests.Infrastructure;
 
 namespace GovPlatform.IntegrationTests;
@@ -168,5 +169,167 @@ public sealed class HotSpotTests(SharedStack shared)
         var listed = await Intake.SendAsync(HttpMethod.Get, $"/api/v1/hot-spots?under={county.Community}&status=accepted", token: cadre);
         Assert.Equal(id, Assert.Single((await listed.JsonAsync()).GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
         Assert.Equal(HttpStatusCode.BadRequest, (await Intake.SendAsync(HttpMethod.Get, "/api/v1/hot-spots?status=open", role: "leader")).StatusCode);
+    }
+
+    /// <summary>Three neighbours' blocked drains in one building: the hot spot, decided by the community's cadre.</summary>
+    private async Task<(Guid HotSpotId, Guid[] Requests, string Cadre)> DecidedHotSpotAsync(TestCounty county, string decision)
+    {
+        var requests = new[]
+        {
+            await FileAsync(county.Building, "1单元下水道堵了，污水往上冒", daysAgo: 10),
+            await FileAsync(county.Building, "3单元厨房的下水道又堵住了，一股臭味", daysAgo: 5),
+            await FileAsync(county.Building, "5单元楼下的排水管不通，水都漫出来了"),
+        };
+        var id = Assert.Single(await HotSpotsUnderAsync(county.Community)).GetProperty("id").GetGuid();
+        var cadre = Tokens.For("community_cadre", county.Community);
+        var decided = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/hot-spots/{id}/decision",
+            new { decision, note = "社区统一疏通1号楼主管道" }, token: cadre);
+        Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        return (id, requests, cadre);
+    }
+
+    /// <summary>Waits until dispatch's proactive-order consumer has taken the message with this id (its inbox row).</summary>
+    private Task DispatchTookAsync(Guid messageId) =>
+        Eventually.True(async () => await _stack.ScalarAsync<long>("dispatch",
+            "SELECT count(*) FROM inbox_messages WHERE message_id = @messageId AND consumer = 'ProactiveOrderConsumer'", new { messageId }) == 1,
+            $"dispatch to take message {messageId}");
+
+    private Task<Guid> DecisionMessageIdAsync(Guid hotSpotId) =>
+        _stack.ScalarAsync<Guid>("intake", "SELECT message_id FROM outbox_messages WHERE body->>'hotSpotId' = @id AND message_type LIKE '%HotSpotDecided'",
+            new { id = hotSpotId.ToString() });
+
+    [Fact]
+    public async Task An_accepted_hot_spot_becomes_one_proactive_order_in_its_grid_even_when_the_decision_is_delivered_twice()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (id, requests, cadre) = await DecidedHotSpotAsync(county, "accepted");
+        var dispatch = new DispatchDriver(_stack);
+
+        // The order stands under the hot spot's id, at its place, routed into the building's grid like a resident's request.
+        var order = await dispatch.OrderForAsync(id);
+        Assert.Equal("drainage", order.GetProperty("category").GetString());
+        Assert.Equal(county.Building, order.GetProperty("locationCode").GetString());
+        Assert.Equal(county.Grid, order.GetProperty("gridCode").GetString());
+        Assert.Equal("grid_worker", order.GetProperty("assigneeKind").GetString());
+        Assert.StartsWith("WS-", order.GetProperty("ticketNo").GetString());
+        var orderId = order.GetProperty("id").GetGuid();
+        var full = await dispatch.GetAsync(orderId, cadre);
+        Assert.Contains("未诉先办", full.GetProperty("case").GetProperty("description").GetString());
+        var assigned = JsonDocument.Parse(full.GetProperty("history")[0].GetProperty("detail").GetString()!).RootElement;
+        Assert.True(assigned.GetProperty("proactive").GetBoolean());
+        Assert.Equal(requests, assigned.GetProperty("requestIds").EnumerateArray().Select(r => r.GetGuid()));
+        // The proactive level: a working day to take it, not the resident's minute.
+        var accept = full.GetProperty("clocks").EnumerateArray().Single(c => c.GetProperty("clock").GetString() == "accept");
+        Assert.True(accept.GetProperty("dueAt").GetDateTime() > DateTime.UtcNow.AddHours(20), accept.ToString());
+        Assert.Equal("proactive", await _stack.ScalarAsync<string>("dispatch", "SELECT urgency FROM work_orders WHERE id = @orderId", new { orderId }));
+        Assert.Equal(requests, await _stack.ScalarAsync<Guid[]>("dispatch", "SELECT request_ids FROM proactive_orders WHERE hot_spot_id = @id", new { id }));
+
+        // The same decision again, as a broker redelivery under a new message id would bring it: still one order.
+        var body = await _stack.ScalarAsync<string>("intake",
+            "SELECT body::text FROM outbox_messages WHERE body->>'hotSpotId' = @id AND message_type LIKE '%HotSpotDecided'", new { id = id.ToString() });
+        var again = JsonSerializer.Deserialize<HotSpotDecided>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var messageId = Guid.NewGuid();
+        await dispatch.PublishAsync(again, messageId);
+        await DispatchTookAsync(messageId);
+        Assert.Equal(1, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM work_orders WHERE request_id = @id", new { id }));
+        Assert.Equal(1, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM proactive_orders WHERE hot_spot_id = @id", new { id }));
+
+        // Intake's hot spot names its order, for the cadre's screen.
+        await Eventually.True(async () => (await (await Intake.SendAsync(HttpMethod.Get, $"/api/v1/hot-spots/{id}", token: cadre)).JsonAsync())
+            .GetProperty("orderId").ValueKind == JsonValueKind.String, "intake to record the hot spot's order");
+    }
+
+    [Fact]
+    public async Task A_dismissed_hot_spot_opens_no_order()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (id, _, _) = await DecidedHotSpotAsync(county, "dismissed");
+
+        await DispatchTookAsync(await DecisionMessageIdAsync(id));
+        Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM work_orders WHERE request_id = @id", new { id }));
+        Assert.Equal(0, await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM proactive_orders WHERE hot_spot_id = @id", new { id }));
+    }
+
+    [Fact]
+    public async Task Reporting_counts_the_proactive_order_and_compares_the_calls_before_its_acceptance_with_those_after_its_resolution()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (id, requests, cadre) = await DecidedHotSpotAsync(county, "accepted");
+        var dispatch = new DispatchDriver(_stack);
+        var orderId = await dispatch.OrderIdForAsync(id);
+        await dispatch.ActOkAsync(orderId, "accept", cadre);
+        await dispatch.ActOkAsync(orderId, "arrive", cadre, new { });
+        await dispatch.ActOkAsync(orderId, "resolve", cadre, new { resolution = "更换1号楼主排水管，疏通各单元支管" });
+        // Intake hears of the resolution; a call of the topic after it still joins the hot spot, to be counted against it.
+        await Eventually.True(async () => await _stack.ScalarAsync<bool>("intake",
+            "SELECT order_resolved_at IS NOT NULL FROM hot_spots WHERE id = @id", new { id }), "intake to record the resolution");
+        var after = await FileAsync(county.Building, "2单元下水道又堵了，厕所冲不下去");
+        Assert.Equal(id, await _stack.ScalarAsync<Guid>("intake", "SELECT hot_spot_id FROM hot_spot_requests WHERE request_id = @after", new { after }));
+
+        var reporting = _stack.Client("reporting");
+        var china = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        var period = $"from={china.AddDays(-45):yyyy-MM-dd}&to={china:yyyy-MM-dd}";
+        async Task<JsonElement> FiguresAsync() => await (await reporting.SendAsync(HttpMethod.Get,
+            $"/api/v1/stats/hot-spots?under={county.Community}&{period}", role: "leader")).JsonAsync();
+
+        // While the window after the fix runs, the order is watched, not yet compared.
+        await Eventually.True(async () =>
+        {
+            var f = await FiguresAsync();
+            return f.GetProperty("accepted").GetInt64() == 1 && f.GetProperty("ordersOpened").GetInt64() == 1
+                && f.GetProperty("ordersResolved").GetInt64() == 1 && f.GetProperty("watching").GetInt64() == 1
+                && f.GetProperty("callsAfterSoFar").GetInt64() == 1 && f.GetProperty("requests").GetInt64() == 4;
+        }, "reporting to count the resolved proactive order and the call after it");
+        Assert.Equal(0, (await FiguresAsync()).GetProperty("compared").GetInt64());
+
+        // Thirty-one days on: reporting's copy of this hot spot's history is moved back, as the window counts from the resolution.
+        await using (var conn = await _stack.OpenAsync("reporting"))
+        {
+            var ids = requests.Append(after).Append(id).ToArray();
+            await conn.ExecuteAsync("""
+                UPDATE hot_spots SET detected_at = detected_at - interval '31 days', decided_at = decided_at - interval '31 days' WHERE id = @id;
+                UPDATE hot_spot_requests SET at = at - interval '31 days' WHERE hot_spot_id = @id;
+                UPDATE request_facts SET submitted_at = submitted_at - interval '31 days', assigned_at = assigned_at - interval '31 days',
+                                         resolved_at = resolved_at - interval '31 days'
+                WHERE request_id = ANY(@ids);
+                """, new { id, ids });
+        }
+        var figures = await FiguresAsync();
+        Assert.Equal(30, figures.GetProperty("windowDays").GetInt32());
+        Assert.Equal(1, figures.GetProperty("compared").GetInt64());
+        Assert.Equal(3, figures.GetProperty("callsBefore").GetInt64());
+        Assert.Equal(1, figures.GetProperty("callsAfter").GetInt64());
+        Assert.Equal(2, figures.GetProperty("callsPrevented").GetInt64());
+        Assert.Equal(0, figures.GetProperty("watching").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_request_that_leaves_triage_is_checked_for_hot_spots_when_its_category_is_chosen()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var unclear = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
+        {
+            channel = "hotline", description = "你好，我想反映一下我们这边的情况，麻烦尽快来看看", location = new { code = county.Building }, reporter = new { phone = "13800006666" },
+        });
+        var waiting = (await unclear.JsonAsync()).GetProperty("id").GetGuid();
+        Assert.Equal("triage", await _stack.ScalarAsync<string>("intake", "SELECT status FROM requests WHERE id = @waiting", new { waiting }));
+        // What the resident went on to say, in the ledger while the request waits: words that would have been classified
+        // at once, so they are put there after filing to keep the request in triage.
+        await _stack.ScalarAsync<int>("intake", "UPDATE requests SET description = '1单元下水道堵了，污水往上冒' WHERE id = @waiting RETURNING 1", new { waiting });
+        await FileAsync(county.Building, "3单元厨房的下水道又堵住了，一股臭味");
+        await FileAsync(county.Building, "5单元楼下的排水管不通，水都漫出来了");
+        Assert.Empty(await HotSpotsUnderAsync(county.Community));
+
+        var chosen = await Intake.SendAsync(HttpMethod.Post, $"/api/v1/requests/{waiting}/category", new { category = "drainage" });
+        Assert.Equal(HttpStatusCode.OK, chosen.StatusCode);
+
+        var spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
+        Assert.Equal(3, spot.GetProperty("requestCount").GetInt32());
+        Assert.Equal(spot.GetProperty("id").GetGuid(), await _stack.ScalarAsync<Guid>("intake",
+            "SELECT hot_spot_id FROM hot_spot_requests WHERE request_id = @waiting", new { waiting }));
     }
 }

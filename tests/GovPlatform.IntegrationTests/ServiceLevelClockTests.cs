@@ -279,7 +279,8 @@ public sealed class ServiceLevelClockTests(ClockStack fixture) : IClassFixture<C
 
         using var list = await _dispatch.SendAsync(HttpMethod.Get, "/api/v1/sla-policies", DispatchDriver.Admin);
         var policies = await list.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        var defaults = policies.EnumerateArray().Single(p => p.GetProperty("category").GetString() == "*");
+        // The default for every urgency (the 'proactive' level is a default of its own, for proactive orders).
+        var defaults = policies.EnumerateArray().Single(p => p.GetProperty("category").GetString() == "*" && p.GetProperty("urgency").GetString() == "*");
         Assert.Equal([1, 30, 60, 240], new[] { "acceptMinutes", "arriveMinutes", "resolveMinutes", "planMinutes" }.Select(f => defaults.GetProperty(f).GetInt32()));
     }
 

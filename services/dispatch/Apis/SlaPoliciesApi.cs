@@ -21,7 +21,7 @@ public static partial class SlaPoliciesApi
     /// <summary>15 working days (a complex request at 12345) is the longest level hotlines publish; 30 days leaves room.</summary>
     private const int MaxMinutes = 30 * 24 * 60;
 
-    private static readonly string[] Urgencies = ["*", "normal", "urgent", "critical"];
+    private static readonly string[] Urgencies = ["*", "normal", "urgent", "critical", "proactive"];
 
     [GeneratedRegex("^([a-z0-9_]{1,64}|\\*)$")]
     private static partial Regex CategoryPattern();

@@ -29,6 +29,7 @@ public static class Extensions
             x.AddConsumer<RequestReopenedConsumer>();
             x.AddConsumer<LoadRecountConsumer>();
             x.AddConsumer<PendingOutcomesConsumer>();
+            x.AddConsumer<GovPlatform.Dispatch.Proactive.ProactiveOrderConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();

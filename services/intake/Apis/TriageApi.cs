@@ -96,7 +96,8 @@ public static class TriageApi
     }
 
     private static async Task<Results<Ok<CategoryChosenDto>, ValidationProblem, NotFound, ProblemHttpResult>> Choose(
-        Guid id, ChooseCategory body, ClaimsPrincipal user, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, CancellationToken ct)
+        Guid id, ChooseCategory body, ClaimsPrincipal user, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, IntakeOptions options,
+        CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         if (RequestsApi.CategoryProblem(body.Category, await reference.CategoryAsync(conn, body.Category, ct)) is { } problem)
@@ -131,6 +132,14 @@ public static class TriageApi
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(id, current.TicketNo, current.Channel, body.Category, current.Urgency,
                 current.LocationCode, current.LocationPath, current.Latitude, current.Longitude, new DateTimeOffset(current.SubmittedAt, TimeSpan.Zero),
                 await Cases.CaseDetails.LoadAsync(tx, id, ct)), ct);
+            // Now it has a category it counts towards hot spots as if filed with it, from when it was filed.
+            var filed = await conn.QuerySingleAsync<(string Description, string? Building, string? Grid)>(new CommandDefinition("""
+                SELECT r.description, r.building_code,
+                       (SELECT g.code FROM grid_copy g WHERE g.code = ANY (r.location_path) AND g.level = 'grid' LIMIT 1)
+                FROM requests r WHERE r.id = @id
+                """, new { id }, tx, cancellationToken: ct));
+            await HotSpots.HotSpotDetector.DetectAsync(tx, options.HotSpots, new HotSpots.FiledRequest(id, body.Category, filed.Description,
+                current.LocationPath, filed.Building, filed.Grid, new DateTimeOffset(current.SubmittedAt, TimeSpan.Zero)), ct);
         }
         var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT status FROM requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);

@@ -39,6 +39,7 @@ public static class Extensions
         {
             x.AddGridCopyConsumer();
             x.AddTimelineConsumers();
+            x.AddConsumer<HotSpots.HotSpotOrderAssignedConsumer>(); x.AddConsumer<HotSpots.HotSpotOrderResolvedConsumer>();
         });
     }
 }

@@ -65,18 +65,31 @@ public static class HotSpotDetector
             new { path = request.LocationPath.ToArray() }, tx, cancellationToken: ct));
         if (communityCode is null) return null;
 
+        // The window's requests, and the older requests of accepted hot spots still gathering: one whose proactive
+        // order is open or was resolved within the window keeps taking later requests of its topic, so the calls
+        // that came after the fix count against it (docs/metrics.md, calls prevented).
         const string candidates = """
             SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(@lockKey, 0));
-            SELECT r.id, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
-                   h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath
-            FROM requests r
-            LEFT JOIN hot_spot_requests hr ON hr.request_id = r.id
-            LEFT JOIN hot_spots h ON h.id = hr.hot_spot_id
-            WHERE r.category = @category AND r.location_path @> ARRAY[@communityCode]
-              AND r.submitted_at >= @since AND r.id <> @id
-              AND r.original_id IS NULL AND r.status NOT IN ('triage', 'linked')
-            ORDER BY r.submitted_at DESC
-            LIMIT @limit
+            (SELECT r.id, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
+                    h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath
+             FROM requests r
+             LEFT JOIN hot_spot_requests hr ON hr.request_id = r.id
+             LEFT JOIN hot_spots h ON h.id = hr.hot_spot_id
+             WHERE r.category = @category AND r.location_path @> ARRAY[@communityCode]
+               AND r.submitted_at >= @since AND r.id <> @id
+               AND r.original_id IS NULL AND r.status NOT IN ('triage', 'linked')
+             ORDER BY r.submitted_at DESC
+             LIMIT @limit)
+            UNION ALL
+            (SELECT r.id, r.location_path, r.building_code, r.submitted_at, h.id, h.status, h.place_path
+             FROM hot_spots h
+             JOIN hot_spot_requests hr ON hr.hot_spot_id = h.id
+             JOIN requests r ON r.id = hr.request_id
+             WHERE h.community_code = @communityCode AND h.category = @category AND h.status = 'accepted'
+               AND (h.order_resolved_at IS NULL OR h.order_resolved_at >= @since)
+               AND r.submitted_at < @since AND r.id <> @id
+             ORDER BY r.submitted_at DESC
+             LIMIT @limit)
             """;
         await using var results = await conn.QueryMultipleAsync(new CommandDefinition(candidates, new
         {

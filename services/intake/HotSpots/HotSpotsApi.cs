@@ -36,6 +36,10 @@ public static class HotSpotsApi
         public DateTime? DecidedAt { get; init; }
         public string? DecidedBy { get; init; }
         public string? DecisionNote { get; init; }
+        /// <summary>The proactive work order dispatch opened for an accepted hot spot (its request id is the hot spot's id).</summary>
+        public Guid? OrderId { get; init; }
+        public DateTime? OrderOpenedAt { get; init; }
+        public DateTime? OrderResolvedAt { get; init; }
         /// <summary>Only on a single hot spot: the requests that justify it, oldest first.</summary>
         public IReadOnlyList<HotSpotRequestDto>? Requests { get; init; }
     }
@@ -52,7 +56,8 @@ public static class HotSpotsApi
     private const string Select = """
         SELECT h.id, h.category, h.place_code AS PlaceCode, h.place_level AS PlaceLevel, g.name AS PlaceName, h.place_path AS PlacePath,
                h.topic, h.request_count AS RequestCount, h.first_at AS FirstAt, h.last_at AS LastAt, h.detected_at AS DetectedAt,
-               h.status, h.decided_at AS DecidedAt, h.decided_by AS DecidedBy, h.decision_note AS DecisionNote
+               h.status, h.decided_at AS DecidedAt, h.decided_by AS DecidedBy, h.decision_note AS DecisionNote,
+               h.order_id AS OrderId, h.order_opened_at AS OrderOpenedAt, h.order_resolved_at AS OrderResolvedAt
         FROM hot_spots h LEFT JOIN grid_copy g ON g.code = h.place_code
         """;
 
@@ -146,8 +151,11 @@ public static class HotSpotsApi
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE hot_spots SET status = @decision, decided_at = @now, decided_by = @by, decision_note = @note WHERE id = @id",
             new { id, decision = body.Decision, now = now.UtcDateTime, by, note = body.Note }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(tx, new HotSpotDecided(id, body.Decision, by, body.Note, now), ct);
         var spot = await LoadAsync(conn, tx, id, null, ct);
+        var community = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT community_code FROM hot_spots WHERE id = @id", new { id }, tx, cancellationToken: ct));
+        await Outbox.EnqueueAsync(tx, new HotSpotDecided(id, body.Decision, by, body.Note, now, spot!.Category, spot.PlaceCode, spot.PlaceLevel,
+            spot.PlacePath, community, spot.Topic, spot.Requests!.Select(r => r.Id).ToList()), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(spot!);
     }

@@ -102,11 +102,45 @@ public static class StatsApi
         public long AtBuildings { get; init; }
         public long AtGrids { get; init; }
         public long AtCommunities { get; init; }
+        /// <summary>Accepted hot spots whose proactive work order dispatch opened.</summary>
+        public long OrdersOpened { get; init; }
+        /// <summary>Proactive orders resolved.</summary>
+        public long OrdersResolved { get; init; }
+        /// <summary>The days of each window the calls are compared in (docs/metrics.md, Calls prevented).</summary>
+        public int WindowDays { get; init; }
+        /// <summary>Resolved proactive orders whose window after the resolution has ended: the ones compared.</summary>
+        public long Compared { get; init; }
+        /// <summary>Over the compared: requests of the hot spot's topic at its place in the window before the acceptance.</summary>
+        public long CallsBefore { get; init; }
+        /// <summary>Over the compared: the same in the window after the resolution.</summary>
+        public long CallsAfter { get; init; }
+        /// <summary>CallsBefore − CallsAfter: negative when more residents called after the fix than before.</summary>
+        public long CallsPrevented { get; init; }
+        /// <summary>Resolved proactive orders whose window after the resolution is still running.</summary>
+        public long Watching { get; init; }
+        /// <summary>Over the watching: the requests of their topic at their place since the resolution.</summary>
+        public long CallsAfterSoFar { get; init; }
     }
 
-    private const string HotSpotSql = """
-        WITH h AS (SELECT * FROM hot_spots x
-                   WHERE x.detected_at >= @FromUtc AND x.detected_at < @ToUtc AND (@Under::text IS NULL OR x.place_path @> ARRAY[@Under::text]))
+    /// <summary>The window before the acceptance and after the resolution; intake's detection window (Intake:HotSpots:Window) by default.</summary>
+    public const int HotSpotWindowDays = 30;
+
+    // The proactive order's facts stand in request_facts under the hot spot's id (dispatch opens the order with the
+    // hot spot's id as its request id); a hot spot's requests are timed by their own submission.
+    private static readonly string HotSpotSql = $"""
+        WITH h AS (SELECT x.*, o.assigned_at AS order_opened_at, o.resolved_at AS order_resolved_at
+                   FROM hot_spots x LEFT JOIN request_facts o ON o.request_id = x.id
+                   WHERE x.detected_at >= @FromUtc AND x.detected_at < @ToUtc AND (@Under::text IS NULL OR x.place_path @> ARRAY[@Under::text])),
+        calls AS (
+            SELECT h.id, h.order_resolved_at + make_interval(days => {HotSpotWindowDays}) <= now() AS ended,
+                   count(*) FILTER (WHERE t.at >= h.decided_at - make_interval(days => {HotSpotWindowDays}) AND t.at < h.decided_at) AS before,
+                   count(*) FILTER (WHERE t.at >= h.order_resolved_at AND t.at < h.order_resolved_at + make_interval(days => {HotSpotWindowDays})) AS after
+            FROM h
+            LEFT JOIN LATERAL (SELECT coalesce(f.submitted_at, r.at) AS at
+                               FROM hot_spot_requests r LEFT JOIN request_facts f ON f.request_id = r.request_id
+                               WHERE r.hot_spot_id = h.id) t ON true
+            WHERE h.decision = 'accepted' AND h.order_resolved_at IS NOT NULL
+            GROUP BY h.id, h.order_resolved_at)
         SELECT count(*) AS Found,
                count(*) FILTER (WHERE decision = 'accepted') AS Accepted,
                count(*) FILTER (WHERE decision = 'dismissed') AS Dismissed,
@@ -114,7 +148,16 @@ public static class StatsApi
                coalesce(sum(request_count), 0) AS Requests,
                count(*) FILTER (WHERE place_level = 'building') AS AtBuildings,
                count(*) FILTER (WHERE place_level = 'grid') AS AtGrids,
-               count(*) FILTER (WHERE place_level = 'community') AS AtCommunities
+               count(*) FILTER (WHERE place_level = 'community') AS AtCommunities,
+               count(*) FILTER (WHERE decision = 'accepted' AND order_opened_at IS NOT NULL) AS OrdersOpened,
+               count(*) FILTER (WHERE decision = 'accepted' AND order_resolved_at IS NOT NULL) AS OrdersResolved,
+               {HotSpotWindowDays} AS WindowDays,
+               (SELECT count(*) FROM calls WHERE ended) AS Compared,
+               (SELECT coalesce(sum(before)::bigint, 0) FROM calls WHERE ended) AS CallsBefore,
+               (SELECT coalesce(sum(after)::bigint, 0) FROM calls WHERE ended) AS CallsAfter,
+               (SELECT coalesce(sum(before - after)::bigint, 0) FROM calls WHERE ended) AS CallsPrevented,
+               (SELECT count(*) FROM calls WHERE NOT ended) AS Watching,
+               (SELECT coalesce(sum(after)::bigint, 0) FROM calls WHERE NOT ended) AS CallsAfterSoFar
         FROM h
         """;
 
@@ -129,7 +172,9 @@ public static class StatsApi
                     SELECT f.grid_code AS GridCode, g.name AS GridName, f.status, count(*)::int AS Count
                     FROM request_facts f
                     LEFT JOIN grid_copy g ON g.code = f.grid_code
-                    WHERE @under::text IS NULL OR f.location_path @> ARRAY[@under::text]
+                    WHERE (@under::text IS NULL OR f.location_path @> ARRAY[@under::text])
+                      -- A proactive work order's facts stand under its hot spot's id: not a resident's request.
+                      AND NOT EXISTS (SELECT 1 FROM hot_spots h WHERE h.id = f.request_id)
                     GROUP BY f.grid_code, g.name, f.status
                     ORDER BY f.grid_code NULLS LAST, f.status
                     """;
@@ -171,6 +216,6 @@ public static class StatsApi
                 return TypedResults.Ok(await conn.QuerySingleAsync<HotSpotFigures>(new CommandDefinition(HotSpotSql, filter.Parameters(), cancellationToken: ct)));
             })
             .WithName("GetHotSpotFigures")
-            .WithSummary("未诉先办: hot spots found in a period, accepted, dismissed or undecided, the requests they gathered, and where");
+            .WithSummary("未诉先办: hot spots found in a period, accepted, dismissed or undecided, the requests they gathered, where, the proactive orders opened and resolved, and the calls before and after them");
     }
 }

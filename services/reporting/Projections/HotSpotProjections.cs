@@ -16,11 +16,16 @@ public sealed class HotSpotDetectedProjection(Projector p) : Projection<HotSpotD
         VALUES (@HotSpotId, @Category, @PlaceCode, @PlaceLevel, @path, @at, @count)
         ON CONFLICT (id) DO UPDATE SET category = excluded.category, place_code = excluded.place_code,
             place_level = excluded.place_level, place_path = excluded.place_path, detected_at = excluded.detected_at,
-            request_count = GREATEST(h.request_count, excluded.request_count)
+            request_count = GREATEST(h.request_count, excluded.request_count);
+        INSERT INTO hot_spot_requests (hot_spot_id, request_id) SELECT @HotSpotId, unnest(@ids) ON CONFLICT DO NOTHING
         """;
 
     protected override Task ApplyAsync(HotSpotDetected m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.HotSpotId, m.Category, m.PlaceCode, m.PlaceLevel, path = m.PlacePath.ToArray(), at = Utc(m.DetectedAt), count = m.RequestIds.Count }, ct);
+        ExecuteAsync(tx, Sql, new
+        {
+            m.HotSpotId, m.Category, m.PlaceCode, m.PlaceLevel, path = m.PlacePath.ToArray(), at = Utc(m.DetectedAt), count = m.RequestIds.Count,
+            ids = m.RequestIds.ToArray(),
+        }, ct);
 }
 
 public sealed class HotSpotGrewProjection(Projector p) : Projection<HotSpotGrew>(p)
@@ -30,11 +35,13 @@ public sealed class HotSpotGrewProjection(Projector p) : Projection<HotSpotGrew>
     // The event carries the count after the growth, so late or repeated growths keep the largest.
     private const string Sql = """
         INSERT INTO hot_spots AS h (id, request_count) VALUES (@HotSpotId, @RequestCount)
-        ON CONFLICT (id) DO UPDATE SET request_count = GREATEST(h.request_count, excluded.request_count)
+        ON CONFLICT (id) DO UPDATE SET request_count = GREATEST(h.request_count, excluded.request_count);
+        INSERT INTO hot_spot_requests (hot_spot_id, request_id, at) VALUES (@HotSpotId, @RequestId, @at)
+        ON CONFLICT (hot_spot_id, request_id) DO UPDATE SET at = excluded.at
         """;
 
     protected override Task ApplyAsync(HotSpotGrew m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.HotSpotId, m.RequestCount }, ct);
+        ExecuteAsync(tx, Sql, new { m.HotSpotId, m.RequestCount, m.RequestId, at = Utc(m.At) }, ct);
 }
 
 public sealed class HotSpotDecidedProjection(Projector p) : Projection<HotSpotDecided>(p)

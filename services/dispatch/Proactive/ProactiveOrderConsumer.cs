@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.Dispatch.Duty;
+using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.Proactive;
+
+/// <summary>
+/// 未诉先办: a hot spot the community accepted becomes a proactive work order at its place, routed into the grid as a
+/// resident's request is (the grid's on-duty worker with the least open work, else the grid leader, else the
+/// community) and run against the proactive level (urgency <see cref="Urgency"/>). A dismissed hot spot opens nothing.
+/// The order's request id is the hot spot's id: work orders are unique per request id, so however often the decision
+/// is delivered, under whatever message id, there is one order.
+/// </summary>
+public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty, ILogger<ProactiveOrderConsumer> logger)
+    : InboxConsumer<HotSpotDecided>(db)
+{
+    public const string Urgency = "proactive";
+
+    private sealed record Candidate(Guid Id, string Name, string Role, long OpenLoad);
+
+    protected override async Task HandleAsync(ConsumeContext<HotSpotDecided> context, NpgsqlTransaction tx)
+    {
+        var m = context.Message;
+        var ct = context.CancellationToken;
+        if (m.Decision != "accepted") return;
+        if (m.Category is null || m.PlaceCode is null || m.PlaceLevel is null || m.RequestIds is null)
+        {
+            // Published before decisions restated the hot spot: there is no place to send the work to.
+            logger.LogWarning("HotSpotDecided for {HotSpotId} carries no place: no proactive order opened", m.HotSpotId);
+            return;
+        }
+        var conn = tx.Connection!;
+        var now = clock.GetUtcNow();
+
+        // Our own tree is authoritative; the path in the message is intake's copy of it.
+        var path = await conn.QuerySingleOrDefaultAsync<string[]>(new CommandDefinition(
+            "SELECT path FROM grid_nodes WHERE code = @PlaceCode", new { m.PlaceCode }, tx, cancellationToken: ct))
+            ?? (m.PlacePath ?? [m.PlaceCode]).ToArray();
+        var levels = (await conn.QueryAsync<(string Code, string Level, string Name)>(new CommandDefinition(
+                "SELECT code, level, name FROM grid_nodes WHERE code = ANY(@path)", new { path }, tx, cancellationToken: ct)))
+            .ToDictionary(n => n.Code);
+        string? Deepest(string level) => path.LastOrDefault(c => levels.TryGetValue(c, out var n) && n.Level == level);
+        var grid = Deepest(GridLevels.Grid);
+        var community = Deepest(GridLevels.Community) ?? m.CommunityCode;
+        var placeName = levels.TryGetValue(m.PlaceCode, out var place) ? place.Name : m.PlaceCode;
+
+        var pick = grid is null ? null : await PickAsync(conn, tx, grid, now, ct);
+        var (kind, rule) = pick?.Role switch
+        {
+            AssigneeKinds.GridWorker => (AssigneeKinds.GridWorker, "proactive order: the grid worker with the least open work"),
+            AssigneeKinds.GridLeader => (AssigneeKinds.GridLeader, "proactive order: no grid worker on duty, the grid leader"),
+            _ => (AssigneeKinds.Community, grid is null
+                ? "proactive order: the hot spot is a whole community's, the community organises it"
+                : "proactive order: nobody on duty in the grid, the community"),
+        };
+        var assigneeName = pick?.Name ?? (community is not null && levels.TryGetValue(community, out var c) ? c.Name : "未定位社区");
+        var tier = kind == AssigneeKinds.Community ? Tiers.Community : Tiers.Compound;
+
+        var workOrderId = NewId.NextGuid();
+        var ticketNo = $"WS-{now.ToOffset(TimeSpan.FromHours(8)):yyyyMMdd}-{m.HotSpotId.ToString("N")[..6].ToUpperInvariant()}";
+        var topic = m.Topic ?? [];
+        var description = $"未诉先办：{placeName}近{m.RequestIds.Count}次居民来电反映同类问题（{string.Join("、", topic.Take(4))}），社区已决定主动处置，请排查根源、一次解决。"
+            + (string.IsNullOrWhiteSpace(m.Note) ? "" : $"社区意见：{m.Note}");
+        var caseDetails = new RequestCase(description, null, new Dictionary<string, JsonElement>(), [], [], null, null);
+        const string insert = """
+            INSERT INTO work_orders (id, request_id, ticket_no, category, location_code, grid_code, community_code,
+                                     assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at, case_details, urgency)
+            VALUES (@workOrderId, @HotSpotId, @ticketNo, @Category, @PlaceCode, @grid, @community,
+                    @kind, @assigneeId, @assigneeName, 'assigned', @tier, @path, @now, @now, @caseDetails::jsonb, @urgency)
+            ON CONFLICT (request_id) DO NOTHING
+            """;
+        var created = await conn.ExecuteAsync(new CommandDefinition(insert, new
+        {
+            workOrderId, m.HotSpotId, ticketNo, m.Category, m.PlaceCode, grid, community, kind, assigneeId = pick?.Id, assigneeName,
+            tier, path, now, caseDetails = JsonSerializer.Serialize(caseDetails, Outbox.Json), urgency = Urgency,
+        }, tx, cancellationToken: ct));
+        if (created == 0) return; // the decision came again: its order exists already
+
+        if (pick is not null) await board.AddLoadAsync(pick.Id, 1);
+        try
+        {
+            await conn.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO proactive_orders (hot_spot_id, work_order_id, category, place_code, place_level, topic, request_ids,
+                                              decided_by, decision_note, decided_at, created_at)
+                VALUES (@HotSpotId, @workOrderId, @Category, @PlaceCode, @PlaceLevel, @topic, @requestIds, @By, @Note, @At, @now)
+                """, new
+            {
+                m.HotSpotId, workOrderId, m.Category, m.PlaceCode, m.PlaceLevel, topic = topic.ToArray(), requestIds = m.RequestIds.ToArray(),
+                m.By, m.Note, m.At, now,
+            }, tx, cancellationToken: ct));
+            var explanation = JsonSerializer.Serialize(new
+            {
+                rule, proactive = true, hotSpotId = m.HotSpotId, place = m.PlaceCode, placeLevel = m.PlaceLevel, topic,
+                requestIds = m.RequestIds, decidedBy = m.By, note = m.Note, grid, community,
+            }, Outbox.Json);
+            await conn.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
+                new { workOrderId, now, explanation }, tx, cancellationToken: ct));
+            await ServiceLevelClocks.StartAsync(tx, workOrderId, m.Category, tier, round: 1, now, ServiceLevelClocks.Running, ct);
+            await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(workOrderId, m.HotSpotId, grid, community, kind, pick?.Id, assigneeName, rule, now), ct);
+        }
+        catch when (pick is not null)
+        {
+            await board.AddLoadAsync(pick.Id, -1);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The grid's on-duty worker with the least open work, else its leader; the grid's workers are locked in id order
+    /// as the request router locks them, so the two kinds of assignment in one grid take turns. Load is counted in
+    /// Postgres, the truth the duty board's copy is rebuilt from.
+    /// </summary>
+    private async Task<Candidate?> PickAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string grid, DateTimeOffset now, CancellationToken ct)
+    {
+        const string sql = """
+            WITH locked AS (
+                SELECT w.id, w.name, w.role, w.on_duty, w.last_heartbeat_at FROM workers w
+                WHERE w.node_code = @grid AND w.role IN ('grid_worker', 'grid_leader')
+                ORDER BY w.id
+                FOR UPDATE OF w)
+            SELECT l.id, l.name, l.role,
+                   (SELECT count(*) FROM work_orders o WHERE o.assignee_id = l.id AND o.status NOT IN ('resolved', 'closed')) AS OpenLoad
+            FROM locked l
+            WHERE l.on_duty AND (l.last_heartbeat_at IS NULL OR l.last_heartbeat_at >= @cutoff)
+            ORDER BY l.role = 'grid_leader', OpenLoad, l.id
+            LIMIT 1
+            """;
+        return await conn.QuerySingleOrDefaultAsync<Candidate>(new CommandDefinition(sql,
+            new { grid, cutoff = (now - duty.HeartbeatExpiry).UtcDateTime }, tx, cancellationToken: ct));
+    }
+}
