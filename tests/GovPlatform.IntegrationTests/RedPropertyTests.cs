@@ -110,10 +110,11 @@ public sealed class RedPropertyTests(RedPropertyStack fixture) : IClassFixture<R
         return bodies.Select(b => JsonDocument.Parse(b).RootElement.Clone()).ToList();
     }
 
+    /// <summary>The community's figures over a period wide enough for a survey days before and a clock moved weeks on.</summary>
     private async Task<JsonElement> PropertyFiguresAsync(TestCounty county, Func<JsonElement, bool> until, string what)
     {
         var today = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).DateTime);
-        var url = $"/api/v1/stats/property?under={county.Community}&from={today.AddDays(-1):yyyy-MM-dd}&to={today.AddDays(90):yyyy-MM-dd}";
+        var url = $"/api/v1/stats/property?under={county.Community}&from={today.AddDays(-7):yyyy-MM-dd}&to={today.AddDays(60):yyyy-MM-dd}";
         JsonElement figures = default;
         await Eventually.True(async () =>
         {

@@ -35,8 +35,21 @@ public static class PropertyApi
     {
         public IReadOnlyList<ScoreDto> Scores { get; init; } = [];
     }
-    public sealed record NoticeDto(Guid Id, Guid InspectionId, string CompoundCode, string Company, string[] Items, string State, DateTime DueAt,
-        DateTime OpenedAt, Guid? RectifiedBy, DateTime? ClosedAt, string? OwnersCommittee);
+    // Settable properties: Dapper binds text[] to those, not to a positional record's string[] parameter.
+    public sealed record NoticeDto
+    {
+        public Guid Id { get; init; }
+        public Guid InspectionId { get; init; }
+        public required string CompoundCode { get; init; }
+        public required string Company { get; init; }
+        public required string[] Items { get; init; }
+        public required string State { get; init; }
+        public DateTime DueAt { get; init; }
+        public DateTime OpenedAt { get; init; }
+        public Guid? RectifiedBy { get; init; }
+        public DateTime? ClosedAt { get; init; }
+        public string? OwnersCommittee { get; init; }
+    }
     public sealed record MatterDto(Guid Id, string CompoundCode, string Kind, string Title, string Description, decimal? AmountYuan, string State,
         DateTime ProposedAt, Guid? PartyOrgId, string? PartyOrgName, string? ConsentNote, DateTime? ConsentAt, int? EligibleOwners, decimal? EligibleArea,
         int? VotedOwners, decimal? VotedArea, int? ForOwners, decimal? ForArea, int? AgainstOwners, decimal? AgainstArea, DateTime? VoteHeldAt);
