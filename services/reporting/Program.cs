@@ -13,6 +13,7 @@ app.MapDefaultEndpoints();
 app.MapErrorQueueApi();
 app.UseDashboard();
 app.MapStatsApi();
+app.MapPropertyStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();
 app.MapExportsApi();

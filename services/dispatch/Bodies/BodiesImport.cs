@@ -91,7 +91,7 @@ public static partial class BodiesImport
                 INSERT INTO {s.Table} ({s.KeyColumn}, name, contact_name, phone, updated_at)
                 SELECT * , now() FROM unnest(@keys::text[], @names::text[], @contacts::text[], @phones::text[])
                 ON CONFLICT ({conflict}) DO UPDATE SET name = excluded.name, contact_name = excluded.contact_name,
-                    phone = excluded.phone, updated_at = excluded.updated_at
+                    phone = excluded.phone, updated_at = excluded.updated_at{(s.Level == GridLevels.Compound ? ", coverage_published = false" : "")}
                 """;
             await conn.ExecuteAsync(new CommandDefinition(sql, new
             {
@@ -101,6 +101,8 @@ public static partial class BodiesImport
                 phones = s.Rows.Select(r => r.Phone).ToArray(),
             }, tx, cancellationToken: ct));
         }
+        // The compound bodies just written are published for the three-coverages figures (三覆盖), in this transaction.
+        await Property.PropertyDesk.PublishBodiesAsync(tx, MaxRows, ct);
         await tx.CommitAsync(ct);
         return (new BodiesImportResult(sections[0].Rows.Count, sections[1].Rows.Count, sections[2].Rows.Count, sections[3].Rows.Count), []);
     }

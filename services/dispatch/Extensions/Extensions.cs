@@ -30,6 +30,7 @@ public static class Extensions
             x.AddConsumer<LoadRecountConsumer>();
             x.AddConsumer<PendingOutcomesConsumer>();
             x.AddConsumer<GovPlatform.Dispatch.Proactive.ProactiveOrderConsumer>();
+            x.AddConsumer<GovPlatform.Dispatch.Property.HouseholdReachConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
@@ -41,6 +42,7 @@ public static class Extensions
         builder.Services.AddSingleton<SupervisionDesk>();
         builder.Services.AddSingleton<ArbitrationDesk>();
         builder.Services.AddSingleton<RatingAppealDesk>();
+        GovPlatform.Dispatch.Property.PropertyRegistration.AddRedProperty(builder);
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();

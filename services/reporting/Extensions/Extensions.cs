@@ -91,6 +91,19 @@ public static class Extensions
             Project<HotSpotDetectedProjection>();
             Project<HotSpotGrewProjection>();
             Project<HotSpotDecidedProjection>();
+
+            Project<CompoundBodyRegisteredProjection>();
+            Project<PropertyStandardChangedProjection>();
+            Project<PropertyCompanyGradedProjection>();
+            Project<PropertySurveyRecordedProjection>();
+            Project<RectificationNoticeOpenedProjection>();
+            Project<RectificationNoticeRectifiedProjection>();
+            Project<PropertyCompanyFlaggedForReplacementProjection>();
+            Project<PropertyCompanyRecommendedProjection>();
+            Project<MajorMatterProposedProjection>();
+            Project<MajorMatterConsentDecidedProjection>();
+            Project<OwnersVoteRecordedProjection>();
+            Project<HouseholdHeadsInformedProjection>();
         });
     }
 
