@@ -26,6 +26,7 @@ app.MapServiceOrdersApi();
 app.MapOrganisationApi();
 app.MapCalendarApi();
 app.MapSupervisionApi();
+app.MapDeliberationApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

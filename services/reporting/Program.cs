@@ -13,6 +13,7 @@ app.MapDefaultEndpoints();
 app.MapErrorQueueApi();
 app.UseDashboard();
 app.MapStatsApi();
+app.MapDeliberationStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();
 app.MapExportsApi();

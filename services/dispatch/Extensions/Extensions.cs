@@ -29,6 +29,7 @@ public static class Extensions
             x.AddConsumer<RequestReopenedConsumer>();
             x.AddConsumer<LoadRecountConsumer>();
             x.AddConsumer<PendingOutcomesConsumer>();
+            x.AddConsumer<GovPlatform.Dispatch.Deliberation.MeetingNeedFiledConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
@@ -40,6 +41,7 @@ public static class Extensions
         builder.Services.AddSingleton<SupervisionDesk>();
         builder.Services.AddSingleton<ArbitrationDesk>();
         builder.Services.AddSingleton<RatingAppealDesk>();
+        builder.Services.AddSingleton<GovPlatform.Dispatch.Deliberation.DeliberationDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();

@@ -39,6 +39,7 @@ public static class Extensions
         {
             x.AddGridCopyConsumer();
             x.AddTimelineConsumers();
+            x.AddConsumer<Meetings.MeetingNeedRaisedConsumer>();
         });
     }
 }

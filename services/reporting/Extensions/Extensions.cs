@@ -91,6 +91,16 @@ public static class Extensions
             Project<HotSpotDetectedProjection>();
             Project<HotSpotGrewProjection>();
             Project<HotSpotDecidedProjection>();
+
+            Project<MeetingHeldProjection>();
+            Project<MeetingNeedRaisedProjection>();
+            Project<MeetingNeedFiledProjection>();
+            Project<ProposalMadeProjection>();
+            Project<ProposalDiscussedProjection>();
+            Project<ProposalVoteCastProjection>();
+            Project<ProposalDecidedProjection>();
+            Project<FollowUpProgressedProjection>();
+            Project<ProposalCarriedOutProjection>();
         });
     }
 
