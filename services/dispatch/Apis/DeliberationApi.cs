@@ -159,6 +159,7 @@ public static partial class DeliberationApi
         StepReplies.Text(errors, body.Title, "title", 200);
         StepReplies.Text(errors, body.Place, "place", 200);
         if (body.Summary is not null) StepReplies.Text(errors, body.Summary, "summary", 4000);
+        if (body.HeldAt.Year < 2000) errors["heldAt"] = ["When the meeting was held (an ISO 8601 time)."];
         var attendees = body.Attendees ?? [];
         var needs = body.Needs ?? [];
         var suggestions = body.Suggestions ?? [];

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
-using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Reference;
@@ -25,6 +24,8 @@ public sealed class MeetingNeedRaisedConsumer(NpgsqlDataSource db, ReferenceCach
     IntakeOptions options, TimeProvider clock) : InboxConsumer<MeetingNeedRaised>(db)
 {
     public const string Channel = "meeting";
+    /// <summary>The status of a request waiting for a desk operator to choose its category.</summary>
+    private const string Triage = "triage";
 
     /// <summary>Ticket dates are local (China Standard Time), as residents read them.</summary>
     private static readonly TimeSpan Local = TimeSpan.FromHours(8);
@@ -44,7 +45,8 @@ public sealed class MeetingNeedRaisedConsumer(NpgsqlDataSource db, ReferenceCach
         Classification.Classification? suggestion = null;
         string? category = null;
         string? classifiedBy = null;
-        if (m.Category is not null && RequestsApi.CategoryProblem(m.Category, await reference.CategoryAsync(conn, m.Category, ct)) is null)
+        // A minor category still in use is filed as given, as the desk's form would accept it.
+        if (m.Category is not null && await reference.CategoryAsync(conn, m.Category, ct) is { Major: false, Active: true })
             (category, classifiedBy) = (m.Category, "reporter");
         else
         {
@@ -52,7 +54,7 @@ public sealed class MeetingNeedRaisedConsumer(NpgsqlDataSource db, ReferenceCach
             if (suggestion.Confident(options.ClassificationThreshold ?? classifier.Threshold))
                 (category, classifiedBy) = (suggestion.Category, "rules");
         }
-        var status = category is null ? RequestsApi.Triage : TimelineEvents.Submitted;
+        var status = category is null ? Triage : TimelineEvents.Submitted;
 
         var now = clock.GetUtcNow();
         var id = NewId.NextGuid();
