@@ -18,6 +18,8 @@ public static class Areas
     /// <summary>The points supermarket's counter and the organisers' activities.</summary>
     public const string Points = "organiser,admin";
     public const string Admin = "admin";
+    /// <summary>The community's own business (deliberation): its cadres, the subdistrict above, the county.</summary>
+    public const string Community = "community_cadre,subdistrict_officer,admin";
     /// <summary>Reporting's KPIs and rankings (the dashboard and the bulletin).</summary>
     public const string Reports = "leader,admin,community_cadre,subdistrict_officer,desk_operator";
 

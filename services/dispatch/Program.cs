@@ -27,6 +27,7 @@ app.MapOrganisationApi();
 app.MapCalendarApi();
 app.MapSupervisionApi();
 app.MapPropertyApi();
+app.MapDeliberationApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

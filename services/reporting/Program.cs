@@ -14,6 +14,7 @@ app.MapErrorQueueApi();
 app.UseDashboard();
 app.MapStatsApi();
 app.MapPropertyStatsApi();
+app.MapDeliberationStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();
 app.MapExportsApi();

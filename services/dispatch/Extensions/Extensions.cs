@@ -31,6 +31,7 @@ public static class Extensions
             x.AddConsumer<PendingOutcomesConsumer>();
             x.AddConsumer<GovPlatform.Dispatch.Proactive.ProactiveOrderConsumer>();
             x.AddConsumer<GovPlatform.Dispatch.Property.HouseholdReachConsumer>();
+            x.AddConsumer<GovPlatform.Dispatch.Deliberation.MeetingNeedFiledConsumer>();
         });
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
@@ -43,6 +44,7 @@ public static class Extensions
         builder.Services.AddSingleton<ArbitrationDesk>();
         builder.Services.AddSingleton<RatingAppealDesk>();
         GovPlatform.Dispatch.Property.PropertyRegistration.AddRedProperty(builder);
+        builder.Services.AddSingleton<GovPlatform.Dispatch.Deliberation.DeliberationDesk>();
 
         builder.Services.AddSingleton(builder.Configuration.GetSection("Clocks").Get<ClockOptions>() ?? new ClockOptions());
         builder.Services.AddSingleton<DeadlineScheduler>();

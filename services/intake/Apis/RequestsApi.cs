@@ -56,6 +56,8 @@ public static partial class RequestsApi
         public int ReopenCount { get; init; }
         /// <summary>The open request this one was linked to as a duplicate.</summary>
         public Guid? OriginalRequestId { get; init; }
+        /// <summary>The residents' meeting (dispatch's) where the need was raised, for requests of channel <c>meeting</c> filed from it.</summary>
+        public Guid? MeetingId { get; init; }
         public DateTime SubmittedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime? ClosedAt { get; init; }
@@ -103,7 +105,8 @@ public static partial class RequestsApi
                location_code AS LocationCode, location_path AS LocationPath, address, latitude, longitude,
                classified_by AS ClassifiedBy, attachments, external_system AS ExternalSystem, external_id AS ExternalId,
                status, satisfaction, reopen_count AS ReopenCount, original_id AS OriginalRequestId,
-               submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt, attributes::text AS AttributesJson
+               submitted_at AS SubmittedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt, attributes::text AS AttributesJson,
+               meeting_id AS MeetingId
         FROM requests
         """;
 

@@ -40,6 +40,7 @@ public static class Extensions
             x.AddGridCopyConsumer();
             x.AddTimelineConsumers();
             x.AddConsumer<HotSpots.HotSpotOrderAssignedConsumer>(); x.AddConsumer<HotSpots.HotSpotOrderResolvedConsumer>();
+            x.AddConsumer<Meetings.MeetingNeedRaisedConsumer>();
         });
     }
 }

@@ -151,7 +151,7 @@ public static class PublicBoardApi
     /// The other service's public answer as it is (JSON, no cookies or headers passed either way). When that service
     /// cannot be reached the page says so: 503, not a 500, and the rest of the board still shows.
     /// </summary>
-    private static async Task<IResult> ForwardAsync(IHttpClientFactory factory, string service, string path, CancellationToken ct)
+    internal static async Task<IResult> ForwardAsync(IHttpClientFactory factory, string service, string path, CancellationToken ct)
     {
         try
         {

@@ -36,6 +36,7 @@ public static class ResidentsSetup
         app.MapNoticesApi();
         app.MapPublicRequestsApi();
         app.MapPublicBoardApi();
+        app.MapPublicDeliberationApi();
         app.MapTemplatesApi();
         var mailbox = app.Services.GetRequiredService<TestMailbox>();
         if (mailbox.Enabled) app.MapTestMailbox();

@@ -104,6 +104,15 @@ public static class Extensions
             Project<MajorMatterConsentDecidedProjection>();
             Project<OwnersVoteRecordedProjection>();
             Project<HouseholdHeadsInformedProjection>();
+            Project<MeetingHeldProjection>();
+            Project<MeetingNeedRaisedProjection>();
+            Project<MeetingNeedFiledProjection>();
+            Project<ProposalMadeProjection>();
+            Project<ProposalDiscussedProjection>();
+            Project<ProposalVoteCastProjection>();
+            Project<ProposalDecidedProjection>();
+            Project<FollowUpProgressedProjection>();
+            Project<ProposalCarriedOutProjection>();
         });
     }
 
