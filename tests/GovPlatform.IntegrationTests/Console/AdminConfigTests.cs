@@ -25,6 +25,13 @@ public sealed class AdminConfigTests(ConsoleStack console, Browser browser)
         return page;
     }
 
+    /// <summary>Scrolled back to the top first, so the full-page image has the app bar where it belongs.</summary>
+    private static async Task ScreenshotAsync(IPage page, string fileName)
+    {
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await Browser.ScreenshotForDocsAsync(page, fileName);
+    }
+
     private static Task ContainsAsync(ILocator locator, string text) =>
         Assertions.Expect(locator).ToContainTextAsync(text, new() { Timeout = 30_000 });
 
@@ -90,7 +97,7 @@ public sealed class AdminConfigTests(ConsoleStack console, Browser browser)
             Assert.Equal(HttpStatusCode.OK, definition.StatusCode);
             Assert.Contains("floor", await definition.Content.ReadAsStringAsync(Ct));
         }
-        await Browser.ScreenshotForDocsAsync(page, "console-admin-categories.png");
+        await ScreenshotAsync(page, "console-admin-categories.png");
 
         await row.Locator("[data-action=retire]").ClickAsync();
         await page.Locator($"[data-testid=categories] [data-code='{code}'][data-active='0']").WaitForAsync();
@@ -153,7 +160,7 @@ public sealed class AdminConfigTests(ConsoleStack console, Browser browser)
         await page.ClickAsync("[data-testid=body-search]");
         await page.Locator($"[data-testid=bodies] [data-at='{compound}']").WaitForAsync();
         Assert.Equal(1, await page.Locator("[data-testid=bodies] tr[data-at]").CountAsync());
-        await Browser.ScreenshotForDocsAsync(page, "console-admin-bodies.png");
+        await ScreenshotAsync(page, "console-admin-bodies.png");
 
         await page.GotoAsync(new Uri(console.Address, "admin/service-levels").ToString());
         await page.SelectOptionAsync("#route-category", category);
@@ -240,7 +247,7 @@ public sealed class AdminConfigTests(ConsoleStack console, Browser browser)
         // 2027 has 261 weekdays: one a holiday, one Saturday worked instead.
         Assert.Equal(261, year.GetProperty("workingDays").GetInt32());
         await ContainsAsync(page.Locator("[data-testid=cal-summary]"), "261");
-        await Browser.ScreenshotForDocsAsync(page, "console-admin-service-levels.png");
+        await ScreenshotAsync(page, "console-admin-service-levels.png");
         await page.Context.CloseAsync();
     }
 
@@ -264,7 +271,7 @@ public sealed class AdminConfigTests(ConsoleStack console, Browser browser)
         var row = page.Locator($"[data-testid=api-keys] [data-name='{name}']");
         await row.WaitForAsync();
         Assert.Contains(key[..8], await row.InnerTextAsync());
-        await Browser.ScreenshotForDocsAsync(page, "console-admin-api-keys.png");
+        await ScreenshotAsync(page, "console-admin-api-keys.png");
 
         Task<HttpResponseMessage> FileAsync() => Intake.PostAsync("/open311/v2/requests.json", new FormUrlEncodedContent(
         [
