@@ -28,7 +28,7 @@ public sealed class AdminConfigTests(ConsoleStack console, Browser browser)
     /// <summary>Scrolled back to the top first, so the full-page image has the app bar where it belongs.</summary>
     private static async Task ScreenshotAsync(IPage page, string fileName)
     {
-        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await page.EvaluateAsync("() => { window.scrollTo(0, 0); document.querySelectorAll('.mud-table-container').forEach(t => t.scrollLeft = 0); }");
         await Browser.ScreenshotForDocsAsync(page, fileName);
     }
 
