@@ -16,6 +16,8 @@ public static class ApisSetup
         builder.Services.AddHttpClient<HotSpotApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient<DepartmentApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<GridImportApi>(c => c.BaseAddress = new Uri("http://dispatch"));
+        builder.Services.AddHttpClient<IntakeAdminApi>(c => c.BaseAddress = new Uri("http://intake"));
+        builder.Services.AddHttpClient<DispatchAdminApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<VolunteerApi>(c => c.BaseAddress = new Uri("http://volunteer"));
         builder.Services.AddHttpClient<DeliberationApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         // Staff accounts live at the identity service, the console's own authority.

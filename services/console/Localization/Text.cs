@@ -12,6 +12,7 @@ public sealed partial class Text
     public string this[string key] => Strings.TryGetValue(key, out var s) || FieldStrings.TryGetValue(key, out s) || ScreenStrings.TryGetValue(key, out s)
         || HotSpotStrings.TryGetValue(key, out s)
         || DeliberationStrings.TryGetValue(key, out s)
+        || AdminStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 
