@@ -10,6 +10,7 @@ namespace GovPlatform.Web.Localization;
 public sealed partial class Text
 {
     public string this[string key] => Strings.TryGetValue(key, out var s) || FieldStrings.TryGetValue(key, out s) || ScreenStrings.TryGetValue(key, out s)
+        || PointsStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 
