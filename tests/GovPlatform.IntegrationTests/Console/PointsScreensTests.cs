@@ -182,6 +182,15 @@ public sealed class PointsScreensTests(ConsoleStack console, Browser browser)
         var type = $"t{Guid.NewGuid():N}"[..12];
         using (var made = await SendAsync(HttpMethod.Put, $"/api/v1/points/rules/{type}", new { pointsPerHour = 10, bonus = 5 }, Tokens.For("admin")))
             Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        // Service under way before the change: the rule in force at verification is the one that counts.
+        var organiserId = Guid.NewGuid();
+        var activity = await PublishAsync(county, organiserId, type, "规则变更后的服务");
+        var volunteerId = await Kit.RegisterAsync(Volunteer, county.Grid, "规则" + Guid.NewGuid().ToString("N")[..6]);
+        await SignUpAsync(activity, volunteerId);
+        var organiserToken = Tokens.For("organiser", subject: organiserId.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(activity, volunteerId, "check-in", await CodeAsync(activity, "check_in", organiserToken))).StatusCode);
+        var checkedIn = DateTimeOffset.UtcNow;
+
         var adminId = Guid.NewGuid();
         var admin = await console.AccountAsync("admin", null, adminId);
         var page = await SignInAsync(admin, "points/rules");
@@ -208,13 +217,10 @@ public sealed class PointsScreensTests(ConsoleStack console, Browser browser)
             Assert.Equal(adminId.ToString(), list[0].ChangedBy);
         }
 
-        // The next service verified at an activity of this type earns by the new rule: 0 per hour + 37, not 10 per hour + 5.
-        var organiserId = Guid.NewGuid();
-        var activity = await PublishAsync(county, organiserId, type, "规则变更后的服务");
-        var volunteerId = await Kit.RegisterAsync(Volunteer, county.Grid, "规则" + Guid.NewGuid().ToString("N")[..6]);
-        await SignUpAsync(activity, volunteerId);
-        var organiserToken = Tokens.For("organiser", subject: organiserId.ToString());
-        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(activity, volunteerId, "check-in", await CodeAsync(activity, "check_in", organiserToken))).StatusCode);
+        // The service verified next earns by the new rule: 0 per hour + 37, not 10 per hour + 5. The bonus comes with
+        // counted hours only, and hours count in hundredths (36 s): real time must pass, since this stack's clock is real.
+        var counted = checkedIn + TimeSpan.FromSeconds(40) - DateTimeOffset.UtcNow;
+        if (counted > TimeSpan.Zero) await Task.Delay(counted, Ct);
         Assert.Equal(HttpStatusCode.OK, (await ScanAsync(activity, volunteerId, "check-out", await CodeAsync(activity, "check_out", organiserToken))).StatusCode);
         using var verified = await SendAsync(HttpMethod.Post, $"/api/v1/activities/{activity}/attendances/{volunteerId}/verify", new { approve = true }, organiserToken);
         Assert.True(verified.StatusCode == HttpStatusCode.OK, await verified.Content.ReadAsStringAsync(Ct));
