@@ -52,6 +52,7 @@ public sealed partial class Text
         ["pts.rules.saved"] = ("规则已保存，此后核定的服务按新规则计分", "Rule saved: service verified from now on earns by it"),
         ["pts.rules.history"] = ("修改记录", "Change history"),
         ["pts.rules.by"] = ("修改人", "By"),
+        ["pts.rules.after"] = ("修改后", "After"),
         ["pts.rules.previous"] = ("修改前", "Before"),
         ["pts.rules.readOnly"] = ("组织者可查看规则；修改由管理员操作。", "Organisers read the rules; admins change them."),
         ["pts.rules.hint"] = ("规则在服务核定时生效：修改后，包括此前发布的活动，按新规则计分。", "A rule applies at verification: after a change, service at activities published earlier earns by the new rule too."),
