@@ -13,6 +13,7 @@ public sealed partial class Text
         || HotSpotStrings.TryGetValue(key, out s)
         || DeliberationStrings.TryGetValue(key, out s)
         || AdminStrings.TryGetValue(key, out s)
+        || PointsStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 
