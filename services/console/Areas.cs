@@ -13,6 +13,8 @@ public static class Areas
     /// <summary>The board of work orders above the worker: leaders, community cadres, subdistrict officers.</summary>
     public const string Dispatcher = "grid_leader,community_cadre,subdistrict_officer,admin";
     public const string Department = "department,admin";
+    /// <summary>Councils, mediation, service orders and supervision: what dispatch lets the community and the levels above it do.</summary>
+    public const string Community = "community_cadre,subdistrict_officer,admin";
     /// <summary>The points supermarket's counter and the organisers' activities.</summary>
     public const string Points = "organiser,admin";
     public const string Admin = "admin";

@@ -14,6 +14,7 @@ public static class ApisSetup
         builder.Services.AddHttpClient<DispatchApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<FieldApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient<DepartmentApi>(c => c.BaseAddress = new Uri("http://dispatch"));
+        builder.Services.AddHttpClient<BoardApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<GridImportApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<VolunteerApi>(c => c.BaseAddress = new Uri("http://volunteer"));
         // Staff accounts live at the identity service, the console's own authority.

@@ -9,7 +9,7 @@ namespace GovPlatform.Web.Localization;
 /// </summary>
 public sealed partial class Text
 {
-    public string this[string key] => Strings.TryGetValue(key, out var s) || FieldStrings.TryGetValue(key, out s) || ScreenStrings.TryGetValue(key, out s)
+    public string this[string key] => Strings.TryGetValue(key, out var s) || FieldStrings.TryGetValue(key, out s) || ScreenStrings.TryGetValue(key, out s) || BoardStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 
