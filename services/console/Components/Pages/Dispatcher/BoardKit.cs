@@ -14,10 +14,13 @@ public static class BoardKit
     /// <summary>The value of an <c>input type=datetime-local</c> for a moment, in China's clock.</summary>
     public static string Local(DateTimeOffset at) => at.ToOffset(China).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
 
-    /// <summary>A datetime-local value read as China's clock (what the people typing it mean), or null when it is not one.</summary>
+    /// <summary>
+    /// A datetime-local value read as China's clock (what the people typing it mean), or null when it is not one. Sent
+    /// in UTC: dispatch stores the moment as it comes, and its database driver takes only UTC offsets.
+    /// </summary>
     public static DateTimeOffset? ParseLocal(string? value) =>
         DateTime.TryParseExact(value, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
-            ? new DateTimeOffset(local, China)
+            ? new DateTimeOffset(local, China).ToUniversalTime()
             : null;
 
     /// <summary>The roles that answer for a tier, as dispatch decides arbitrations and appeals (WorkOrderRules.TierRoles).</summary>
