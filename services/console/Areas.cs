@@ -15,11 +15,11 @@ public static class Areas
     /// <summary>未诉先办: the hot spots a cadre accepts as proactive work or dismisses (intake's deciders).</summary>
     public const string HotSpots = "community_cadre,subdistrict_officer,admin";
     public const string Department = "department,admin";
+    /// <summary>The community's own business: councils, mediation, service orders, supervision, deliberation; what dispatch lets the community and the levels above it do.</summary>
+    public const string Community = "community_cadre,subdistrict_officer,admin";
     /// <summary>The points supermarket's counter and the organisers' activities.</summary>
     public const string Points = "organiser,admin";
     public const string Admin = "admin";
-    /// <summary>The community's own business (deliberation): its cadres, the subdistrict above, the county.</summary>
-    public const string Community = "community_cadre,subdistrict_officer,admin";
     /// <summary>Reporting's KPIs and rankings (the dashboard and the bulletin).</summary>
     public const string Reports = "leader,admin,community_cadre,subdistrict_officer,desk_operator";
 

@@ -15,6 +15,7 @@ public static class ApisSetup
         builder.Services.AddHttpClient<FieldApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient<HotSpotApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient<DepartmentApi>(c => c.BaseAddress = new Uri("http://dispatch"));
+        builder.Services.AddHttpClient<BoardApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<GridImportApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<IntakeAdminApi>(c => c.BaseAddress = new Uri("http://intake"));
         builder.Services.AddHttpClient<DispatchAdminApi>(c => c.BaseAddress = new Uri("http://dispatch"));

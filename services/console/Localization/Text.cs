@@ -14,6 +14,7 @@ public sealed partial class Text
         || DeliberationStrings.TryGetValue(key, out s)
         || AdminStrings.TryGetValue(key, out s)
         || PointsStrings.TryGetValue(key, out s)
+        || BoardStrings.TryGetValue(key, out s)
         ? (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" && s.En.Length > 0 ? s.En : s.Zh)
         : key;
 

@@ -68,7 +68,57 @@ public static class CouncilsApi
                 await OrderReplies.ListAsync(db, id, user, () => CouncilsAsync(db, id, ct), ct))
             .WithName("ListCouncils")
             .WithSummary("Councils and joint meetings held or scheduled on the order");
+
+        // The convener's agenda across orders: without it a screen would have to ask every order in turn.
+        app.MapGet("/api/v1/councils", async Task<Results<Ok<List<AreaCouncilDto>>, ValidationProblem>> (
+                string? state, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (state is not (null or "scheduled" or "held"))
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = ["Expected scheduled or held; omit it for both."] });
+                var param = new DynamicParameters(Actor.From(user).Parameters);
+                param.Add("state", state);
+                await using var conn = await db.OpenConnectionAsync(ct);
+                return TypedResults.Ok((await conn.QueryAsync<AreaCouncilDto>(new CommandDefinition(ListInArea, param, cancellationToken: ct))).AsList());
+            })
+            .RequireRoles(WorkOrdersApi.StaffRoles)
+            .WithTags("Councils")
+            .WithName("ListCouncilsInArea")
+            .WithSummary("Councils and joint meetings on the orders the caller sees: scheduled ones soonest first, held ones latest first");
     }
+
+    /// <summary>A council with the order it is about, for the list across orders.</summary>
+    public sealed record AreaCouncilDto
+    {
+        public Guid Id { get; init; }
+        public Guid WorkOrderId { get; init; }
+        public required string TicketNo { get; init; }
+        public required string Category { get; init; }
+        public required string Tier { get; init; }
+        public required string OrderStatus { get; init; }
+        public required string Kind { get; init; }
+        public DateTime ScheduledAt { get; init; }
+        public required string Place { get; init; }
+        public string? TrackedBy { get; init; }
+        public string? TrackedByName { get; init; }
+        public DateTime? HeldAt { get; init; }
+        public string[]? Attendees { get; init; }
+        public string? Decision { get; init; }
+    }
+
+    // Waiting meetings first (soonest first), then what was held (latest first). The alias k keeps clear of the
+    // councils c that Actor.VisibleSql reads for a tracking cadre.
+    private const string ListInArea = $"""
+        SELECT k.id, k.work_order_id AS WorkOrderId, o.ticket_no AS TicketNo, o.category, o.tier, o.status AS OrderStatus,
+               k.kind, k.scheduled_at AS ScheduledAt, k.place, k.tracked_by AS TrackedBy, w.name AS TrackedByName,
+               k.held_at AS HeldAt, k.attendees, k.decision
+        FROM councils k
+        JOIN work_orders o ON o.id = k.work_order_id
+        LEFT JOIN workers w ON w.id::text = k.tracked_by
+        WHERE {Actor.VisibleSql}
+          AND (@state::text IS NULL OR (@state = 'held') = (k.held_at IS NOT NULL))
+        ORDER BY k.held_at IS NOT NULL, CASE WHEN k.held_at IS NULL THEN k.scheduled_at END, k.held_at DESC
+        LIMIT 500
+        """;
 
     private static async Task<List<CouncilDto>> CouncilsAsync(NpgsqlDataSource db, Guid orderId, CancellationToken ct)
     {
