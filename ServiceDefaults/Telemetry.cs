@@ -23,8 +23,9 @@ public static class Telemetry
     /// <summary>
     /// OpenTelemetry through the hosting package: ASP.NET Core, HttpClient, Npgsql and runtime
     /// instrumentation, plus MassTransit's, RabbitMQ.Client's and the platform's own sources.
-    /// Trace ids always exist in-process, so they reach logs and the outbox and flow through the
-    /// broker; spans are recorded and everything exported over OTLP only when
+    /// Traces are always sampled in-process, so trace ids reach logs and the outbox and flow
+    /// through the broker (unsampled, a trace did not survive the broker: DeliveryGuaranteeTests); everything is
+    /// exported over OTLP, and metrics aggregated, only when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire dashboard or any collector).
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
@@ -46,10 +47,6 @@ public static class Telemetry
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(tracing => tracing
-                // With nowhere to send spans, recording them (their tags, statements, names) was CPU spent for nothing on
-                // every request, query and message. Unrecorded activities still exist, so trace ids still reach the
-                // logs, the outbox and the other services.
-                .SetSampler(exporting ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
                 .AddProcessor(new DropBackgroundDatabaseSpans())
                 // Spans are named "POST /api/v1/requests" (method and route); probes are not traced at all:
                 // Aspire asks every service for /health every few seconds.
@@ -59,7 +56,7 @@ public static class Telemetry
                 .AddSource("MassTransit", "RabbitMQ.Client.Publisher", "RabbitMQ.Client.Subscriber", "GovPlatform.*"));
 
         // UseOtlpExporter reads OTEL_EXPORTER_OTLP_ENDPOINT/_PROTOCOL/_HEADERS itself and exports all three signals.
-        // Metrics are aggregated only when they go somewhere, for the same reason as the sampler above.
+        // Metrics are aggregated only when they go somewhere: with no exporter, every request and query paid for histograms no one read.
         if (exporting)
             otel.WithMetrics(metrics => metrics
                     .AddAspNetCoreInstrumentation()
