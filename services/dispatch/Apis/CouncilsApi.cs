@@ -12,7 +12,7 @@ public static class CouncilsApi
     public sealed record ScheduleBody(string Kind, DateTimeOffset ScheduledAt, string Place, string? TrackedBy = null);
     public sealed record RecordBody(IReadOnlyList<Attendee> Attendees, string Decision);
 
-    public sealed record CouncilDto
+    public record CouncilDto
     {
         public Guid Id { get; init; }
         public required string Kind { get; init; }
@@ -87,22 +87,14 @@ public static class CouncilsApi
     }
 
     /// <summary>A council with the order it is about, for the list across orders.</summary>
-    public sealed record AreaCouncilDto
+    /// <summary>A council with the order it is about, for the agenda across orders.</summary>
+    public sealed record AreaCouncilDto : CouncilDto
     {
-        public Guid Id { get; init; }
         public Guid WorkOrderId { get; init; }
         public required string TicketNo { get; init; }
         public required string Category { get; init; }
         public required string Tier { get; init; }
         public required string OrderStatus { get; init; }
-        public required string Kind { get; init; }
-        public DateTime ScheduledAt { get; init; }
-        public required string Place { get; init; }
-        public string? TrackedBy { get; init; }
-        public string? TrackedByName { get; init; }
-        public DateTime? HeldAt { get; init; }
-        public string[]? Attendees { get; init; }
-        public string? Decision { get; init; }
     }
 
     // Waiting meetings first (soonest first), then what was held (latest first). The alias k keeps clear of the
