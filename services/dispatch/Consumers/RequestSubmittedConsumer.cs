@@ -18,15 +18,6 @@ namespace GovPlatform.Dispatch.Consumers;
 public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty)
     : InboxConsumer<RequestSubmitted>(db)
 {
-    private sealed record Candidate
-    {
-        public Guid Id { get; init; }
-        public required string Name { get; init; }
-        public required string Role { get; init; }
-        public bool OnDuty { get; init; }
-        public DateTime? LastHeartbeatAt { get; init; }
-    }
-
     private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity);
 
     private sealed record Body
@@ -57,8 +48,6 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             LIMIT 1
             """),
     };
-
-    private sealed record Considered(Guid Id, string Name, string Role, long OpenLoad, string LoadFrom, bool Eligible, string? ExcludedBecause);
 
     protected override async Task HandleAsync(ConsumeContext<RequestSubmitted> context, NpgsqlTransaction tx)
     {
@@ -110,15 +99,11 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                 fallback = at is null
                     ? $"the rule asks for {target.Name}, but the location is not inside a {target.Where}: normal grid routing"
                     : $"the rule asks for {target.Name}, but {target.Where} {at} has none: normal grid routing";
-            (considered, dutySource) = grid is null ? ([], null) : await ConsiderAsync(conn, tx, grid, now, ct);
-            var pick = considered.Where(x => x.Eligible && x.Role == AssigneeKinds.GridWorker)
-                .OrderBy(x => x.OpenLoad).ThenBy(x => x.Id).FirstOrDefault();
-            (kind, rule) = (AssigneeKinds.GridWorker, "grid worker with the least open work");
-            if (pick is null)
-            {
-                pick = considered.FirstOrDefault(x => x.Eligible && x.Role == AssigneeKinds.GridLeader);
-                (kind, rule) = (AssigneeKinds.GridLeader, "no grid worker on duty: the grid leader");
-            }
+            (considered, dutySource) = grid is null ? ([], null) : await GridCandidates.ConsiderAsync(conn, tx, grid, now, board, duty, ct);
+            var pick = GridCandidates.Pick(considered);
+            (kind, rule) = pick?.Role == AssigneeKinds.GridLeader
+                ? (AssigneeKinds.GridLeader, "no grid worker on duty: the grid leader")
+                : (AssigneeKinds.GridWorker, "grid worker with the least open work");
             if (pick is not null)
                 (assigneeId, assigneeName) = (pick.Id, pick.Name);
             else
@@ -213,48 +198,5 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         await conn.ExecuteAsync(new CommandDefinition(
             "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'paged', 'dispatch', '调度系统', @detail::jsonb)",
             new { workOrderId, now, detail }, tx, cancellationToken: ct));
-    }
-
-    /// <summary>
-    /// The grid's workers and leader, locked (in id order, so lockers never deadlock) so concurrent
-    /// assignments in one grid take turns; duty and load come from Redis when it answers. Someone is
-    /// eligible only when Postgres and Redis both say on duty and neither has seen their heartbeat lapse.
-    /// </summary>
-    private async Task<(IReadOnlyList<Considered>, string)> ConsiderAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string grid, DateTimeOffset now, CancellationToken ct)
-    {
-        const string candidatesSql = """
-            SELECT w.id, w.name, w.role, w.on_duty AS OnDuty, w.last_heartbeat_at AS LastHeartbeatAt
-            FROM workers w
-            WHERE w.node_code = @grid AND w.role IN ('grid_worker', 'grid_leader')
-            ORDER BY w.id
-            FOR UPDATE OF w
-            """;
-        var candidates = (await conn.QueryAsync<Candidate>(new CommandDefinition(candidatesSql, new { grid }, tx, cancellationToken: ct))).AsList();
-        var ids = candidates.Select(x => x.Id).ToArray();
-        var cached = await board.ReadAsync(ids, ct);
-
-        var missing = ids.Where(id => cached?.GetValueOrDefault(id)?.OpenLoad is null).ToArray();
-        var counted = missing.Length == 0 ? new Dictionary<Guid, long>() : (await conn.QueryAsync<(Guid Id, long Load)>(new CommandDefinition("""
-                SELECT assignee_id, count(*) FROM work_orders
-                WHERE assignee_id = ANY(@missing) AND status NOT IN ('resolved', 'closed') GROUP BY assignee_id
-                """, new { missing }, tx, cancellationToken: ct))).ToDictionary(x => x.Id, x => x.Load);
-        if (cached is not null && missing.Length > 0)
-            await board.SetLoadsAsync(missing.Select(id => (id, counted.GetValueOrDefault(id))));
-
-        var cutoff = now - duty.HeartbeatExpiry;
-        var result = candidates.Select(x =>
-        {
-            var r = cached?.GetValueOrDefault(x.Id);
-            string? excluded =
-                !x.OnDuty ? "off duty"
-                : x.LastHeartbeatAt is { } hb && new DateTimeOffset(hb, TimeSpan.Zero) < cutoff ? $"heartbeat lapsed (last {hb:O})"
-                : r?.OnDuty == false ? "off duty in the duty copy (Redis)"
-                : r?.LastHeartbeat is { } rhb && rhb < cutoff ? $"heartbeat lapsed in the duty copy (last {rhb:O})"
-                : null;
-            var fromRedis = r?.OpenLoad is not null;
-            return new Considered(x.Id, x.Name, x.Role, fromRedis ? r!.OpenLoad!.Value : counted.GetValueOrDefault(x.Id),
-                fromRedis ? "redis" : "postgres", excluded is null, excluded);
-        }).ToList();
-        return (result, cached is null ? "postgres" : "redis");
     }
 }

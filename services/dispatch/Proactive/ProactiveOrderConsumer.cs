@@ -21,8 +21,6 @@ public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clo
 {
     public const string Urgency = "proactive";
 
-    private sealed record Candidate(Guid Id, string Name, string Role, long OpenLoad);
-
     protected override async Task HandleAsync(ConsumeContext<HotSpotDecided> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
@@ -49,7 +47,7 @@ public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clo
         var community = Deepest(GridLevels.Community) ?? m.CommunityCode;
         var placeName = levels.TryGetValue(m.PlaceCode, out var place) ? place.Name : m.PlaceCode;
 
-        var pick = grid is null ? null : await PickAsync(conn, tx, grid, now, ct);
+        var pick = grid is null ? null : GridCandidates.Pick((await GridCandidates.ConsiderAsync(conn, tx, grid, now, board, duty, ct)).People);
         var (kind, rule) = pick?.Role switch
         {
             AssigneeKinds.GridWorker => (AssigneeKinds.GridWorker, "proactive order: the grid worker with the least open work"),
@@ -109,29 +107,5 @@ public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clo
             await board.AddLoadAsync(pick.Id, -1);
             throw;
         }
-    }
-
-    /// <summary>
-    /// The grid's on-duty worker with the least open work, else its leader; the grid's workers are locked in id order
-    /// as the request router locks them, so the two kinds of assignment in one grid take turns. Load is counted in
-    /// Postgres, the truth the duty board's copy is rebuilt from.
-    /// </summary>
-    private async Task<Candidate?> PickAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string grid, DateTimeOffset now, CancellationToken ct)
-    {
-        const string sql = """
-            WITH locked AS (
-                SELECT w.id, w.name, w.role, w.on_duty, w.last_heartbeat_at FROM workers w
-                WHERE w.node_code = @grid AND w.role IN ('grid_worker', 'grid_leader')
-                ORDER BY w.id
-                FOR UPDATE OF w)
-            SELECT l.id, l.name, l.role,
-                   (SELECT count(*) FROM work_orders o WHERE o.assignee_id = l.id AND o.status NOT IN ('resolved', 'closed')) AS OpenLoad
-            FROM locked l
-            WHERE l.on_duty AND (l.last_heartbeat_at IS NULL OR l.last_heartbeat_at >= @cutoff)
-            ORDER BY l.role = 'grid_leader', OpenLoad, l.id
-            LIMIT 1
-            """;
-        return await conn.QuerySingleOrDefaultAsync<Candidate>(new CommandDefinition(sql,
-            new { grid, cutoff = (now - duty.HeartbeatExpiry).UtcDateTime }, tx, cancellationToken: ct));
     }
 }
