@@ -22,6 +22,7 @@ app.MapWorkersApi();
 app.MapRoutingRulesApi();
 app.MapBodiesApi();
 app.MapMediationApi();
+app.MapMediationPlacesApi();
 app.MapServiceOrdersApi();
 app.MapOrganisationApi();
 app.MapCalendarApi();

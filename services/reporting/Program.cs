@@ -15,6 +15,7 @@ app.UseDashboard();
 app.MapStatsApi();
 app.MapPropertyStatsApi();
 app.MapDeliberationStatsApi();
+app.MapDoubleReportingStatsApi();
 app.MapKpisApi();
 app.MapRankingsApi();
 app.MapExportsApi();

@@ -20,6 +20,8 @@ app.MapTeamsApi();
 app.MapActivitiesApi();
 app.MapCheckInApi();
 app.MapRecognitionApi();
+app.MapServiceContractsApi();
+app.MapServiceOrderCreditsApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

@@ -12,9 +12,10 @@ namespace GovPlatform.Dispatch.Apis;
 
 public static class MediationApi
 {
-    public sealed record MediatorBody(string Kind, string Name, IReadOnlyList<Guid>? VolunteerIds = null);
-    public sealed record OpenBody(string Kind, string CommunityCode, string Summary, IReadOnlyList<Party> Parties, MediatorBody Mediator,
-        Guid? RequestId = null, Guid? WorkOrderId = null);
+    public sealed record MediatorBody(string? Kind, string? Name, IReadOnlyList<Guid>? VolunteerIds = null);
+    /// <param name="Mediator">May be left out when <paramref name="PlaceId"/> names the registered place the case is held at.</param>
+    public sealed record OpenBody(string Kind, string CommunityCode, string Summary, IReadOnlyList<Party> Parties, MediatorBody? Mediator,
+        Guid? RequestId = null, Guid? WorkOrderId = null, Guid? PlaceId = null);
     public sealed record SessionBody(DateTimeOffset HeldAt, string Place, IReadOnlyList<string> Attendees, string Notes);
     public sealed record CloseBody(string Outcome, DateTimeOffset? AgreementSignedAt = null, string? ReferredTo = null, string? Note = null);
 
@@ -39,6 +40,7 @@ public static class MediationApi
         public required string MediatorKind { get; init; }
         public required string MediatorName { get; init; }
         public required Guid[] MediatorVolunteerIds { get; init; }
+        public Guid? PlaceId { get; init; }
         public required string State { get; init; }
         public DateTime OpenedAt { get; init; }
         public required string OpenedBy { get; init; }
@@ -55,7 +57,7 @@ public static class MediationApi
     private const string SelectCase = """
         SELECT c.id, c.community_code AS CommunityCode, c.kind, c.summary, c.request_id AS RequestId, c.work_order_id AS WorkOrderId,
                c.mediator_kind AS MediatorKind, c.mediator_name AS MediatorName, c.mediator_volunteer_ids AS MediatorVolunteerIds,
-               c.state, c.opened_at AS OpenedAt, c.opened_by AS OpenedBy, c.closed_at AS ClosedAt, c.outcome,
+               c.place_id AS PlaceId, c.state, c.opened_at AS OpenedAt, c.opened_by AS OpenedBy, c.closed_at AS ClosedAt, c.outcome,
                c.agreement_signed_at AS AgreementSignedAt, c.referred_to AS ReferredTo, c.closing_note AS ClosingNote,
                (SELECT count(*)::int FROM mediation_sessions s WHERE s.case_id = c.id) AS SessionCount
         FROM mediation_cases c
@@ -75,8 +77,8 @@ public static class MediationApi
                 if (errors.Count > 0) return await StepReplies.Rejected<Created<CaseDto>>(errors);
                 var actor = Actor.From(user);
                 var open = new OpenCase(body.Kind, body.CommunityCode.Trim(), body.Summary.Trim(),
-                    body.Parties.Select(p => new Party(p.Name.Trim(), p.Role.Trim())).ToList(), body.Mediator.Kind, body.Mediator.Name.Trim(),
-                    body.Mediator.VolunteerIds ?? [], body.RequestId, body.WorkOrderId);
+                    body.Parties.Select(p => new Party(p.Name.Trim(), p.Role.Trim())).ToList(), body.Mediator?.Kind, body.Mediator?.Name?.Trim(),
+                    body.Mediator?.VolunteerIds ?? [], body.RequestId, body.WorkOrderId, body.PlaceId);
                 return await StepReplies.ToHttpAsync(await desk.OpenAsync(actor, open, ct),
                     "mediation case", async id => TypedResults.Created($"/api/v1/mediation-cases/{id}", (await LoadAsync(db, id, actor, ct))!));
             })
@@ -155,9 +157,17 @@ public static class MediationApi
             StepReplies.Text(errors, body.Parties[i].Name, $"parties[{i}].name", 100);
             StepReplies.Text(errors, body.Parties[i].Role, $"parties[{i}].role", 100);
         }
-        if (!MediatorKinds.All.Contains(body.Mediator.Kind))
-            errors["mediator.kind"] = [$"Unknown mediator kind '{body.Mediator.Kind}'; expected one of {string.Join(", ", MediatorKinds.All)}."];
-        StepReplies.Text(errors, body.Mediator.Name, "mediator.name", 200);
+        if (body.PlaceId == Guid.Empty) errors["placeId"] = ["Empty id."];
+        if (body.Mediator is null)
+        {
+            if (body.PlaceId is null) errors["mediator"] = ["Name the mediator (kind and name), or the registered place (placeId) the case is held at."];
+            return errors;
+        }
+        // With a place, the mediator's kind and name may be left out (the place's are taken); given, they are checked.
+        if (body.PlaceId is null || body.Mediator.Kind is not null)
+            if (!MediatorKinds.All.Contains(body.Mediator.Kind ?? ""))
+                errors["mediator.kind"] = [$"Unknown mediator kind '{body.Mediator.Kind}'; expected one of {string.Join(", ", MediatorKinds.All)}."];
+        if (body.PlaceId is null || body.Mediator.Name is not null) StepReplies.Text(errors, body.Mediator.Name, "mediator.name", 200);
         if (body.Mediator.VolunteerIds?.Any(v => v == Guid.Empty) == true) errors["mediator.volunteerIds"] = ["Empty volunteer id."];
         return errors;
     }

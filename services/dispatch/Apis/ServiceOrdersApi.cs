@@ -12,7 +12,7 @@ namespace GovPlatform.Dispatch.Apis;
 
 public static class ServiceOrdersApi
 {
-    public sealed record MenuItemBody(string Title, string Description, int? Points = null);
+    public sealed record MenuItemBody(string Title, string Description, int? Points = null, string? Kind = null);
     public sealed record OrdererBody(string Kind, string Name, string Contact);
     public sealed record PlaceBody(Guid MenuItemId, OrdererBody Orderer, string? Note = null);
     public sealed record DispatchBody(string TakerKind, string TakerName, Guid? TakerId = null);
@@ -25,6 +25,8 @@ public static class ServiceOrdersApi
         public required string Title { get; init; }
         public required string Description { get; init; }
         public int? Points { get; init; }
+        /// <summary>service, wish (微心愿) or hardship (困难帮扶).</summary>
+        public required string Kind { get; init; }
         public DateTime PublishedAt { get; init; }
     }
 
@@ -73,7 +75,7 @@ public static class ServiceOrdersApi
         FROM service_orders c JOIN service_menu_items m ON m.id = c.menu_item_id
         """;
 
-    private static readonly string[] TakerKinds = [ServiceTakerKinds.MemberUnit, ServiceTakerKinds.PartyMember];
+    private static readonly string[] TakerKinds = [ServiceTakerKinds.MemberUnit, ServiceTakerKinds.PartyMember, ServiceTakerKinds.Volunteer];
 
     /// <summary>Staff who record and dispatch orders, and the takers themselves (party members as volunteers, units' organisers).</summary>
     private static readonly string[] Callers = [Roles.DeskOperator, Roles.Volunteer, Roles.Organiser, .. CommunityAccess.Roles];
@@ -87,7 +89,7 @@ public static class ServiceOrdersApi
                 await using var conn = await db.OpenConnectionAsync(ct);
                 if (await CommunityAccess.PathAsync(conn, null, code, ct) is null) return TypedResults.NotFound();
                 return TypedResults.Ok((await conn.QueryAsync<MenuItemDto>(new CommandDefinition("""
-                    SELECT id, community_code AS CommunityCode, title, description, points, published_at AS PublishedAt
+                    SELECT id, community_code AS CommunityCode, title, description, points, kind, published_at AS PublishedAt
                     FROM service_menu_items WHERE community_code = @code ORDER BY published_at
                     """, new { code }, cancellationToken: ct))).AsList());
             })
@@ -102,14 +104,16 @@ public static class ServiceOrdersApi
                 StepReplies.Text(errors, body.Title, "title", 100);
                 StepReplies.Text(errors, body.Description, "description");
                 if (body.Points is <= 0 or > 10_000) errors["points"] = ["Between 1 and 10000, or none."];
+                if (body.Kind is not null && !ServiceItemKinds.All.Contains(body.Kind))
+                    errors["kind"] = [$"Unknown kind '{body.Kind}'; expected one of {string.Join(", ", ServiceItemKinds.All)}."];
                 if (errors.Count > 0) return await StepReplies.Rejected<Created<MenuItemDto>>(errors);
                 return await StepReplies.ToHttpAsync(
-                    await desk.PublishItemAsync(code, Actor.From(user), new MenuItem(body.Title.Trim(), body.Description.Trim(), body.Points), ct),
+                    await desk.PublishItemAsync(code, Actor.From(user), new MenuItem(body.Title.Trim(), body.Description.Trim(), body.Points, body.Kind ?? ServiceItemKinds.Service), ct),
                     "community", async id =>
                     {
                         await using var conn = await db.OpenConnectionAsync(ct);
                         var item = await conn.QuerySingleAsync<MenuItemDto>(new CommandDefinition("""
-                            SELECT id, community_code AS CommunityCode, title, description, points, published_at AS PublishedAt
+                            SELECT id, community_code AS CommunityCode, title, description, points, kind, published_at AS PublishedAt
                             FROM service_menu_items WHERE id = @id
                             """, new { id }, cancellationToken: ct));
                         return TypedResults.Created($"/api/v1/communities/{code}/service-menu", item);
@@ -132,8 +136,8 @@ public static class ServiceOrdersApi
                     ORDER BY c.completed_at DESC
                     LIMIT 200
                     """, new { code }, cancellationToken: ct));
-                // A unit is named in full; a party member is a person, so masked like any other.
-                return TypedResults.Ok(shown.Select(s => s.TakerKind == ServiceTakerKinds.PartyMember
+                // A unit is named in full; a party member or volunteer is a person, so masked like any other.
+                return TypedResults.Ok(shown.Select(s => s.TakerKind != ServiceTakerKinds.MemberUnit
                     ? s with { TakerName = PersonalData.MaskName(s.TakerName)! } : s).ToList());
             })
             .AllowAnonymous()
@@ -196,7 +200,7 @@ public static class ServiceOrdersApi
                 return Answer(desk.DispatchAsync(id, Actor.From(user), new Taker(body.TakerKind, body.TakerName.Trim(), body.TakerId), ct), db, id, ct);
             })
             .WithName("DispatchServiceOrder")
-            .WithSummary("派单: the community hands the order to a member unit or a party member");
+            .WithSummary("派单: the community hands the order to a member unit, a party member or a volunteer (the taker id is their volunteer id, for points)");
 
         orders.MapPost("/{id:guid}/take", (Guid id, ClaimsPrincipal user, ServiceOrderDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
                 Answer(desk.TakeAsync(id, Actor.From(user), ct), db, id, ct))

@@ -35,8 +35,10 @@ public static class MediationStates
 
 public sealed record Party(string Name, string Role);
 
+/// <param name="MediatorKind">Null with a <paramref name="PlaceId"/>: the place's kind.</param>
+/// <param name="MediatorName">Null with a <paramref name="PlaceId"/>: the place's name.</param>
 public sealed record OpenCase(string Kind, string CommunityCode, string Summary, IReadOnlyList<Party> Parties,
-    string MediatorKind, string MediatorName, IReadOnlyList<Guid> VolunteerIds, Guid? RequestId, Guid? WorkOrderId);
+    string? MediatorKind, string? MediatorName, IReadOnlyList<Guid> VolunteerIds, Guid? RequestId, Guid? WorkOrderId, Guid? PlaceId = null);
 
 public sealed record Session(DateTimeOffset HeldAt, string Place, IReadOnlyList<string> Attendees, string Notes);
 
@@ -60,6 +62,21 @@ public sealed class MediationDesk(NpgsqlDataSource db, TimeProvider clock)
         if (path is null) return StepResult.Field("communityCode", $"'{c.CommunityCode}' is not a community of the grid tree.");
         if (!CommunityAccess.Answers(actor, path)) return new StepResult.Forbidden($"You do not answer for community {c.CommunityCode}.");
 
+        var (mediatorKind, mediatorName) = (c.MediatorKind, c.MediatorName);
+        if (c.PlaceId is { } placeId)
+        {
+            // A case held at a registered place is the place's: same community, same kind, the place's name as mediator.
+            var place = await conn.QuerySingleOrDefaultAsync<(string CommunityCode, string Kind, string Name)>(new CommandDefinition(
+                "SELECT community_code, kind, name FROM mediation_places WHERE id = @placeId", new { placeId }, tx, cancellationToken: ct));
+            if (place.Name is null) return StepResult.Field("placeId", "No such mediation place.");
+            if (place.CommunityCode != c.CommunityCode) return StepResult.Field("placeId", $"The place is not in community {c.CommunityCode}.");
+            if (mediatorKind is not null && mediatorKind != place.Kind)
+                return StepResult.Field("mediator.kind", $"The place is a '{place.Kind}'; leave the mediator's kind out or give that.");
+            (mediatorKind, mediatorName) = (place.Kind, mediatorName ?? place.Name);
+        }
+        if (mediatorKind is null || mediatorName is null)
+            return StepResult.Field("mediator", "Name the mediator (kind and name), or the registered place the case is held at.");
+
         var requestId = c.RequestId;
         if (c.WorkOrderId is { } workOrderId)
         {
@@ -76,18 +93,18 @@ public sealed class MediationDesk(NpgsqlDataSource db, TimeProvider clock)
         var caseId = NewId.NextGuid();
         await conn.ExecuteAsync(new CommandDefinition("""
             INSERT INTO mediation_cases (id, community_code, scope_path, kind, summary, request_id, work_order_id,
-                                         mediator_kind, mediator_name, mediator_volunteer_ids, state, opened_at, opened_by)
+                                         mediator_kind, mediator_name, mediator_volunteer_ids, state, opened_at, opened_by, place_id)
             VALUES (@caseId, @CommunityCode, @path, @Kind, @Summary, @requestId, @WorkOrderId,
-                    @MediatorKind, @MediatorName, @volunteerIds, 'open', @now, @by)
+                    @mediatorKind, @mediatorName, @volunteerIds, 'open', @now, @by, @PlaceId)
             """, new
         {
-            caseId, c.CommunityCode, path, c.Kind, c.Summary, requestId, c.WorkOrderId, c.MediatorKind, c.MediatorName,
+            caseId, c.CommunityCode, path, c.Kind, c.Summary, requestId, c.WorkOrderId, mediatorKind, mediatorName, c.PlaceId,
             volunteerIds = c.VolunteerIds.Distinct().ToArray(), now, by = actor.Subject,
         }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(
             "INSERT INTO mediation_parties (case_id, position, name, role) VALUES (@caseId, @position, @Name, @Role)",
             c.Parties.Select((p, i) => new { caseId, position = i, p.Name, p.Role }), tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(tx, new MediationCaseOpened(caseId, requestId, c.CommunityCode, c.Kind, c.MediatorName, now), ct);
+        await Outbox.EnqueueAsync(tx, new MediationCaseOpened(caseId, requestId, c.CommunityCode, c.Kind, mediatorName, now, c.PlaceId), ct);
         await tx.CommitAsync(ct);
         return new StepResult.Done(caseId);
     }

@@ -26,7 +26,7 @@ public static class OrdererKinds
     public static readonly string[] All = [Resident, MemberUnit];
 }
 
-public sealed record MenuItem(string Title, string Description, int? Points);
+public sealed record MenuItem(string Title, string Description, int? Points, string Kind = ServiceItemKinds.Service);
 public sealed record Orderer(string Kind, string Name, string Contact);
 public sealed record Taker(string Kind, string Name, Guid? Id);
 
@@ -60,9 +60,9 @@ public sealed class ServiceOrderDesk(NpgsqlDataSource db, TimeProvider clock)
         if (!CommunityAccess.Answers(actor, path)) return new StepResult.Forbidden($"You do not answer for community {communityCode}.");
         var id = NewId.NextGuid();
         await conn.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO service_menu_items (id, community_code, title, description, points, published_by, published_at)
-            VALUES (@id, @communityCode, @Title, @Description, @Points, @by, @now)
-            """, new { id, communityCode, item.Title, item.Description, item.Points, by = actor.Subject, now = clock.GetUtcNow() },
+            INSERT INTO service_menu_items (id, community_code, title, description, points, kind, published_by, published_at)
+            VALUES (@id, @communityCode, @Title, @Description, @Points, @Kind, @by, @now)
+            """, new { id, communityCode, item.Title, item.Description, item.Points, item.Kind, by = actor.Subject, now = clock.GetUtcNow() },
             cancellationToken: ct));
         return new StepResult.Done(id);
     }
@@ -121,7 +121,7 @@ public sealed class ServiceOrderDesk(NpgsqlDataSource db, TimeProvider clock)
                 "UPDATE service_orders SET state = 'completed', result = @result, completed_at = @now WHERE id = @orderId",
                 new { result, now, orderId = id }, tx, cancellationToken: ct));
             await HistoryAsync(tx, id, now, "completed", actor, new { result }, ct);
-            await Outbox.EnqueueAsync(tx, new ServiceOrderCompleted(id, row.MenuItemId, row.CommunityCode, row.TakerKind!, row.TakerId, row.Points, now), ct);
+            await Outbox.EnqueueAsync(tx, new ServiceOrderCompleted(id, row.MenuItemId, row.CommunityCode, row.TakerKind!, row.TakerId, row.Points, now, row.ItemKind), ct);
             return null;
         });
 
@@ -134,6 +134,7 @@ public sealed class ServiceOrderDesk(NpgsqlDataSource db, TimeProvider clock)
         public string? TakerKind { get; init; }
         public Guid? TakerId { get; init; }
         public int? Points { get; init; }
+        public required string ItemKind { get; init; }
     }
 
     /// <param name="apply">Makes the change; returns a refusal, or null when done.</param>
@@ -144,7 +145,7 @@ public sealed class ServiceOrderDesk(NpgsqlDataSource db, TimeProvider clock)
         await using var tx = await conn.BeginTransactionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition($"""
             SELECT c.state, c.menu_item_id AS MenuItemId, c.community_code AS CommunityCode, c.scope_path AS ScopePath,
-                   c.taker_kind AS TakerKind, c.taker_id AS TakerId, m.points
+                   c.taker_kind AS TakerKind, c.taker_id AS TakerId, m.points, m.kind AS ItemKind
             FROM service_orders c JOIN service_menu_items m ON m.id = c.menu_item_id
             WHERE c.id = @id AND {VisibleSql}
             FOR UPDATE OF c

@@ -57,6 +57,10 @@ public static class Extensions
 
             Project<MediationCaseOpenedProjection>();
             Project<MediationCaseClosedProjection>();
+            Project<MediationPlaceRegisteredProjection>();
+            Project<HardshipSolvedProjection>();
+            Project<ServiceContractSignedProjection>();
+            Project<ServiceCommitmentFulfilledProjection>();
 
             Project<ServiceRecordedProjection>();
             Project<PointsAwardedProjection>();

@@ -8,13 +8,13 @@ public sealed class ServiceRecordedProjection(Projector p) : Projection<ServiceR
     protected override DateTimeOffset OccurredAt(ServiceRecorded m) => m.At;
 
     private const string Sql = """
-        INSERT INTO volunteer_services (service_id, volunteer_id, activity_type, grid_code, unit_id, hours, at)
-        VALUES (@ServiceId, @VolunteerId, @ActivityType, @GridCode, @UnitId, @Hours, @at)
-        ON CONFLICT DO NOTHING
+        INSERT INTO volunteer_services (service_id, volunteer_id, activity_type, grid_code, unit_id, hours, at, activity_id)
+        VALUES (@ServiceId, @VolunteerId, @ActivityType, @GridCode, @UnitId, @Hours, @at, @ActivityId)
+        ON CONFLICT (service_id) DO UPDATE SET activity_id = excluded.activity_id WHERE volunteer_services.activity_id IS NULL
         """;
 
     protected override Task ApplyAsync(ServiceRecorded m, NpgsqlTransaction tx, CancellationToken ct) =>
-        ExecuteAsync(tx, Sql, new { m.ServiceId, m.VolunteerId, m.ActivityType, m.GridCode, m.UnitId, m.Hours, at = Utc(m.At) }, ct);
+        ExecuteAsync(tx, Sql, new { m.ServiceId, m.VolunteerId, m.ActivityType, m.GridCode, m.UnitId, m.Hours, at = Utc(m.At), m.ActivityId }, ct);
 }
 
 /// <summary>Every points event is one signed movement, keyed by the event's own id so a replay adds nothing.</summary>

@@ -14,7 +14,13 @@ public static class UnitsApi
 
     public sealed record NewUnit(string Name, string Kind);
     public sealed record UnitDto(Guid Id, string Name, string Kind, int MembersReported);
-    public sealed record UnitFigures(Guid UnitId, string Name, string Kind, int MembersReported, int Activities, decimal Hours, long PointsEarned);
+    /// <param name="HardshipsSolved">Wishes and hardships (微心愿/困难) on a community's menu the unit or its reported party members completed.</param>
+    /// <param name="CoBuildingEvents">Co-building events (共建活动) recorded against the unit's service contracts.</param>
+    public sealed record UnitFigures(Guid UnitId, string Name, string Kind, int MembersReported, int Activities, decimal Hours, long PointsEarned,
+        int HardshipsSolved, int CoBuildingEvents, int Contracts);
+
+    /// <summary>Double reporting per community: who reported there and what units did there.</summary>
+    public sealed record CommunityFigures(string CommunityCode, int Units, int MembersReported, int HardshipsSolved, int CoBuildingEvents, int Contracts);
 
     public static void MapUnitsApi(this WebApplication app)
     {
@@ -68,7 +74,12 @@ public static class UnitsApi
                            (SELECT coalesce(sum(p.amount), 0)::bigint FROM party_member_reports r
                             JOIN ledger_entries e ON e.volunteer_id = r.volunteer_id AND e.kind IN ('award', 'correction')
                             JOIN ledger_postings p ON p.entry_id = e.id AND p.account = 'volunteer:' || e.volunteer_id
-                            WHERE r.unit_id = u.id) AS PointsEarned
+                            WHERE r.unit_id = u.id) AS PointsEarned,
+                           (SELECT count(*)::int FROM service_order_completions o
+                            WHERE o.unit_id = u.id AND o.item_kind IN ('wish', 'hardship')) AS HardshipsSolved,
+                           (SELECT count(*)::int FROM contract_fulfilments f JOIN service_contracts c ON c.id = f.contract_id
+                            WHERE c.unit_id = u.id AND f.kind = 'co_building') AS CoBuildingEvents,
+                           (SELECT count(*)::int FROM service_contracts c WHERE c.unit_id = u.id) AS Contracts
                     FROM units u ORDER BY MembersReported DESC, u.name
                     """, cancellationToken: ct));
                 return TypedResults.Ok(figures.AsList());
@@ -76,6 +87,32 @@ public static class UnitsApi
             // Per-unit figures are the evaluation of units (考核): for leaders and the staff who run double reporting.
             .RequireRoles(Roles.Organiser, Roles.Leader, Roles.Admin)
             .WithName("GetDoubleReportingFigures")
-            .WithSummary("Double-reporting figures per unit: members reported, activities served, verified hours, points earned");
+            .WithSummary("Double-reporting figures per unit: members reported, activities served, verified hours, points earned, hardships solved, co-building events");
+
+        api.MapGet("/figures/communities", async (NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                // Every community where a member reported, a unit solved a hardship, or a unit holds a contract.
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var figures = await conn.QueryAsync<CommunityFigures>(new CommandDefinition("""
+                    WITH per AS (
+                        SELECT community_code, unit_id, volunteer_id, NULL::uuid AS hardship, NULL::uuid AS event, NULL::uuid AS contract
+                        FROM party_member_reports
+                        UNION ALL
+                        SELECT community_code, unit_id, NULL, order_id, NULL, NULL FROM service_order_completions
+                        WHERE unit_id IS NOT NULL AND item_kind IN ('wish', 'hardship')
+                        UNION ALL
+                        SELECT c.community_code, c.unit_id, NULL, NULL, f.id, NULL
+                        FROM contract_fulfilments f JOIN service_contracts c ON c.id = f.contract_id WHERE f.kind = 'co_building'
+                        UNION ALL
+                        SELECT community_code, unit_id, NULL, NULL, NULL, id FROM service_contracts)
+                    SELECT community_code AS CommunityCode, count(DISTINCT unit_id)::int AS Units, count(DISTINCT volunteer_id)::int AS MembersReported,
+                           count(hardship)::int AS HardshipsSolved, count(event)::int AS CoBuildingEvents, count(contract)::int AS Contracts
+                    FROM per GROUP BY community_code ORDER BY community_code
+                    """, cancellationToken: ct));
+                return TypedResults.Ok(figures.AsList());
+            })
+            .RequireRoles(Roles.Organiser, Roles.Leader, Roles.Admin)
+            .WithName("GetDoubleReportingCommunityFigures")
+            .WithSummary("Double-reporting figures per community: units and members reported, hardships solved, co-building events, contracts");
     }
 }

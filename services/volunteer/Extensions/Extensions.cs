@@ -14,12 +14,14 @@ public static class Extensions
     public static void AddVolunteerServices(this WebApplicationBuilder builder)
     {
         builder.AddServiceDatabase("volunteerdb");
+        Dapper.SqlMapper.AddTypeHandler(new GovPlatform.Volunteer.Apis.DateOnlyHandler());
         builder.AddRedis();
         builder.Services.AddGridCopy();
         builder.AddMessaging("volunteer", x =>
         {
             x.AddGridCopyConsumer();
             x.AddConsumer<MediationCaseClosedConsumer>();
+            x.AddConsumer<ServiceOrderCompletedConsumer>();
         });
         builder.Services.AddHostedService<PointsExpiryService>();
         builder.Services.AddSingleton<Leaderboards>();

@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using Dapper;
+using GovPlatform.Contracts;
+using GovPlatform.Dispatch.Community;
+using GovPlatform.Dispatch.Mediation;
+using GovPlatform.Dispatch.WorkOrders;
+using GovPlatform.ServiceDefaults;
+using GovPlatform.ServiceDefaults.Messaging;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace GovPlatform.Dispatch.Apis;
+
+/// <summary>
+/// Mediation studios (调解工作室) and talk-it-over points (说事点) as registered places: where they are, who hosts them,
+/// when they are open, and what they did (cases received, mediated, settled by agreement, the success rate).
+/// </summary>
+public static class MediationPlacesApi
+{
+    public sealed record PlaceBody(string CommunityCode, string Kind, string Name, string HostName, string OpeningHours);
+
+    public sealed record PlaceDto
+    {
+        public Guid Id { get; init; }
+        public required string CommunityCode { get; init; }
+        public required string Kind { get; init; }
+        public required string Name { get; init; }
+        public required string HostName { get; init; }
+        public required string OpeningHours { get; init; }
+        public DateTime RegisteredAt { get; init; }
+        /// <summary>Cases opened at the place (in the period asked about, or ever).</summary>
+        public long Received { get; init; }
+        public long Open { get; init; }
+        /// <summary>Cases closed after mediation: an agreement or a failure. A referral went elsewhere and is not counted.</summary>
+        public long Mediated { get; init; }
+        public long Agreements { get; init; }
+        public long Referred { get; init; }
+        /// <summary>Agreements over cases mediated (调解成功率); null when none was mediated.</summary>
+        public double? SuccessRate { get; init; }
+    }
+
+    // Figures are of cases opened in the period, each counted by its present state.
+    private const string SelectPlace = """
+        SELECT c.id, c.community_code AS CommunityCode, c.kind, c.name, c.host_name AS HostName, c.opening_hours AS OpeningHours,
+               c.registered_at AS RegisteredAt,
+               count(m.id) AS Received,
+               count(m.id) FILTER (WHERE m.state = 'open') AS Open,
+               count(m.id) FILTER (WHERE m.outcome IN ('agreement', 'failed')) AS Mediated,
+               count(m.id) FILTER (WHERE m.outcome = 'agreement') AS Agreements,
+               count(m.id) FILTER (WHERE m.outcome = 'referred') AS Referred,
+               (count(m.id) FILTER (WHERE m.outcome = 'agreement'))::float8
+                   / nullif(count(m.id) FILTER (WHERE m.outcome IN ('agreement', 'failed')), 0) AS SuccessRate
+        FROM mediation_places c
+        LEFT JOIN mediation_cases m ON m.place_id = c.id
+             AND (@from::timestamptz IS NULL OR m.opened_at >= @from) AND (@to::timestamptz IS NULL OR m.opened_at < @to)
+        """;
+
+    public static void MapMediationPlacesApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1/mediation-places").WithTags("Mediation").RequireRoles(CommunityAccess.Roles);
+
+        api.MapPost("/", async Task<Results<Created<PlaceDto>, ValidationProblem, NotFound, ProblemHttpResult>> (
+                PlaceBody body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                StepReplies.Text(errors, body.CommunityCode, "communityCode", 64);
+                if (!MediatorKinds.All.Contains(body.Kind)) errors["kind"] = [$"Unknown kind '{body.Kind}'; expected one of {string.Join(", ", MediatorKinds.All)}."];
+                StepReplies.Text(errors, body.Name, "name", 100);
+                StepReplies.Text(errors, body.HostName, "hostName", 100);
+                StepReplies.Text(errors, body.OpeningHours, "openingHours", 200);
+                if (errors.Count > 0) return await StepReplies.Rejected<Created<PlaceDto>>(errors);
+
+                var actor = Actor.From(user);
+                var code = body.CommunityCode.Trim();
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                var path = await CommunityAccess.PathAsync(conn, tx, code, ct);
+                if (path is null) return await StepReplies.Rejected<Created<PlaceDto>>(new() { ["communityCode"] = [$"'{code}' is not a community of the grid tree."] });
+                if (!CommunityAccess.Answers(actor, path))
+                    return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "You may not register a place here.", detail: $"You do not answer for community {code}.");
+                var id = NewId.NextGuid();
+                var now = clock.GetUtcNow();
+                var added = await conn.ExecuteAsync(new CommandDefinition("""
+                    INSERT INTO mediation_places (id, community_code, scope_path, kind, name, host_name, opening_hours, registered_by, registered_at)
+                    VALUES (@id, @code, @path, @Kind, @name, @host, @hours, @by, @now)
+                    ON CONFLICT (community_code, name) DO NOTHING
+                    """, new { id, code, path, body.Kind, name = body.Name.Trim(), host = body.HostName.Trim(), hours = body.OpeningHours.Trim(), by = actor.Subject, now },
+                    tx, cancellationToken: ct));
+                if (added == 0)
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The place is registered already.",
+                        detail: $"Community {code} has a mediation place named '{body.Name.Trim()}'.");
+                await Outbox.EnqueueAsync(tx, new MediationPlaceRegistered(id, code, body.Kind, body.Name.Trim(), now), ct);
+                await tx.CommitAsync(ct);
+                return TypedResults.Created($"/api/v1/mediation-places/{id}", (await LoadAsync(conn, id, actor, null, null, ct))!);
+            })
+            .WithName("RegisterMediationPlace")
+            .WithSummary("Register a mediation studio (调解工作室) or talk-it-over point (说事点) with its host and opening hours");
+
+        api.MapGet("/", async Task<Results<Ok<List<PlaceDto>>, ValidationProblem>> (
+                string? community, DateTimeOffset? from, DateTimeOffset? to, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                if (string.IsNullOrWhiteSpace(community))
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["Name the community."] });
+                var actor = Actor.From(user);
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var places = await conn.QueryAsync<PlaceDto>(new CommandDefinition($"""
+                    {SelectPlace}
+                    WHERE c.community_code = @community AND {CommunityAccess.VisibleSql}
+                    GROUP BY c.id ORDER BY c.registered_at
+                    """, CommunityAccess.Parameters(actor, new { community = community.Trim(), from, to }), cancellationToken: ct));
+                return TypedResults.Ok(places.Select(p => Masked(p, actor)).ToList());
+            })
+            .WithName("ListMediationPlaces")
+            .WithSummary("A community's mediation places with their figures (cases opened from/to, when given)");
+
+        api.MapGet("/{id:guid}", async Task<Results<Ok<PlaceDto>, NotFound>> (
+                Guid id, DateTimeOffset? from, DateTimeOffset? to, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                return await LoadAsync(conn, id, Actor.From(user), from, to, ct) is { } p ? TypedResults.Ok(p) : TypedResults.NotFound();
+            })
+            .WithName("GetMediationPlace")
+            .WithSummary("A mediation place with its own figures: cases received, mediated, agreements, success rate");
+    }
+
+    private static PlaceDto Masked(PlaceDto p, Actor actor) => actor.IsAdmin ? p : p with { HostName = PersonalData.MaskName(p.HostName)! };
+
+    private static async Task<PlaceDto?> LoadAsync(NpgsqlConnection conn, Guid id, Actor actor, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    {
+        var found = await conn.QuerySingleOrDefaultAsync<PlaceDto>(new CommandDefinition(
+            $"{SelectPlace} WHERE c.id = @id AND {CommunityAccess.VisibleSql} GROUP BY c.id",
+            CommunityAccess.Parameters(actor, new { id, from, to }), cancellationToken: ct));
+        return found is null ? null : Masked(found, actor);
+    }
+}
