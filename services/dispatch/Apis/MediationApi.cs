@@ -12,9 +12,9 @@ namespace GovPlatform.Dispatch.Apis;
 
 public static class MediationApi
 {
-    public sealed record MediatorBody(string? Kind, string? Name, IReadOnlyList<Guid>? VolunteerIds = null);
+    public sealed record MediatorBody(string? Kind = null, string? Name = null, IReadOnlyList<Guid>? VolunteerIds = null);
     /// <param name="Mediator">May be left out when <paramref name="PlaceId"/> names the registered place the case is held at.</param>
-    public sealed record OpenBody(string Kind, string CommunityCode, string Summary, IReadOnlyList<Party> Parties, MediatorBody? Mediator,
+    public sealed record OpenBody(string Kind, string CommunityCode, string Summary, IReadOnlyList<Party> Parties, MediatorBody? Mediator = null,
         Guid? RequestId = null, Guid? WorkOrderId = null, Guid? PlaceId = null);
     public sealed record SessionBody(DateTimeOffset HeldAt, string Place, IReadOnlyList<string> Attendees, string Notes);
     public sealed record CloseBody(string Outcome, DateTimeOffset? AgreementSignedAt = null, string? ReferredTo = null, string? Note = null);
