@@ -15,6 +15,19 @@ public sealed class HotSpotOptions
     public int MinRequests { get; set; } = 3;
     /// <summary>Minimum <see cref="ReportGist.TopicSimilarity"/> for two requests to be about one topic.</summary>
     public double TopicSimilarity { get; set; } = 0.3;
+    /// <summary>
+    /// Requests a hot spot of a whole grid needs (null: <see cref="MinRequests"/>). A grid holds many buildings, so
+    /// the same topic turns up there by chance more often than in one building.
+    /// </summary>
+    public int? GridMinRequests { get; set; }
+    /// <summary>Requests a hot spot of a whole community needs (null: <see cref="MinRequests"/>); see <see cref="GridMinRequests"/>.</summary>
+    public int? CommunityMinRequests { get; set; }
+    /// <summary>
+    /// Minimum topic similarity for a hot spot of a whole community (null: <see cref="TopicSimilarity"/>): across a
+    /// community, "the drains are blocked" said three times is usually three drains; one source heard from many
+    /// buildings (a night market's barbecue) is named alike.
+    /// </summary>
+    public double? CommunityTopicSimilarity { get; set; }
     /// <summary>Off turns detection off (the API still reads what was found).</summary>
     public bool Enabled { get; set; } = true;
 }
@@ -111,8 +124,8 @@ public static class HotSpotDetector
                 gists[id] = GistCache.Of(id, description);
         }
         var gist = GistCache.Of(request.Id, request.Description);
-        var similar = rows.Where(r => gists.ContainsKey(r.Id)).Select(r => (Row: r, Gist: gists[r.Id]))
-            .Where(r => gist.TopicSimilarity(r.Gist) >= options.TopicSimilarity).ToList();
+        var similar = rows.Where(r => gists.ContainsKey(r.Id)).Select(r => (Row: r, Gist: gists[r.Id], Similarity: gist.TopicSimilarity(gists[r.Id])))
+            .Where(r => r.Similarity >= options.TopicSimilarity).ToList();
 
         // Already a hot spot of this topic at a place the new request stands in: it joins that one.
         var joined = similar
@@ -135,16 +148,19 @@ public static class HotSpotDetector
         }
 
         var free = similar.Where(s => s.Row.HotSpotId is null).ToList();
-        var places = new List<(string Level, string Code, IReadOnlyList<string> Path, Func<Candidate, bool> Holds)>();
+        var places = new List<(string Level, string Code, IReadOnlyList<string> Path, Func<Candidate, bool> Holds, int Min, double Topic)>();
         if (request.BuildingCode is { } building)
-            places.Add(("building", building, PathTo(request.LocationPath, building), c => c.BuildingCode == building));
+            places.Add(("building", building, PathTo(request.LocationPath, building), c => c.BuildingCode == building,
+                options.MinRequests, options.TopicSimilarity));
         if (request.GridCode is { } grid)
-            places.Add(("grid", grid, PathTo(request.LocationPath, grid), c => c.LocationPath.Contains(grid)));
-        places.Add(("community", communityCode, PathTo(request.LocationPath, communityCode), _ => true));
-        foreach (var (level, code, path, holds) in places)
+            places.Add(("grid", grid, PathTo(request.LocationPath, grid), c => c.LocationPath.Contains(grid),
+                options.GridMinRequests ?? options.MinRequests, options.TopicSimilarity));
+        places.Add(("community", communityCode, PathTo(request.LocationPath, communityCode), _ => true,
+            options.CommunityMinRequests ?? options.MinRequests, options.CommunityTopicSimilarity ?? options.TopicSimilarity));
+        foreach (var (level, code, path, holds, min, topicSimilarity) in places)
         {
-            var members = free.Where(s => holds(s.Row)).ToList();
-            if (members.Count + 1 < options.MinRequests) continue;
+            var members = free.Where(s => holds(s.Row) && s.Similarity >= topicSimilarity).ToList();
+            if (members.Count + 1 < min) continue;
             var ids = members.OrderBy(m => m.Row.SubmittedAt).Select(m => m.Row.Id).Append(request.Id).ToList();
             var firstAt = members.Count == 0 ? request.SubmittedAt
                 : new DateTimeOffset(DateTime.SpecifyKind(members.Min(m => m.Row.SubmittedAt), DateTimeKind.Utc));
