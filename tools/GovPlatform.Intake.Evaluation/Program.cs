@@ -70,17 +70,19 @@ if (args.Length > 0 && args[0] == "hotspots-tune")
         ("3 everywhere, topic 0.3 (before)", new()),
         ("community 5", new() { CommunityMinRequests = 5 }),
         ("community topic 0.5", new() { CommunityTopicSimilarity = 0.5 }),
-        ("community 4, topic 0.5", new() { CommunityMinRequests = 4, CommunityTopicSimilarity = 0.5 }),
         ("community 5, topic 0.5", new() { CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5 }),
         ("grid 4, community 5, topic 0.5", new() { GridMinRequests = 4, CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5 }),
-        ("community 4, topic 0.6", new() { CommunityMinRequests = 4, CommunityTopicSimilarity = 0.6 }),
+        ("the same, building topic 0.2", new() { GridMinRequests = 4, CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.2 }),
+        ("the same, building topic 0.15", new() { GridMinRequests = 4, CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.15 }),
+        ("grid 4, community 4 topic 0.5, building 0.2", new() { GridMinRequests = 4, CommunityMinRequests = 4, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.2 }),
+        ("grid 3, community 5 topic 0.5, building 0.2", new() { CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.2 }),
         ("topic 0.4 everywhere", new() { TopicSimilarity = 0.4 }),
         ("no community level", new() { CommunityMinRequests = 100_000 }),
     };
     foreach (var (name, variant) in variants)
     {
         var report = await HotSpotHistory.RunAsync(root, server, variant, "hotspot-history-tuning.tsv");
-        Console.WriteLine($"{name,-34} planted found {report.PlantedFound}/{report.Planted}, hot spots {report.HotSpots}, false {report.FalseHotSpots}");
+        Console.WriteLine($"{name,-44} planted found {report.PlantedFound}/{report.Planted}, hot spots {report.HotSpots}, false {report.FalseHotSpots}");
         if (args.Contains("--verbose")) foreach (var line in report.Lines) Console.WriteLine(line);
     }
     return 0;
@@ -266,28 +268,28 @@ static int Tune(string dir, string calibrationPath)
 {
     var corpus = DiskCorpus(dir);
     var calibration = Evaluation.ReadRequests(calibrationPath);
-    var variants = new (string Name, FeatureSet Kinds, int Epochs, double L2)[]
+    var variants = new (string Name, FeatureSet Kinds, int Epochs, double L2, double Prune)[]
     {
-        ("basic (as before)", FeatureSet.Basic, 10, 1e-6),
-        ("+ideas", FeatureSet.Basic | FeatureSet.Ideas, 10, 1e-6),
-        ("+ideas +skip pairs", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 10, 1e-6),
-        ("+ideas +skip +places", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Places, 10, 1e-6),
-        ("+ideas +skip +places, 20 epochs", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Places, 20, 1e-6),
-        ("+ideas +skip +places, l2 1e-5", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Places, 10, 1e-5),
+        ("basic", FeatureSet.Basic, 10, 1e-6, LearnedClassifier.DefaultPrune),
+        ("+ideas", FeatureSet.Basic | FeatureSet.Ideas, 10, 1e-6, LearnedClassifier.DefaultPrune),
+        ("+ideas +skip pairs (shipped)", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 10, 1e-6, LearnedClassifier.DefaultPrune),
+        ("+ideas +skip pairs, not pruned", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 10, 1e-6, 0),
+        ("+ideas +skip +places", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Places, 10, 1e-6, LearnedClassifier.DefaultPrune),
+        ("+ideas +skip pairs, 20 epochs", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 20, 1e-6, LearnedClassifier.DefaultPrune),
     };
     Console.WriteLine($"Calibration set: {calibration.Count} requests; target precision {Evaluation.Percent(TargetPrecision)}");
-    foreach (var (name, kinds, epochs, l2) in variants)
+    foreach (var (name, kinds, epochs, l2, prune) in variants)
     {
         var clock = Stopwatch.StartNew();
-        var model = LearnedClassifier.Train(corpus, epochs: epochs, l2: l2, kinds: kinds);
+        var model = LearnedClassifier.Train(corpus, epochs: epochs, l2: l2, kinds: kinds, prune: prune);
         var threshold = LearnedClassifier.Calibrate(model, calibration, TargetPrecision);
         var f = Evaluation.Classify(model, calibration, threshold ?? 1.01);
         Console.WriteLine($"  {name,-34} top-1 {Evaluation.Percent(f.Top1),6}  threshold {threshold?.ToString("0.000") ?? "none",5}  " +
             $"auto {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}  ({clock.ElapsedMilliseconds} ms)");
     }
-    // Other measures of confidence on the basic model: the lead over the second category, and the
+    // Other measures of confidence on the shipped model: the lead over the second category, and the
     // probability kept only where the keyword rules' first guess agrees.
-    var basic = LearnedClassifier.Train(corpus, kinds: FeatureSet.Basic);
+    var basic = LearnedClassifier.Train(corpus);
     var rules = KeywordClassifier.FromEmbeddedRules();
     var measures = new (string Name, Func<Classification, string, double> Confidence)[]
     {
@@ -301,7 +303,7 @@ static int Tune(string dir, string calibrationPath)
         var wrapped = new Measured(basic, confidence);
         var threshold = LearnedClassifier.Calibrate(wrapped, calibration, TargetPrecision);
         var f = Evaluation.Classify(wrapped, calibration, threshold ?? 1.01);
-        Console.WriteLine($"  basic, {name,-36} threshold {threshold?.ToString("0.000") ?? "none",5}  auto {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}");
+        Console.WriteLine($"  shipped, {name,-34} threshold {threshold?.ToString("0.000") ?? "none",5}  auto {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}");
     }
     return 0;
 }

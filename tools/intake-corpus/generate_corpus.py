@@ -8,14 +8,14 @@ greetings, dialect words, typos of sound-alike characters, a second smaller prob
 one, and no punctuation at all. The held-out set (eval/intake/heldout-requests.tsv) is written by
 hand in whole sentences and never passes through here.
 
-    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 300]
+    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200]
 """
 import random
 import sys
 from pathlib import Path
 
 SEED = 20261207
-PER_CATEGORY = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+PER_CATEGORY = int(sys.argv[1]) if len(sys.argv) > 1 else 1200
 
 # Per category: "p" what is wrong (whole clauses, often without the keyword), "e" what it causes.
 C = {
