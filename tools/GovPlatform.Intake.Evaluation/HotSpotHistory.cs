@@ -16,6 +16,12 @@ using Npgsql;
 /// </summary>
 static class HotSpotHistory
 {
+    /// <summary>The detector's settings before the per-level ones: three requests and topic 0.3 at every level.</summary>
+    public static HotSpotOptions Before() => new()
+    {
+        GridMinRequests = null, CommunityMinRequests = null, CommunityTopicSimilarity = null, BuildingTopicSimilarity = null,
+    };
+
     public sealed record Row(DateTimeOffset At, string Category, string Location, string Label, string Description);
 
     public sealed record Report(int Requests, int Linked, int Planted, int PlantedFound, int HotSpots, int FalseHotSpots,

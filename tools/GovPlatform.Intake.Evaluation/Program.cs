@@ -67,18 +67,24 @@ if (args.Length > 0 && args[0] == "hotspots-tune")
     if (ServerConnection() is not { } server) { Console.Error.WriteLine("hotspots-tune needs --connection (or INTAKE_DB)."); return 2; }
     var variants = new (string Name, GovPlatform.Intake.HotSpots.HotSpotOptions Options)[]
     {
-        ("3 everywhere, topic 0.3 (before)", new()),
-        ("community 5", new() { CommunityMinRequests = 5 }),
-        ("community topic 0.5", new() { CommunityTopicSimilarity = 0.5 }),
-        ("community 5, topic 0.5", new() { CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5 }),
-        ("grid 4, community 5, topic 0.5", new() { GridMinRequests = 4, CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5 }),
-        ("the same, building topic 0.2", new() { GridMinRequests = 4, CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.2 }),
-        ("the same, building topic 0.15", new() { GridMinRequests = 4, CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.15 }),
-        ("grid 4, community 4 topic 0.5, building 0.2", new() { GridMinRequests = 4, CommunityMinRequests = 4, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.2 }),
-        ("grid 3, community 5 topic 0.5, building 0.2", new() { CommunityMinRequests = 5, CommunityTopicSimilarity = 0.5, BuildingTopicSimilarity = 0.2 }),
-        ("topic 0.4 everywhere", new() { TopicSimilarity = 0.4 }),
-        ("no community level", new() { CommunityMinRequests = 100_000 }),
+        ("3 everywhere, topic 0.3 (before)", HotSpotHistory.Before()),
+        ("community 5", With(o => o.CommunityMinRequests = 5)),
+        ("community topic 0.5", With(o => o.CommunityTopicSimilarity = 0.5)),
+        ("community 5, topic 0.5", With(o => (o.CommunityMinRequests, o.CommunityTopicSimilarity) = (5, 0.5))),
+        ("grid 4, community 5, topic 0.5", With(o => (o.GridMinRequests, o.CommunityMinRequests, o.CommunityTopicSimilarity) = (4, 5, 0.5))),
+        ("the same, building topic 0.2 (after)", new()),
+        ("the same, building topic 0.15", new() { BuildingTopicSimilarity = 0.15 }),
+        ("grid 4, community 4 topic 0.5, building 0.2", new() { CommunityMinRequests = 4 }),
+        ("grid 3, community 5 topic 0.5, building 0.2", new() { GridMinRequests = 3 }),
+        ("topic 0.4 everywhere", With(o => o.TopicSimilarity = 0.4)),
+        ("no community level", With(o => o.CommunityMinRequests = 100_000)),
     };
+    static GovPlatform.Intake.HotSpots.HotSpotOptions With(Action<GovPlatform.Intake.HotSpots.HotSpotOptions> change)
+    {
+        var options = HotSpotHistory.Before();
+        change(options);
+        return options;
+    }
     foreach (var (name, variant) in variants)
     {
         var report = await HotSpotHistory.RunAsync(root, server, variant, "hotspot-history-tuning.tsv");
@@ -219,13 +225,17 @@ return 0;
 
 static async Task<int> PrintHotSpots(string root, string server)
 {
-    var options = new GovPlatform.Intake.HotSpots.HotSpotOptions();
     var clock = Stopwatch.StartNew();
-    var report = await HotSpotHistory.RunAsync(root, server, options);
-    Console.WriteLine($"Hot spots in the demo county's scripted history (eval/intake/hotspot-history.tsv): {report.Requests} requests over 12 weeks, " +
-        $"{report.Linked} linked as duplicates; detector as shipped (window {options.Window.TotalDays} days, {options.MinRequests} requests, topic {options.TopicSimilarity})");
-    Console.WriteLine($"planted problems found {report.PlantedFound} of {report.Planted}; hot spots {report.HotSpots}, of which false {report.FalseHotSpots}  ({clock.Elapsed.TotalSeconds:0} s)");
-    foreach (var line in report.Lines) Console.WriteLine(line);
+    Console.WriteLine("Hot spots in the demo county's scripted history (eval/intake/hotspot-history.tsv, 12 weeks; found / planted / false):");
+    foreach (var (name, options) in new[] { ("before: 3 requests, topic 0.3 at every level", HotSpotHistory.Before()),
+                 ("after: building 3 at topic 0.2, grid 4 at 0.3, community 5 at 0.5", new GovPlatform.Intake.HotSpots.HotSpotOptions()) })
+    {
+        var report = await HotSpotHistory.RunAsync(root, server, options);
+        Console.WriteLine($"{name}: planted problems found {report.PlantedFound} of {report.Planted}; hot spots {report.HotSpots}, false {report.FalseHotSpots} " +
+            $"({report.Requests} requests, {report.Linked} linked as duplicates)");
+        foreach (var line in report.Lines) Console.WriteLine(line);
+    }
+    Console.WriteLine($"({clock.Elapsed.TotalSeconds:0} s)");
     return 0;
 }
 
