@@ -9,8 +9,8 @@ Labels say what each request is there for:
 
 - ``ordinary``: everyday requests, 10 a day on average, spread over the county's eight communities in
   proportion to their buildings, at a random unit (four in five) or a grid (one in five: roads, squares),
-  in a random category; the text is a request of that category from the classifier's generated corpus
-  (services/intake/Classification/corpus/train.tsv), so the everyday requests share the field's words
+  in a random category; the text is a request of that category from the classifier's corpus generator
+  (tools/intake-corpus/generate_corpus.py, 500 a category), so the everyday requests share the field's words
   the way real ones do, and some of them will look alike by chance.
 - ``P01``..``P10``: recurring problems planted at known places (same category, same building, grid or
   community, over weeks), each reported by different residents in their own words (written here by hand).
@@ -22,8 +22,8 @@ Labels say what each request is there for:
   week; the same drain reported three times 20 days apart (never three within 30 days); and one-off
   requests of a planted problem's category elsewhere in its community.
 
-Deterministic: a fixed seed, the grid from services/dispatch/Seed/demo-county.json, and the corpus on
-disk. The file is the fixture; run this again only to change the history on purpose, and commit both.
+Deterministic: a fixed seed, the grid from services/dispatch/Seed/demo-county.json, and the corpus
+generator's fixed requests. The file is the fixture; run this again only to change the history on purpose, and commit both.
 
     python3 tools/intake-corpus/generate_history.py                 # eval/intake/hotspot-history.tsv (measured)
     python3 tools/intake-corpus/generate_history.py --tuning        # eval/intake/hotspot-history-tuning.tsv
@@ -67,11 +67,14 @@ def under(code, level):
 
 
 communities = [n["code"] for n in nodes if n["level"] == "community"]
+# The everyday requests' words: the corpus generator's requests, 500 a category (the corpus as it was
+# when this history was written), made here rather than read from train.tsv, which grows with the model.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import generate_corpus  # noqa: E402
+
 corpus = {}
-for line in open(os.path.join(ROOT, "services/intake/Classification/corpus/train.tsv"), encoding="utf-8"):
-    if line.startswith("#") or not line.strip():
-        continue
-    category, text = line.rstrip("\n").split("\t", 1)
+for line in generate_corpus.corpus(500):
+    category, text = line.split("\t", 1)
     corpus.setdefault(category, []).append(text)
 categories = sorted(corpus)
 
