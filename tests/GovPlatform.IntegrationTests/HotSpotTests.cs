@@ -108,21 +108,23 @@ public sealed class HotSpotTests(SharedStack shared)
     {
         var county = new TestCounty();
         await _stack.ImportAsync(county);
+        // A grid holds many buildings, so it takes four reports (Intake:HotSpots:GridMinRequests), not three.
         await FileAsync(county.Building, "1号楼门口的路灯不亮，晚上黑乎乎的", category: "street_light", daysAgo: 12);
-        await FileAsync($"{county.Grid}-B02", "2号楼前面的路灯晚上不亮了", category: "street_light", daysAgo: 4);
+        await FileAsync($"{county.Grid}-B02", "2号楼前面的路灯晚上不亮了", category: "street_light", daysAgo: 8);
+        await FileAsync($"{county.Grid}-B02", "2号楼后面那盏路灯也坏了，一点都不亮", category: "street_light", daysAgo: 4);
         Assert.Empty(await HotSpotsUnderAsync(county.Community));
 
-        await FileAsync($"{county.Grid}-B02", "2号楼后面那盏路灯也坏了，一点都不亮", category: "street_light");
+        await FileAsync(county.Building, "1号楼旁边小路上的路灯也黑了，一到晚上不亮", category: "street_light");
 
         var spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
         Assert.Equal("grid", spot.GetProperty("placeLevel").GetString());
         Assert.Equal(county.Grid, spot.GetProperty("placeCode").GetString());
-        Assert.Equal(3, spot.GetProperty("requestCount").GetInt32());
+        Assert.Equal(4, spot.GetProperty("requestCount").GetInt32());
 
         // A lamp in another grid of the community is not in this grid's hot spot, and alone it makes none.
         await FileAsync(county.EmptyGrid, "3号楼旁边路灯坏了", category: "street_light");
         spot = Assert.Single(await HotSpotsUnderAsync(county.Community));
-        Assert.Equal(3, spot.GetProperty("requestCount").GetInt32());
+        Assert.Equal(4, spot.GetProperty("requestCount").GetInt32());
     }
 
     [Fact]

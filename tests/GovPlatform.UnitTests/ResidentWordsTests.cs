@@ -10,8 +10,8 @@ namespace GovPlatform.UnitTests;
 /// </summary>
 public sealed class ResidentWordsTests
 {
-    // Just under the figures measured on 7 December 2026 (docs/intake.md).
-    private const double Top1Floor = 0.84, AutoPrecisionFloor = 0.93, AutoShareFloor = 0.42;
+    // Just under the figures measured on 7 December 2026 with the 19,200-request corpus (docs/intake.md): 89.6 %, 97.6 %, 52.7 %.
+    private const double Top1Floor = 0.88, AutoPrecisionFloor = 0.96, AutoShareFloor = 0.50;
 
     private static string Eval(string file) => Path.Combine(AppContext.BaseDirectory, "eval", "intake", file);
 

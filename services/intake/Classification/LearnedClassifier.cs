@@ -22,8 +22,11 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// <summary>Below this probability of the best category a request goes to triage (before a calibrated one is chosen).</summary>
     public const double DefaultThreshold = 0.6;
 
+    /// <summary>Features with no weight at least this large are left out of the model (<see cref="Train"/>).</summary>
+    public const double DefaultPrune = 0.05;
+
     /// <summary>The feature kinds the shipped weights are trained with (chosen on the calibration set, docs/intake.md).</summary>
-    public const FeatureSet ShippedFeatures = FeatureSet.Basic;
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs;
 
     /// <summary>
     /// The lowest threshold at and above which every cut keeps the auto-classified precision on
@@ -158,8 +161,13 @@ public sealed class LearnedClassifier : IRequestClassifier
     }
 
     /// <summary>Trains deterministically: fixed order of features, fixed seed for the shuffles.</summary>
+    /// <remarks>
+    /// Features whose every weight stays under <paramref name="prune"/> in size are dropped: most are character pairs
+    /// and word pairs seen once or twice, and each moves a score by less than a hundredth (features are scaled to
+    /// unit length), while keeping them would more than double the weights' file and their load at start.
+    /// </remarks>
     public static LearnedClassifier Train(IReadOnlyList<(string Category, string Text)> corpus, double threshold = DefaultThreshold,
-        int epochs = 10, double l2 = 1e-6, FeatureSet? kinds = null)
+        int epochs = 10, double l2 = 1e-6, FeatureSet? kinds = null, double prune = DefaultPrune)
     {
         var set = kinds ?? ShippedFeatures;
         var rules = KeywordClassifier.FromEmbeddedRules();
@@ -197,7 +205,8 @@ public sealed class LearnedClassifier : IRequestClassifier
                 }
             }
         }
-        var weights = rows.ToDictionary(r => r.Key, r => Enumerable.Range(0, k).Select(c => (float)w[r.Value * k + c]).ToArray(), StringComparer.Ordinal);
+        var weights = rows.Where(r => Enumerable.Range(0, k).Any(c => Math.Abs(w[r.Value * k + c]) >= prune))
+            .ToDictionary(r => r.Key, r => Enumerable.Range(0, k).Select(c => (float)w[r.Value * k + c]).ToArray(), StringComparer.Ordinal);
         return new LearnedClassifier(categories, weights, bias.Select(b => (float)b).ToArray(), rules, threshold, set);
     }
 

@@ -15,8 +15,39 @@ public sealed class HotSpotOptions
     public int MinRequests { get; set; } = 3;
     /// <summary>Minimum <see cref="ReportGist.TopicSimilarity"/> for two requests to be about one topic.</summary>
     public double TopicSimilarity { get; set; } = 0.3;
+    // The per-level settings below were chosen on the tuning history (eval/intake/hotspot-history-tuning.tsv,
+    // `dotnet run --project tools/GovPlatform.Intake.Evaluation -- hotspots-tune`; docs/intake.md, Hot spots).
+
+    /// <summary>
+    /// Requests a hot spot of a whole grid needs (null: <see cref="MinRequests"/>). A grid holds many buildings, so
+    /// the same topic turns up there by chance more often than in one building.
+    /// </summary>
+    public int? GridMinRequests { get; set; } = 4;
+    /// <summary>Requests a hot spot of a whole community needs (null: <see cref="MinRequests"/>); see <see cref="GridMinRequests"/>.</summary>
+    public int? CommunityMinRequests { get; set; } = 5;
+    /// <summary>
+    /// Minimum topic similarity for a hot spot of a whole community (null: <see cref="TopicSimilarity"/>): across a
+    /// community, "the drains are blocked" said three times is usually three drains; one source heard from many
+    /// buildings (a night market's barbecue) is named alike.
+    /// </summary>
+    public double? CommunityTopicSimilarity { get; set; } = 0.5;
+    /// <summary>
+    /// Minimum topic similarity within one building (null: <see cref="TopicSimilarity"/>): neighbours of one building
+    /// name one recurring problem in fewer shared words than strangers across a community do.
+    /// </summary>
+    public double? BuildingTopicSimilarity { get; set; } = 0.2;
     /// <summary>Off turns detection off (the API still reads what was found).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>The topic similarity a hot spot of the level needs (building, grid, community).</summary>
+    public double TopicSimilarityAt(string level) => level switch
+    {
+        "building" => BuildingTopicSimilarity ?? TopicSimilarity,
+        "community" => CommunityTopicSimilarity ?? TopicSimilarity,
+        _ => TopicSimilarity,
+    };
+
+    internal double LowestTopicSimilarity => Math.Min(TopicSimilarity, Math.Min(BuildingTopicSimilarity ?? 1, CommunityTopicSimilarity ?? 1));
 }
 
 /// <summary>What the detector needs of the request just filed.</summary>
@@ -48,6 +79,7 @@ public static class HotSpotDetector
         public Guid? HotSpotId { get; init; }
         public string? HotSpotStatus { get; init; }
         public string[]? HotSpotPath { get; init; }
+        public string? HotSpotLevel { get; init; }
     }
 
     /// <summary>The hot spot the request joined or made, or null.</summary>
@@ -71,7 +103,7 @@ public static class HotSpotDetector
         const string candidates = """
             SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(@lockKey, 0));
             (SELECT r.id, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
-                    h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath
+                    h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath, h.place_level AS HotSpotLevel
              FROM requests r
              LEFT JOIN hot_spot_requests hr ON hr.request_id = r.id
              LEFT JOIN hot_spots h ON h.id = hr.hot_spot_id
@@ -81,7 +113,7 @@ public static class HotSpotDetector
              ORDER BY r.submitted_at DESC
              LIMIT @limit)
             UNION ALL
-            (SELECT r.id, r.location_path, r.building_code, r.submitted_at, h.id, h.status, h.place_path
+            (SELECT r.id, r.location_path, r.building_code, r.submitted_at, h.id, h.status, h.place_path, h.place_level
              FROM hot_spots h
              JOIN hot_spot_requests hr ON hr.hot_spot_id = h.id
              JOIN requests r ON r.id = hr.request_id
@@ -111,13 +143,14 @@ public static class HotSpotDetector
                 gists[id] = GistCache.Of(id, description);
         }
         var gist = GistCache.Of(request.Id, request.Description);
-        var similar = rows.Where(r => gists.ContainsKey(r.Id)).Select(r => (Row: r, Gist: gists[r.Id]))
-            .Where(r => gist.TopicSimilarity(r.Gist) >= options.TopicSimilarity).ToList();
+        var similar = rows.Where(r => gists.ContainsKey(r.Id)).Select(r => (Row: r, Gist: gists[r.Id], Similarity: gist.TopicSimilarity(gists[r.Id])))
+            .Where(r => r.Similarity >= options.LowestTopicSimilarity).ToList();
 
         // Already a hot spot of this topic at a place the new request stands in: it joins that one.
         var joined = similar
             .Where(s => s.Row.HotSpotId is not null && s.Row.HotSpotStatus is "proposed" or "accepted"
-                        && s.Row.HotSpotPath!.All(request.LocationPath.Contains))
+                        && s.Row.HotSpotPath!.All(request.LocationPath.Contains)
+                        && s.Similarity >= options.TopicSimilarityAt(s.Row.HotSpotLevel!))
             .OrderByDescending(s => s.Row.HotSpotPath!.Length)
             .Select(s => s.Row.HotSpotId)
             .FirstOrDefault();
@@ -135,16 +168,19 @@ public static class HotSpotDetector
         }
 
         var free = similar.Where(s => s.Row.HotSpotId is null).ToList();
-        var places = new List<(string Level, string Code, IReadOnlyList<string> Path, Func<Candidate, bool> Holds)>();
+        var places = new List<(string Level, string Code, IReadOnlyList<string> Path, Func<Candidate, bool> Holds, int Min, double Topic)>();
         if (request.BuildingCode is { } building)
-            places.Add(("building", building, PathTo(request.LocationPath, building), c => c.BuildingCode == building));
+            places.Add(("building", building, PathTo(request.LocationPath, building), c => c.BuildingCode == building,
+                options.MinRequests, options.TopicSimilarityAt("building")));
         if (request.GridCode is { } grid)
-            places.Add(("grid", grid, PathTo(request.LocationPath, grid), c => c.LocationPath.Contains(grid)));
-        places.Add(("community", communityCode, PathTo(request.LocationPath, communityCode), _ => true));
-        foreach (var (level, code, path, holds) in places)
+            places.Add(("grid", grid, PathTo(request.LocationPath, grid), c => c.LocationPath.Contains(grid),
+                options.GridMinRequests ?? options.MinRequests, options.TopicSimilarityAt("grid")));
+        places.Add(("community", communityCode, PathTo(request.LocationPath, communityCode), _ => true,
+            options.CommunityMinRequests ?? options.MinRequests, options.TopicSimilarityAt("community")));
+        foreach (var (level, code, path, holds, min, topicSimilarity) in places)
         {
-            var members = free.Where(s => holds(s.Row)).ToList();
-            if (members.Count + 1 < options.MinRequests) continue;
+            var members = free.Where(s => holds(s.Row) && s.Similarity >= topicSimilarity).ToList();
+            if (members.Count + 1 < min) continue;
             var ids = members.OrderBy(m => m.Row.SubmittedAt).Select(m => m.Row.Id).Append(request.Id).ToList();
             var firstAt = members.Count == 0 ? request.SubmittedAt
                 : new DateTimeOffset(DateTime.SpecifyKind(members.Min(m => m.Row.SubmittedAt), DateTimeKind.Utc));
