@@ -10,7 +10,7 @@ namespace GovPlatform.IntegrationTests;
 /// <summary>Dispatch on a clock the tests move, with reporting beside it to count what dispatch publishes.</summary>
 public sealed class SupervisionStack : IAsyncLifetime
 {
-    public ManualClock Clock { get; } = new();
+    public FakeClock Clock { get; } = new();
     public TestStack Stack { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -31,7 +31,7 @@ public sealed class SupervisionStack : IAsyncLifetime
 public sealed class DeadlinesAndSupervisionTests(SupervisionStack fixture) : IClassFixture<SupervisionStack>
 {
     private readonly TestStack _stack = fixture.Stack;
-    private readonly ManualClock _clock = fixture.Clock;
+    private readonly FakeClock _clock = fixture.Clock;
     private readonly DispatchDriver _dispatch = new(fixture.Stack);
     private CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly TimeSpan China = TimeSpan.FromHours(8);

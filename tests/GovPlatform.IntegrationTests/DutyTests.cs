@@ -10,7 +10,7 @@ namespace GovPlatform.IntegrationTests;
 /// <summary>One dispatch whose clock the tests move and whose duty sweep looks often.</summary>
 public sealed class DutyStack : IAsyncLifetime
 {
-    public ManualClock Clock { get; } = new();
+    public FakeClock Clock { get; } = new();
     public TestStack Stack { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -30,7 +30,7 @@ public sealed class DutyStack : IAsyncLifetime
 public sealed class DutyTests(DutyStack fixture) : IClassFixture<DutyStack>
 {
     private readonly TestStack _stack = fixture.Stack;
-    private readonly ManualClock _clock = fixture.Clock;
+    private readonly FakeClock _clock = fixture.Clock;
     private readonly DispatchDriver _dispatch = new(fixture.Stack);
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -128,7 +128,7 @@ public sealed class IdempotencyTests(SharedStack shared)
 public sealed class IdempotencyExpiryTests : IAsyncLifetime
 {
     private TestStack _stack = null!;
-    private readonly ManualClock _clock = new();
+    private readonly FakeClock _clock = new();
 
     public async ValueTask InitializeAsync()
     {

@@ -145,7 +145,7 @@ public sealed class IntakeAccessTests(SharedStack shared)
 public sealed class IntakeRateLimitAndLogTests : IAsyncLifetime
 {
     private TestStack _stack = null!;
-    private readonly Clock _clock = new(new DateTimeOffset(2026, 11, 22, 9, 0, 10, TimeSpan.Zero));
+    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 11, 22, 9, 0, 10, TimeSpan.Zero));
     private readonly LogCapture _logs = new();
 
     public async ValueTask InitializeAsync()
@@ -261,13 +261,6 @@ public sealed class IntakeRateLimitAndLogTests : IAsyncLifetime
         Assert.Contains(lines, l => l.Contains("Text to") is false);
         Assert.All(lines, l => Assert.Contains("135****7777", l));
         Assert.DoesNotContain(_logs.Messages, m => m.Contains("13566667777") || m.Contains("王五"));
-    }
-
-    private sealed class Clock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-        public override DateTimeOffset GetUtcNow() => _now;
-        public void Advance(TimeSpan by) => _now += by;
     }
 
     private sealed class LogCapture : ILoggerProvider

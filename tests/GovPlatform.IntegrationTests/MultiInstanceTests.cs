@@ -18,7 +18,7 @@ namespace GovPlatform.IntegrationTests;
 public sealed class MultiInstanceTests : IAsyncLifetime
 {
     private TestStack _stack = null!;
-    private readonly ManualClock _clock = new();
+    private readonly FakeClock _clock = new();
     private readonly List<ServiceProcess> _victims = [];
     private readonly Dictionary<string, HttpClient> _victimClients = new();
     private CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -10,7 +10,7 @@ namespace GovPlatform.IntegrationTests;
 /// <summary>Dispatch on a clock the tests move (rectification deadlines), with reporting beside it to count what it publishes.</summary>
 public sealed class RedPropertyStack : IAsyncLifetime
 {
-    public ManualClock Clock { get; } = new();
+    public FakeClock Clock { get; } = new();
     public TestStack Stack { get; private set; } = null!;
 
     /// <summary>Two orders are enough to count in a grade here, so a test can show them moving it.</summary>
@@ -39,7 +39,7 @@ public sealed class RedPropertyStack : IAsyncLifetime
 public sealed class RedPropertyTests(RedPropertyStack fixture) : IClassFixture<RedPropertyStack>
 {
     private readonly TestStack _stack = fixture.Stack;
-    private readonly ManualClock _clock = fixture.Clock;
+    private readonly FakeClock _clock = fixture.Clock;
     private readonly DispatchDriver _dispatch = new(fixture.Stack);
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 

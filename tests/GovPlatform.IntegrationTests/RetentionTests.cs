@@ -11,7 +11,7 @@ namespace GovPlatform.IntegrationTests;
 public sealed class RetentionTests : IAsyncLifetime
 {
     private readonly string _database = $"retention_{Guid.NewGuid():N}"[..24];
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
     private NpgsqlDataSource _db = null!;
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 

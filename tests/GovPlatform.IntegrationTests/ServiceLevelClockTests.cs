@@ -10,7 +10,7 @@ namespace GovPlatform.IntegrationTests;
 /// <summary>One dispatch whose clock the tests move; tests in this class run one after another, each in its own county.</summary>
 public sealed class ClockStack : IAsyncLifetime
 {
-    public ManualClock Clock { get; } = new();
+    public FakeClock Clock { get; } = new();
     public TestStack Stack { get; private set; } = null!;
 
     /// <summary>The scheduler looks often, so a due deadline is seen within a poll of moving the clock.</summary>
@@ -32,7 +32,7 @@ public sealed class ClockStack : IAsyncLifetime
 public sealed class ServiceLevelClockTests(ClockStack fixture) : IClassFixture<ClockStack>
 {
     private readonly TestStack _stack = fixture.Stack;
-    private readonly ManualClock _clock = fixture.Clock;
+    private readonly FakeClock _clock = fixture.Clock;
     private readonly DispatchDriver _dispatch = new(fixture.Stack);
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -314,7 +314,7 @@ public sealed class ServiceLevelClockTests(ClockStack fixture) : IClassFixture<C
 public sealed class ServiceLevelClockFaultTests : IAsyncLifetime
 {
     private TestStack _stack = null!;
-    private readonly ManualClock _clock = new();
+    private readonly FakeClock _clock = new();
     private DispatchDriver _dispatch = null!;
 
     public async ValueTask InitializeAsync()

@@ -14,7 +14,7 @@ namespace GovPlatform.IntegrationTests;
 public sealed class WhistleAndReportTests(ClockStack fixture) : IClassFixture<ClockStack>
 {
     private readonly TestStack _stack = fixture.Stack;
-    private readonly ManualClock _clock = fixture.Clock;
+    private readonly FakeClock _clock = fixture.Clock;
     private readonly DispatchDriver _dispatch = new(fixture.Stack);
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -11,24 +11,24 @@ using Npgsql;
 namespace GovPlatform.Dispatch.Consumers;
 
 /// <summary>Intake closed the request after the resident's callback (or an operator closed it): the order is done.</summary>
-public sealed class RequestClosedConsumer(NpgsqlDataSource db) : InboxConsumer<RequestClosed>(db)
+public sealed class RequestClosedConsumer(NpgsqlDataSource db, WorkOrderLifecycle lifecycle) : InboxConsumer<RequestClosed>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<RequestClosed> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
         var order = await RequestOutcomes.LockOrderOrParkAsync(tx, m.RequestId, RequestOutcomes.Closed, m.At, m, context.CancellationToken);
-        if (order is not null) await RequestOutcomes.CloseAsync(tx, order, m, m.At, context.CancellationToken);
+        if (order is not null) await RequestOutcomes.CloseAsync(tx, lifecycle, order, m, m.At, context.CancellationToken);
     }
 }
 
 /// <summary>A dissatisfied resident reopened the request: the same assignee gets the order back with fresh clocks.</summary>
-public sealed class RequestReopenedConsumer(NpgsqlDataSource db, TimeProvider clock) : InboxConsumer<RequestReopened>(db)
+public sealed class RequestReopenedConsumer(NpgsqlDataSource db, TimeProvider clock, WorkOrderLifecycle lifecycle) : InboxConsumer<RequestReopened>(db)
 {
     protected override async Task HandleAsync(ConsumeContext<RequestReopened> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
         var order = await RequestOutcomes.LockOrderOrParkAsync(tx, m.RequestId, RequestOutcomes.Reopened, m.At, m, context.CancellationToken);
-        if (order is not null) await RequestOutcomes.ReopenAsync(tx, order, m, clock.GetUtcNow(), context.CancellationToken);
+        if (order is not null) await RequestOutcomes.ReopenAsync(tx, lifecycle, order, m, clock.GetUtcNow(), context.CancellationToken);
     }
 }
 
@@ -36,7 +36,7 @@ public sealed class RequestReopenedConsumer(NpgsqlDataSource db, TimeProvider cl
 /// Dispatch hears its own <see cref="WorkOrderAssigned"/> to apply the outcomes that arrived before
 /// the order existed, so a close that overtook its request is still applied, exactly once.
 /// </summary>
-public sealed class PendingOutcomesConsumer(NpgsqlDataSource db, TimeProvider clock) : InboxConsumer<WorkOrderAssigned>(db)
+public sealed class PendingOutcomesConsumer(NpgsqlDataSource db, TimeProvider clock, WorkOrderLifecycle lifecycle) : InboxConsumer<WorkOrderAssigned>(db)
 {
     private sealed record Pending(long Id, string Kind, string Body);
 
@@ -61,11 +61,11 @@ public sealed class PendingOutcomesConsumer(NpgsqlDataSource db, TimeProvider cl
             {
                 var closed = JsonSerializer.Deserialize<RequestClosed>(p.Body, Outbox.Json)!;
                 // Intake's time lies before the order existed; an order must not close before it opened.
-                await RequestOutcomes.CloseAsync(tx, order, closed, closed.At > now ? closed.At : now, ct);
+                await RequestOutcomes.CloseAsync(tx, lifecycle, order, closed, closed.At > now ? closed.At : now, ct);
             }
             else
             {
-                await RequestOutcomes.ReopenAsync(tx, order, JsonSerializer.Deserialize<RequestReopened>(p.Body, Outbox.Json)!, now, ct);
+                await RequestOutcomes.ReopenAsync(tx, lifecycle, order, JsonSerializer.Deserialize<RequestReopened>(p.Body, Outbox.Json)!, now, ct);
             }
         }
     }
@@ -76,7 +76,6 @@ public static class RequestOutcomes
 {
     public const string Closed = "closed";
     public const string Reopened = "reopened";
-    private static readonly string[] Reopenable = [WorkOrderStatus.Resolved, WorkOrderStatus.PlanFormed, WorkOrderStatus.Closed];
 
     /// <summary>
     /// Outcome consumers and <see cref="PendingOutcomesConsumer"/> take this per-request lock first.
@@ -104,43 +103,17 @@ public static class RequestOutcomes
         return null;
     }
 
+    /// <summary>The order closes (<see cref="WorkOrderTransitions"/>' close row); one closed already stays as it is.</summary>
     /// <param name="at">When the order closes: intake's time, or, for a close that overtook the order, no earlier than now.</param>
-    public static async Task CloseAsync(NpgsqlTransaction tx, OrderRow order, RequestClosed m, DateTimeOffset at, CancellationToken ct)
-    {
-        if (order.Status == WorkOrderStatus.Closed) return;
-        await ServiceLevelClocks.CancelAsync(tx, order.Id, at, ct);
-        await tx.Connection!.ExecuteAsync(new CommandDefinition(
-            "UPDATE work_orders SET status = 'closed', satisfaction = @Satisfaction, suspended_from = NULL, suspended_until = NULL, updated_at = @at WHERE id = @Id",
-            new { at, m.Satisfaction, order.Id }, tx, cancellationToken: ct));
-        // Closed without a resolution (an operator's close): a running supervision ends here too.
-        await SupervisionDesk.CompleteAsync(tx, order.Id, order.RequestId, at, ct);
-        await WorkOrderHistory.AddAsync(tx, order.Id, at, "closed", Actor.System,
-            new { satisfaction = m.Satisfaction, from = order.Status, requestClosedAt = m.At }, ct);
-        await Outbox.EnqueueAsync(tx, new WorkOrderClosed(order.Id, order.RequestId, at), ct);
-    }
+    public static Task CloseAsync(NpgsqlTransaction tx, WorkOrderLifecycle lifecycle, OrderRow order, RequestClosed m, DateTimeOffset at, CancellationToken ct) =>
+        lifecycle.ApplyAsync(tx, order, new Command(WorkOrderActions.Close) { Satisfaction = m.Satisfaction, RequestClosedAt = m.At }, at, ct);
 
-    public static async Task ReopenAsync(NpgsqlTransaction tx, OrderRow order, RequestReopened m, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The order reopens, or, still being worked on, notes the reopen (the table's two reopen rows).</summary>
+    public static async Task ReopenAsync(NpgsqlTransaction tx, WorkOrderLifecycle lifecycle, OrderRow order, RequestReopened m, DateTimeOffset now,
+        CancellationToken ct)
     {
         // The reopen count orders reopens: an older one arriving late (or again) changes nothing.
         if (m.ReopenCount <= order.ReopenCount) return;
-
-        if (!Reopenable.Contains(order.Status))
-        {
-            // Still being worked on: there is nothing to reopen, but the resident's complaint belongs in the timeline.
-            await tx.Connection!.ExecuteAsync(new CommandDefinition(
-                "UPDATE work_orders SET reopen_count = @ReopenCount WHERE id = @Id", new { m.ReopenCount, order.Id }, tx, cancellationToken: ct));
-            await WorkOrderHistory.AddAsync(tx, order.Id, now, "reopen_noted", Actor.System, new { reason = m.Reason, m.ReopenCount, status = order.Status }, ct);
-            return;
-        }
-
-        await ServiceLevelClocks.CancelAsync(tx, order.Id, now, ct);
-        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            UPDATE work_orders SET status = 'assigned', round = round + 1, reopen_count = @ReopenCount, complex = false, plan_due_at = NULL, updated_at = @now
-            WHERE id = @Id
-            """, new { m.ReopenCount, now, order.Id }, tx, cancellationToken: ct));
-        await ServiceLevelClocks.StartAsync(tx, order.Id, order.Category, order.Tier, order.Round + 1, now, ServiceLevelClocks.Running, ct);
-        await WorkOrderHistory.AddAsync(tx, order.Id, now, "reopened", Actor.System, new { reason = m.Reason, m.ReopenCount, from = order.Status }, ct);
-        await Outbox.EnqueueAsync(tx, new WorkOrderReopened(order.Id, order.RequestId, m.ReopenCount, now), ct);
+        await lifecycle.ApplyAsync(tx, order, new Command(WorkOrderActions.Reopen, m.Reason) { ReopenCount = m.ReopenCount }, now, ct);
     }
-
 }

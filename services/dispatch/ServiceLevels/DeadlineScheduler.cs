@@ -28,7 +28,8 @@ public sealed class ClockOptions
 /// "Now" comes from the injected <see cref="TimeProvider"/>, so tests move time; the poll cadence
 /// is real time, because it only decides how soon a due row is noticed.
 /// </remarks>
-public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, ClockOptions options, ILogger<DeadlineScheduler> logger)
+public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, ClockOptions options, WorkOrderLifecycle lifecycle,
+    ILogger<DeadlineScheduler> logger)
     : BackgroundService
 {
     private sealed record Due(long Id, Guid WorkOrderId, string Clock, string Tier, int Round, DateTime DueAt);
@@ -75,7 +76,7 @@ public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, C
             FOR UPDATE OF d, o SKIP LOCKED
             """;
         var due = (await conn.QueryAsync<Due>(new CommandDefinition(claim, new { now, options.BatchSize }, tx, cancellationToken: ct))).AsList();
-        foreach (var d in due) await FireAsync(tx, d, now, ct);
+        foreach (var d in due) await FireAsync(tx, d, now, lifecycle, ct);
         var silent = await WhistleDeadlines.FireDueAsync(tx, now, options.BatchSize, ct);
         // Warnings and supervision dates ride the same poll and transaction: each row claimed once, settled with its event.
         var warned = await DeadlineWarnings.FireDueAsync(tx, now, options.BatchSize, ct);
@@ -84,7 +85,7 @@ public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, C
         return new[] { due.Count, silent, warned, overdue }.Max();
     }
 
-    private static async Task FireAsync(NpgsqlTransaction tx, Due d, DateTimeOffset now, CancellationToken ct)
+    private static async Task FireAsync(NpgsqlTransaction tx, Due d, DateTimeOffset now, WorkOrderLifecycle lifecycle, CancellationToken ct)
     {
         var conn = tx.Connection!;
         // An earlier row of this batch may have escalated the order and so cancelled this one.
@@ -97,10 +98,8 @@ public sealed class DeadlineScheduler(NpgsqlDataSource db, TimeProvider clock, C
 
         if (d.Clock == ServiceLevelClocks.Suspension)
         {
-            if (order.Status != WorkOrderStatus.Suspended) return;
-            await WorkOrderLifecycle.ResumeAsync(tx, order, Actor.System, now, ct);
-            await WorkOrderHistory.AddAsync(tx, order.Id, now, WorkOrderActions.Resume, Actor.System,
-                new { from = order.SuspendedFrom, reason = "the suspension's limit was reached" }, ct);
+            // The table's resume row; an order no longer suspended (resumed by hand, closed) answers a conflict and stays as it is.
+            await lifecycle.ApplyAsync(tx, order, new Command(WorkOrderActions.Resume, "the suspension's limit was reached"), now, ct);
             return;
         }
 

@@ -16,6 +16,9 @@ public static class WorkOrderStatus
 
     /// <summary>States in which someone still owes the resident work (clocks run, escalation applies).</summary>
     public static readonly string[] Open = [Assigned, Accepted, OnSite, PlanFormed, Returned];
+
+    /// <summary>Every state, in the order the lifecycle table lists them.</summary>
+    public static readonly string[] All = [Assigned, Accepted, OnSite, PlanFormed, Returned, Suspended, Resolved, Closed];
 }
 
 public static class WorkOrderActions
@@ -29,52 +32,33 @@ public static class WorkOrderActions
     public const string Suspend = "suspend";
     public const string Resume = "resume";
     public const string Escalate = "escalate";
+
+    /// <summary>Intake's <c>RequestClosed</c>: the resident's callback (or an operator) closed the request.</summary>
+    public const string Close = "close";
+    /// <summary>Intake's <c>RequestReopened</c>: a dissatisfied resident reopened the request.</summary>
+    public const string Reopen = "reopen";
 }
 
 /// <summary>
-/// The work order's state machine as data: which action is legal from which state, and which
-/// roles may take it at which tier. Everything that changes an order asks here first, so the
-/// HTTP API, the consumers and the clock scheduler cannot disagree about the rules.
+/// Who may take an action, read from <see cref="WorkOrderTransitions.Table"/>: everything that changes an order asks
+/// here first, so the HTTP API, the consumers and the clock scheduler cannot disagree about the rules.
 /// </summary>
 public static class WorkOrderRules
 {
-    private static readonly Dictionary<string, string[]> From = new()
-    {
-        [WorkOrderActions.Accept] = [WorkOrderStatus.Assigned],
-        [WorkOrderActions.Arrive] = [WorkOrderStatus.Accepted],
-        [WorkOrderActions.Resolve] = [WorkOrderStatus.OnSite, WorkOrderStatus.PlanFormed],
-        [WorkOrderActions.Plan] = [WorkOrderStatus.OnSite],
-        [WorkOrderActions.Return] = [WorkOrderStatus.Assigned, WorkOrderStatus.Accepted, WorkOrderStatus.OnSite],
-        [WorkOrderActions.Transfer] = [WorkOrderStatus.Assigned, WorkOrderStatus.Accepted, WorkOrderStatus.OnSite, WorkOrderStatus.Returned],
-        [WorkOrderActions.Suspend] = WorkOrderStatus.Open,
-        [WorkOrderActions.Resume] = [WorkOrderStatus.Suspended],
-        [WorkOrderActions.Escalate] = WorkOrderStatus.Open,
-    };
+    /// <summary>Whether <paramref name="action"/> moves an order that is <paramref name="status"/> (a row of the table covers it).</summary>
+    public static bool IsLegal(string action, string status) => WorkOrderTransitions.Find(action, status) is not null;
 
-    /// <summary>The state an action leads to; resume (back to where it was) and escalate (a fresh assignment) are decided by the caller.</summary>
-    public static string? To(string action) => action switch
-    {
-        WorkOrderActions.Accept => WorkOrderStatus.Accepted,
-        WorkOrderActions.Arrive => WorkOrderStatus.OnSite,
-        WorkOrderActions.Resolve => WorkOrderStatus.Resolved,
-        WorkOrderActions.Plan => WorkOrderStatus.PlanFormed,
-        WorkOrderActions.Return => WorkOrderStatus.Returned,
-        WorkOrderActions.Transfer or WorkOrderActions.Escalate => WorkOrderStatus.Assigned,
-        WorkOrderActions.Suspend => WorkOrderStatus.Suspended,
-        _ => null,
-    };
-
-    public static bool IsLegal(string action, string status) => From.TryGetValue(action, out var from) && from.Contains(status);
-
-    public static IReadOnlyCollection<string> Actions => From.Keys;
+    /// <summary>The actions staff take through the API (intake's close and reopen are not among them).</summary>
+    public static IReadOnlyCollection<string> Actions { get; } =
+        WorkOrderTransitions.Table.Where(t => t.Who != Who.Intake).Select(t => t.Action).Distinct().ToArray();
 
     /// <summary>The work itself, which the order's named assignee does at any tier; re-dispatching and pausing stay with leaders.</summary>
     public static readonly string[] HandlerActions =
-        [WorkOrderActions.Accept, WorkOrderActions.Arrive, WorkOrderActions.Resolve, WorkOrderActions.Plan, WorkOrderActions.Return, WorkOrderActions.Escalate];
+        WorkOrderTransitions.Table.Where(t => t.Who == Who.Handler).Select(t => t.Action).Distinct().ToArray();
 
     /// <summary>What a department that reported in to a whistle on the order may do: the work, not re-dispatch or escalation.</summary>
     public static readonly string[] DepartmentActions =
-        [WorkOrderActions.Accept, WorkOrderActions.Arrive, WorkOrderActions.Resolve, WorkOrderActions.Plan];
+        WorkOrderTransitions.Table.Where(t => t.Departments).Select(t => t.Action).Distinct().ToArray();
 
     /// <summary>
     /// Roles that answer for a tier: "small things stay in the compound, hard things in the
@@ -91,12 +75,16 @@ public static class WorkOrderRules
     /// <summary>Re-dispatching and pausing are decisions for whoever leads, not for the handler alone.</summary>
     private static readonly string[] Managers = [Roles.GridLeader, Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Admin];
 
+    /// <summary>Whether someone with <paramref name="roles"/> answers for <paramref name="action"/> at <paramref name="tier"/> (the table's who column).</summary>
     public static bool MayAct(IReadOnlyCollection<string> roles, string action, string tier)
     {
         var tierRoles = TierRoles.TryGetValue(tier, out var r) ? r : [Roles.Admin];
-        var allowed = action is WorkOrderActions.Transfer or WorkOrderActions.Suspend or WorkOrderActions.Resume
-            ? tierRoles.Intersect(Managers)
-            : tierRoles;
+        IEnumerable<string> allowed = WorkOrderTransitions.WhoMay(action) switch
+        {
+            Who.Leaders => tierRoles.Intersect(Managers),
+            Who.Intake => [], // only intake's events close and reopen an order
+            _ => tierRoles,
+        };
         return roles.Any(allowed.Contains);
     }
 

@@ -37,7 +37,7 @@ namespace GovPlatform.IntegrationTests.Reporting;
 /// </remarks>
 public sealed class LiveScenario : IAsyncLifetime
 {
-    public ManualClock Clock { get; } = new();
+    public FakeClock Clock { get; } = new();
     public TestStack Stack { get; private set; } = null!;
     public TestCounty County { get; } = new();
     public DateTimeOffset Start { get; private set; }

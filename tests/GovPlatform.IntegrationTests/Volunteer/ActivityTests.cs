@@ -11,7 +11,7 @@ namespace GovPlatform.IntegrationTests.Volunteer;
 public sealed class ActivityStack : IAsyncLifetime
 {
     public TestStack Stack { get; private set; } = null!;
-    public TestClock Clock { get; } = new();
+    public FakeClock Clock { get; } = new();
     public TestCounty County { get; } = new();
 
     public async ValueTask InitializeAsync()
@@ -29,7 +29,7 @@ public sealed class ActivityStack : IAsyncLifetime
 public sealed class ActivityTests(ActivityStack fixture) : IClassFixture<ActivityStack>, IAsyncLifetime
 {
     private TestStack Stack => fixture.Stack;
-    private TestClock Clock => fixture.Clock;
+    private FakeClock Clock => fixture.Clock;
     private HttpClient Api => Stack.Client("volunteer");
     private CancellationToken Ct => TestContext.Current.CancellationToken;
     private readonly string _organiser = $"organiser-{Guid.NewGuid():N}";

@@ -15,7 +15,7 @@ namespace GovPlatform.IntegrationTests.Volunteer;
 public sealed class LedgerConcurrencyTests : IAsyncLifetime
 {
     private TestStack _stack = null!;
-    private readonly TestClock _clock = new();
+    private readonly FakeClock _clock = new();
     private HttpClient Api => _stack.Client("volunteer");
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 

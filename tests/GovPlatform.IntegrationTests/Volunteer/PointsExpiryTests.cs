@@ -11,7 +11,7 @@ namespace GovPlatform.IntegrationTests.Volunteer;
 public sealed class PointsExpiryTests : IAsyncLifetime
 {
     private TestStack _stack = null!;
-    private readonly TestClock _clock = new();
+    private readonly FakeClock _clock = new();
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
