@@ -25,10 +25,6 @@ public sealed class CallbackDesk(NpgsqlDataSource db, TimeProvider clock, Intake
     private static readonly string[] Satisfactions = [Satisfaction.Satisfied, Satisfaction.BasicallySatisfied, Satisfaction.Dissatisfied];
     public const int MaxComment = 1000;
 
-    private readonly NpgsqlDataSource _db = db;
-    private readonly TimeProvider _clock = clock;
-    private readonly IntakeOptions _options = options;
-
     private sealed record Current(string Status, int ReopenCount);
 
     public async Task<Results<Created<CallbackDto>, ValidationProblem, NotFound, ProblemHttpResult>> RecordAsync(
@@ -43,7 +39,7 @@ public sealed class CallbackDesk(NpgsqlDataSource db, TimeProvider clock, Intake
             errors["comment"] = [$"At most {MaxComment} characters, no control characters (tabs and line breaks are fine)."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The callback was not recorded: fix the fields below.");
 
-        await using var conn = await _db.OpenConnectionAsync(ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Locked, so two operators recording at once take turns and the second sees the first's outcome.
         var current = await conn.QuerySingleOrDefaultAsync<Current>(new CommandDefinition(
@@ -55,12 +51,12 @@ public sealed class CallbackDesk(NpgsqlDataSource db, TimeProvider clock, Intake
                 detail: $"The request is '{current.Status}'; callbacks are recorded once it is resolved.",
                 extensions: new Dictionary<string, object?> { ["currentStatus"] = current.Status });
 
-        var now = _clock.GetUtcNow();
+        var now = clock.GetUtcNow();
         var by = user.Actor();
         var (outcome, reopenCount) = body.Satisfaction switch
         {
             null => ("pending", current.ReopenCount),
-            Satisfaction.Dissatisfied when current.ReopenCount < _options.MaxReopens => ("reopened", current.ReopenCount + 1),
+            Satisfaction.Dissatisfied when current.ReopenCount < options.MaxReopens => ("reopened", current.ReopenCount + 1),
             // Satisfied, or dissatisfied once the reopen limit is used up: the request ends here.
             _ => ("closed", current.ReopenCount),
         };

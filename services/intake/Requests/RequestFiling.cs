@@ -46,11 +46,6 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
     /// <summary>Ticket dates are local (China Standard Time, UTC+8 all year), as residents read them.</summary>
     private static readonly TimeSpan Local = TimeSpan.FromHours(8);
 
-    private readonly NpgsqlDataSource _db = db;
-    private readonly ReferenceCache _reference = reference;
-    private readonly IRequestClassifier _classifier = classifier;
-    private readonly IntakeOptions _options = options;
-    private readonly TimeProvider _clock = clock;
     private readonly ILogger _logger = loggers.CreateLogger("GovPlatform.Intake.Requests");
 
     /// <param name="claim">The idempotency key this filing claims, if any: Open311 derives one from the form when the client sends none.</param>
@@ -68,11 +63,11 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         if (errors.Count > 0) return Rejected(errors);
         if (PatrolRules.ChannelProblem(user, body) is { } channelProblem) return Rejected(channelProblem);
 
-        await using var conn = await _db.OpenConnectionAsync(ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
         PlacedNode? location;
         if (body.Location.Code is { } code)
         {
-            location = await _reference.GridNodeAsync(conn, code, ct);
+            location = await reference.GridNodeAsync(conn, code, ct);
             if (location is null)
                 return Rejected(new() { ["location.code"] = [$"Unknown location '{code}': not in the grid tree."] });
         }
@@ -93,7 +88,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         var attributes = "{}";
         if (body.Category is not null)
         {
-            var category = await _reference.CategoryAsync(conn, body.Category, ct);
+            var category = await reference.CategoryAsync(conn, body.Category, ct);
             if (CategoryProblem(body.Category, category) is { } problem) return Rejected(new() { ["category"] = [problem] });
             var (attributeErrors, answers) = AttributeRules.Check(body.Category, category!.Attributes, body.Attributes);
             if (attributeErrors.Count > 0) return Rejected(attributeErrors);
@@ -103,13 +98,13 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         {
             // No category given: the rules choose one when sure; otherwise a desk operator does,
             // and the request is not dispatched until then.
-            suggestion = _classifier.Classify(body.Description);
-            (categoryCode, classifiedBy, status) = suggestion.Confident(_options.ClassificationThreshold ?? _classifier.Threshold)
+            suggestion = classifier.Classify(body.Description);
+            (categoryCode, classifiedBy, status) = suggestion.Confident(options.ClassificationThreshold ?? classifier.Threshold)
                 ? (suggestion.Category, "rules", TimelineEvents.Submitted)
                 : (null, null!, Triage);
         }
 
-        var now = _clock.GetUtcNow();
+        var now = clock.GetUtcNow();
         var principal = user.Actor();
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (claim is not null && !await Idempotency.ClaimAsync(tx, principal, claim.Key, claim.RequestHash, now, claim.Lifetime, ct))
@@ -120,7 +115,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         if (body.ExternalId is not null && await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId, ct) is { } existing)
             return AlreadyFiled(body, existing);
 
-        var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, _options.Duplicates, categoryCode, location.BuildingCode,
+        var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, location.BuildingCode,
             location.GridCode ?? location.Node.Code, body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
         if (original is not null) status = TimelineEvents.Linked;
 
@@ -185,7 +180,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Node.Code, location.Node.Path,
                 body.Location.Latitude, body.Location.Longitude, now, await CaseDetails.LoadAsync(tx, id, ct)), ct);
         if (original is null && categoryCode is not null)
-            await HotSpotDetector.DetectAsync(tx, _options.HotSpots, new FiledRequest(id, categoryCode, body.Description, location.Node.Path,
+            await HotSpotDetector.DetectAsync(tx, options.HotSpots, new FiledRequest(id, categoryCode, body.Description, location.Node.Path,
                 location.BuildingCode, location.GridCode, now), ct);
         var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
         var url = $"/api/v1/requests/{id}";
