@@ -40,7 +40,8 @@ public static class Open311Api
         api.MapGet("/discovery.{format}", Discovery).WithName("Open311Discovery");
         api.MapGet("/v2/services.{format}", ListServices).WithName("Open311Services");
         api.MapGet("/v2/services/{service_code}.{format}", ServiceDefinition).WithName("Open311ServiceDefinition");
-        api.MapPost("/v2/requests.{format}", PostRequest).WithName("Open311PostRequest").DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(RequestFiling.MaxBodyBytes));
+        api.MapPost("/v2/requests.{format}", PostRequest).WithName("Open311PostRequest").DisableAntiforgery()
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(RequestFiling.MaxBodyBytes));
         api.MapGet("/v2/requests.{format}", GetRequests).WithName("Open311GetRequests");
         api.MapGet("/v2/requests/{service_request_id}.{format}", GetRequest).WithName("Open311GetRequest");
         api.MapGet("/v2/tokens/{token}.{format}", GetToken).WithName("Open311GetToken");
