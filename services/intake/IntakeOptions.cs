@@ -1,4 +1,5 @@
 using GovPlatform.Intake.Duplicates;
+using GovPlatform.Intake.Open311;
 
 namespace GovPlatform.Intake;
 
@@ -17,7 +18,7 @@ public sealed class IntakeOptions
     public HotSpots.HotSpotOptions HotSpots { get; set; } = new();
 
     /// <summary>The <c>Intake:Open311</c> section: jurisdiction, list limit, and the retry window for clients that send no Idempotency-Key.</summary>
-    public Apis.Open311Api.Open311Options Open311 { get; set; } = new();
+    public Open311Options Open311 { get; set; } = new();
 
     /// <summary>How long an Idempotency-Key replays its first response; after that the key is free again.</summary>
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);

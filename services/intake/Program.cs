@@ -2,6 +2,7 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.Intake.HotSpots;
+using GovPlatform.Intake.Open311;
 using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;

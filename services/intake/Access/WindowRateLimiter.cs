@@ -1,4 +1,5 @@
 using System.Globalization;
+using GovPlatform.Intake.Open311;
 using GovPlatform.ServiceDefaults.Data;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -96,7 +97,7 @@ public static class RateLimitMiddleware
             {
                 // A key sent as an X-Api-Key header is counted here, before any endpoint: an Open311 client reads only the spec's errors.
                 if (context.Request.Path.StartsWithSegments("/open311"))
-                    await Apis.Open311Api.TooMany(Apis.Open311Api.FormatOf(context), context, over).ExecuteAsync(context);
+                    await Open311Format.TooMany(Open311Format.FormatOf(context), context, over).ExecuteAsync(context);
                 else
                     await WriteTooManyAsync(context, TimeSpan.FromSeconds(over.RetryAfterSeconds), $"This key may make {over.Limit} requests a minute");
                 return;

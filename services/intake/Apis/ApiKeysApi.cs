@@ -25,57 +25,63 @@ public static class ApiKeysApi
     {
         var api = app.MapGroup("/api/v1/api-keys").WithTags("API keys").RequireRoles(Roles.Admin);
 
-        api.MapPost("/", async Task<Results<Created<IssuedApiKey>, ValidationProblem>> (
-                IssueApiKey body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                var errors = new Dictionary<string, string[]>();
-                if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100 || RequestRules.HasControlCharacters(body.Name))
-                    errors["name"] = ["1 to 100 characters, no control characters."];
-                if (body.RateLimitPerMinute is < 1 or > MaxRateLimit)
-                    errors["rateLimitPerMinute"] = [$"Between 1 and {MaxRateLimit} requests a minute."];
-                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "No key was issued: fix the fields below.");
-
-                var id = NewId.NextGuid();
-                var key = ApiKeySecrets.NewKey();
-                var now = clock.GetUtcNow();
-                const string sql = """
-                    INSERT INTO api_keys (id, name, key_prefix, key_hash, rate_limit_per_minute, created_by, created_at)
-                    VALUES (@id, @Name, @prefix, @hash, @RateLimitPerMinute, @by, @now)
-                    """;
-                await using var conn = await db.OpenConnectionAsync(ct);
-                await conn.ExecuteAsync(new CommandDefinition(sql, new
-                {
-                    id, body.Name, prefix = ApiKeySecrets.Prefix(key), hash = ApiKeySecrets.Hash(key), body.RateLimitPerMinute,
-                    by = user.Actor(), now,
-                }, cancellationToken: ct));
-                return TypedResults.Created($"/api/v1/api-keys/{id}",
-                    new IssuedApiKey(id, body.Name, key, ApiKeySecrets.Prefix(key), body.RateLimitPerMinute, now));
-            })
+        api.MapPost("/", Issue)
             .WithName("IssueApiKey")
             .WithSummary("Issue an API key for another city system; the key is shown in this response only");
 
-        api.MapGet("/", async (NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                const string sql = """
-                    SELECT id, name, key_prefix AS KeyPrefix, rate_limit_per_minute AS RateLimitPerMinute,
-                           created_by AS CreatedBy, created_at AS CreatedAt, revoked_at AS RevokedAt
-                    FROM api_keys ORDER BY created_at DESC
-                    """;
-                await using var conn = await db.OpenConnectionAsync(ct);
-                return TypedResults.Ok((await conn.QueryAsync<ApiKeyDto>(new CommandDefinition(sql, cancellationToken: ct))).AsList());
-            })
+        api.MapGet("/", ListKeys)
             .WithName("ListApiKeys")
             .WithSummary("Issued keys with their prefixes and limits, never the keys themselves");
 
-        api.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                // Revoking twice is harmless; the first revocation time stays.
-                const string sql = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id";
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var found = await conn.ExecuteAsync(new CommandDefinition(sql, new { id, now = clock.GetUtcNow() }, cancellationToken: ct));
-                return found == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
-            })
+        api.MapDelete("/{id:guid}", Revoke)
             .WithName("RevokeApiKey")
             .WithSummary("Revoke a key: its next request is refused");
+    }
+
+    private static async Task<Results<Created<IssuedApiKey>, ValidationProblem>> Issue(
+        IssueApiKey body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100 || RequestRules.HasControlCharacters(body.Name))
+            errors["name"] = ["1 to 100 characters, no control characters."];
+        if (body.RateLimitPerMinute is < 1 or > MaxRateLimit)
+            errors["rateLimitPerMinute"] = [$"Between 1 and {MaxRateLimit} requests a minute."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "No key was issued: fix the fields below.");
+
+        var id = NewId.NextGuid();
+        var key = ApiKeySecrets.NewKey();
+        var now = clock.GetUtcNow();
+        const string sql = """
+            INSERT INTO api_keys (id, name, key_prefix, key_hash, rate_limit_per_minute, created_by, created_at)
+            VALUES (@id, @Name, @prefix, @hash, @RateLimitPerMinute, @by, @now)
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            id, body.Name, prefix = ApiKeySecrets.Prefix(key), hash = ApiKeySecrets.Hash(key), body.RateLimitPerMinute,
+            by = user.Actor(), now,
+        }, cancellationToken: ct));
+        return TypedResults.Created($"/api/v1/api-keys/{id}",
+            new IssuedApiKey(id, body.Name, key, ApiKeySecrets.Prefix(key), body.RateLimitPerMinute, now));
+    }
+
+    private static async Task<Ok<List<ApiKeyDto>>> ListKeys(NpgsqlDataSource db, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id, name, key_prefix AS KeyPrefix, rate_limit_per_minute AS RateLimitPerMinute,
+                   created_by AS CreatedBy, created_at AS CreatedAt, revoked_at AS RevokedAt
+            FROM api_keys ORDER BY created_at DESC
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return TypedResults.Ok((await conn.QueryAsync<ApiKeyDto>(new CommandDefinition(sql, cancellationToken: ct))).AsList());
+    }
+
+    private static async Task<Results<NoContent, NotFound>> Revoke(Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        // Revoking twice is harmless; the first revocation time stays.
+        const string sql = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id";
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var found = await conn.ExecuteAsync(new CommandDefinition(sql, new { id, now = clock.GetUtcNow() }, cancellationToken: ct));
+        return found == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 }

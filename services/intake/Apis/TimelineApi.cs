@@ -28,14 +28,7 @@ public static partial class TimelineApi
     {
         var api = app.MapGroup("/api/v1/requests").WithTags("Timeline");
 
-        api.MapGet("/{id:guid}/timeline", async Task<Results<Ok<IReadOnlyList<RequestTimeline.EntryDto>>, NotFound>> (
-                Guid id, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM requests WHERE id = @id)", new { id }, cancellationToken: ct)))
-                    return TypedResults.NotFound();
-                return TypedResults.Ok(await RequestTimeline.ReadAsync(conn, id, ct));
-            })
+        api.MapGet("/{id:guid}/timeline", GetTimeline)
             .RequireRoles(Roles.DeskOperator, Roles.Admin)
             .WithName("GetRequestTimeline")
             .WithSummary("Everything that happened to a request, in the order it happened");
@@ -109,5 +102,14 @@ public static partial class TimelineApi
         if (shown is null || entry.Detail.ValueKind != System.Text.Json.JsonValueKind.Object) return entry;
         var kept = entry.Detail.EnumerateObject().Where(p => shown.Contains(p.Name)).ToDictionary(p => p.Name, p => p.Value);
         return entry with { Detail = System.Text.Json.JsonSerializer.SerializeToElement(kept) };
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<RequestTimeline.EntryDto>>, NotFound>> GetTimeline(
+        Guid id, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM requests WHERE id = @id)", new { id }, cancellationToken: ct)))
+            return TypedResults.NotFound();
+        return TypedResults.Ok(await RequestTimeline.ReadAsync(conn, id, ct));
     }
 }

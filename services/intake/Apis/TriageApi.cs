@@ -56,33 +56,13 @@ public static class TriageApi
 
     public static void MapTriageApi(this WebApplication app)
     {
-        app.MapPost("/api/v1/classify", Results<Ok<Classification.Classification>, ValidationProblem> (ClassifyText body, IRequestClassifier classifier) =>
-                string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > RequestRules.MaxDescription
-                    ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [$"1 to {RequestRules.MaxDescription} characters."] })
-                    : TypedResults.Ok(classifier.Classify(body.Text)))
+        app.MapPost("/api/v1/classify", Classify)
             .RequireRoles(Roles.DeskOperator, Roles.Admin)
             .WithTags("Triage")
             .WithName("ClassifyText")
             .WithSummary("What the keyword rules make of a text: the category, the confidence and the runners-up");
 
-        app.MapGet("/api/v1/triage", async (NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                const string sql = """
-                    SELECT id, ticket_no AS TicketNo, channel, description, location_code AS LocationCode,
-                           reporter_phone AS ReporterPhone, submitted_at AS SubmittedAt, classification::text AS Classification
-                    FROM requests WHERE status = 'triage'
-                    ORDER BY submitted_at
-                    LIMIT 200
-                    """;
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var rows = await conn.QueryAsync<TriageRow>(new CommandDefinition(sql, cancellationToken: ct));
-                return TypedResults.Ok(rows.Select(r => new TriageItemDto
-                {
-                    Id = r.Id, TicketNo = r.TicketNo, Channel = r.Channel, Description = r.Description, LocationCode = r.LocationCode,
-                    ReporterPhone = PersonalData.MaskPhone(r.ReporterPhone), SubmittedAt = r.SubmittedAt,
-                    Suggestion = r.Classification is null ? null : JsonSerializer.Deserialize<Classification.Classification>(r.Classification, Outbox.Json),
-                }).ToList());
-            })
+        app.MapGet("/api/v1/triage", ListWaiting)
             .RequireRoles(Roles.DeskOperator, Roles.Admin)
             .WithTags("Triage")
             .WithName("ListTriage")
@@ -100,7 +80,7 @@ public static class TriageApi
         CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (RequestsApi.CategoryProblem(body.Category, await reference.CategoryAsync(conn, body.Category, ct)) is { } problem)
+        if (RequestFiling.CategoryProblem(body.Category, await reference.CategoryAsync(conn, body.Category, ct)) is { } problem)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [problem] }, title: "The category was not changed.");
 
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -125,7 +105,7 @@ public static class TriageApi
         await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Classified, now, by,
             new { from = current.Category, to = body.Category }, $"classified:{now.UtcTicks}"), ct);
         await Outbox.EnqueueAsync(tx, new RequestReclassified(id, current.Category, body.Category, by, now), ct);
-        if (current.Status == RequestsApi.Triage)
+        if (current.Status == RequestFiling.Triage)
         {
             // Out of triage: dispatch hears of the request for the first time, as submitted.
             await conn.ExecuteAsync(new CommandDefinition("UPDATE requests SET status = 'submitted' WHERE id = @id", new { id }, tx, cancellationToken: ct));
@@ -144,5 +124,29 @@ public static class TriageApi
         var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT status FROM requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new CategoryChosenDto(id, current.Category, body.Category, status!));
+    }
+
+    private static Results<Ok<Classification.Classification>, ValidationProblem> Classify(ClassifyText body, IRequestClassifier classifier) =>
+        string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > RequestRules.MaxDescription
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [$"1 to {RequestRules.MaxDescription} characters."] })
+            : TypedResults.Ok(classifier.Classify(body.Text));
+
+    private static async Task<Ok<List<TriageItemDto>>> ListWaiting(NpgsqlDataSource db, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id, ticket_no AS TicketNo, channel, description, location_code AS LocationCode,
+                   reporter_phone AS ReporterPhone, submitted_at AS SubmittedAt, classification::text AS Classification
+            FROM requests WHERE status = 'triage'
+            ORDER BY submitted_at
+            LIMIT 200
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<TriageRow>(new CommandDefinition(sql, cancellationToken: ct));
+        return TypedResults.Ok(rows.Select(r => new TriageItemDto
+        {
+            Id = r.Id, TicketNo = r.TicketNo, Channel = r.Channel, Description = r.Description, LocationCode = r.LocationCode,
+            ReporterPhone = PersonalData.MaskPhone(r.ReporterPhone), SubmittedAt = r.SubmittedAt,
+            Suggestion = r.Classification is null ? null : JsonSerializer.Deserialize<Classification.Classification>(r.Classification, Outbox.Json),
+        }).ToList());
     }
 }

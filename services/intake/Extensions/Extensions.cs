@@ -21,7 +21,7 @@ public static class Extensions
         builder.AddRedis();
         builder.AddIntakeAccess();
         // First, so it answers for /open311 before the default ProblemDetails writer does.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, Apis.Open311ProblemWriter>());
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, Open311.Open311ProblemWriter>());
         builder.Services.AddGridCopy();
         // Residents' photos and files, filed with a request (docs/intake.md, Attachments).
         builder.AddAttachments("intake");
@@ -31,6 +31,9 @@ public static class Extensions
         builder.Services.AddSingleton<IRequestClassifier>(_ => LearnedClassifier.FromShippedCorpus());
         builder.Services.AddHostedService<ClassifierWarmUp>();
         builder.Services.AddSingleton<ReferenceCache>();
+        // The two transactions every way in shares: filing a request, and the callback after resolution.
+        builder.Services.AddSingleton<RequestFiling>();
+        builder.Services.AddSingleton<CallbackDesk>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
         builder.Services.AddHostedService<Search.SearchWordsBackfill>();

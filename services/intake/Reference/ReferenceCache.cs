@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
-using GovPlatform.Intake.Apis;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
@@ -12,7 +11,7 @@ namespace GovPlatform.Intake.Reference;
 public sealed record PlacedNode(GridCopyExtensions.CopiedNode Node, string? BuildingCode, string? GridCode);
 
 /// <summary>A catalogue entry as filing a request needs it.</summary>
-public sealed record CatalogueEntry(string Code, string NameZh, bool Major, bool Active, IReadOnlyList<CategoriesApi.CategoryAttribute> Attributes);
+public sealed record CatalogueEntry(string Code, string NameZh, bool Major, bool Active, IReadOnlyList<CategoryAttribute> Attributes);
 
 /// <summary>
 /// The category catalogue and grid-copy nodes in memory, so filing a request reads neither table.
@@ -97,7 +96,7 @@ public sealed class ReferenceCache
             var rows = await conn.QueryAsync<CategoryRow>(new CommandDefinition(
                 "SELECT code, name_zh AS NameZh, parent_code IS NULL AS Major, active, attributes::text AS Attributes FROM categories", cancellationToken: ct));
             all = rows.ToDictionary(r => r.Code, r => new CatalogueEntry(r.Code, r.NameZh, r.Major, r.Active,
-                JsonSerializer.Deserialize<List<CategoriesApi.CategoryAttribute>>(r.Attributes, Outbox.Json) ?? []), StringComparer.Ordinal);
+                JsonSerializer.Deserialize<List<CategoryAttribute>>(r.Attributes, Outbox.Json) ?? []), StringComparer.Ordinal);
             if (_listening && Interlocked.Read(ref _generation) == generation)
             {
                 _categories = all;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GovPlatform.Intake.Apis;
+using GovPlatform.Intake.Reference;
 
 namespace GovPlatform.Intake.Requests;
 
@@ -17,7 +17,7 @@ public static class AttributeRules
 
     /// <summary>The errors (keyed <c>attributes.{code}</c>) and the answers as stored: a string, a number, or a list of keys.</summary>
     public static (Dictionary<string, string[]> Errors, JsonObject Stored) Check(string category,
-        IReadOnlyList<CategoriesApi.CategoryAttribute> questions, IReadOnlyDictionary<string, JsonElement>? answers)
+        IReadOnlyList<CategoryAttribute> questions, IReadOnlyDictionary<string, JsonElement>? answers)
     {
         var errors = new Dictionary<string, string[]>();
         var stored = new JsonObject();
@@ -78,13 +78,13 @@ public static class AttributeRules
         return (null, $"Expected a date-time such as 2026-11-22T09:30:00+08:00; got {Shown(e)}.");
     }
 
-    private static (JsonNode?, string?) Single(JsonElement e, CategoriesApi.CategoryAttribute q)
+    private static (JsonNode?, string?) Single(JsonElement e, CategoryAttribute q)
     {
         if (e.ValueKind == JsonValueKind.String && Keys(q).Contains(e.GetString()!)) return (JsonValue.Create(e.GetString()), null);
         return (null, $"Expected one of {string.Join(", ", Keys(q))}; got {Shown(e)}.");
     }
 
-    private static (JsonNode?, string?) Multi(JsonElement e, CategoriesApi.CategoryAttribute q)
+    private static (JsonNode?, string?) Multi(JsonElement e, CategoryAttribute q)
     {
         var values = e.ValueKind switch
         {
@@ -106,7 +106,7 @@ public static class AttributeRules
         return (JsonValue.Create(s), null);
     }
 
-    private static string[] Keys(CategoriesApi.CategoryAttribute q) => (q.Values ?? []).Select(v => v.Key).ToArray();
+    private static string[] Keys(CategoryAttribute q) => (q.Values ?? []).Select(v => v.Key).ToArray();
 
     private static string Shown(JsonElement e)
     {

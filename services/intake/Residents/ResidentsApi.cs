@@ -3,8 +3,6 @@ using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
-using GovPlatform.Intake.Apis;
-using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
@@ -19,7 +17,7 @@ namespace GovPlatform.Intake.Residents;
 /// <summary>
 /// What a resident's phone calls, without an account: resolve a doorplate, verify a phone, report, apply for
 /// mediation, raise a one-key alarm, follow and rate their own requests. Filing goes through the desk's own
-/// path (<see cref="RequestsApi.SubmitAsync"/>), so validation, classification, duplicates and events are the same.
+/// path (<see cref="RequestFiling.SubmitAsync"/>), so validation, classification, duplicates and events are the same.
 /// </summary>
 public static partial class ResidentsApi
 {
@@ -214,8 +212,7 @@ public static partial class ResidentsApi
 
     /// <summary>Everything filing needs, bundled so the three ways of filing read the same.</summary>
     internal sealed record FilingServices(
-        NpgsqlDataSource Db, ReferenceCache Reference, IRequestClassifier Classifier, IntakeOptions IntakeOptions, ResidentOptions Options,
-        ResidentSessions Sessions, WindowRateLimiter Limiter, TimeProvider Clock, ILoggerFactory Loggers);
+        NpgsqlDataSource Db, ReferenceCache Reference, RequestFiling Filing, ResidentOptions Options, ResidentSessions Sessions, WindowRateLimiter Limiter);
 
     private static async Task<IResult> Report(ReportInput body, HttpContext http, [AsParameters] FilingServices s, CancellationToken ct)
     {
@@ -281,8 +278,8 @@ public static partial class ResidentsApi
                 "Too many reports from this doorplate") is { } byPlate)
             return byPlate;
 
-        var result = await RequestsApi.SubmitAsync(submission, null, http, s.Sessions.PrincipalFor(session.Phone), s.Db, s.Reference, s.Classifier, s.IntakeOptions, s.Clock, s.Loggers, ct);
-        if (result.Result is not Created<RequestsApi.SubmittedDto> { Value: { } filed }) return result.Result;
+        var result = await s.Filing.SubmitAsync(submission, null, http, s.Sessions.PrincipalFor(session.Phone), ct);
+        if (result.Result is not Created<SubmittedDto> { Value: { } filed }) return result.Result;
         return TypedResults.Created($"/r/status.html?t={filed.TicketNo}",
             new FiledDto(filed.TicketNo, filed.Status, $"/r/status.html?t={filed.TicketNo}", filed.DuplicateOf, urgency));
     }
@@ -346,7 +343,7 @@ public static partial class ResidentsApi
     }
 
     private static async Task<IResult> Rate(string ticket, RatingInput body, HttpContext http, ResidentSessions sessions, ResidentOptions options,
-        NpgsqlDataSource db, TimeProvider clock, IntakeOptions intakeOptions, CancellationToken ct)
+        NpgsqlDataSource db, CallbackDesk callbacks, CancellationToken ct)
     {
         Owned? owned;
         await using (var conn = await db.OpenConnectionAsync(ct))
@@ -358,8 +355,8 @@ public static partial class ResidentsApi
         if (options.SmsEnabled && sessions.Read(http) is { Verified: false })
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Verify your phone with a texted code to rate.");
         // The same path as the desk's phone callback: the same checks, timeline entry, events and figures.
-        var result = await CallbacksApi.Record(owned!.Id, new CallbacksApi.RecordCallback(true, body.Satisfaction, body.Comment),
-            sessions.PrincipalFor(sessions.Read(http)!.Phone), db, clock, intakeOptions, ct);
+        var result = await callbacks.RecordAsync(owned!.Id, new RecordCallback(true, body.Satisfaction, body.Comment),
+            sessions.PrincipalFor(sessions.Read(http)!.Phone), ct);
         return result.Result;
     }
 

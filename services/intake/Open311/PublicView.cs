@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
 using GovPlatform.ServiceDefaults;
-using Microsoft.AspNetCore.Http;
 
-namespace GovPlatform.Intake.Apis;
+namespace GovPlatform.Intake.Open311;
 
 /// <summary>
 /// What anyone may read of a request without a key (docs/intake.md, "Open311"): the description with every phone-like
@@ -36,25 +35,4 @@ public static partial class PublicView
 
     /// <summary>Three decimals: about 100 m, enough to show the building's neighbourhood on a map, not a flat's window.</summary>
     public static double? Coordinate(double? degrees) => degrees is { } d ? Math.Round(d, 3) : null;
-}
-
-/// <summary>
-/// Every ProblemDetails the platform writes under <c>/open311</c> (the input guard's 400, a 413 or 414, a 404 of an unknown
-/// path, an unexpected 500) is written in the spec's error format instead, JSON or XML by the path's extension: Open311
-/// clients read nothing else.
-/// </summary>
-public sealed class Open311ProblemWriter : IProblemDetailsWriter
-{
-    public bool CanWrite(ProblemDetailsContext context) => context.HttpContext.Request.Path.StartsWithSegments("/open311");
-
-    public async ValueTask WriteAsync(ProblemDetailsContext context)
-    {
-        var http = context.HttpContext;
-        var problem = context.ProblemDetails;
-        var status = problem.Status ?? http.Response.StatusCode;
-        string[] descriptions = problem is HttpValidationProblemDetails { Errors.Count: > 0 } invalid
-            ? [.. invalid.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")]
-            : [string.Join(" ", new[] { problem.Title, problem.Detail }.OfType<string>()) is { Length: > 0 } text ? text : $"HTTP {status}"];
-        await Open311Api.Errors(Open311Api.FormatOf(http), http, status, descriptions).ExecuteAsync(http);
-    }
 }
