@@ -274,7 +274,7 @@ public sealed class ReportingBench(BenchOptions options)
             foreach (var table in (string[])["request_facts", "raw_events", "grid_copy"]) await conn.ExecuteAsync($"VACUUM ANALYZE {table}");
         }
         var indexed = watch.Elapsed;
-        long rollupRows, mixRows;
+        long rollupRows, mixRows, countyRows, countyMixRows;
         await using (var conn = await _db.OpenConnectionAsync())
         {
             // The roll-up is built the way the rebuild endpoint builds it, rather than row by row during COPY.
@@ -289,12 +289,13 @@ public sealed class ReportingBench(BenchOptions options)
             await conn.ExecuteAsync("SELECT company_compounds_rebuild()");
             await conn.ExecuteAsync("ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_daily; ALTER TABLE request_facts ENABLE TRIGGER request_facts_kpi_mix; " +
                                     "ALTER TABLE request_facts ENABLE TRIGGER request_facts_company_compounds");
-            await conn.ExecuteAsync("VACUUM ANALYZE kpi_daily");
-            await conn.ExecuteAsync("VACUUM ANALYZE kpi_mix");
+            foreach (var table in (string[])["kpi_daily", "kpi_mix", "kpi_daily_county", "kpi_mix_county"]) await conn.ExecuteAsync($"VACUUM ANALYZE {table}");
+            (countyRows, countyMixRows) = await conn.QuerySingleAsync<(long, long)>(
+                "SELECT (SELECT count(*) FROM kpi_daily_county), (SELECT count(*) FROM kpi_mix_county)");
         }
         _report.Add($"history: {options.Requests:N0} requests, {rawRows:N0} raw events; COPY {copied.TotalSeconds:F0} s, indexes + analyze {(indexed - copied).TotalSeconds:F0} s, " +
                     $"roll-ups rebuilt from the facts {(watch.Elapsed - indexed).TotalSeconds:F0} s ({rollupRows:N0} day × node rows, " +
-                    $"{mixRows:N0} day × community × category × channel rows)");
+                    $"{mixRows:N0} day × community × category × channel rows; subdistrict level {countyRows:N0} and {countyMixRows:N0} rows)");
         Console.WriteLine(_report[^1]);
     }
 
@@ -491,14 +492,15 @@ public sealed class ReportingBench(BenchOptions options)
         {
             await using (var c = await _db.OpenConnectionAsync())
             {
-                var from = await KpiRollup.AnswersAsync(c, filter, none) ? "roll-up" : "facts";
+                var from = await KpiRollup.AnswersAsync(c, filter, none) ? KpiRollup.Table : "facts";
                 var rawParam = new DynamicParameters(filter.Parameters());
                 rawParam.Add("Levels", TreeFigures.Levels);
 
                 var report = await TimeAsync(x => KpiQueries.RunAsync(x, filter, none));
                 var reportFacts = await TimeAsync(x => KpiQueries.RunAsync(x, filter, none, fromFacts: true));
-                var mixFrom = await KpiQueries.MixAnswersAsync(c, filter, none) ? "kpi_mix" : "facts";
-                _report.Add($"| {name} | `/kpis` (whole report) | totals, property companies: {from}; channel/category: {mixFrom}; " +
+                var totalsFrom = from == KpiRollup.Table && await KpiRollup.CountyAnswersAsync(c, filter.Under, none) ? KpiRollup.CountyTable : from;
+                var mixFrom = await KpiQueries.MixTableAsync(c, filter, none) ?? "facts";
+                _report.Add($"| {name} | `/kpis` (whole report) | totals: {totalsFrom}; property companies: {from}; channel/category: {mixFrom}; " +
                             $"escalations, departments: facts by key | {report.P50:F1} / {report.P95:F1} | {reportFacts.P50:F1} / {reportFacts.P95:F1} | — |");
                 Console.WriteLine(_report[^1]);
 

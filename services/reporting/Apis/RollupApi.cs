@@ -31,6 +31,6 @@ public static class RollupApi
                 return TypedResults.Ok(new RebuildResult(filter.From, filter.To, filter.To.DayNumber - filter.From.DayNumber + 1, rows));
             })
             .WithName("RebuildRollup")
-            .WithSummary("Recomputes the daily KPI roll-ups (kpi_daily, kpi_mix) and the property companies' compounds (company_compounds) of the days from..to (China Standard Time, both included) from the request facts");
+            .WithSummary("Recomputes the daily KPI roll-ups (kpi_daily, kpi_mix and their subdistrict-level copies) and the property companies' compounds (company_compounds) of the days from..to (China Standard Time, both included) from the request facts");
     }
 }

@@ -19,11 +19,19 @@ public static class Extensions
         builder.AddRedis();
         builder.Services.AddGridCopy();
         builder.Services.AddSingleton<ReportingMetrics>();
+        builder.Services.AddSingleton<ProjectionWriter>();
         builder.Services.AddSingleton<Projector>();
         builder.AddMessaging("reporting", x =>
         {
             x.AddGridCopyConsumer();
-            void Project<T>() where T : class, IConsumer => x.AddConsumer<T>().Endpoint(e => e.Name = ProjectionsQueue);
+            // More in flight than other endpoints: a projection waits for its group's commit without holding a
+            // connection, and the more events wait, the larger (and cheaper per event) the next group.
+            var prefetch = builder.Configuration.GetValue("Reporting:ProjectionPrefetch", 64);
+            void Project<T>() where T : class, IConsumer => x.AddConsumer<T>().Endpoint(e =>
+            {
+                e.Name = ProjectionsQueue;
+                e.PrefetchCount = prefetch;
+            });
 
             Project<RequestSubmittedProjection>();
             Project<RequestLinkedAsDuplicateProjection>();

@@ -101,40 +101,66 @@ public static class KpiQueries
         GROUP BY c.category ORDER BY 3 DESC, 1;
         """;
 
-    // The same two breakdowns from the breakdowns' roll-up (kpi_mix, Migrations/V0006__kpi_mix.sql): '' stands for unknown.
-    // A (day, place, category, channel) row whose requests all moved elsewhere stays behind with zeros.
+    // The same two breakdowns from the breakdowns' roll-up (kpi_mix, Migrations/V0006__kpi_mix.sql, or its subdistricts'
+    // copy kpi_mix_county, V0023__county_rollups.sql): '' stands for unknown. A (day, place, category, channel) row
+    // whose requests all moved elsewhere stays behind with zeros. Both come from one pass over the roll-up's rows,
+    // summed by (category, channel) first: at most 15 × 7 pairs, which the two groupings then share.
     private const string MixScope = """
         m.day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR m.path @> ARRAY[@Under::text])
           AND (@Category::text IS NULL OR m.category = @Category) AND (@Channel::text IS NULL OR m.channel = @Channel)
         """;
 
-    private const string MixByChannelSql = $"""
-        SELECT coalesce(nullif(m.channel, ''), 'unknown') AS Key, coalesce(nullif(m.channel, ''), 'unknown') AS Name,
-               sum(m.requests)::bigint AS Requests, sum(m.resolved)::bigint AS Resolved
-        FROM kpi_mix m WHERE {MixScope}
-        GROUP BY m.channel HAVING sum(m.requests) > 0 ORDER BY 3 DESC, 1;
+    private static string MixSqlOf(string table) => $"""
+        WITH pairs AS (
+            SELECT m.category, m.channel, sum(m.requests)::bigint AS requests, sum(m.resolved)::bigint AS resolved
+            FROM {table} m WHERE {MixScope}
+            GROUP BY m.category, m.channel)
+        SELECT 'channel' AS Kind, coalesce(nullif(p.channel, ''), 'unknown') AS Key, coalesce(nullif(p.channel, ''), 'unknown') AS Name,
+               sum(p.requests)::bigint AS Requests, sum(p.resolved)::bigint AS Resolved
+        FROM pairs p GROUP BY p.channel HAVING sum(p.requests) > 0
+        UNION ALL
+        SELECT 'category', coalesce(nullif(p.category, ''), 'unknown'), coalesce(min(k.name_zh), nullif(p.category, ''), 'unknown'),
+               sum(p.requests)::bigint, sum(p.resolved)::bigint
+        FROM pairs p LEFT JOIN categories k ON k.code = nullif(p.category, '')
+        GROUP BY p.category HAVING sum(p.requests) > 0
+        ORDER BY 1 DESC, 4 DESC, 2;
         """;
 
-    private const string MixByCategorySql = $"""
-        SELECT coalesce(nullif(m.category, ''), 'unknown') AS Key, coalesce(min(k.name_zh), nullif(m.category, ''), 'unknown') AS Name,
-               sum(m.requests)::bigint AS Requests, sum(m.resolved)::bigint AS Resolved
-        FROM kpi_mix m LEFT JOIN categories k ON k.code = nullif(m.category, '')
-        WHERE {MixScope}
-        GROUP BY m.category HAVING sum(m.requests) > 0 ORDER BY 3 DESC, 1;
-        """;
+    private static readonly Dictionary<string, string> MixSql = new()
+    {
+        ["kpi_mix"] = MixSqlOf("kpi_mix"), ["kpi_mix_county"] = MixSqlOf("kpi_mix_county"),
+    };
 
-    /// <summary>True when the breakdowns' roll-up can answer the filter: its finest place is the community (depth 3).</summary>
+    /// <summary>
+    /// The breakdowns' roll-up that answers the filter's node: the subdistricts' copy for the whole county, the district
+    /// or a subdistrict, kpi_mix for a community; none (the facts answer) below a community or for an unknown node.
+    /// </summary>
+    public static async Task<string?> MixTableAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
+        await KpiRollup.DepthAsync(conn, filter.Under, ct) switch
+        {
+            >= 0 and <= 2 => "kpi_mix_county",
+            3 => "kpi_mix",
+            _ => null,
+        };
+
+    /// <summary>True when a breakdowns' roll-up can answer the filter: its finest place is the community (depth 3).</summary>
     public static async Task<bool> MixAnswersAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct) =>
-        filter.Under is null || await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT coalesce((SELECT array_length(path, 1) <= 3 FROM grid_copy WHERE code = @Under), false)", new { filter.Under }, cancellationToken: ct));
+        await MixTableAsync(conn, filter, ct) is not null;
 
     public sealed record Breakdowns(IReadOnlyList<Breakdown> ByChannel, IReadOnlyList<Breakdown> ByCategory);
 
-    /// <summary>The channel and category breakdowns, from kpi_mix when it answers the filter, else (or when asked) from the facts.</summary>
+    private sealed record MixRow(string Kind, string Key, string Name, long Requests, long Resolved);
+
+    /// <summary>The channel and category breakdowns, from a breakdowns' roll-up when one answers the filter, else (or when asked) from the facts.</summary>
     public static async Task<Breakdowns> BreakdownsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct, bool fromFacts = false)
     {
-        var sql = !fromFacts && await MixAnswersAsync(conn, filter, ct) ? MixByChannelSql + MixByCategorySql : ByChannelSql + ByCategorySql;
-        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(sql, filter.Parameters(), cancellationToken: ct));
+        if (!fromFacts && await MixTableAsync(conn, filter, ct) is { } table)
+        {
+            var rows = (await conn.QueryAsync<MixRow>(new CommandDefinition(MixSql[table], filter.Parameters(), cancellationToken: ct))).AsList();
+            List<Breakdown> Of(string kind) => rows.Where(r => r.Kind == kind).Select(r => new Breakdown(r.Key, r.Name, r.Requests, r.Resolved)).ToList();
+            return new Breakdowns(Of("channel"), Of("category"));
+        }
+        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition(ByChannelSql + ByCategorySql, filter.Parameters(), cancellationToken: ct));
         return new Breakdowns((await grid.ReadAsync<Breakdown>()).AsList(), (await grid.ReadAsync<Breakdown>()).AsList());
     }
 
@@ -174,19 +200,23 @@ public static class KpiQueries
     // requests: a (order, clock, tier) ended when a step was judged at that tier or the clock was missed there; on time
     // when the first step there was on time by that tier's clock. The plan clock counts only for requests judged
     // complex, as in the totals. This is not the first promise: a tier that got a late order judges its own minutes.
+    // Like escalations it starts from the (small) step and miss tables and joins the requests by key: a cohort
+    // materialised first read a county-month's ~280,000 facts at 10 M on every call to find the few with steps.
     private const string ClocksByTierSql = $"""
-        WITH own AS (SELECT c.request_id, c.judged_complex FROM request_facts c WHERE {CohortWhere} AND c.duplicate_of IS NULL),
-        ended AS (
-            SELECT s.work_order_id, s.request_id, s.clock, s.tier FROM clock_steps s WHERE s.request_id IN (SELECT request_id FROM own)
+        WITH ended AS (
+            SELECT s.work_order_id, s.request_id, s.clock, s.tier
+            FROM clock_steps s JOIN request_facts c USING (request_id)
+            WHERE {CohortWhere} AND c.duplicate_of IS NULL AND (s.clock <> 'plan' OR c.judged_complex)
             UNION
-            SELECT m.work_order_id, m.request_id, m.clock, m.tier FROM deadline_misses m
-            WHERE m.request_id IN (SELECT request_id FROM own) AND m.clock IN ('accept', 'arrive', 'plan', 'resolve'))
+            SELECT m.work_order_id, m.request_id, m.clock, m.tier
+            FROM deadline_misses m JOIN request_facts c USING (request_id)
+            WHERE {CohortWhere} AND c.duplicate_of IS NULL AND m.clock IN ('accept', 'arrive', 'plan', 'resolve')
+              AND (m.clock <> 'plan' OR c.judged_complex))
         SELECT e.tier AS Tier, e.clock AS Clock, count(*) AS Ended,
                count(*) FILTER (WHERE (SELECT s.on_time FROM clock_steps s
                                        WHERE s.work_order_id = e.work_order_id AND s.clock = e.clock AND s.tier = e.tier
                                        ORDER BY s.at LIMIT 1)) AS OnTime
-        FROM ended e JOIN own o USING (request_id)
-        WHERE e.clock <> 'plan' OR o.judged_complex
+        FROM ended e
         GROUP BY 1, 2
         ORDER BY array_position(ARRAY['compound', 'community', 'subdistrict', 'county'], e.tier),
                  array_position(ARRAY['accept', 'arrive', 'resolve', 'plan'], e.clock);

@@ -20,7 +20,15 @@ public static class KpiRollup
         day BETWEEN @FromDay::date AND @ToDay::date AND (@Under::text IS NULL OR path @> ARRAY[@Under::text])
         """;
 
-    public const string TotalsSql = $"""
+    /// <summary>
+    /// The subdistricts' copy of the roll-up (Migrations/V0023__county_rollups.sql): the same sums, 10 rows a day in
+    /// the benchmark's county instead of 600, for the whole county or one subdistrict.
+    /// </summary>
+    public const string CountyTable = "kpi_daily_county";
+
+    public const string Table = "kpi_daily";
+
+    private static string TotalsSqlOf(string table) => $"""
         SELECT coalesce(sum(requests), 0)::bigint AS Requests, coalesce(sum(duplicates), 0)::bigint AS Duplicates,
                coalesce(sum(own), 0)::bigint AS Own, coalesce(sum(accepted), 0)::bigint AS Accepted,
                coalesce(sum(resolved), 0)::bigint AS Resolved, coalesce(sum(closed), 0)::bigint AS Closed,
@@ -33,14 +41,32 @@ public static class KpiRollup
                (sum(handling_seconds) / nullif(sum(resolved), 0) / 60)::float8 AS AverageHandlingMinutes,
                coalesce(sum(plan_kept), 0)::bigint AS PlanKept, coalesce(sum(plan_due_ended), 0)::bigint AS PlanDueEnded,
                coalesce(sum(whistles), 0)::bigint AS Whistles, coalesce(sum(councils), 0)::bigint AS Councils
-        FROM kpi_daily WHERE {Scope};
+        FROM {table} WHERE {Scope};
         """;
 
     // One sum per slot, not unnest + GROUP BY: over a county-month's 18,600 rows that is 27 ms instead of
     // 150 ms at 10 M, since no row is expanded into fifty.
-    public static readonly string BucketsSql =
+    private static string BucketsSqlOf(string table) =>
         $"SELECT ARRAY[{string.Join(", ", Enumerable.Range(1, BucketCount).Select(i => $"coalesce(sum(handling_buckets[{i}]), 0)"))}]::bigint[] " +
-        $"FROM kpi_daily WHERE {Scope};";
+        $"FROM {table} WHERE {Scope};";
+
+    private static readonly Dictionary<string, (string Totals, string Buckets)> Sql = new()
+    {
+        [Table] = (TotalsSqlOf(Table), BucketsSqlOf(Table)),
+        [CountyTable] = (TotalsSqlOf(CountyTable), BucketsSqlOf(CountyTable)),
+    };
+
+    /// <summary>
+    /// The node's depth in the grid copy (1 for the district): null for no node (the whole county, depth 0 here)
+    /// and for a node the copy does not know (-1).
+    /// </summary>
+    public static async Task<int> DepthAsync(NpgsqlConnection conn, string? under, CancellationToken ct) =>
+        under is null ? 0 : await conn.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT array_length(path, 1) FROM grid_copy WHERE code = @under", new { under }, cancellationToken: ct)) ?? -1;
+
+    /// <summary>True when the subdistricts' roll-ups answer this node: the whole county, the district or a subdistrict.</summary>
+    public static async Task<bool> CountyAnswersAsync(NpgsqlConnection conn, string? under, CancellationToken ct) =>
+        await DepthAsync(conn, under, ct) is >= 0 and <= 2;
 
     public const string ExactP90Sql = """
         SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - submitted_at)::float8 / 60)
@@ -64,19 +90,23 @@ public static class KpiRollup
         FromDay = f.From.ToString("yyyy-MM-dd"), ToDay = f.To.ToString("yyyy-MM-dd"), f.FromUtc, f.ToUtc, f.Under,
     };
 
-    /// <summary>The totals from the roll-up; the 90th percentile exactly on small scopes, else from the buckets.</summary>
+    /// <summary>
+    /// The totals from the roll-up (the subdistricts' copy when it answers the node); the 90th percentile exactly on
+    /// small scopes, else from the buckets.
+    /// </summary>
     public static async Task<KpiQueries.Totals> TotalsAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct,
         long exactPercentileLimit = ExactPercentileLimit)
     {
         var param = Parameters(filter);
-        var totals = await conn.QuerySingleAsync<KpiQueries.Totals>(new CommandDefinition(TotalsSql, param, cancellationToken: ct));
+        var sql = Sql[await CountyAnswersAsync(conn, filter.Under, ct) ? CountyTable : Table];
+        var totals = await conn.QuerySingleAsync<KpiQueries.Totals>(new CommandDefinition(sql.Totals, param, cancellationToken: ct));
         if (totals.Resolved == 0) return totals;
         if (totals.Resolved <= exactPercentileLimit)
         {
             totals.P90HandlingMinutes = await conn.ExecuteScalarAsync<double?>(new CommandDefinition(ExactP90Sql, param, cancellationToken: ct));
             return totals;
         }
-        var counts = (await conn.ExecuteScalarAsync<long[]>(new CommandDefinition(BucketsSql, param, cancellationToken: ct)))!;
+        var counts = (await conn.ExecuteScalarAsync<long[]>(new CommandDefinition(sql.Buckets, param, cancellationToken: ct)))!;
         totals.P90HandlingMinutes = Percentile(counts, 0.9);
         totals.P90HandlingMethod = "histogram";
         return totals;

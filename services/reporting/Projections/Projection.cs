@@ -1,6 +1,7 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Dapper;
-using GovPlatform.ServiceDefaults.Messaging;
+using GovPlatform.ServiceDefaults;
 using MassTransit;
 using Npgsql;
 
@@ -40,24 +41,35 @@ public sealed class ReportingMetrics : IDisposable
 }
 
 /// <summary>What every projection needs, bundled so each projection's constructor stays one line.</summary>
-public sealed record Projector(NpgsqlDataSource Db, ReportingMetrics Metrics, TimeProvider Time);
+public sealed record Projector(NpgsqlDataSource Db, ReportingMetrics Metrics, TimeProvider Time, ProjectionWriter Writer);
 
 /// <summary>
 /// A projection of one event type into the read models. The inbox makes redelivery a no-op; the
 /// SQL of each projection is written to be a no-op on replay too (natural keys, least/greatest,
 /// newest-wins), so the read models can be rebuilt by replaying events in any order.
+/// The event is applied by the <see cref="ProjectionWriter"/>, in one transaction with its inbox row and with the
+/// other events that arrived meanwhile; its message is acknowledged only once that transaction has committed.
 /// </summary>
-public abstract class Projection<T>(Projector p) : InboxConsumer<T>(p.Db) where T : class
+public abstract class Projection<T>(Projector p) : IConsumer<T> where T : class
 {
     protected abstract DateTimeOffset OccurredAt(T message);
 
     protected abstract Task ApplyAsync(T message, NpgsqlTransaction tx, CancellationToken ct);
 
-    protected sealed override async Task HandleAsync(ConsumeContext<T> context, NpgsqlTransaction tx)
+    public async Task Consume(ConsumeContext<T> context)
     {
-        await ApplyAsync(context.Message, tx, context.CancellationToken);
-        // Recorded just before the inbox commits: the commit itself is a few milliseconds.
-        p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(context.Message));
+        var messageId = context.MessageId
+            ?? throw new InvalidOperationException($"{typeof(T).Name} arrived without a MessageId, so it cannot be deduplicated.");
+        var consumer = GetType().Name;
+        using var activity = Telemetry.Messaging.StartActivity($"handle {typeof(T).Name}", ActivityKind.Consumer);
+        activity?.SetTag("messaging.message.id", messageId);
+        activity?.SetTag("govplatform.consumer", consumer);
+        var message = context.Message;
+        var applied = await p.Writer.ApplyAsync(new ProjectionWriter.Pending(messageId, consumer,
+            (tx, ct) => ApplyAsync(message, tx, ct),
+            // Recorded once the transaction has committed, so an event applied again alone after its group failed counts once.
+            () => p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(message))), context.CancellationToken);
+        if (!applied) activity?.SetTag("govplatform.duplicate", true);
     }
 
     protected static Task ExecuteAsync(NpgsqlTransaction tx, string sql, object param, CancellationToken ct) =>

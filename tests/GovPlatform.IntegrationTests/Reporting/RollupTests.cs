@@ -122,7 +122,8 @@ public sealed class RollupTests(SharedStack shared)
 
     private static IEnumerable<ReportFilter> Filters(TestCounty c, DateOnly first)
     {
-        string[] nodes = [c.District, c.Community, $"{c.Community}-C01", c.Grid, c.EmptyGrid];
+        // The district and its subdistrict are answered by the subdistricts' roll-ups (kpi_daily_county, kpi_mix_county).
+        string[] nodes = [c.District, $"{c.District}-01", c.Community, $"{c.Community}-C01", c.Grid, c.EmptyGrid];
         (DateOnly, DateOnly)[] periods = [(first, first), (first.AddDays(1), first.AddDays(1)), (first.AddDays(2), first.AddDays(2)), (first, first.AddDays(2))];
         return nodes.SelectMany(n => periods.Select(p => new ReportFilter(p.Item1, p.Item2, n, null, null)));
     }
@@ -185,6 +186,11 @@ public sealed class RollupTests(SharedStack shared)
         // The breakdowns' roll-up stops at the community; below it the facts answer.
         Assert.True(await KpiQueries.MixAnswersAsync(conn, new ReportFilter(first, first, county.Community, "drainage", null), Ct));
         Assert.False(await KpiQueries.MixAnswersAsync(conn, new ReportFilter(first, first, county.Grid, null, null), Ct));
+        // The subdistricts' roll-ups answer the district and a subdistrict, the finer ones a community.
+        Assert.Equal("kpi_mix_county", await KpiQueries.MixTableAsync(conn, new ReportFilter(first, first, $"{county.District}-01", null, null), Ct));
+        Assert.Equal("kpi_mix", await KpiQueries.MixTableAsync(conn, new ReportFilter(first, first, county.Community, null, null), Ct));
+        Assert.True(await KpiRollup.CountyAnswersAsync(conn, county.District, Ct));
+        Assert.False(await KpiRollup.CountyAnswersAsync(conn, county.Community, Ct));
         Assert.True(await _stack.ScalarAsync<long>("reporting",
             "SELECT coalesce(sum(requests), 0) FROM kpi_daily WHERE path @> ARRAY[@d]", new { d = county.District }) > 0);
     }
@@ -196,6 +202,21 @@ public sealed class RollupTests(SharedStack shared)
                              resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils,
                              plan_kept, plan_due_ended)
             FROM kpi_daily WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, node
+            """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
+
+    private Task<List<string>> CountyRowsAsync(TestCounty county) =>
+        _stack.QueryAsync<string>("reporting", """
+            SELECT concat_ws('|', day, node, path, requests, duplicates, own, accepted, resolved, closed, rated, satisfied, reopened,
+                             accept_on_time, accept_ended, arrive_on_time, arrive_ended, plan_on_time, plan_ended,
+                             resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils,
+                             plan_kept, plan_due_ended)
+            FROM kpi_daily_county WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, node
+            """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
+
+    private Task<List<string>> CountyMixRowsAsync(TestCounty county) =>
+        _stack.QueryAsync<string>("reporting", """
+            SELECT concat_ws('|', day, place, path, category, channel, requests, resolved)
+            FROM kpi_mix_county WHERE path @> ARRAY[@district] AND requests <> 0 ORDER BY day, place, category, channel
             """, new { district = county.District }).ContinueWith(t => t.Result.ToList());
 
     private Task<List<string>> MixRowsAsync(TestCounty county) =>
@@ -234,8 +255,12 @@ public sealed class RollupTests(SharedStack shared)
         await AssertRollupEqualsFactsAsync(county, first, seed);
         var kept = await RollupRowsAsync(county);
         var keptMix = await MixRowsAsync(county);
+        var keptCounty = await CountyRowsAsync(county);
+        var keptCountyMix = await CountyMixRowsAsync(county);
         Assert.NotEmpty(kept);
         Assert.NotEmpty(keptMix);
+        Assert.NotEmpty(keptCounty);
+        Assert.NotEmpty(keptCountyMix);
 
         // Spoil the roll-up, then rebuild it from the facts: it comes back row for row.
         await _stack.ScalarAsync<long>("reporting",
@@ -243,8 +268,15 @@ public sealed class RollupTests(SharedStack shared)
             new { d = county.District });
         await _stack.ScalarAsync<long>("reporting",
             "WITH u AS (UPDATE kpi_mix SET resolved = resolved + 3 WHERE path @> ARRAY[@d] RETURNING 1) SELECT count(*) FROM u", new { d = county.District });
+        await _stack.ScalarAsync<long>("reporting",
+            "WITH u AS (UPDATE kpi_daily_county SET own = own + 2, handling_buckets[7] = handling_buckets[7] + 1 WHERE path @> ARRAY[@d] RETURNING 1) SELECT count(*) FROM u",
+            new { d = county.District });
+        await _stack.ScalarAsync<long>("reporting",
+            "WITH u AS (UPDATE kpi_mix_county SET requests = requests + 5 WHERE path @> ARRAY[@d] RETURNING 1) SELECT count(*) FROM u", new { d = county.District });
         Assert.NotEqual(kept, await RollupRowsAsync(county));
         Assert.NotEqual(keptMix, await MixRowsAsync(county));
+        Assert.NotEqual(keptCounty, await CountyRowsAsync(county));
+        Assert.NotEqual(keptCountyMix, await CountyMixRowsAsync(county));
         var response = await RebuildAsync(span);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -252,6 +284,8 @@ public sealed class RollupTests(SharedStack shared)
         Assert.True(body.GetProperty("rows").GetInt64() >= kept.Select(r => r.Split('|')[0]).Distinct().Count());
         Assert.Equal(kept, await RollupRowsAsync(county));
         Assert.Equal(keptMix, await MixRowsAsync(county));
+        Assert.Equal(keptCounty, await CountyRowsAsync(county));
+        Assert.Equal(keptCountyMix, await CountyMixRowsAsync(county));
     }
 
     [Fact]

@@ -35,6 +35,31 @@ BEGIN
     FROM c s LEFT JOIN h ON h.day = s.day AND h.node = s.node GROUP BY s.day, s.node
     ORDER BY s.day, s.node;
     GET DIAGNOSTICS written = ROW_COUNT;
+    -- The subdistricts' rows are the sums of the rows just written (V0023__county_rollups.sql), slot by slot for
+    -- the histogram, so the two levels agree exactly.
+    DELETE FROM kpi_daily_county WHERE day BETWEEN from_day AND to_day;
+    INSERT INTO kpi_daily_county (day, node, path, requests, duplicates, own, accepted, resolved, closed, rated, satisfied,
+                                  reopened, accept_on_time, accept_ended, arrive_on_time, arrive_ended, plan_on_time,
+                                  plan_ended, resolve_on_time, resolve_ended, handling_seconds, handling_buckets, whistles, councils,
+                                  plan_kept, plan_due_ended)
+    SELECT s.day, coalesce(s.path[cardinality(s.path)], ''), s.path, s.requests, s.duplicates, s.own, s.accepted,
+           s.resolved, s.closed, s.rated, s.satisfied, s.reopened, s.accept_on_time, s.accept_ended, s.arrive_on_time,
+           s.arrive_ended, s.plan_on_time, s.plan_ended, s.resolve_on_time, s.resolve_ended, s.handling_seconds, b.buckets,
+           s.whistles, s.councils, s.plan_kept, s.plan_due_ended
+    FROM (SELECT day, path[1:2] AS path, sum(requests) AS requests, sum(duplicates) AS duplicates, sum(own) AS own,
+                 sum(accepted) AS accepted, sum(resolved) AS resolved, sum(closed) AS closed, sum(rated) AS rated,
+                 sum(satisfied) AS satisfied, sum(reopened) AS reopened, sum(accept_on_time) AS accept_on_time,
+                 sum(accept_ended) AS accept_ended, sum(arrive_on_time) AS arrive_on_time, sum(arrive_ended) AS arrive_ended,
+                 sum(plan_on_time) AS plan_on_time, sum(plan_ended) AS plan_ended, sum(resolve_on_time) AS resolve_on_time,
+                 sum(resolve_ended) AS resolve_ended, sum(handling_seconds) AS handling_seconds, sum(whistles) AS whistles,
+                 sum(councils) AS councils, sum(plan_kept) AS plan_kept, sum(plan_due_ended) AS plan_due_ended
+          FROM kpi_daily WHERE day BETWEEN from_day AND to_day GROUP BY day, path[1:2]) s
+    JOIN (SELECT day, path, array_agg(n ORDER BY i) AS buckets
+          FROM (SELECT k.day, k.path[1:2] AS path, u.i, sum(u.n)::bigint AS n
+                FROM kpi_daily k CROSS JOIN LATERAL unnest(k.handling_buckets) WITH ORDINALITY AS u(n, i)
+                WHERE k.day BETWEEN from_day AND to_day GROUP BY 1, 2, 3) x
+          GROUP BY day, path) b ON b.day = s.day AND b.path = s.path
+    ORDER BY 1, 2;
     RETURN written;
 END
 $$;

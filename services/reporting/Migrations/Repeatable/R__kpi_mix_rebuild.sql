@@ -14,6 +14,13 @@ BEGIN
     GROUP BY k.day, k.place, k.category, k.channel
     ORDER BY k.day, k.place, k.category, k.channel;
     GET DIAGNOSTICS written = ROW_COUNT;
+    -- The subdistricts' rows are the sums of the rows just written (V0023__county_rollups.sql).
+    DELETE FROM kpi_mix_county WHERE day BETWEEN from_day AND to_day;
+    INSERT INTO kpi_mix_county (day, place, path, category, channel, requests, resolved)
+    SELECT day, coalesce(p[cardinality(p)], ''), p, category, channel, sum(requests), sum(resolved)
+    FROM (SELECT day, path[1:2] AS p, category, channel, requests, resolved FROM kpi_mix WHERE day BETWEEN from_day AND to_day) m
+    GROUP BY day, p, category, channel
+    ORDER BY 1, 2, 4, 5;
     RETURN written;
 END
 $$;

@@ -1,9 +1,8 @@
 -- Same lock as kpi_daily's trigger: a rebuild holds it exclusively while it recomputes a day.
+-- Each level (the community's rows in kpi_mix, the subdistrict's in kpi_mix_county) is touched in its own key
+-- order, so two requests moving between the same two rows of either table cannot deadlock.
 CREATE OR REPLACE FUNCTION request_facts_to_kpi_mix() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    old_key text;
-    new_key text;
 BEGIN
     IF TG_OP = 'UPDATE' AND (OLD.submitted_at, OLD.location_path[1:3], OLD.category, OLD.channel,
             OLD.duplicate_of IS NULL AND OLD.resolved_at IS NOT NULL)
@@ -13,17 +12,31 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock_shared(x'6b70695f7275'::bigint);
     IF TG_OP = 'UPDATE' THEN
-        -- Rows are touched in key order, so two requests moving between the same two rows cannot deadlock.
-        old_key := concat_ws('|', (OLD.submitted_at AT TIME ZONE 'Asia/Shanghai')::date, OLD.location_path[1:3], OLD.category, OLD.channel);
-        new_key := concat_ws('|', (NEW.submitted_at AT TIME ZONE 'Asia/Shanghai')::date, NEW.location_path[1:3], NEW.category, NEW.channel);
-        IF new_key < old_key THEN
+        IF concat_ws('|', (NEW.submitted_at AT TIME ZONE 'Asia/Shanghai')::date, NEW.location_path[1:3], NEW.category, NEW.channel)
+           < concat_ws('|', (OLD.submitted_at AT TIME ZONE 'Asia/Shanghai')::date, OLD.location_path[1:3], OLD.category, OLD.channel) THEN
             PERFORM kpi_mix_apply(NEW, 1);
             PERFORM kpi_mix_apply(OLD, -1);
-            RETURN NULL;
+        ELSE
+            PERFORM kpi_mix_apply(OLD, -1);
+            PERFORM kpi_mix_apply(NEW, 1);
         END IF;
+        IF concat_ws('|', (NEW.submitted_at AT TIME ZONE 'Asia/Shanghai')::date, NEW.location_path[1:2], NEW.category, NEW.channel)
+           < concat_ws('|', (OLD.submitted_at AT TIME ZONE 'Asia/Shanghai')::date, OLD.location_path[1:2], OLD.category, OLD.channel) THEN
+            PERFORM kpi_mix_county_apply(NEW, 1);
+            PERFORM kpi_mix_county_apply(OLD, -1);
+        ELSE
+            PERFORM kpi_mix_county_apply(OLD, -1);
+            PERFORM kpi_mix_county_apply(NEW, 1);
+        END IF;
+        RETURN NULL;
     END IF;
-    IF TG_OP <> 'INSERT' THEN PERFORM kpi_mix_apply(OLD, -1); END IF;
-    IF TG_OP <> 'DELETE' THEN PERFORM kpi_mix_apply(NEW, 1); END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM kpi_mix_apply(NEW, 1);
+        PERFORM kpi_mix_county_apply(NEW, 1);
+    ELSE
+        PERFORM kpi_mix_apply(OLD, -1);
+        PERFORM kpi_mix_county_apply(OLD, -1);
+    END IF;
     RETURN NULL;
 END
 $$;

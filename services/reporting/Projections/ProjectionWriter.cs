@@ -1,0 +1,115 @@
+using System.Threading.Channels;
+using Dapper;
+using Npgsql;
+
+namespace GovPlatform.Reporting.Projections;
+
+/// <summary>
+/// Applies the projections' events in groups: each group is one transaction that writes every event's inbox row
+/// and applies the events that were new, so a busy queue costs one commit (one WAL flush) per group instead of one
+/// per event. Each consumer waits for its own event's group to commit before its message is acknowledged, so the
+/// inbox's promise holds as before: an event is applied once, in the transaction that records it, and a failed
+/// group applies nothing. A group that fails is applied again one event per transaction, so one bad event fails
+/// only itself (and goes through the retries and error queue as it would alone). The order of events within a
+/// group does not matter: every projection tolerates any order.
+/// </summary>
+public sealed class ProjectionWriter
+{
+    /// <summary>One event waiting for its group. <see cref="Apply"/> runs inside the group's transaction.</summary>
+    public sealed class Pending(Guid messageId, string consumer, Func<NpgsqlTransaction, CancellationToken, Task> apply, Action applied)
+    {
+        public Guid MessageId { get; } = messageId;
+        public string Consumer { get; } = consumer;
+        public Func<NpgsqlTransaction, CancellationToken, Task> Apply { get; } = apply;
+        /// <summary>Called once the event's transaction has committed with it applied (not for a duplicate).</summary>
+        public Action Applied { get; } = applied;
+        /// <summary>True when applied, false when the inbox already had it; faulted when its transaction failed.</summary>
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly NpgsqlDataSource _db;
+    private readonly int _maxGroup;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+
+    public ProjectionWriter(NpgsqlDataSource db, IConfiguration configuration)
+    {
+        _db = db;
+        // At most this many events per transaction; 1 gives the old behaviour, one transaction per event.
+        _maxGroup = Math.Max(1, configuration.GetValue("Reporting:ProjectionGroup", 64));
+        // One writer by default: groups touch the same roll-up rows (a day's subdistricts) in no particular order,
+        // so two groups at once would deadlock often (and wait a second for PostgreSQL to notice). While the writer
+        // commits one group the next one gathers.
+        var writers = Math.Max(1, configuration.GetValue("Reporting:ProjectionWriters", 1));
+        for (var i = 0; i < writers; i++) _ = Task.Run(WriteAsync);
+    }
+
+    /// <summary>Queues the event and waits until its group commits: true when applied, false for a duplicate.</summary>
+    public async Task<bool> ApplyAsync(Pending pending, CancellationToken ct)
+    {
+        await _queue.Writer.WriteAsync(pending, ct);
+        // A consumer cancelled while waiting leaves its message unacknowledged: if its group commits after all, the
+        // redelivery finds the inbox row and changes nothing.
+        return await pending.Done.Task.WaitAsync(ct);
+    }
+
+    private async Task WriteAsync()
+    {
+        var reader = _queue.Reader;
+        var group = new List<Pending>(_maxGroup);
+        while (await reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < _maxGroup && reader.TryRead(out var next)) group.Add(next);
+            if (group.Count == 0) continue;
+            try
+            {
+                await WriteGroupAsync(group);
+            }
+            catch (Exception) when (group.Count > 1)
+            {
+                // A deadlock with another group, or one event that cannot be applied: each on its own, so only
+                // a bad event fails.
+                foreach (var one in group)
+                {
+                    try { await WriteGroupAsync([one]); }
+                    catch (Exception e) { one.Done.TrySetException(e); }
+                }
+            }
+            catch (Exception e)
+            {
+                group[0].Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task WriteGroupAsync(IReadOnlyList<Pending> group)
+    {
+        var fresh = new HashSet<(Guid, string)>();
+        var applied = new List<Pending>(group.Count);
+        await using (var conn = await _db.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            // Rows in key order, so two groups holding the same redelivered ids cannot deadlock on the inbox; a
+            // concurrent duplicate waits for the first commit, then inserts nothing. An id twice in one group is
+            // inserted (and applied) once.
+            var keys = group.Select(p => (p.MessageId, p.Consumer)).Distinct().OrderBy(k => k.MessageId).ThenBy(k => k.Consumer, StringComparer.Ordinal).ToArray();
+            var inserted = await conn.QueryAsync<(Guid, string)>(new CommandDefinition("""
+                INSERT INTO inbox_messages (message_id, consumer)
+                SELECT m, c FROM unnest(@ids, @consumers) WITH ORDINALITY AS k(m, c, i) ORDER BY i
+                ON CONFLICT DO NOTHING
+                RETURNING message_id, consumer
+                """, new { ids = keys.Select(k => k.MessageId).ToArray(), consumers = keys.Select(k => k.Consumer).ToArray() }, tx));
+            fresh.UnionWith(inserted);
+            foreach (var p in group)
+            {
+                if (!fresh.Remove((p.MessageId, p.Consumer))) continue;
+                await p.Apply(tx, CancellationToken.None);
+                applied.Add(p);
+            }
+            await tx.CommitAsync();
+        }
+        foreach (var p in applied) p.Applied();
+        var set = applied.ToHashSet();
+        foreach (var p in group) p.Done.TrySetResult(set.Contains(p));
+    }
+}
