@@ -14,7 +14,7 @@ public static class Extensions
     public static void AddVolunteerServices(this WebApplicationBuilder builder)
     {
         builder.AddServiceDatabase("volunteerdb");
-        Dapper.SqlMapper.AddTypeHandler(new GovPlatform.Volunteer.Apis.DateOnlyHandler());
+        Dapper.SqlMapper.AddTypeHandler(new DateOnlyHandler());
         builder.AddRedis();
         builder.Services.AddGridCopy();
         builder.AddMessaging("volunteer", x =>

@@ -1,7 +1,7 @@
 using System.Data;
 using Dapper;
 
-namespace GovPlatform.Volunteer.Apis;
+namespace GovPlatform.Volunteer.Extensions;
 
 /// <summary>
 /// Contracts run from a date to a date (no time of day, no zone): <c>date</c> columns read and written as <see cref="DateOnly"/>.
