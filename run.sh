@@ -111,6 +111,15 @@ curl -fsS -X POST "http://127.0.0.1:${PORTS[dispatch]}/api/v1/grid/import" -H 'C
   -H "Authorization: Bearer $(scripts/dev-token.sh admin)" \
   --data-binary @services/dispatch/Seed/demo-county.json
 echo
+# 12345-style service levels (docs/dispatch.md, Deadlines and supervision): "category urgency {body}" a line, '#' comments.
+levels=0
+while read -r category urgency body; do
+  case "$category" in ''|'#'*) continue ;; esac
+  curl -fsS -o /dev/null -X PUT "http://127.0.0.1:${PORTS[dispatch]}/api/v1/sla-policies/${category/\*/%2A}/${urgency/\*/%2A}" \
+    -H 'Content-Type: application/json' -H "Authorization: Bearer $(scripts/dev-token.sh admin)" --data-binary "$body"
+  levels=$((levels + 1))
+done <services/dispatch/Seed/service-levels.txt
+echo "run: 12345-style service levels set ($levels policies)"
 # One account per role with a fresh password each run, shown once below.
 accounts=$(scripts/seed-demo-accounts.sh "http://127.0.0.1:${PORTS[identity]}" "http://127.0.0.1:${PORTS[dispatch]}")
 

@@ -21,6 +21,8 @@ public static class ApisSetup
         builder.Services.AddHttpClient<DispatchAdminApi>(c => c.BaseAddress = new Uri("http://dispatch"));
         builder.Services.AddHttpClient<VolunteerApi>(c => c.BaseAddress = new Uri("http://volunteer"));
         builder.Services.AddHttpClient<DeliberationApi>(c => c.BaseAddress = new Uri("http://dispatch"));
+        builder.Services.AddHttpClient<PropertyApi>(c => c.BaseAddress = new Uri("http://dispatch"));
+        builder.Services.AddHttpClient<OrganiserApi>(c => c.BaseAddress = new Uri("http://volunteer"));
         // Staff accounts live at the identity service, the console's own authority.
         builder.Services.AddHttpClient<AccountsApi>((services, c) =>
             c.BaseAddress = services.GetRequiredService<ConsoleOptions>().AuthorityUri);

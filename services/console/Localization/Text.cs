@@ -12,6 +12,7 @@ public sealed partial class Text
     public string this[string key] => Strings.TryGetValue(key, out var s) || FieldStrings.TryGetValue(key, out s) || ScreenStrings.TryGetValue(key, out s)
         || HotSpotStrings.TryGetValue(key, out s)
         || DeliberationStrings.TryGetValue(key, out s)
+        || Lane16Strings.TryGetValue(key, out s)
         || AdminStrings.TryGetValue(key, out s)
         || PointsStrings.TryGetValue(key, out s)
         || BoardStrings.TryGetValue(key, out s)

@@ -75,6 +75,8 @@ public static class PropertyApi
         api.MapPost("/matters", Propose).WithName("ProposeMajorMatter")
             .WithSummary("A major matter of the compound (fee, project, maintenance fund, changing the company) for the party organisation and the owners");
         api.MapGet("/matters/{id:guid}", GetMatter).WithName("GetMajorMatter");
+        api.MapGet("/matters", ListMatters).WithName("ListMajorMatters")
+            .WithSummary("Major matters under a node, newest first: what waits for the party organisation's consent, the owners' vote, or is decided");
         api.MapPost("/matters/{id:guid}/consent", Consent).WithName("DecideMajorMatterConsent")
             .WithSummary("The party organisation consents to the matter (or refuses it) before any vote");
         api.MapPost("/matters/{id:guid}/vote", Vote).WithName("RecordOwnersVote")
@@ -216,6 +218,29 @@ public static class PropertyApi
         if (errors.Count > 0) return await StepReplies.Rejected<Created<MatterDto>>(errors);
         var result = await s.Desk.ProposeAsync(Actor.From(user), new NewMatter(body.CompoundCode.Trim(), body.Kind, body.Title.Trim(), body.Description.Trim(), body.AmountYuan), ct);
         return await StepReplies.ToHttpAsync(result, "compound", async id => TypedResults.Created($"/api/v1/property/matters/{id}", (await MatterAsync(s.Db, id, ct))!));
+    }
+
+    private const string MatterColumns = """
+        m.id, m.compound_code AS CompoundCode, m.kind, m.title, m.description, m.amount_yuan AS AmountYuan, m.state, m.proposed_at AS ProposedAt,
+        m.party_org_id AS PartyOrgId, o.name AS PartyOrgName, m.consent_note AS ConsentNote, m.consent_at AS ConsentAt,
+        m.eligible_owners AS EligibleOwners, m.eligible_area AS EligibleArea, m.voted_owners AS VotedOwners, m.voted_area AS VotedArea,
+        m.for_owners AS ForOwners, m.for_area AS ForArea, m.against_owners AS AgainstOwners, m.against_area AS AgainstArea,
+        m.vote_held_at AS VoteHeldAt
+        """;
+
+    private static async Task<Results<Ok<List<MatterDto>>, ValidationProblem>> ListMatters(string? under, ClaimsPrincipal user,
+        NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(under))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["under"] = ["The grid-tree node to list under is required."] });
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<MatterDto>(new CommandDefinition($"""
+            SELECT {MatterColumns}
+            FROM major_matters m LEFT JOIN party_orgs o ON o.id = m.party_org_id
+            WHERE @under = ANY(m.scope_path) AND {CommunityAccess.VisibleSql.Replace("c.scope_path", "m.scope_path")}
+            ORDER BY m.proposed_at DESC LIMIT 500
+            """, CommunityAccess.Parameters(Actor.From(user), new { under }), cancellationToken: ct));
+        return TypedResults.Ok(rows.AsList());
     }
 
     private static async Task<MatterDto?> MatterAsync(NpgsqlDataSource db, Guid id, CancellationToken ct)

@@ -14,6 +14,8 @@ namespace GovPlatform.Dispatch.Consumers;
 /// "Grid receives, community dispatches": turns each submitted request into a work order. The category's
 /// routing rule decides where it goes first (the compound's property company, or the grid); in the grid an
 /// on-duty worker with the least open work takes it, falling back to the grid leader, then to the community.
+/// A category the catalogue places above the compound (its default tier, <c>category_tiers</c>) starts with that
+/// tier's body instead of the grid.
 /// </summary>
 public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty)
     : InboxConsumer<RequestSubmitted>(db)
@@ -49,6 +51,14 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             """),
     };
 
+    /// <summary>The grid level whose node answers for a tier above the compound, its assignee kind and the name used when the location has none (as escalation names them).</summary>
+    private static readonly Dictionary<string, (string Level, string Kind, string Fallback)> TierBodies = new()
+    {
+        [Tiers.Community] = (GridLevels.Community, AssigneeKinds.Community, "未定位社区"),
+        [Tiers.Subdistrict] = (GridLevels.Subdistrict, AssigneeKinds.Subdistrict, "未定位街道"),
+        [Tiers.County] = (GridLevels.District, AssigneeKinds.County, "县级"),
+    };
+
     protected override async Task HandleAsync(ConsumeContext<RequestSubmitted> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
@@ -73,6 +83,13 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             WHERE category IN (@Category, '*') ORDER BY category = '*' LIMIT 1
             """, new { m.Category }, tx, cancellationToken: ct));
 
+        // The catalogue's default tier for the category, as intake last announced it. Critical requests stay in the
+        // grid whatever their category: the nearest people are paged at once.
+        var critical = m.Urgency == ServiceLevelClocks.CriticalPolicy;
+        var defaultTier = critical ? null : await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT default_tier FROM category_tiers WHERE category = @Category", new { m.Category }, tx, cancellationToken: ct));
+        var tierBody = defaultTier is null ? default : TierBodies.GetValueOrDefault(defaultTier);
+
         string kind, rule, assigneeName;
         Guid? assigneeId = null;
         string? fallback = null;
@@ -85,7 +102,24 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var at = target.Where == GridLevels.Grid ? grid : compound;
         var body = target.Sql is null || at is null ? null
             : await conn.QuerySingleOrDefaultAsync<Body>(new CommandDefinition(target.Sql, new { at }, tx, cancellationToken: ct));
-        if (body is not null)
+        // Where the order starts: the compound tier (grid, or a body the routing rule names there), the community's
+        // when nobody in the grid is on duty, or the category's default tier when the catalogue puts it higher.
+        var tier = Tiers.Compound;
+        if (body is null && tierBody.Kind is not null)
+        {
+            // Dispatch's own routing rule, naming a body that exists, is more specific than the catalogue's tier and wins above.
+            tier = defaultTier!;
+            kind = tierBody.Kind;
+            var node = Deepest(tierBody.Level);
+            assigneeName = node is null ? tierBody.Fallback : levels[node].Name;
+            rule = $"category {m.Category} starts at the {tier} tier (the catalogue's default tier): {assigneeName}";
+            if (target.Sql is not null)
+                fallback = at is null
+                    ? $"the rule asks for {target.Name}, but the location is not inside a {target.Where}: the category's default tier"
+                    : $"the rule asks for {target.Name}, but {target.Where} {at} has none: the category's default tier";
+            if (fallback is not null) rule = $"{rule} ({fallback})";
+        }
+        else if (body is not null)
         {
             (kind, assigneeName) = (target.Kind, body.Name);
             rule = $"routing rule '{routing.Category}': {target.Text}";
@@ -118,7 +152,7 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
 
         var workOrderId = NewId.NextGuid();
         // Work handed straight to the community starts at the community's tier.
-        var tier = kind == AssigneeKinds.Community ? Tiers.Community : Tiers.Compound;
+        if (kind == AssigneeKinds.Community) tier = Tiers.Community;
         const string insert = """
             INSERT INTO work_orders (id, request_id, ticket_no, category, location_code, grid_code, community_code,
                                      assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at, case_details, urgency)
@@ -143,6 +177,8 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             var explanation = JsonSerializer.Serialize(new
             {
                 rule,
+                tier,
+                defaultTier,
                 routingRule = new { routing.Category, routing.Target, routing.NotifyCommunity },
                 fallback,
                 grid,
@@ -157,7 +193,6 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                 "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
                 new { workOrderId, now, explanation }, tx, cancellationToken: ct));
 
-            var critical = m.Urgency == ServiceLevelClocks.CriticalPolicy;
             await ServiceLevelClocks.StartAsync(tx, workOrderId, critical ? ServiceLevelClocks.CriticalPolicy : m.Category, tier, round: 1, now,
                 ServiceLevelClocks.Running, ct);
             if (critical) await PageAsync(conn, tx, workOrderId, assigneeId, considered, now, ct);

@@ -25,6 +25,7 @@ public static class Extensions
         builder.AddMessaging("dispatch", x =>
         {
             x.AddConsumer<RequestSubmittedConsumer>();
+            x.AddConsumer<CategoryTierConsumer>();
             x.AddConsumer<RequestClosedConsumer>();
             x.AddConsumer<RequestReopenedConsumer>();
             x.AddConsumer<LoadRecountConsumer>();

@@ -30,6 +30,9 @@ public static class CheckInApi
         decimal? Hours, string Status, string? VerdictReason);
     public sealed record Verdict(bool Approve, string? Reason = null);
     public sealed record VerdictResult(AttendanceDto Attendance, long PointsAwarded);
+    /// <summary>One volunteer's attendance as the organiser reviews it, the name masked as in the sign-ups.</summary>
+    public sealed record AttendanceLine(Guid VolunteerId, string Name, DateTime CheckedInAt, DateTime? CheckedOutAt, decimal? Hours, string Status,
+        string? VerdictReason);
     public sealed record RejectionDto(long Id, Guid? VolunteerId, string Action, string Reason, string Detail, DateTime At);
 
     private const string SelectAttendance = """
@@ -195,6 +198,25 @@ public static class CheckInApi
             .RequireRoles(Roles.Organiser, Roles.Admin)
             .WithName("VerifyService")
             .WithSummary("The organiser approves checked-out service (recording it and awarding its points once) or rejects it with a reason");
+
+        api.MapGet("/{id:guid}/attendances", async Task<Results<Ok<List<AttendanceLine>>, NotFound, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                var activity = await GetAsync(conn, id, ct);
+                if (activity is null) return TypedResults.NotFound();
+                if (!OwnsActivity(user, activity)) return Forbidden("Only the activity's organiser reviews its attendance.");
+                var rows = await conn.QueryAsync<AttendanceLine>(new CommandDefinition("""
+                    SELECT a.volunteer_id AS VolunteerId, v.name, a.checked_in_at AS CheckedInAt, a.checked_out_at AS CheckedOutAt, a.hours, a.status,
+                           a.verdict_reason AS VerdictReason
+                    FROM attendances a JOIN volunteers v ON v.id = a.volunteer_id
+                    WHERE a.activity_id = @id ORDER BY a.checked_in_at, a.volunteer_id
+                    """, new { id }, cancellationToken: ct));
+                return TypedResults.Ok(rows.Select(r => r with { Name = PersonalData.MaskName(r.Name)! }).ToList());
+            })
+            .RequireRoles(Roles.Organiser, Roles.Admin)
+            .WithName("ListAttendances")
+            .WithSummary("Who checked in and out of the activity, their hours and where verification stands (the activity's organiser or an admin)");
 
         api.MapGet("/{id:guid}/rejections", async Task<Results<Ok<List<RejectionDto>>, NotFound, ProblemHttpResult>> (
                 Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>

@@ -3,6 +3,7 @@
   const doorplate = new URLSearchParams(location.search).get('d') || '';
   const q = 'doorplate=' + encodeURIComponent(doorplate);
   R.el('back').href = './?d=' + encodeURIComponent(doorplate);
+  R.el('deliberation-link').href = 'deliberation.html?d=' + encodeURIComponent(doorplate);
   const roles = { grid_leader: '网格长', grid_worker: '网格员', building_leader: '楼栋长' };
   const rated = { satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意' };
   const day = t => new Date(t).toLocaleDateString('zh-CN', { month: 'numeric', day: 'numeric' });

@@ -2,6 +2,7 @@
 (() => {
   const doorplate = new URLSearchParams(location.search).get('d') || '';
   R.el('back').href = './?d=' + encodeURIComponent(doorplate);
+  R.el('board-link').href = 'board.html?d=' + encodeURIComponent(doorplate);
   const states = { proposed: '已提议，待议事', discussed: '已议事，表决中', adopted: '已通过，办理中', rejected: '未通过', carried_out: '已办结' };
   const kinds = { residents_council: '居民议事会', night_talk: '岭上夜话', pavilion: '议事亭', other: '议事' };
   const parties = { cadre: '干部', police: '民警', mediator: '调解员', resident: '居民', party_member: '党员', other: '其他' };

@@ -13,6 +13,9 @@
   }
   document.querySelectorAll('[data-go]').forEach(b => b.addEventListener('click', () => go(b.dataset.go)));
   R.el('board').addEventListener('click', () => { location.href = 'board.html?d=' + encodeURIComponent(doorplate || ''); });
+  // The community's proposals and meetings are public: reachable from the menu and, before verifying, from the footer.
+  R.el('deliberation').addEventListener('click', () => { location.href = 'deliberation.html?d=' + encodeURIComponent(doorplate || ''); });
+  R.el('deliberation-link').href = 'deliberation.html?d=' + encodeURIComponent(doorplate || '');
 
   async function start() {
     if (doorplate) {
