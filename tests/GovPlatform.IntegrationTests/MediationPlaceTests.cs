@@ -72,7 +72,7 @@ public sealed class MediationPlaceTests(SharedStack shared) : IAsyncLifetime
     public async Task Cases_held_at_a_registered_place_give_it_its_own_figures_in_dispatch_and_reporting()
     {
         var studio = await PlaceAsync("studio", "老杨调解工作室", "杨德明");
-        var talkPoint = await PlaceAsync("talk_point", "老王说事点", "王建华");
+        var talkPoint = await PlaceAsync("talk_point", "槐树下说事点", "王建华");
         var atStudio = new[] { await OpenAsync(studio), await OpenAsync(studio), await OpenAsync(studio) };
         var atTalkPoint = await OpenAsync(talkPoint, new { volunteerIds = Array.Empty<Guid>() });
         await OpenAsync(null, new { kind = "studio", name = "社区调委会" });
@@ -96,7 +96,7 @@ public sealed class MediationPlaceTests(SharedStack shared) : IAsyncLifetime
             p.GetProperty("agreements").GetInt64(), p.GetProperty("referred").GetInt64(),
             p.GetProperty("successRate").ValueKind == JsonValueKind.Null ? (double?)null : Math.Round(p.GetProperty("successRate").GetDouble(), 4))).ToList();
         // The host is a person: masked for the community's cadre.
-        Assert.Equal([("老杨调解工作室", "杨**", 3L, 3L, 2L, 0L, (double?)0.6667), ("老王说事点", "王**", 1L, 0L, 0L, 1L, null)], figures);
+        Assert.Equal([("老杨调解工作室", "杨**", 3L, 3L, 2L, 0L, (double?)0.6667), ("槐树下说事点", "王**", 1L, 0L, 0L, 1L, null)], figures);
         var (_, forCounty) = await SendAsync(HttpMethod.Get, $"/api/v1/mediation-places/{studio}", Tokens.For("admin"));
         Assert.Equal("杨德明", forCounty.GetProperty("hostName").GetString());
 

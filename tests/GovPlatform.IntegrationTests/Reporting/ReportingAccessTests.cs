@@ -57,7 +57,8 @@ public sealed class ReportingAccessTests(SharedStack shared)
                 $"SELECT count(*) FROM \"{table}\" t WHERE t::text LIKE ANY(@patterns)", new { patterns = people.Select(p => $"%{p}%").ToArray() });
             Assert.True(hits == 0, $"{table} holds a person's name");
         }
-        // The company's name is kept on purpose: companies are graded by name.
+        // The company's name is kept on purpose: companies are graded by name. So are registered mediation places' names
+        // (MediationPlaceTests), which is why that test names its talk point after a tree, not after a mediator as the scenario does.
         Assert.Equal(1L, await _stack.ScalarAsync<long>("reporting",
             "SELECT count(DISTINCT property_company) FROM request_facts WHERE location_path[1] = @District", new { county.District }));
     }
