@@ -2,64 +2,24 @@ using System.Security.Claims;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
-using GovPlatform.Intake.Requests;
+using GovPlatform.Intake.HotSpots;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using static GovPlatform.Intake.HotSpots.HotSpotDecisions;
 
-namespace GovPlatform.Intake.HotSpots;
+namespace GovPlatform.Intake.Apis;
 
 /// <summary>
 /// Hot spots (未诉先办) for the console and leaders: what the detector found, with the requests that
-/// justify each, and a cadre's decision to act on one (accept) or not (dismiss).
+/// justify each, and a cadre's decision to act on one (accept) or not (dismiss), which <see cref="HotSpotDecisions"/> records.
 /// </summary>
 public static class HotSpotsApi
 {
-    public const string Proposed = "proposed", Accepted = "accepted", Dismissed = "dismissed";
-
-    public sealed record HotSpotDto
-    {
-        public Guid Id { get; init; }
-        public required string Category { get; init; }
-        public required string PlaceCode { get; init; }
-        public required string PlaceLevel { get; init; }
-        /// <summary>The place's name in the grid tree (锦园社区, 1号楼).</summary>
-        public string? PlaceName { get; init; }
-        public required string[] PlacePath { get; init; }
-        public required string[] Topic { get; init; }
-        public int RequestCount { get; init; }
-        public DateTime FirstAt { get; init; }
-        public DateTime LastAt { get; init; }
-        public DateTime DetectedAt { get; init; }
-        public required string Status { get; init; }
-        public DateTime? DecidedAt { get; init; }
-        public string? DecidedBy { get; init; }
-        public string? DecisionNote { get; init; }
-        /// <summary>The proactive work order dispatch opened for an accepted hot spot (its request id is the hot spot's id).</summary>
-        public Guid? OrderId { get; init; }
-        public DateTime? OrderOpenedAt { get; init; }
-        public DateTime? OrderResolvedAt { get; init; }
-        /// <summary>Only on a single hot spot: the requests that justify it, oldest first.</summary>
-        public IReadOnlyList<HotSpotRequestDto>? Requests { get; init; }
-    }
-
-    public sealed record HotSpotRequestDto(Guid Id, string TicketNo, string Description, string LocationCode, string Status, DateTime SubmittedAt);
-
     public sealed record HotSpotPage(IReadOnlyList<HotSpotDto> Items, int Page, int PageSize, long Total);
 
     public sealed record HotSpotQuery(string? Under, string? Status, string? Category, int? Page, int? PageSize);
-
-    /// <param name="Decision">accepted (the community acts on it) or dismissed.</param>
-    public sealed record Decide(string Decision, string? Note = null);
-
-    private const string Select = """
-        SELECT h.id, h.category, h.place_code AS PlaceCode, h.place_level AS PlaceLevel, g.name AS PlaceName, h.place_path AS PlacePath,
-               h.topic, h.request_count AS RequestCount, h.first_at AS FirstAt, h.last_at AS LastAt, h.detected_at AS DetectedAt,
-               h.status, h.decided_at AS DecidedAt, h.decided_by AS DecidedBy, h.decision_note AS DecisionNote,
-               h.order_id AS OrderId, h.order_opened_at AS OrderOpenedAt, h.order_resolved_at AS OrderResolvedAt
-        FROM hot_spots h LEFT JOIN grid_copy g ON g.code = h.place_code
-        """;
 
     private static readonly string[] Readers =
         [Roles.DeskOperator, Roles.Admin, Roles.Leader, Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.GridLeader];
@@ -71,21 +31,17 @@ public static class HotSpotsApi
             .WithSummary("Hot spots (未诉先办) under a grid-tree node, newest first: recurring problems found in the ledger");
         api.MapGet("/{id:guid}", Get).RequireRoles(Readers).WithName("GetHotSpot")
             .WithSummary("One hot spot with the requests that justify it");
-        api.MapPost("/{id:guid}/decision", DecideAsync).RequireRoles(Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Admin)
+        api.MapPost("/{id:guid}/decision", DecideHotSpot).RequireRoles(Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.Admin)
             .WithName("DecideHotSpot").WithSummary("A cadre accepts a proposed hot spot as proactive work, or dismisses it");
     }
-
-    /// <summary>Staff who answer for part of the tree (a token with scope_node and no county-wide role) see only that part.</summary>
-    private static string? ScopeOf(ClaimsPrincipal user) =>
-        user.IsInRole(Roles.Admin) || user.IsInRole(Roles.DeskOperator) || user.IsInRole(Roles.Leader) ? null : user.ScopeNodeOf() ?? "";
 
     private static async Task<Results<Ok<HotSpotPage>, ValidationProblem>> List(
         [AsParameters] HotSpotQuery query, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (query.Under is { Length: 0 or > 64 }) errors["under"] = ["A grid-tree code of 1 to 64 characters."];
-        if (query.Status is not null && query.Status is not (Proposed or Accepted or Dismissed))
-            errors["status"] = [$"Unknown status '{query.Status}'; expected {Proposed}, {Accepted} or {Dismissed}."];
+        if (query.Status is not null && query.Status is not (HotSpotDecisions.Proposed or HotSpotDecisions.Accepted or HotSpotDecisions.Dismissed))
+            errors["status"] = [$"Unknown status '{query.Status}'; expected {HotSpotDecisions.Proposed}, {HotSpotDecisions.Accepted} or {HotSpotDecisions.Dismissed}."];
         if (query.Category is { Length: 0 or > 64 }) errors["category"] = ["A category code of 1 to 64 characters."];
         if (query.Page is < 1 or > 10_000) errors["page"] = ["Pages count from 1 (at most 10000)."];
         if (query.PageSize is < 1 or > 100) errors["pageSize"] = ["Between 1 and 100."];
@@ -113,50 +69,7 @@ public static class HotSpotsApi
         return spot is null ? TypedResults.NotFound() : TypedResults.Ok(spot);
     }
 
-    private static async Task<HotSpotDto?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, string? scope, CancellationToken ct)
-    {
-        var spot = await conn.QuerySingleOrDefaultAsync<HotSpotDto>(new CommandDefinition(
-            $"{Select} WHERE h.id = @id AND (@scope::text IS NULL OR h.place_path @> ARRAY[@scope::text])", new { id, scope }, tx, cancellationToken: ct));
-        if (spot is null) return null;
-        const string requests = """
-            SELECT r.id, r.ticket_no AS TicketNo, r.description, r.location_code AS LocationCode, r.status, r.submitted_at AS SubmittedAt
-            FROM hot_spot_requests hr JOIN requests r ON r.id = hr.request_id
-            WHERE hr.hot_spot_id = @id ORDER BY r.submitted_at, r.ticket_no
-            """;
-        var rows = await conn.QueryAsync<HotSpotRequestDto>(new CommandDefinition(requests, new { id }, tx, cancellationToken: ct));
-        return spot with { Requests = rows.ToList() };
-    }
-
-    private static async Task<Results<Ok<HotSpotDto>, NotFound, ValidationProblem, ProblemHttpResult>> DecideAsync(
-        Guid id, Decide body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (body.Decision is not (Accepted or Dismissed)) errors["decision"] = [$"Expected {Accepted} or {Dismissed}."];
-        if (body.Note is { Length: > 500 } || (body.Note is not null && RequestRules.HasControlCharacters(body.Note)))
-            errors["note"] = ["At most 500 characters, no control characters other than line breaks."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The hot spot was not decided: fix the fields below.");
-
-        var scope = ScopeOf(user);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var status = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT status FROM hot_spots WHERE id = @id AND (@scope::text IS NULL OR place_path @> ARRAY[@scope::text]) FOR UPDATE",
-            new { id, scope }, tx, cancellationToken: ct));
-        if (status is null) return TypedResults.NotFound();
-        if (status != Proposed)
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This hot spot was decided already.",
-                detail: $"It is {status}; a decision is taken once.", extensions: new Dictionary<string, object?> { ["currentStatus"] = status });
-        var now = clock.GetUtcNow();
-        var by = user.Actor();
-        await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE hot_spots SET status = @decision, decided_at = @now, decided_by = @by, decision_note = @note WHERE id = @id",
-            new { id, decision = body.Decision, now = now.UtcDateTime, by, note = body.Note }, tx, cancellationToken: ct));
-        var spot = await LoadAsync(conn, tx, id, null, ct);
-        var community = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
-            "SELECT community_code FROM hot_spots WHERE id = @id", new { id }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(tx, new HotSpotDecided(id, body.Decision, by, body.Note, now, spot!.Category, spot.PlaceCode, spot.PlaceLevel,
-            spot.PlacePath, community, spot.Topic, spot.Requests!.Select(r => r.Id).ToList()), ct);
-        await tx.CommitAsync(ct);
-        return TypedResults.Ok(spot!);
-    }
+    private static Task<Results<Ok<HotSpotDto>, NotFound, ValidationProblem, ProblemHttpResult>> DecideHotSpot(
+        Guid id, Decide body, ClaimsPrincipal user, HotSpotDecisions desk, CancellationToken ct) =>
+        desk.DecideAsync(id, body, user, ct);
 }
