@@ -29,6 +29,8 @@ app.MapHotSpotsApi();
 app.MapOpen311Api();
 app.MapApiKeysApi();
 app.MapResidents();
+// The staff's side of the residents' progress texts.
+app.MapTemplatesApi();
 
 await app.MigrateDatabaseAsync();
 app.Run();

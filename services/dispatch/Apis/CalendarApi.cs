@@ -12,7 +12,6 @@ namespace GovPlatform.Dispatch.Apis;
 /// </summary>
 public static class CalendarApi
 {
-    public sealed record CalendarDay(DateOnly Day, string Kind, string Name);
     public sealed record CalendarYear(string County, int Year, IReadOnlyList<CalendarDay> Days, int WorkingDays);
     public sealed record CalendarBody(IReadOnlyList<CalendarDay>? Days);
     public sealed record WorkingTimeDto(string County, DateTimeOffset From, double WorkingHours, DateTimeOffset DueAt);
@@ -66,7 +65,7 @@ public static class CalendarApi
     }
 
     private static async Task<Results<Ok<CalendarYear>, ValidationProblem, NotFound>> PutAsync(string county, int year, CalendarBody body,
-        NpgsqlDataSource db, CancellationToken ct)
+        NpgsqlDataSource db, WorkingCalendars calendars, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (year is < 2000 or > 2100) errors["year"] = ["A year between 2000 and 2100."];
@@ -90,21 +89,7 @@ public static class CalendarApi
 
         await using var conn = await db.OpenConnectionAsync(ct);
         if (!await IsCountyAsync(conn, county, ct)) return TypedResults.NotFound();
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // The year is replaced whole: the published arrangement is one document, not edits to merge.
-        await conn.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM work_calendar_days WHERE county_code = @county AND day >= make_date(@year, 1, 1) AND day < make_date(@year + 1, 1, 1);
-            INSERT INTO work_calendar_days (county_code, day, kind, name)
-            SELECT @county, d::date, k, n FROM unnest(@dates::text[], @kinds::text[], @names::text[]) AS x(d, k, n);
-            """, new
-            {
-                county, year,
-                // ISO dates as text: a DateTime array would be sent as timestamps with a time zone.
-                dates = days.Select(d => d.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-                kinds = days.Select(d => d.Kind).ToArray(),
-                names = days.Select(d => d.Name.Trim()).ToArray(),
-            }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        await calendars.ReplaceYearAsync(county, year, days, ct);
         return TypedResults.Ok(await YearAsync(conn, county, year, ct));
     }
 

@@ -60,40 +60,7 @@ public static class MediationPlacesApi
     {
         var api = app.MapGroup("/api/v1/mediation-places").WithTags("Mediation").RequireRoles(CommunityAccess.Roles);
 
-        api.MapPost("/", async Task<Results<Created<PlaceDto>, ValidationProblem, NotFound, ProblemHttpResult>> (
-                PlaceBody body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                var errors = new Dictionary<string, string[]>();
-                StepReplies.Text(errors, body.CommunityCode, "communityCode", 64);
-                if (!MediatorKinds.All.Contains(body.Kind)) errors["kind"] = [$"Unknown kind '{body.Kind}'; expected one of {string.Join(", ", MediatorKinds.All)}."];
-                StepReplies.Text(errors, body.Name, "name", 100);
-                StepReplies.Text(errors, body.HostName, "hostName", 100);
-                StepReplies.Text(errors, body.OpeningHours, "openingHours", 200);
-                if (errors.Count > 0) return await StepReplies.Rejected<Created<PlaceDto>>(errors);
-
-                var actor = Actor.From(user);
-                var code = body.CommunityCode.Trim();
-                await using var conn = await db.OpenConnectionAsync(ct);
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                var path = await CommunityAccess.PathAsync(conn, tx, code, ct);
-                if (path is null) return await StepReplies.Rejected<Created<PlaceDto>>(new() { ["communityCode"] = [$"'{code}' is not a community of the grid tree."] });
-                if (!CommunityAccess.Answers(actor, path))
-                    return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "You may not register a place here.", detail: $"You do not answer for community {code}.");
-                var id = NewId.NextGuid();
-                var now = clock.GetUtcNow();
-                var added = await conn.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO mediation_places (id, community_code, scope_path, kind, name, host_name, opening_hours, registered_by, registered_at)
-                    VALUES (@id, @code, @path, @Kind, @name, @host, @hours, @by, @now)
-                    ON CONFLICT (community_code, name) DO NOTHING
-                    """, new { id, code, path, body.Kind, name = body.Name.Trim(), host = body.HostName.Trim(), hours = body.OpeningHours.Trim(), by = actor.Subject, now },
-                    tx, cancellationToken: ct));
-                if (added == 0)
-                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The place is registered already.",
-                        detail: $"Community {code} has a mediation place named '{body.Name.Trim()}'.");
-                await Outbox.EnqueueAsync(tx, new MediationPlaceRegistered(id, code, body.Kind, body.Name.Trim(), now), ct);
-                await tx.CommitAsync(ct);
-                return TypedResults.Created($"/api/v1/mediation-places/{id}", (await LoadAsync(conn, id, actor, null, null, ct))!);
-            })
+        api.MapPost("/", Register)
             .WithName("RegisterMediationPlace")
             .WithSummary("Register a mediation studio (调解工作室) or talk-it-over point (说事点) with its host and opening hours");
 
@@ -132,5 +99,34 @@ public static class MediationPlacesApi
             $"{SelectPlace} WHERE c.id = @id AND {CommunityAccess.VisibleSql} GROUP BY c.id",
             CommunityAccess.Parameters(actor, new { id, from, to }), cancellationToken: ct));
         return found is null ? null : Masked(found, actor);
+    }
+
+    private static async Task<Results<Created<PlaceDto>, ValidationProblem, NotFound, ProblemHttpResult>> Register(
+        PlaceBody body, ClaimsPrincipal user, MediationPlaces places, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        StepReplies.Text(errors, body.CommunityCode, "communityCode", 64);
+        if (!MediatorKinds.All.Contains(body.Kind)) errors["kind"] = [$"Unknown kind '{body.Kind}'; expected one of {string.Join(", ", MediatorKinds.All)}."];
+        StepReplies.Text(errors, body.Name, "name", 100);
+        StepReplies.Text(errors, body.HostName, "hostName", 100);
+        StepReplies.Text(errors, body.OpeningHours, "openingHours", 200);
+        if (errors.Count > 0) return await StepReplies.Rejected<Created<PlaceDto>>(errors);
+
+        var actor = Actor.From(user);
+        var result = await places.RegisterAsync(actor, new NewPlace(body.CommunityCode.Trim(), body.Kind, body.Name.Trim(), body.HostName.Trim(), body.OpeningHours.Trim()), ct);
+        switch (result)
+        {
+            case StepResult.Done done:
+                await using (var conn = await db.OpenConnectionAsync(ct))
+                    return TypedResults.Created($"/api/v1/mediation-places/{done.Id}", (await LoadAsync(conn, done.Id, actor, null, null, ct))!);
+            case StepResult.Invalid invalid:
+                return await StepReplies.Rejected<Created<PlaceDto>>(invalid.Errors);
+            case StepResult.Forbidden forbidden:
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "You may not register a place here.", detail: forbidden.Detail);
+            case StepResult.Conflict conflict:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The place is registered already.", detail: conflict.Detail);
+            default:
+                throw new InvalidOperationException($"Unhandled step result {result}.");
+        }
     }
 }

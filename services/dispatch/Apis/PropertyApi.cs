@@ -109,13 +109,7 @@ public static class PropertyApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The standard was rejected; nothing changed.");
         await using var conn = await s.Db.OpenConnectionAsync(ct);
         if (!await IsCountyAsync(conn, county, ct)) return TypedResults.NotFound();
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var actor = Actor.From(user);
-        var now = s.Clock.GetUtcNow();
-        var version = await PropertyStandards.SaveAsync(tx, county, body.Name!.Trim(), systems!, actor.Subject, now, ct);
-        await GovPlatform.ServiceDefaults.Messaging.Outbox.EnqueueAsync(tx, new GovPlatform.Contracts.PropertyStandardChanged(county, version, systems!.Count,
-            systems.Sum(x => x.Items.Count), actor.Subject, now), ct);
-        await tx.CommitAsync(ct);
+        await s.Desk.SaveStandardAsync(Actor.From(user), county, body.Name!.Trim(), systems!, ct);
         return TypedResults.Ok(ToDto(county, await PropertyStandards.CurrentAsync(conn, null, county, ct)));
     }
 

@@ -39,6 +39,8 @@ public static class Extensions
         builder.Services.AddSingleton<WhistleDesk>();
         builder.Services.AddSingleton<CouncilDesk>();
         builder.Services.AddSingleton<MediationDesk>();
+        builder.Services.AddSingleton<MediationPlaces>();
+        builder.Services.AddSingleton<WorkingCalendars>();
         builder.Services.AddSingleton<OrganisationRegister>();
         builder.Services.AddSingleton<ServiceOrderDesk>();
         builder.Services.AddSingleton<SupervisionDesk>();

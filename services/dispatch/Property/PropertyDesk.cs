@@ -71,6 +71,18 @@ public sealed class PropertyDesk(NpgsqlDataSource db, TimeProvider clock, Proper
         return (compound, null);
     }
 
+    /// <summary>A county's property-service standard, saved as a new version with its event in the outbox; returns the version.</summary>
+    public async Task<int> SaveStandardAsync(Actor actor, string county, string name, IReadOnlyList<StandardSystem> systems, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow();
+        var version = await PropertyStandards.SaveAsync(tx, county, name, systems, actor.Subject, now, ct);
+        await Outbox.EnqueueAsync(tx, new PropertyStandardChanged(county, version, systems.Count, systems.Sum(x => x.Items.Count), actor.Subject, now), ct);
+        await tx.CommitAsync(ct);
+        return version;
+    }
+
     public async Task<StepResult> InspectAsync(Actor actor, NewInspection input, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Dapper;
 using GovPlatform.Contracts;
-using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Duplicates;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Messaging;
@@ -12,23 +12,6 @@ namespace GovPlatform.Intake.Apis;
 
 public static class DuplicatesApi
 {
-    public sealed record UnlinkedDto(Guid Id, Guid FormerOriginalRequestId, string Status);
-
-    // Property-style because Dapper matches constructors by exact column type (text[] is System.Array).
-    private sealed record Linked
-    {
-        public required string TicketNo { get; init; }
-        public required string Channel { get; init; }
-        public required string Category { get; init; }
-        public required string Urgency { get; init; }
-        public required string Status { get; init; }
-        public Guid? OriginalId { get; init; }
-        public required string LocationCode { get; init; }
-        public required string[] LocationPath { get; init; }
-        public double? Latitude { get; init; }
-        public double? Longitude { get; init; }
-    }
-
     public static void MapDuplicatesApi(this WebApplication app)
     {
         app.MapPost("/api/v1/requests/{id:guid}/unlink", Unlink)
@@ -38,32 +21,6 @@ public static class DuplicatesApi
             .WithSummary("Undo a duplicate link: the request stands on its own and is dispatched");
     }
 
-    private static async Task<Results<Ok<UnlinkedDto>, NotFound, ProblemHttpResult>> Unlink(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        const string select = """
-            SELECT ticket_no AS TicketNo, channel, category, urgency, status, original_id AS OriginalId,
-                   location_code AS LocationCode, location_path AS LocationPath, latitude, longitude
-            FROM requests WHERE id = @id FOR UPDATE
-            """;
-        var r = await conn.QuerySingleOrDefaultAsync<Linked>(new CommandDefinition(select, new { id }, tx, cancellationToken: ct));
-        if (r is null) return TypedResults.NotFound();
-        if (r.OriginalId is not { } originalId)
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The request is not linked to another.",
-                detail: $"The request is '{r.Status}'.", extensions: new Dictionary<string, object?> { ["currentStatus"] = r.Status });
-
-        var now = clock.GetUtcNow();
-        var by = user.Actor();
-        await conn.ExecuteAsync(new CommandDefinition("UPDATE requests SET original_id = NULL WHERE id = @id", new { id }, tx, cancellationToken: ct));
-        await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Unlinked, now, by, new { formerOriginalId = originalId }, $"unlinked:{now.UtcTicks}"), ct);
-        await Outbox.EnqueueAsync(tx, new RequestUnlinked(id, originalId, by, now), ct);
-        // Standing on its own, the request is new work for dispatch.
-        await Outbox.EnqueueAsync(tx, new RequestSubmitted(id, r.TicketNo, r.Channel, r.Category, r.Urgency, r.LocationCode, r.LocationPath,
-            r.Latitude, r.Longitude, now, await Cases.CaseDetails.LoadAsync(tx, id, ct)), ct);
-        var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT status FROM requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return TypedResults.Ok(new UnlinkedDto(id, originalId, status!));
-    }
+    private static Task<Results<Ok<UnlinkedDto>, NotFound, ProblemHttpResult>> Unlink(Guid id, ClaimsPrincipal user, UnlinkDesk desk, CancellationToken ct) =>
+        desk.UnlinkAsync(id, user, ct);
 }

@@ -1,6 +1,8 @@
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Duplicates;
+using GovPlatform.Intake.HotSpots;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.Intake.Residents;
@@ -34,6 +36,10 @@ public static class Extensions
         // The two transactions every way in shares: filing a request, and the callback after resolution.
         builder.Services.AddSingleton<RequestFiling>();
         builder.Services.AddSingleton<CallbackDesk>();
+        builder.Services.AddSingleton<CatalogueDesk>();
+        builder.Services.AddSingleton<TriageDesk>();
+        builder.Services.AddSingleton<UnlinkDesk>();
+        builder.Services.AddSingleton<HotSpotDecisions>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
         builder.Services.AddHostedService<Search.SearchWordsBackfill>();

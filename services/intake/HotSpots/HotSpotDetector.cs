@@ -7,49 +7,6 @@ using Npgsql;
 
 namespace GovPlatform.Intake.HotSpots;
 
-public sealed class HotSpotOptions
-{
-    /// <summary>How far back requests count towards a hot spot ("over weeks").</summary>
-    public TimeSpan Window { get; set; } = TimeSpan.FromDays(30);
-    /// <summary>Distinct requests (duplicates not counted) about one topic at one place that make a hot spot.</summary>
-    public int MinRequests { get; set; } = 3;
-    /// <summary>Minimum <see cref="ReportGist.TopicSimilarity"/> for two requests to be about one topic.</summary>
-    public double TopicSimilarity { get; set; } = 0.3;
-    // The per-level settings below were chosen on the tuning history (eval/intake/hotspot-history-tuning.tsv,
-    // `dotnet run --project tools/GovPlatform.Intake.Evaluation -- hotspots-tune`; docs/intake.md, Hot spots).
-
-    /// <summary>
-    /// Requests a hot spot of a whole grid needs (null: <see cref="MinRequests"/>). A grid holds many buildings, so
-    /// the same topic turns up there by chance more often than in one building.
-    /// </summary>
-    public int? GridMinRequests { get; set; } = 4;
-    /// <summary>Requests a hot spot of a whole community needs (null: <see cref="MinRequests"/>); see <see cref="GridMinRequests"/>.</summary>
-    public int? CommunityMinRequests { get; set; } = 5;
-    /// <summary>
-    /// Minimum topic similarity for a hot spot of a whole community (null: <see cref="TopicSimilarity"/>): across a
-    /// community, "the drains are blocked" said three times is usually three drains; one source heard from many
-    /// buildings (a night market's barbecue) is named alike.
-    /// </summary>
-    public double? CommunityTopicSimilarity { get; set; } = 0.5;
-    /// <summary>
-    /// Minimum topic similarity within one building (null: <see cref="TopicSimilarity"/>): neighbours of one building
-    /// name one recurring problem in fewer shared words than strangers across a community do.
-    /// </summary>
-    public double? BuildingTopicSimilarity { get; set; } = 0.2;
-    /// <summary>Off turns detection off (the API still reads what was found).</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>The topic similarity a hot spot of the level needs (building, grid, community).</summary>
-    public double TopicSimilarityAt(string level) => level switch
-    {
-        "building" => BuildingTopicSimilarity ?? TopicSimilarity,
-        "community" => CommunityTopicSimilarity ?? TopicSimilarity,
-        _ => TopicSimilarity,
-    };
-
-    internal double LowestTopicSimilarity => Math.Min(TopicSimilarity, Math.Min(BuildingTopicSimilarity ?? 1, CommunityTopicSimilarity ?? 1));
-}
-
 /// <summary>What the detector needs of the request just filed.</summary>
 public sealed record FiledRequest(Guid Id, string Category, string Description, IReadOnlyList<string> LocationPath,
     string? BuildingCode, string? GridCode, DateTimeOffset SubmittedAt);

@@ -54,6 +54,37 @@ public static class Doorplates
         public string? ReplacedBy { get; init; }
     }
 
+    public static async Task<DoorplateRow> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string nodeCode, string? label,
+        string by, DateTimeOffset now, CancellationToken ct)
+    {
+        var code = Doorplates.NewCode();
+        await conn.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO doorplates (code, node_code, label, created_at, created_by) VALUES (@code, @nodeCode, @label, @now, @by)",
+            new { code, nodeCode, label, now = now.UtcDateTime, by }, tx, cancellationToken: ct));
+        return new DoorplateRow { Code = code, NodeCode = nodeCode, Label = label, CreatedAt = now.UtcDateTime };
+    }
+
+    /// <summary>
+    /// Revokes a plate and issues its replacement for the same place, in one transaction; null when another reissue
+    /// replaced the plate first (only the first of two racing on one plate wins, the other rolls back).
+    /// </summary>
+    public static async Task<DoorplateRow?> ReissueAsync(NpgsqlConnection conn, DoorplateRow plate, string by, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var fresh = await InsertAsync(conn, tx, plate.NodeCode, plate.Label, by, now, ct);
+        var replaced = await conn.ExecuteAsync(new CommandDefinition("""
+            UPDATE doorplates SET revoked_at = coalesce(revoked_at, @now), revoked_by = coalesce(revoked_by, @by), replaced_by = @fresh
+            WHERE code = @code AND replaced_by IS NULL
+            """, new { code = plate.Code, now = now.UtcDateTime, by, fresh = fresh.Code }, tx, cancellationToken: ct));
+        if (replaced == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return null;
+        }
+        await tx.CommitAsync(ct);
+        return fresh;
+    }
+
     /// <summary>The place a doorplate stands for, in words a resident recognises.</summary>
     public sealed record Place(string Code, string NodeCode, string Level, string Name, string FullName, string? CommunityCode, string? CommunityName, string? Label);
 

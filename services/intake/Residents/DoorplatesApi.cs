@@ -51,18 +51,8 @@ public static class DoorplatesApi
         if (!Doorplates.Levels.Contains(node.Node.Level))
             return Invalid("nodeCode", $"'{body.NodeCode}' is a {node.Node.Level}; doorplates go on a {string.Join(", ", Doorplates.Levels)}.");
         if (!Doorplates.MayManage(user, node.Node.Path)) return TypedResults.Forbid();
-        var row = await InsertAsync(conn, null, body.NodeCode, body.Label, user.Actor(), clock.GetUtcNow(), ct);
+        var row = await Doorplates.InsertAsync(conn, null, body.NodeCode, body.Label, user.Actor(), clock.GetUtcNow(), ct);
         return TypedResults.Created($"/api/v1/doorplates/{row.Code}", Dto(http, options, row));
-    }
-
-    private static async Task<Doorplates.DoorplateRow> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string nodeCode, string? label,
-        string by, DateTimeOffset now, CancellationToken ct)
-    {
-        var code = Doorplates.NewCode();
-        await conn.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO doorplates (code, node_code, label, created_at, created_by) VALUES (@code, @nodeCode, @label, @now, @by)",
-            new { code, nodeCode, label, now = now.UtcDateTime, by }, tx, cancellationToken: ct));
-        return new Doorplates.DoorplateRow { Code = code, NodeCode = nodeCode, Label = label, CreatedAt = now.UtcDateTime };
     }
 
     private static async Task<Results<Ok<IReadOnlyList<DoorplateDto>>, ValidationProblem, ForbidHttpResult>> List(
@@ -117,20 +107,8 @@ public static class DoorplatesApi
         if (plate!.ReplacedBy is not null)
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This doorplate was already reissued.",
                 detail: $"Its replacement is {plate.ReplacedBy}; reissue that one instead.");
-        var now = clock.GetUtcNow();
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var fresh = await InsertAsync(conn, tx, plate.NodeCode, plate.Label, user.Actor(), now, ct);
-        // Only the first of two reissues racing on one plate replaces it; the other rolls back.
-        var replaced = await conn.ExecuteAsync(new CommandDefinition("""
-            UPDATE doorplates SET revoked_at = coalesce(revoked_at, @now), revoked_by = coalesce(revoked_by, @by), replaced_by = @fresh
-            WHERE code = @code AND replaced_by IS NULL
-            """, new { code, now = now.UtcDateTime, by = user.Actor(), fresh = fresh.Code }, tx, cancellationToken: ct));
-        if (replaced == 0)
-        {
-            await tx.RollbackAsync(ct);
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This doorplate was already reissued.");
-        }
-        await tx.CommitAsync(ct);
+        var fresh = await Doorplates.ReissueAsync(conn, plate, user.Actor(), clock.GetUtcNow(), ct);
+        if (fresh is null) return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This doorplate was already reissued.");
         return TypedResults.Created($"/api/v1/doorplates/{fresh.Code}", Dto(http, options, fresh));
     }
 

@@ -2,7 +2,7 @@ using GovPlatform.Intake.Notifications;
 
 namespace GovPlatform.Intake.Residents;
 
-/// <summary>Wiring of the residents' pages, doorplates, notices and progress texts.</summary>
+/// <summary>Wiring of the residents' pages, doorplates, notices and progress texts (whose templates Program maps from Apis/).</summary>
 public static class ResidentsSetup
 {
     public static void AddResidents(this WebApplicationBuilder builder)
@@ -37,7 +37,6 @@ public static class ResidentsSetup
         app.MapPublicRequestsApi();
         app.MapPublicBoardApi();
         app.MapPublicDeliberationApi();
-        app.MapTemplatesApi();
         var mailbox = app.Services.GetRequiredService<TestMailbox>();
         if (mailbox.Enabled) app.MapTestMailbox();
     }

@@ -7,7 +7,8 @@ using GovPlatform.Volunteer.Activities;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using static GovPlatform.Volunteer.Apis.PointsApi;
+using static GovPlatform.Volunteer.Activities.ActivityRecords;
+using static GovPlatform.Volunteer.Volunteers.VolunteerAccess;
 
 namespace GovPlatform.Volunteer.Apis;
 
@@ -16,18 +17,7 @@ public static class ActivitiesApi
 {
     public sealed record NewActivity(string Title, string Type, string GridCode, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int Capacity,
         double? Latitude = null, double? Longitude = null, int? RadiusMeters = null);
-    public sealed record ActivityDto(Guid Id, string Title, string Type, string GridCode, DateTime StartsAt, DateTime EndsAt, int Capacity,
-        double? Latitude, double? Longitude, int? RadiusMeters, string Organiser, string Status, int Confirmed, int Waitlisted);
-    public sealed record SignupDto(Guid ActivityId, Guid VolunteerId, string Status, int? WaitlistPosition);
     public sealed record SignupLine(Guid VolunteerId, string Name, string Status, DateTime SignedUpAt);
-
-    internal const string SelectActivity = """
-        SELECT a.id, a.title, a.activity_type AS Type, a.grid_code AS GridCode, a.starts_at AS StartsAt, a.ends_at AS EndsAt,
-               a.capacity, a.latitude, a.longitude, a.radius_m AS RadiusMeters, a.organiser, a.status,
-               (SELECT count(*)::int FROM signups s WHERE s.activity_id = a.id AND s.status = 'confirmed') AS Confirmed,
-               (SELECT count(*)::int FROM signups s WHERE s.activity_id = a.id AND s.status = 'waitlisted') AS Waitlisted
-        FROM activities a
-        """;
 
     public static void MapActivitiesApi(this WebApplication app)
     {
@@ -92,76 +82,12 @@ public static class ActivitiesApi
             .WithName("ListActivities")
             .WithSummary("Activities not yet over, soonest first, optionally in one grid");
 
-        api.MapPost("/{id:guid}/signups", async Task<Results<Created<SignupDto>, Ok<SignupDto>, NotFound, ProblemHttpResult>> (
-                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                if (!Guid.TryParse(user.SubjectOf(), out var volunteerId)) return Forbidden("Sign-up is for volunteers, for themselves.");
-                var now = clock.GetUtcNow();
-                await using var conn = await db.OpenConnectionAsync(ct);
-                if (!await VolunteerExistsAsync(conn, volunteerId, ct)) return Forbidden("The token's subject is not a registered volunteer.");
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                // The activity row lock makes sign-ups and cancellations take turns, so capacity is never exceeded.
-                var activity = await conn.QuerySingleOrDefaultAsync<(int Capacity, string Status, DateTime EndsAt)>(new CommandDefinition(
-                    "SELECT capacity, status, ends_at FROM activities WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct));
-                if (activity.Status is null) return TypedResults.NotFound();
-                if (activity.Status != "published" || activity.EndsAt <= now.UtcDateTime)
-                    return TypedResults.Problem(statusCode: 409, title: "Sign-up is closed.", detail: $"The activity is {(activity.Status == "published" ? "over" : activity.Status)}.",
-                        extensions: new Dictionary<string, object?> { ["status"] = activity.Status });
-
-                var existing = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
-                    "SELECT status FROM signups WHERE activity_id = @id AND volunteer_id = @volunteerId", new { id, volunteerId }, tx, cancellationToken: ct));
-                if (existing is "confirmed" or "waitlisted")
-                    return TypedResults.Ok(await SignupAsync(conn, tx, id, volunteerId, ct));
-
-                var confirmed = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
-                    "SELECT count(*)::int FROM signups WHERE activity_id = @id AND status = 'confirmed'", new { id }, tx, cancellationToken: ct));
-                var status = confirmed < activity.Capacity ? "confirmed" : "waitlisted";
-                // Signing up again after cancelling goes to the back of the line.
-                await conn.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO signups (activity_id, volunteer_id, status, signed_up_at, updated_at) VALUES (@id, @volunteerId, @status, @now, @now)
-                    ON CONFLICT (activity_id, volunteer_id) DO UPDATE
-                        SET status = excluded.status, signed_up_at = excluded.signed_up_at, updated_at = excluded.updated_at, seq = DEFAULT
-                    """, new { id, volunteerId, status, now }, tx, cancellationToken: ct));
-                var dto = await SignupAsync(conn, tx, id, volunteerId, ct);
-                await tx.CommitAsync(ct);
-                return TypedResults.Created($"/api/v1/activities/{id}/signups/{volunteerId}", dto);
-            })
+        api.MapPost("/{id:guid}/signups", SignUp)
             .RequireRoles(Roles.Volunteer)
             .WithName("SignUp")
             .WithSummary("Sign up for an activity: a place while there is one, else the waiting list");
 
-        api.MapPost("/{id:guid}/signups/{volunteerId:guid}/cancel", async Task<Results<Ok<SignupDto>, NotFound, ProblemHttpResult>> (
-                Guid id, Guid volunteerId, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                var now = clock.GetUtcNow();
-                await using var conn = await db.OpenConnectionAsync(ct);
-                // The person themselves, the activity's own organiser, or an admin: not any organiser.
-                if (user.SubjectOf() != volunteerId.ToString() && !user.IsInRole(Roles.Admin)
-                    && (await GetAsync(conn, id, ct) is not { } owned || !OwnsActivity(user, owned)))
-                    return Forbidden("Volunteers cancel their own sign-ups only; organisers those of their own activities.");
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT true FROM activities WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct)))
-                    return TypedResults.NotFound();
-                var was = await conn.ExecuteScalarAsync<string?>(new CommandDefinition("""
-                    UPDATE signups s SET status = 'cancelled', updated_at = @now
-                    FROM (SELECT status FROM signups WHERE activity_id = @id AND volunteer_id = @volunteerId) old
-                    WHERE s.activity_id = @id AND s.volunteer_id = @volunteerId AND s.status <> 'cancelled'
-                    RETURNING old.status
-                    """, new { id, volunteerId, now }, tx, cancellationToken: ct));
-                if (was is null) return TypedResults.Problem(statusCode: 409, title: "Nothing to cancel.", detail: "This volunteer holds no sign-up for the activity.");
-                if (was == "confirmed")
-                {
-                    // The freed place goes to the first on the waiting list.
-                    await conn.ExecuteAsync(new CommandDefinition("""
-                        UPDATE signups SET status = 'confirmed', updated_at = @now
-                        WHERE (activity_id, volunteer_id) = (SELECT activity_id, volunteer_id FROM signups
-                                                             WHERE activity_id = @id AND status = 'waitlisted' ORDER BY seq LIMIT 1)
-                        """, new { id, now }, tx, cancellationToken: ct));
-                }
-                var dto = await SignupAsync(conn, tx, id, volunteerId, ct);
-                await tx.CommitAsync(ct);
-                return TypedResults.Ok(dto);
-            })
+        api.MapPost("/{id:guid}/signups/{volunteerId:guid}/cancel", CancelSignup)
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("CancelSignup")
             .WithSummary("Cancel a sign-up; a freed place goes to the first on the waiting list");
@@ -200,22 +126,11 @@ public static class ActivitiesApi
             .WithSummary("A fresh short-lived QR token for check-in or check-out (the organiser's screen rotates it)");
     }
 
-    internal static bool OwnsActivity(ClaimsPrincipal user, ActivityDto activity) =>
-        user.IsInRole(Roles.Admin) || user.SubjectOf() == activity.Organiser;
+    private static Task<Results<Created<SignupDto>, Ok<SignupDto>, NotFound, ProblemHttpResult>> SignUp(
+        Guid id, ClaimsPrincipal user, ActivityDesk desk, CancellationToken ct) =>
+        desk.SignUpAsync(id, user, ct);
 
-    internal static ProblemHttpResult QrNotConfigured() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "QR check-in is not configured.",
-            detail: "Set Volunteer__QrSigningKey to a base64 key of at least 32 bytes.");
-
-    internal static Task<ActivityDto?> GetAsync(NpgsqlConnection conn, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
-        conn.QuerySingleOrDefaultAsync<ActivityDto>(new CommandDefinition($"{SelectActivity} WHERE a.id = @id", new { id }, tx, cancellationToken: ct));
-
-    private static Task<SignupDto> SignupAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid volunteerId, CancellationToken ct) =>
-        conn.QuerySingleAsync<SignupDto>(new CommandDefinition("""
-            SELECT s.activity_id AS ActivityId, s.volunteer_id AS VolunteerId, s.status,
-                   CASE WHEN s.status = 'waitlisted'
-                        THEN (SELECT count(*)::int FROM signups w WHERE w.activity_id = s.activity_id AND w.status = 'waitlisted' AND w.seq <= s.seq)
-                   END AS WaitlistPosition
-            FROM signups s WHERE s.activity_id = @id AND s.volunteer_id = @volunteerId
-            """, new { id, volunteerId }, tx, cancellationToken: ct));
+    private static Task<Results<Ok<SignupDto>, NotFound, ProblemHttpResult>> CancelSignup(
+        Guid id, Guid volunteerId, ClaimsPrincipal user, ActivityDesk desk, CancellationToken ct) =>
+        desk.CancelAsync(id, volunteerId, user, ct);
 }

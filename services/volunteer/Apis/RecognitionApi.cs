@@ -5,7 +5,7 @@ using GovPlatform.Volunteer.Recognition;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using static GovPlatform.Volunteer.Apis.PointsApi;
+using static GovPlatform.Volunteer.Volunteers.VolunteerAccess;
 
 namespace GovPlatform.Volunteer.Apis;
 

@@ -3,7 +3,7 @@ using GovPlatform.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using static GovPlatform.Volunteer.Apis.PointsApi;
+using static GovPlatform.Volunteer.Volunteers.VolunteerAccess;
 
 namespace GovPlatform.Volunteer.Apis;
 

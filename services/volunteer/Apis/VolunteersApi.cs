@@ -5,6 +5,7 @@ using GovPlatform.Contracts;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
+using GovPlatform.Volunteer.Volunteers;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -18,8 +19,6 @@ public static partial class VolunteersApi
 
     public sealed record ServiceRecordDto(Guid AttendanceId, Guid ActivityId, string Title, string ActivityType, string GridCode,
         DateTime CheckedInAt, DateTime? CheckedOutAt, decimal? Hours, string Status);
-    public sealed record DoubleReport(Guid UnitId, string CommunityCode);
-    public sealed record DoubleReportDto(Guid VolunteerId, Guid UnitId, string UnitName, string CommunityCode, DateTime ReportedAt);
 
     [GeneratedRegex(@"^1[3-9]\d{9}$")]
     private static partial Regex Mobile();
@@ -57,8 +56,8 @@ public static partial class VolunteersApi
         api.MapGet("/{id:guid}", async Task<Results<Ok<VolunteerDto>, NotFound, ProblemHttpResult>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                if (!await PointsApi.MaySeeAsync(conn, user, id, ct))
-                    return PointsApi.Forbidden("Volunteers see their own record only; organisers those of people signed up to their activities.");
+                if (!await VolunteerAccess.MaySeeAsync(conn, user, id, ct))
+                    return VolunteerAccess.Forbidden("Volunteers see their own record only; organisers those of people signed up to their activities.");
                 var v = await conn.QuerySingleOrDefaultAsync<VolunteerDto>(new CommandDefinition(
                     "SELECT id, name, phone, grid_code AS GridCode, party_member AS PartyMember, created_at AS CreatedAt FROM volunteers WHERE id = @id",
                     new { id }, cancellationToken: ct));
@@ -80,13 +79,13 @@ public static partial class VolunteersApi
                 var found = await conn.QueryAsync<VolunteerDto>(new CommandDefinition($"""
                     SELECT id, name, phone, grid_code AS GridCode, party_member AS PartyMember, created_at AS CreatedAt FROM volunteers
                     WHERE (id = @id OR phone = @text OR name LIKE '%' || @pattern || '%' ESCAPE '\')
-                      AND (@organiser::text IS NULL OR id IN ({PointsApi.SignedUpWithOrganiser}))
+                      AND (@organiser::text IS NULL OR id IN ({VolunteerAccess.SignedUpWithOrganiser}))
                     ORDER BY name, id
                     LIMIT 20
                     """, new { id, text, pattern = EscapeLike(text), organiser }, cancellationToken: ct));
                 return TypedResults.Ok(found.Select(v => v with { Phone = PersonalData.MaskPhone(v.Phone)! }).ToList());
             })
-            // Organisers find only the people of their own activities, as they may see only theirs (PointsApi.MaySeeAsync).
+            // Organisers find only the people of their own activities, as they may see only theirs (VolunteerAccess.MaySeeAsync).
             .RequireRoles(Roles.Organiser, Roles.Admin)
             .WithName("FindVolunteers")
             .WithSummary("Volunteers by code (id), phone or part of the name, phones masked (organisers: the people of their activities)");
@@ -95,8 +94,8 @@ public static partial class VolunteersApi
                 Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                if (!await PointsApi.MaySeeAsync(conn, user, id, ct))
-                    return PointsApi.Forbidden("Volunteers see their own service records only; organisers those of people signed up to their activities.");
+                if (!await VolunteerAccess.MaySeeAsync(conn, user, id, ct))
+                    return VolunteerAccess.Forbidden("Volunteers see their own service records only; organisers those of people signed up to their activities.");
                 // An organiser sees the service done at their own activities, not what the person did for others.
                 var onlyOrganisedBy = user.IsInRole(Roles.Admin) || user.SubjectOf() == id.ToString() ? null : user.SubjectOf();
                 var rows = await conn.QueryAsync<ServiceRecordDto>(new CommandDefinition("""
@@ -112,51 +111,15 @@ public static partial class VolunteersApi
             .WithName("ListServiceRecords")
             .WithSummary("A volunteer's check-ins, hours and verification status (volunteers: their own)");
 
-        api.MapPut("/{id:guid}/double-report", async Task<Results<Created<DoubleReportDto>, Ok<DoubleReportDto>, NotFound, ValidationProblem, ProblemHttpResult>> (
-                Guid id, DoubleReport body, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                if (!await PointsApi.MaySeeAsync(conn, user, id, ct)) return PointsApi.Forbidden("Volunteers report for themselves only.");
-                var v = await conn.QuerySingleOrDefaultAsync<(string GridCode, bool PartyMember)>(new CommandDefinition(
-                    "SELECT grid_code, party_member FROM volunteers WHERE id = @id", new { id }, cancellationToken: ct));
-                if (v.GridCode is null) return TypedResults.NotFound();
-                if (!v.PartyMember) return TypedResults.Problem(statusCode: 409, title: "Only party members double-report.",
-                    detail: "This volunteer is not registered as a party member.", extensions: new Dictionary<string, object?> { ["partyMember"] = false });
-
-                var errors = new Dictionary<string, string[]>();
-                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM units WHERE id = @UnitId)", body, cancellationToken: ct)))
-                    errors["unitId"] = ["No such unit: register it first."];
-                var home = await conn.FindGridNodeAsync(v.GridCode, ct);
-                var community = await conn.FindGridNodeAsync(body.CommunityCode ?? "", ct);
-                // The community reported to is the one the member lives in, i.e. above their grid.
-                if (community?.Level != GridLevels.Community || home is null || !home.Path.Contains(community.Code))
-                    errors["communityCode"] = [$"'{body.CommunityCode}' is not the community of the volunteer's grid."];
-                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The report was not recorded.");
-
-                var now = clock.GetUtcNow();
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                // xmax = 0 tells a fresh row from an updated one; an identical repeat updates nothing.
-                var outcome = await conn.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition("""
-                    INSERT INTO party_member_reports AS r (volunteer_id, unit_id, community_code, reported_at)
-                    VALUES (@id, @UnitId, @CommunityCode, @now)
-                    ON CONFLICT (volunteer_id) DO UPDATE SET unit_id = excluded.unit_id, community_code = excluded.community_code, reported_at = excluded.reported_at
-                        WHERE (r.unit_id, r.community_code) IS DISTINCT FROM (excluded.unit_id, excluded.community_code)
-                    RETURNING xmax = 0
-                    """, new { id, body.UnitId, body.CommunityCode, now }, tx, cancellationToken: ct));
-                if (outcome is not null)
-                    await Outbox.EnqueueAsync(tx, new PartyMemberReported(id, body.UnitId, body.CommunityCode!, now), ct);
-                await tx.CommitAsync(ct);
-
-                var dto = await conn.QuerySingleAsync<DoubleReportDto>(new CommandDefinition("""
-                    SELECT r.volunteer_id AS VolunteerId, r.unit_id AS UnitId, u.name AS UnitName, r.community_code AS CommunityCode, r.reported_at AS ReportedAt
-                    FROM party_member_reports r JOIN units u ON u.id = r.unit_id WHERE r.volunteer_id = @id
-                    """, new { id }, cancellationToken: ct));
-                return outcome is true ? TypedResults.Created($"/api/v1/volunteers/{id}/double-report", dto) : TypedResults.Ok(dto);
-            })
+        api.MapPut("/{id:guid}/double-report", RecordDoubleReport)
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("DoubleReport")
             .WithSummary("A party member reports to their employer unit and home community (双报到); a new unit replaces the old");
     }
+
+    private static Task<Results<Created<DoubleReportDto>, Ok<DoubleReportDto>, NotFound, ValidationProblem, ProblemHttpResult>> RecordDoubleReport(
+        Guid id, DoubleReport body, ClaimsPrincipal user, DoubleReportDesk desk, CancellationToken ct) =>
+        desk.ReportAsync(id, body, user, ct);
 
     private static string EscapeLike(string text) => text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
 }

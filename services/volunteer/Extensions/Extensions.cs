@@ -6,6 +6,9 @@ using GovPlatform.Volunteer.Activities;
 using GovPlatform.Volunteer.Consumers;
 using GovPlatform.Volunteer.Points;
 using GovPlatform.Volunteer.Recognition;
+using GovPlatform.Volunteer.Teams;
+using GovPlatform.Volunteer.Units;
+using GovPlatform.Volunteer.Volunteers;
 
 namespace GovPlatform.Volunteer.Extensions;
 
@@ -26,6 +29,15 @@ public static class Extensions
         builder.Services.AddHostedService<PointsExpiryService>();
         builder.Services.AddSingleton<Leaderboards>();
         builder.Services.AddHostedService<LeaderboardProjector>();
+        // The features' transactions, which the route tables in Apis/ call.
+        builder.Services.AddSingleton<ActivityDesk>();
+        builder.Services.AddSingleton<CheckInDesk>();
+        builder.Services.AddSingleton<PointsDesk>();
+        builder.Services.AddSingleton<PointsRuleDesk>();
+        builder.Services.AddSingleton<SupermarketDesk>();
+        builder.Services.AddSingleton<TeamDesk>();
+        builder.Services.AddSingleton<ServiceContractDesk>();
+        builder.Services.AddSingleton<DoubleReportDesk>();
 
         var options = builder.Configuration.GetSection("Volunteer").Get<VolunteerOptions>() ?? new VolunteerOptions();
         builder.Services.AddSingleton(options);

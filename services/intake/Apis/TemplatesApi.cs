@@ -5,7 +5,7 @@ using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using Npgsql;
 
-namespace GovPlatform.Intake.Notifications;
+namespace GovPlatform.Intake.Apis;
 
 /// <summary>Admins edit what residents are told at each step (FixMyStreet's response templates), and see what was sent.</summary>
 public static class TemplatesApi
