@@ -10,8 +10,10 @@ namespace GovPlatform.UnitTests;
 /// </summary>
 public sealed class ResidentWordsTests
 {
-    // Just under the figures measured on 7 December 2026 with the 19,200-request corpus (docs/intake.md): 89.6 %, 97.6 %, 52.7 %.
-    private const double Top1Floor = 0.88, AutoPrecisionFloor = 0.96, AutoShareFloor = 0.50;
+    // Just under the figures measured on 7 December 2026 with the corpus of residents' stories, training with features left
+    // out at random and confidence as the lead over the runner-up (docs/intake.md): 94.6 %, 98.5 %, 83.4 %. The aims are
+    // 90 % top-1 and 80 % auto-classified at 97 % precision.
+    private const double Top1Floor = 0.93, AutoPrecisionFloor = 0.97, AutoShareFloor = 0.80;
 
     private static string Eval(string file) => Path.Combine(AppContext.BaseDirectory, "eval", "intake", file);
 

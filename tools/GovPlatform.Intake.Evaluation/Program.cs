@@ -110,7 +110,9 @@ var corpusDir = Path.Combine(root, "services/intake/Classification/corpus");
 // held-out sets measure what was chosen without having chosen it.
 var calibrationPath = Path.Combine(root, "tests/GovPlatform.UnitTests/Data/labelled-requests.tsv");
 if (args.Length > 0 && args[0] == "train") return Train(corpusDir, calibrationPath);
-if (args.Length > 0 && args[0] == "tune") return Tune(corpusDir, calibrationPath);
+if (args.Length > 0 && args[0] == "tune") return Tune(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null);
+if (args.Length > 0 && args[0] == "study") return Study(corpusDir, calibrationPath);
+if (args.Length > 0 && args[0] == "compare") return Compare(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null, heldOut: true);
 
 if (args.Length > 0 && args[0] == "classify")
 {
@@ -271,51 +273,92 @@ static int Train(string dir, string calibrationPath)
     return 0;
 }
 
-// Chooses the model's settings on the calibration set alone: each variant is trained on the corpus,
-// its threshold calibrated for the target precision, and its top-1 and auto-classified share printed.
-// The held-out sets in eval/intake/ are not read here.
-static int Tune(string dir, string calibrationPath)
+// Chooses the model's settings on the calibration set alone: each variant is trained on the corpus, its threshold
+// calibrated for the target precision, and its top-1 and auto-classified share printed. The held-out sets in
+// eval/intake/ are not read here. The variants retrace how the shipped settings were reached (docs/intake.md).
+static int Tune(string root, string dir, string calibrationPath, string[]? specs) =>
+    Compare(root, dir, calibrationPath, specs ?? ["e=10,d=0 (before)", "e=10,d=0,k", "e=10,d=0,m", "e=20,d=0.5,k", "e=20,d=0.7", "e=20,d=0.7,k",
+        "e=20,d=0.7,k,m (shipped)", "e=30,d=0.7,k,m", "e=20,d=0.6,k,m", "e=20,d=0.8,k,m", "e=20,d=0.7,k,m,t", "e=20,d=0.7,k,m,n=2"], heldOut: false);
+
+// The calibration set as the shipped model reads it, least sure first: which requests it gets wrong and which
+// it is unsure of, with the runner-up and whether the keyword rules agree. Only the calibration set is read.
+static int Study(string dir, string calibrationPath)
+{
+    var model = LoadShipped(dir);
+    var rules = KeywordClassifier.FromEmbeddedRules();
+    var calibration = Evaluation.ReadRequests(calibrationPath);
+    var rows = calibration.Select(c => (c.Category, c.Text, Result: model.Classify(c.Text), Rules: rules.Classify(c.Text).Category))
+        .OrderBy(r => r.Result.Confidence).ToList();
+    foreach (var r in rows)
+    {
+        var mark = r.Result.Category == r.Category ? (r.Result.Confident(model.Threshold) ? "  ok" : "  lo") : "MISS";
+        var second = r.Result.Candidates.Count > 1 ? $"{r.Result.Candidates[1].Category} {r.Result.Candidates[1].Score:0.00}" : "";
+        Console.WriteLine($"{mark} {r.Result.Confidence:0.00} {r.Category,-18} got {r.Result.Category,-18} 2nd {second,-24} rules {r.Rules ?? "-",-18} {r.Text}");
+    }
+    return 0;
+}
+
+// Candidate models and confidence measures side by side: each one's threshold is calibrated on the calibration set
+// for the target precision, then the figures on the calibration set and, at that threshold, on both held-out sets
+// are printed. Nothing is chosen from the held-out figures here; they show what a choice made on the calibration set gives.
+static int Compare(string root, string dir, string calibrationPath, string[]? only, bool heldOut)
 {
     var corpus = DiskCorpus(dir);
     var calibration = Evaluation.ReadRequests(calibrationPath);
-    var variants = new (string Name, FeatureSet Kinds, int Epochs, double L2, double Prune)[]
+    var heldout = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv")) : [];
+    var fresh = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv")) : [];
+    var shipped = TryLoadShipped(dir) ?? LearnedClassifier.Train(corpus);
+    var cache = new Dictionary<string, LearnedClassifier>();
+    LearnedClassifier Trained(string key, Func<LearnedClassifier> train)
     {
-        ("basic", FeatureSet.Basic, 10, 1e-6, LearnedClassifier.DefaultPrune),
-        ("+ideas", FeatureSet.Basic | FeatureSet.Ideas, 10, 1e-6, LearnedClassifier.DefaultPrune),
-        ("+ideas +skip pairs (shipped)", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 10, 1e-6, LearnedClassifier.DefaultPrune),
-        ("+ideas +skip pairs, not pruned", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 10, 1e-6, 0),
-        ("+ideas +skip +places", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Places, 10, 1e-6, LearnedClassifier.DefaultPrune),
-        ("+ideas +skip pairs, 20 epochs", FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs, 20, 1e-6, LearnedClassifier.DefaultPrune),
-    };
-    Console.WriteLine($"Calibration set: {calibration.Count} requests; target precision {Evaluation.Percent(TargetPrecision)}");
-    foreach (var (name, kinds, epochs, l2, prune) in variants)
-    {
-        var clock = Stopwatch.StartNew();
-        var model = LearnedClassifier.Train(corpus, epochs: epochs, l2: l2, kinds: kinds, prune: prune);
-        var threshold = LearnedClassifier.Calibrate(model, calibration, TargetPrecision);
-        var f = Evaluation.Classify(model, calibration, threshold ?? 1.01);
-        Console.WriteLine($"  {name,-34} top-1 {Evaluation.Percent(f.Top1),6}  threshold {threshold?.ToString("0.000") ?? "none",5}  " +
-            $"auto {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}  ({clock.ElapsedMilliseconds} ms)");
+        if (!cache.TryGetValue(key, out var m)) { var clock = Stopwatch.StartNew(); cache[key] = m = train(); Console.WriteLine($"    (trained {key} in {clock.ElapsedMilliseconds} ms)"); }
+        return m;
     }
-    // Other measures of confidence on the shipped model: the lead over the second category, and the
-    // probability kept only where the keyword rules' first guess agrees.
-    var basic = LearnedClassifier.Train(corpus);
-    var rules = KeywordClassifier.FromEmbeddedRules();
-    var measures = new (string Name, Func<Classification, string, double> Confidence)[]
+
+    var known = FeatureSet.KnownScale;
+    var basic = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs;
+    // A variant is written as settings separated by commas: d=0.5 (dropout), e=20 (epochs), l2=1e-6, k (known-only
+    // scale), t (character triples), n=2 (that many models of different shuffles, averaged), m (confidence = the lead
+    // over the runner-up), w (confidence = the least sure member's); "shipped" is the weights in corpus/model.tsv.
+    IRequestClassifier Make(string spec)
     {
-        ("margin p1 - p2", (c, _) => c.Candidates.Count > 1 ? c.Candidates[0].Score - c.Candidates[1].Score : c.Confidence),
-        ("p1, halved unless the rules agree", (c, text) => rules.Classify(text).Category == c.Category ? c.Confidence : c.Confidence / 2),
-        ("margin, halved unless the rules agree", (c, text) => (c.Candidates.Count > 1 ? c.Candidates[0].Score - c.Candidates[1].Score : c.Confidence)
-            * (rules.Classify(text).Category == c.Category ? 1 : 0.5)),
-    };
-    foreach (var (name, confidence) in measures)
+        if (spec == "shipped") return shipped;
+        var settings = spec.Split(' ')[0].Split(',').Select(x => x.Split('=')).ToDictionary(x => x[0], x => x.Length > 1 ? x[1] : "", StringComparer.Ordinal);
+        double Get(string key, double otherwise) => settings.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : otherwise;
+        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0);
+        var (dropout, epochs, l2, count) = (Get("d", 0), (int)Get("e", 10), Get("l2", 1e-6), (int)Get("n", 1));
+        var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}",
+                () => LearnedClassifier.Train(corpus, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))
+            .Select(m => settings.ContainsKey("k") ? m.WithKinds(kinds | known) : m).ToList();
+        IRequestClassifier model = count == 1 ? members[0] : new EnsembleClassifier(members, 0.5, settings.ContainsKey("w"));
+        return settings.ContainsKey("m")
+            ? new Measured(model, (c, _) => c.Candidates.Count > 1 ? c.Candidates[0].Score - c.Candidates[1].Score : c.Confidence)
+            : model;
+    }
+    var variants = (only ?? ["shipped"]).Select(spec => (Name: spec, Make: (Func<IRequestClassifier>)(() => Make(spec)))).ToList();
+    Console.WriteLine($"threshold from the calibration set ({calibration.Count}) for {Evaluation.Percent(TargetPrecision)}; figures: top-1, auto share at precision");
+    foreach (var (name, make) in variants)
     {
-        var wrapped = new Measured(basic, confidence);
-        var threshold = LearnedClassifier.Calibrate(wrapped, calibration, TargetPrecision);
-        var f = Evaluation.Classify(wrapped, calibration, threshold ?? 1.01);
-        Console.WriteLine($"  shipped, {name,-34} threshold {threshold?.ToString("0.000") ?? "none",5}  auto {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}");
+        var model = make();
+        var threshold = LearnedClassifier.Calibrate(model, calibration, TargetPrecision) ?? 1.01;
+        string F(IReadOnlyList<(string, string)> set) => Evaluation.Classify(model, set, threshold) is var f
+            ? $"{Evaluation.Percent(f.Top1),6} {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}" : "";
+        Console.WriteLine($"  {name,-30} t {threshold:0.000}  calibration {F(calibration)}" + (heldOut ? $"  | held-out {F(heldout)}  | fresh {F(fresh)}" : ""));
     }
     return 0;
+}
+
+static LearnedClassifier? TryLoadShipped(string dir)
+{
+    using var reader = new StreamReader(Path.Combine(dir, "model.tsv"), Encoding.UTF8);
+    return LearnedClassifier.Load(reader, LearnedClassifier.CorpusHash(DiskCorpus(dir)));
+}
+
+static LearnedClassifier LoadShipped(string dir)
+{
+    using var reader = new StreamReader(Path.Combine(dir, "model.tsv"), Encoding.UTF8);
+    return LearnedClassifier.Load(reader, LearnedClassifier.CorpusHash(DiskCorpus(dir)))
+        ?? throw new InvalidOperationException("corpus/model.tsv was not trained on the corpus on disk: run this tool with `train` first.");
 }
 
 static async Task<int> SearchCost(string root, string connection)

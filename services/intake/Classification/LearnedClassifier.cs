@@ -25,8 +25,14 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// <summary>Features with no weight at least this large are left out of the model (<see cref="Train"/>).</summary>
     public const double DefaultPrune = 0.05;
 
-    /// <summary>The feature kinds the shipped weights are trained with (chosen on the calibration set, docs/intake.md).</summary>
-    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs;
+    /// <summary>The feature kinds the shipped weights are trained with and how they are read (chosen on the calibration set, docs/intake.md).</summary>
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.KnownScale | FeatureSet.MarginConfidence;
+
+    /// <summary>The share of an example's features left out at random in each pass of training (<see cref="Train"/>).</summary>
+    public const double ShippedDropout = 0.7;
+
+    /// <summary>Passes over the corpus in training: with most features left out each time, each example is seen in 20 different parts.</summary>
+    public const int ShippedEpochs = 20;
 
     /// <summary>
     /// The lowest threshold at and above which every cut keeps the auto-classified precision on
@@ -68,6 +74,9 @@ public sealed class LearnedClassifier : IRequestClassifier
 
     /// <summary>The same weights with another threshold (one chosen on a calibration set).</summary>
     public LearnedClassifier WithThreshold(double threshold) => new(_categories, _weights, _bias, _rules, threshold, Kinds);
+
+    /// <summary>The same weights read with other feature kinds (only <see cref="FeatureSet.KnownScale"/> changes nothing the weights depend on).</summary>
+    public LearnedClassifier WithKinds(FeatureSet kinds) => new(_categories, _weights, _bias, _rules, Threshold, kinds);
 
     /// <summary>The model of the shipped corpus: its shipped weights, or trained now if they are stale. Once a process.</summary>
     public static LearnedClassifier FromShippedCorpus() => Shipped.Value;
@@ -167,7 +176,8 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// unit length), while keeping them would more than double the weights' file and their load at start.
     /// </remarks>
     public static LearnedClassifier Train(IReadOnlyList<(string Category, string Text)> corpus, double threshold = DefaultThreshold,
-        int epochs = 10, double l2 = 1e-6, FeatureSet? kinds = null, double prune = DefaultPrune)
+        int epochs = ShippedEpochs, double l2 = 1e-6, FeatureSet? kinds = null, double prune = DefaultPrune, int seed = 20261207,
+        double dropout = ShippedDropout)
     {
         var set = kinds ?? ShippedFeatures;
         var rules = KeywordClassifier.FromEmbeddedRules();
@@ -177,11 +187,12 @@ public sealed class LearnedClassifier : IRequestClassifier
         // Features become row numbers once, so the passes below are plain array arithmetic.
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         var examples = corpus.Select(c => (Label: index[c.Category],
-            Features: Features(c.Text, rules, set).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value)).ToArray())).ToArray();
+            Features: Features(c.Text, rules, set).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value,
+                Rule: f.Name.StartsWith("k:", StringComparison.Ordinal))).ToArray())).ToArray();
         var w = new double[rows.Count * k];
         var bias = new double[k];
 
-        var random = new Random(20261207);
+        var random = new Random(seed);
         var order = Enumerable.Range(0, examples.Length).ToArray();
         var p = new double[k];
         var step = 0;
@@ -190,7 +201,8 @@ public sealed class LearnedClassifier : IRequestClassifier
             random.Shuffle(order);
             foreach (var e in order)
             {
-                var (label, features) = examples[e];
+                var (label, all) = examples[e];
+                var features = dropout > 0 ? Dropped(all, dropout, random) : all.Select(f => (f.Row, f.Value)).ToArray();
                 var rate = 0.5 / (1 + step++ * 1e-4);
                 for (var c = 0; c < k; c++) p[c] = bias[c];
                 foreach (var (row, value) in features)
@@ -210,16 +222,57 @@ public sealed class LearnedClassifier : IRequestClassifier
         return new LearnedClassifier(categories, weights, bias.Select(b => (float)b).ToArray(), rules, threshold, set);
     }
 
-    public Classification Classify(string text)
+    /// <summary>The categories in the order of <see cref="Probabilities"/>.</summary>
+    public IReadOnlyList<string> Categories => _categories;
+
+    /// <summary>The probability of each category (<see cref="Categories"/>' order); null when the model knows nothing of the text.</summary>
+    public double[]? Probabilities(string text)
     {
         var features = Features(text, _rules, Kinds);
-        // Nothing the model has seen and no rule matched: no evidence, the desk decides.
-        if (!features.Any(f => _weights.ContainsKey(f.Name))) return _rules.Classify(text) with { Confidence = 0 };
+        if (Kinds.HasFlag(FeatureSet.KnownScale)) features = KnownOnly(features);
+        // Nothing the model has seen and no rule matched: no evidence.
+        if (!features.Any(f => _weights.ContainsKey(f.Name))) return null;
         var probabilities = new double[_categories.Length];
         Scores(features, _weights, _bias, probabilities);
+        return probabilities;
+    }
+
+    /// <summary>
+    /// The features the model has weights for, rescaled to unit length among themselves: a word never seen in training
+    /// (or pruned) carries no evidence, and should not dilute the words that do.
+    /// </summary>
+    private List<(string Name, double Value)> KnownOnly(IReadOnlyList<(string Name, double Value)> features)
+    {
+        var known = features.Where(f => !f.Name.StartsWith("k:", StringComparison.Ordinal) && _weights.ContainsKey(f.Name)).Select(f => f.Name).ToList();
+        var scale = 1 / Math.Sqrt(Math.Max(1, known.Count));
+        var result = known.Select(n => (n, scale)).ToList();
+        result.AddRange(features.Where(f => f.Name.StartsWith("k:", StringComparison.Ordinal)));
+        return result;
+    }
+
+    /// <summary>
+    /// The example with each word, pair and character feature left out at random, the rest rescaled to unit length: a
+    /// resident's sentence holds words the corpus never had, and the model should be sure from the part it knows.
+    /// </summary>
+    private static (int Row, double Value)[] Dropped((int Row, double Value, bool Rule)[] features, double dropout, Random random)
+    {
+        var kept = features.Where(f => f.Rule || random.NextDouble() >= dropout).ToList();
+        var words = kept.Count(f => !f.Rule);
+        if (words == 0) return features.Select(f => (f.Row, f.Value)).ToArray();
+        var scale = 1 / Math.Sqrt(words);
+        return kept.Select(f => (f.Row, f.Rule ? f.Value : scale)).ToArray();
+    }
+
+    public Classification Classify(string text)
+    {
+        // Nothing the model has seen and no rule matched: no evidence, the desk decides.
+        if (Probabilities(text) is not { } probabilities) return _rules.Classify(text) with { Confidence = 0 };
         var ranked = probabilities.Select((p, i) => new Candidate(_categories[i], Math.Round(p, 3)))
             .OrderByDescending(c => c.Score).ThenBy(c => c.Category, StringComparer.Ordinal).Take(3).ToList();
-        return new Classification(ranked[0].Category, ranked[0].Score, ranked);
+        // With MarginConfidence the model is as sure as its best category leads the runner-up: two categories
+        // sharing the probability is doubt, whatever the best one's probability.
+        var confidence = Kinds.HasFlag(FeatureSet.MarginConfidence) ? Math.Round(ranked[0].Score - ranked[1].Score, 3) : ranked[0].Score;
+        return new Classification(ranked[0].Category, confidence, ranked);
     }
 
     private static void Scores(IReadOnlyList<(string Name, double Value)> features, Dictionary<string, float[]> weights, float[] bias, double[] into)
@@ -263,6 +316,8 @@ public sealed class LearnedClassifier : IRequestClassifier
         }
         var letters = KeywordClassifier.Normalise(text).Where(char.IsLetter).ToArray();
         for (var i = 0; i + 1 < letters.Length; i++) names.Add(string.Create(CultureInfo.InvariantCulture, $"c:{letters[i]}{letters[i + 1]}"));
+        if (kinds.HasFlag(FeatureSet.CharTriples))
+            for (var i = 0; i + 2 < letters.Length; i++) names.Add(string.Create(CultureInfo.InvariantCulture, $"t:{letters[i]}{letters[i + 1]}{letters[i + 2]}"));
         if (kinds.HasFlag(FeatureSet.Ideas) || kinds.HasFlag(FeatureSet.Places))
         {
             var gist = Duplicates.ReportGist.Of(text);
@@ -295,4 +350,10 @@ public enum FeatureSet
     SkipPairs = 4,
     /// <summary>The kinds of place inside the building the text names (building, unit, floor, room).</summary>
     Places = 8,
+    /// <summary>At classification, only the features the model has weights for count towards a text's length.</summary>
+    KnownScale = 16,
+    /// <summary>Runs of three characters.</summary>
+    CharTriples = 32,
+    /// <summary>Not a feature: the confidence is the best category's lead over the runner-up rather than its probability.</summary>
+    MarginConfidence = 64,
 }
