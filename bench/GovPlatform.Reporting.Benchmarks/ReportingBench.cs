@@ -574,6 +574,12 @@ public sealed class ReportingBench(BenchOptions options)
             messages.Add(new WorkOrderAccepted(order, request, "bench", true, at.AddMinutes(1)));
             messages.Add(new WorkOrderResolved(order, request, "bench", "ok", true, at.AddMinutes(30)));
         }
+        // Counted before the events are written: the relay's safety-net poll may take them any moment after that.
+        var before = await CountersAsync();
+        long earlier;
+        await using (var conn = await _db.OpenConnectionAsync())
+            // A copied database (--from) already holds the earlier run's inbox rows.
+            earlier = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM inbox_messages WHERE consumer LIKE '%Projection'");
         await using (var conn = await _db.OpenConnectionAsync())
         await using (var copy = await conn.BeginBinaryImportAsync("COPY outbox_messages (message_id, message_type, body) FROM STDIN (FORMAT BINARY)"))
         {
@@ -587,12 +593,9 @@ public sealed class ReportingBench(BenchOptions options)
             await copy.CompleteAsync();
         }
 
-        var before = await CountersAsync();
         var watch = Stopwatch.StartNew();
         await using (var conn = await _db.OpenConnectionAsync())
         {
-            // A copied database (--from) already holds the earlier run's inbox rows.
-            var earlier = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM inbox_messages WHERE consumer LIKE '%Projection'");
             await conn.ExecuteAsync("SELECT pg_notify('outbox', '')");
             TimeSpan? published = null;
             while (true)
