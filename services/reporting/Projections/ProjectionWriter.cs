@@ -49,8 +49,9 @@ public sealed class ProjectionWriter : IDisposable
         // commit in one key order (R__rollups_apply.sql) and a group's events are applied in request order, so groups
         // no longer deadlock: in the reporting benchmark (1 M requests, same afternoon) four writers of up to 16
         // events applied 1.7 times the events per second of four single-event writers, with a fifth of their
-        // roll-up row writes and a seventh of their commits per event. Whether they also keep level with dispatch in the whole stack is for
-        // the pipeline benchmark to show before Reporting:ProjectionGroup = 16 becomes the default.
+        // roll-up row writes and a seventh of their commits per event. Whether they also keep level with dispatch in
+        // the whole stack is for the pipeline benchmark to show before Reporting:ProjectionGroup = 16 becomes the
+        // default.
         _maxGroup = Math.Max(1, configuration.GetValue("Reporting:ProjectionGroup", 1));
         var writers = Math.Max(1, configuration.GetValue("Reporting:ProjectionWriters", 4));
         for (var i = 0; i < writers; i++) _ = Task.Run(WriteAsync);
