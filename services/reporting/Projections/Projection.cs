@@ -52,6 +52,15 @@ public sealed record Projector(NpgsqlDataSource Db, ReportingMetrics Metrics, Ti
 /// </summary>
 public abstract class Projection<T>(Projector p) : IConsumer<T> where T : class
 {
+    /// <summary>
+    /// The request an event is about, when it names one: the writer applies a group's events in this order, so two
+    /// groups take the request_facts rows (and the other per-request rows) they share in the same order.
+    /// </summary>
+    private static readonly Func<T, Guid>? RequestIdOf =
+        typeof(T).GetProperty("RequestId") is { } property && property.PropertyType == typeof(Guid)
+            ? message => (Guid)property.GetValue(message)!
+            : null;
+
     protected abstract DateTimeOffset OccurredAt(T message);
 
     protected abstract Task ApplyAsync(T message, NpgsqlTransaction tx, CancellationToken ct);
@@ -68,7 +77,8 @@ public abstract class Projection<T>(Projector p) : IConsumer<T> where T : class
         var applied = await p.Writer.ApplyAsync(new ProjectionWriter.Pending(messageId, consumer,
             (tx, ct) => ApplyAsync(message, tx, ct),
             // Recorded once the transaction has committed, so an event applied again alone after its group failed counts once.
-            () => p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(message))), context.CancellationToken);
+            () => p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(message)),
+            RequestIdOf?.Invoke(message)), context.CancellationToken);
         if (!applied) activity?.SetTag("govplatform.duplicate", true);
     }
 
