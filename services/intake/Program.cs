@@ -1,7 +1,10 @@
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Apis;
+using GovPlatform.Intake.Apis.Open311;
+using GovPlatform.Intake.Apis.Residents;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.Intake.HotSpots;
+using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Open311;
 using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
@@ -28,7 +31,14 @@ app.MapDuplicatesApi();
 app.MapHotSpotsApi();
 app.MapOpen311Api();
 app.MapApiKeysApi();
-app.MapResidents();
+app.UseResidentPages();
+app.MapDoorplatesApi();
+app.MapResidentsApi();
+app.MapNoticesApi();
+app.MapPublicRequestsApi();
+app.MapPublicBoardApi();
+app.MapPublicDeliberationApi();
+if (app.Services.GetRequiredService<TestMailbox>().Enabled) app.MapTestMailbox();
 // The staff's side of the residents' progress texts.
 app.MapTemplatesApi();
 

@@ -2,9 +2,13 @@ using GovPlatform.Intake.Notifications;
 
 namespace GovPlatform.Intake.Residents;
 
-/// <summary>Wiring of the residents' pages, doorplates, notices and progress texts (whose templates Program maps from Apis/).</summary>
+/// <summary>Wiring of the residents' pages, doorplates, notices and progress texts (whose route tables, templates included, Program maps from Apis/).</summary>
 public static class ResidentsSetup
 {
+    /// <summary>The services whose public reads the residents' board forwards, by their service-discovery names.</summary>
+    public const string DispatchClient = "dispatch";
+    public const string VolunteerClient = "volunteer";
+
     public static void AddResidents(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Residents").Get<ResidentOptions>() ?? new ResidentOptions();
@@ -17,7 +21,7 @@ public static class ResidentsSetup
         builder.Services.AddSingleton<ResidentSessions>();
         builder.Services.AddHostedService<ProgressNotifier>();
         // The public board's reads owned by other services, found by service discovery (services__dispatch__http__0 …).
-        foreach (var service in new[] { PublicBoardApi.DispatchClient, PublicBoardApi.VolunteerClient })
+        foreach (var service in new[] { DispatchClient, VolunteerClient })
             builder.Services.AddHttpClient(service, c => c.BaseAddress = new Uri($"http://{service}"));
     }
 
@@ -27,17 +31,10 @@ public static class ResidentsSetup
     /// The pages under /r are plain HTML with a little JavaScript, served from wwwroot: a resident on a cheap phone
     /// and a slow network loads a few kilobytes, with nothing to download, start or hydrate first.
     /// </summary>
-    public static void MapResidents(this WebApplication app)
+    /// <remarks>Their route tables are in Apis/Residents, mapped by Program.</remarks>
+    public static void UseResidentPages(this WebApplication app)
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
-        app.MapDoorplatesApi();
-        app.MapResidentsApi();
-        app.MapNoticesApi();
-        app.MapPublicRequestsApi();
-        app.MapPublicBoardApi();
-        app.MapPublicDeliberationApi();
-        var mailbox = app.Services.GetRequiredService<TestMailbox>();
-        if (mailbox.Enabled) app.MapTestMailbox();
     }
 }

@@ -65,26 +65,27 @@ public static class DeliberationStatsApi
 
     public static void MapDeliberationStatsApi(this WebApplication app)
     {
-        app.MapGet("/api/v1/stats/deliberation", async Task<Results<Ok<Report>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                var rows = (await conn.QueryAsync<Figures>(new CommandDefinition(Sql, filter.Parameters(), cancellationToken: ct))).AsList();
-                var total = new Figures
-                {
-                    Code = filter.Under,
-                    Sessions = rows.Sum(r => r.Sessions), Attendees = rows.Sum(r => r.Attendees), Suggestions = rows.Sum(r => r.Suggestions),
-                    NeedsRaised = rows.Sum(r => r.NeedsRaised), Disputes = rows.Sum(r => r.Disputes), DisputesResolved = rows.Sum(r => r.DisputesResolved),
-                    ProposalsMade = rows.Sum(r => r.ProposalsMade), ProposalsAdopted = rows.Sum(r => r.ProposalsAdopted),
-                    ProposalsRejected = rows.Sum(r => r.ProposalsRejected), PracticalMattersDone = rows.Sum(r => r.PracticalMattersDone),
-                };
-                return TypedResults.Ok(new Report(total, rows));
-            })
+        app.MapGet("/api/v1/stats/deliberation", GetDeliberationFigures)
             .RequireRoles(KpisApi.StaffRoles)
             .WithTags("Statistics")
             .WithName("GetDeliberationFigures")
             .WithSummary("Sessions held, suggestions collected, needs raised, disputes resolved and practical matters done, per community and in all");
+    }
+
+    private static Task<Results<Ok<Report>, ValidationProblem>> GetDeliberationFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.RunAsync(ReadAsync, ct);
+
+    private static async Task<Report> ReadAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    {
+        var rows = (await conn.QueryAsync<Figures>(new CommandDefinition(Sql, filter.Parameters(), cancellationToken: ct))).AsList();
+        var total = new Figures
+        {
+            Code = filter.Under,
+            Sessions = rows.Sum(r => r.Sessions), Attendees = rows.Sum(r => r.Attendees), Suggestions = rows.Sum(r => r.Suggestions),
+            NeedsRaised = rows.Sum(r => r.NeedsRaised), Disputes = rows.Sum(r => r.Disputes), DisputesResolved = rows.Sum(r => r.DisputesResolved),
+            ProposalsMade = rows.Sum(r => r.ProposalsMade), ProposalsAdopted = rows.Sum(r => r.ProposalsAdopted),
+            ProposalsRejected = rows.Sum(r => r.ProposalsRejected), PracticalMattersDone = rows.Sum(r => r.PracticalMattersDone),
+        };
+        return new Report(total, rows);
     }
 }

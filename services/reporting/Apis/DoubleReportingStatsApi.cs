@@ -120,40 +120,43 @@ public static class DoubleReportingStatsApi
 
     public static void MapDoubleReportingStatsApi(this WebApplication app)
     {
-        app.MapGet("/api/v1/stats/double-reporting", async Task<Results<Ok<DoubleReportingReport>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                var rows = (await conn.QueryAsync<DoubleReportingFigures>(new CommandDefinition(DoubleReportingSql, filter.Parameters(), cancellationToken: ct))).AsList();
-                var distinct = await conn.QuerySingleAsync<DoubleReportingFigures>(new CommandDefinition(DistinctSql, filter.Parameters(), cancellationToken: ct));
-                var total = distinct with
-                {
-                    Code = filter.Under,
-                    HardshipsSolved = rows.Sum(r => r.HardshipsSolved), CoBuildingEvents = rows.Sum(r => r.CoBuildingEvents),
-                    ContractsSigned = rows.Sum(r => r.ContractsSigned), Committed = rows.Sum(r => r.Committed),
-                };
-                return TypedResults.Ok(new DoubleReportingReport(total, rows));
-            })
+        app.MapGet("/api/v1/stats/double-reporting", GetDoubleReportingFigures)
             .RequireRoles(KpisApi.StaffRoles)
             .WithTags("Statistics")
             .WithName("GetDoubleReportingFigures")
             .WithSummary("双报到: units and members reported, activities served, hardships solved, co-building events, contracts, per community and in all");
 
-        app.MapGet("/api/v1/stats/mediation-places", async Task<Results<Ok<PlacesReport>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                var places = (await conn.QueryAsync<PlaceFigures>(new CommandDefinition(PlacesSql, filter.Parameters(), cancellationToken: ct))).Select(Rated).ToList();
-                var all = Rated(await conn.QuerySingleAsync<PlaceFigures>(new CommandDefinition(AllCasesSql, filter.Parameters(), cancellationToken: ct)));
-                return TypedResults.Ok(new PlacesReport(all with { CommunityCode = filter.Under }, places));
-            })
+        app.MapGet("/api/v1/stats/mediation-places", GetMediationPlaceFigures)
             .RequireRoles(KpisApi.StaffRoles)
             .WithTags("Statistics")
             .WithName("GetMediationPlaceFigures")
             .WithSummary("Mediation studios and talk-it-over points: cases received, mediated, agreements and success rate per place, and for all cases");
+    }
+
+    private static Task<Results<Ok<DoubleReportingReport>, ValidationProblem>> GetDoubleReportingFigures(
+        [AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.RunAsync(ReadDoubleReportingAsync, ct);
+
+    private static Task<Results<Ok<PlacesReport>, ValidationProblem>> GetMediationPlaceFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.RunAsync(ReadMediationPlacesAsync, ct);
+
+    private static async Task<DoubleReportingReport> ReadDoubleReportingAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    {
+        var rows = (await conn.QueryAsync<DoubleReportingFigures>(new CommandDefinition(DoubleReportingSql, filter.Parameters(), cancellationToken: ct))).AsList();
+        var distinct = await conn.QuerySingleAsync<DoubleReportingFigures>(new CommandDefinition(DistinctSql, filter.Parameters(), cancellationToken: ct));
+        var total = distinct with
+        {
+            Code = filter.Under,
+            HardshipsSolved = rows.Sum(r => r.HardshipsSolved), CoBuildingEvents = rows.Sum(r => r.CoBuildingEvents),
+            ContractsSigned = rows.Sum(r => r.ContractsSigned), Committed = rows.Sum(r => r.Committed),
+        };
+        return new DoubleReportingReport(total, rows);
+    }
+
+    private static async Task<PlacesReport> ReadMediationPlacesAsync(NpgsqlConnection conn, ReportFilter filter, CancellationToken ct)
+    {
+        var places = (await conn.QueryAsync<PlaceFigures>(new CommandDefinition(PlacesSql, filter.Parameters(), cancellationToken: ct))).Select(Rated).ToList();
+        var all = Rated(await conn.QuerySingleAsync<PlaceFigures>(new CommandDefinition(AllCasesSql, filter.Parameters(), cancellationToken: ct)));
+        return new PlacesReport(all with { CommunityCode = filter.Under }, places);
     }
 }

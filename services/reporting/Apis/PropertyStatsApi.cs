@@ -111,25 +111,17 @@ public static class PropertyStatsApi
     public static void MapPropertyStatsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/v1/stats").WithTags("Statistics").RequireRoles(KpisApi.StaffRoles);
-        api.MapGet("/coverage", async Task<Results<Ok<CoverageFigures>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                return TypedResults.Ok(await conn.QuerySingleAsync<CoverageFigures>(new CommandDefinition(CoverageSql, filter.Parameters(), cancellationToken: ct)));
-            })
+        api.MapGet("/coverage", GetCoverageFigures)
             .WithName("GetCoverageFigures")
             .WithSummary("三覆盖: the share of compounds with a party branch, an owners' committee, a property service and all three; visits and household-head reach in a period");
-        api.MapGet("/property", async Task<Results<Ok<PropertyFigures>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                return TypedResults.Ok(await conn.QuerySingleAsync<PropertyFigures>(new CommandDefinition(PropertySql, filter.Parameters(), cancellationToken: ct)));
-            })
+        api.MapGet("/property", GetPropertyFigures)
             .WithName("GetPropertyFigures")
             .WithSummary("红色物业: inspections by grade, surveys, rectification notices opened, rectified and flagged, recommendations, major matters, consents and votes in a period");
     }
+
+    private static Task<Results<Ok<CoverageFigures>, ValidationProblem>> GetCoverageFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.SingleRowAsync<CoverageFigures>(CoverageSql, ct);
+
+    private static Task<Results<Ok<PropertyFigures>, ValidationProblem>> GetPropertyFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.SingleRowAsync<PropertyFigures>(PropertySql, ct);
 }

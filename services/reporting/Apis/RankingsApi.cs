@@ -11,18 +11,19 @@ public static class RankingsApi
     {
         var api = app.MapGroup("/api/v1/rankings").WithTags("Rankings").RequireRoles(KpisApi.StaffRoles);
 
-        api.MapGet("/", async Task<Results<Ok<Rankings.Ranking>, ValidationProblem>> (
-                string? level, string? metric, int? minCount,
-                string? from, string? to, string? under, string? category, string? channel, string? department, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct, department);
-                var r = Validate(level, metric, minCount, errors);
-                if (filter is null || errors.Count > 0) return KpisApi.Invalid(errors);
-                return TypedResults.Ok(await Rankings.RunAsync(conn, filter, r.Level, r.Metric, r.MinCount, ct));
-            })
+        api.MapGet("/", GetRanking)
             .WithName("GetRanking")
             .WithSummary("A league table of subdistricts, communities, grids, departments or units, guarded against small samples");
+    }
+
+    private static async Task<Results<Ok<Rankings.Ranking>, ValidationProblem>> GetRanking(
+        string? level, string? metric, int? minCount, string? from, string? to, string? under, string? category, string? channel, string? department, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, category, channel, conn, ct, department);
+        var r = Validate(level, metric, minCount, errors);
+        if (filter is null || errors.Count > 0) return KpisApi.Invalid(errors);
+        return TypedResults.Ok(await Rankings.RunAsync(conn, filter, r.Level, r.Metric, r.MinCount, ct));
     }
 
     /// <summary>Checks the ranking parameters, filling in defaults; errors are keyed by parameter.</summary>

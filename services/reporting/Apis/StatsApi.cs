@@ -165,57 +165,47 @@ public static class StatsApi
     {
         var api = app.MapGroup("/api/v1/stats").WithTags("Statistics").RequireRoles(KpisApi.StaffRoles);
 
-        api.MapGet("/requests-by-grid", async (string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                // "under" narrows to one branch of the tree (a subdistrict, a community, ...).
-                const string sql = """
-                    SELECT f.grid_code AS GridCode, g.name AS GridName, f.status, count(*)::int AS Count
-                    FROM request_facts f
-                    LEFT JOIN grid_copy g ON g.code = f.grid_code
-                    WHERE (@under::text IS NULL OR f.location_path @> ARRAY[@under::text])
-                      -- A proactive work order's facts stand under its hot spot's id: not a resident's request.
-                      AND NOT EXISTS (SELECT 1 FROM hot_spots h WHERE h.id = f.request_id)
-                    GROUP BY f.grid_code, g.name, f.status
-                    ORDER BY f.grid_code NULLS LAST, f.status
-                    """;
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var rows = await conn.QueryAsync<GridStatusCount>(new CommandDefinition(sql, new { under }, cancellationToken: ct));
-                return TypedResults.Ok(rows.AsList());
-            })
+        api.MapGet("/requests-by-grid", RequestsByGrid)
             .WithName("RequestsByGrid")
             .WithSummary("Request counts by grid and status, optionally for one branch of the tree");
 
-        api.MapGet("/organisation", async Task<Results<Ok<OrganisationFigures>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                return TypedResults.Ok(await conn.QuerySingleAsync<OrganisationFigures>(new CommandDefinition(OrganisationSql, filter.Parameters(), cancellationToken: ct)));
-            })
+        api.MapGet("/organisation", GetOrganisationFigures)
             .WithName("GetOrganisationFigures")
             .WithSummary("Party-organisation coverage of compounds and buildings, and household visits in a period (all, special-care, party-member households)");
 
-        api.MapGet("/supervision", async Task<Results<Ok<SupervisionFigures>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                return TypedResults.Ok(await conn.QuerySingleAsync<SupervisionFigures>(new CommandDefinition(SupervisionSql, filter.Parameters(), cancellationToken: ct)));
-            })
+        api.MapGet("/supervision", GetSupervisionFigures)
             .WithName("GetSupervisionFigures")
             .WithSummary("Deadline warnings, supervised orders (overdue, done on time or late), arbitrations and rating appeals in a period");
 
-        api.MapGet("/hot-spots", async Task<Results<Ok<HotSpotFigures>, ValidationProblem>> (
-                string? from, string? to, string? under, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var (filter, errors) = await ReportFilter.ParseAsync(from, to, under, null, null, conn, ct);
-                if (filter is null) return KpisApi.Invalid(errors);
-                return TypedResults.Ok(await conn.QuerySingleAsync<HotSpotFigures>(new CommandDefinition(HotSpotSql, filter.Parameters(), cancellationToken: ct)));
-            })
+        api.MapGet("/hot-spots", GetHotSpotFigures)
             .WithName("GetHotSpotFigures")
             .WithSummary("未诉先办: hot spots found in a period, accepted, dismissed or undecided, the requests they gathered, where, the proactive orders opened and resolved, and the calls before and after them");
     }
+
+    private static async Task<Ok<List<GridStatusCount>>> RequestsByGrid(string? under, NpgsqlDataSource db, CancellationToken ct)
+    {
+        // "under" narrows to one branch of the tree (a subdistrict, a community, ...).
+        const string sql = """
+            SELECT f.grid_code AS GridCode, g.name AS GridName, f.status, count(*)::int AS Count
+            FROM request_facts f
+            LEFT JOIN grid_copy g ON g.code = f.grid_code
+            WHERE (@under::text IS NULL OR f.location_path @> ARRAY[@under::text])
+              -- A proactive work order's facts stand under its hot spot's id: not a resident's request.
+              AND NOT EXISTS (SELECT 1 FROM hot_spots h WHERE h.id = f.request_id)
+            GROUP BY f.grid_code, g.name, f.status
+            ORDER BY f.grid_code NULLS LAST, f.status
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<GridStatusCount>(new CommandDefinition(sql, new { under }, cancellationToken: ct));
+        return TypedResults.Ok(rows.AsList());
+    }
+
+    private static Task<Results<Ok<OrganisationFigures>, ValidationProblem>> GetOrganisationFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.SingleRowAsync<OrganisationFigures>(OrganisationSql, ct);
+
+    private static Task<Results<Ok<SupervisionFigures>, ValidationProblem>> GetSupervisionFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.SingleRowAsync<SupervisionFigures>(SupervisionSql, ct);
+
+    private static Task<Results<Ok<HotSpotFigures>, ValidationProblem>> GetHotSpotFigures([AsParameters] StatsQuery query, CancellationToken ct) =>
+        query.SingleRowAsync<HotSpotFigures>(HotSpotSql, ct);
 }

@@ -40,40 +40,44 @@ public static class CheckInApi
             .WithName("VerifyService")
             .WithSummary("The organiser approves checked-out service (recording it and awarding its points once) or rejects it with a reason");
 
-        api.MapGet("/{id:guid}/attendances", async Task<Results<Ok<List<AttendanceLine>>, NotFound, ProblemHttpResult>> (
-                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var activity = await GetAsync(conn, id, ct);
-                if (activity is null) return TypedResults.NotFound();
-                if (!OwnsActivity(user, activity)) return Forbidden("Only the activity's organiser reviews its attendance.");
-                var rows = await conn.QueryAsync<AttendanceLine>(new CommandDefinition("""
-                    SELECT a.volunteer_id AS VolunteerId, v.name, a.checked_in_at AS CheckedInAt, a.checked_out_at AS CheckedOutAt, a.hours, a.status,
-                           a.verdict_reason AS VerdictReason
-                    FROM attendances a JOIN volunteers v ON v.id = a.volunteer_id
-                    WHERE a.activity_id = @id ORDER BY a.checked_in_at, a.volunteer_id
-                    """, new { id }, cancellationToken: ct));
-                return TypedResults.Ok(rows.Select(r => r with { Name = PersonalData.MaskName(r.Name)! }).ToList());
-            })
+        api.MapGet("/{id:guid}/attendances", ListAttendances)
             .RequireRoles(Roles.Organiser, Roles.Admin)
             .WithName("ListAttendances")
             .WithSummary("Who checked in and out of the activity, their hours and where verification stands (the activity's organiser or an admin)");
 
-        api.MapGet("/{id:guid}/rejections", async Task<Results<Ok<List<RejectionDto>>, NotFound, ProblemHttpResult>> (
-                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var activity = await GetAsync(conn, id, ct);
-                if (activity is null) return TypedResults.NotFound();
-                if (!OwnsActivity(user, activity)) return Forbidden("Only the activity's organiser reviews its refusals.");
-                var rows = await conn.QueryAsync<RejectionDto>(new CommandDefinition(
-                    "SELECT id, volunteer_id AS VolunteerId, action, reason, detail, at FROM check_rejections WHERE activity_id = @id ORDER BY id",
-                    new { id }, cancellationToken: ct));
-                return TypedResults.Ok(rows.AsList());
-            })
+        api.MapGet("/{id:guid}/rejections", ListCheckRejections)
             .RequireRoles(Roles.Organiser, Roles.Admin)
             .WithName("ListCheckRejections")
             .WithSummary("Every refused check-in or check-out at an activity, with its reason");
+    }
+
+    private static async Task<Results<Ok<List<AttendanceLine>>, NotFound, ProblemHttpResult>> ListAttendances(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var activity = await GetAsync(conn, id, ct);
+        if (activity is null) return TypedResults.NotFound();
+        if (!OwnsActivity(user, activity)) return Forbidden("Only the activity's organiser reviews its attendance.");
+        var rows = await conn.QueryAsync<AttendanceLine>(new CommandDefinition("""
+            SELECT a.volunteer_id AS VolunteerId, v.name, a.checked_in_at AS CheckedInAt, a.checked_out_at AS CheckedOutAt, a.hours, a.status,
+                   a.verdict_reason AS VerdictReason
+            FROM attendances a JOIN volunteers v ON v.id = a.volunteer_id
+            WHERE a.activity_id = @id ORDER BY a.checked_in_at, a.volunteer_id
+            """, new { id }, cancellationToken: ct));
+        return TypedResults.Ok(rows.Select(r => r with { Name = PersonalData.MaskName(r.Name)! }).ToList());
+    }
+
+    private static async Task<Results<Ok<List<RejectionDto>>, NotFound, ProblemHttpResult>> ListCheckRejections(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var activity = await GetAsync(conn, id, ct);
+        if (activity is null) return TypedResults.NotFound();
+        if (!OwnsActivity(user, activity)) return Forbidden("Only the activity's organiser reviews its refusals.");
+        var rows = await conn.QueryAsync<RejectionDto>(new CommandDefinition(
+            "SELECT id, volunteer_id AS VolunteerId, action, reason, detail, at FROM check_rejections WHERE activity_id = @id ORDER BY id",
+            new { id }, cancellationToken: ct));
+        return TypedResults.Ok(rows.AsList());
     }
 
     private static Task<Results<Ok<AttendanceDto>, NotFound, ProblemHttpResult>> CheckIn(Guid id, Scan body, ClaimsPrincipal user, CheckInDesk desk, CancellationToken ct) =>

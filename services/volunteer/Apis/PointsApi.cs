@@ -21,23 +21,7 @@ public static class PointsApi
     {
         var api = app.MapGroup("/api/v1/points").WithTags("Points ledger");
 
-        api.MapGet("/accounts/{volunteerId:guid}", async Task<Results<Ok<AccountDto>, NotFound, ProblemHttpResult>> (
-                Guid volunteerId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                if (!await MaySeeAsync(conn, user, volunteerId, ct))
-                    return Forbidden("Volunteers see only their own points; organisers those of people signed up to their activities.");
-                if (!await VolunteerExistsAsync(conn, volunteerId, ct)) return TypedResults.NotFound();
-                const string entries = """
-                    SELECT e.id, e.kind, p.amount, e.reason, e.created_by AS CreatedBy, e.created_at AS CreatedAt, e.expires_at AS ExpiresAt
-                    FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-                    WHERE p.account = @account
-                    ORDER BY p.id DESC
-                    LIMIT 200
-                    """;
-                var rows = await conn.QueryAsync<EntryDto>(new CommandDefinition(entries, new { account = Accounts.Of(volunteerId) }, cancellationToken: ct));
-                return TypedResults.Ok(new AccountDto(volunteerId, await Ledger.BalanceAsync(conn, null, volunteerId, ct), rows.AsList()));
-            })
+        api.MapGet("/accounts/{volunteerId:guid}", GetPointsAccount)
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("GetPointsAccount")
             .WithSummary("A volunteer's balance and latest entries (volunteers: their own only)");
@@ -52,31 +36,53 @@ public static class PointsApi
             .WithName("CorrectPoints")
             .WithSummary("An admin's correction of a balance, with a reason; it cannot take a balance below zero");
 
-        api.MapPost("/expiry-runs", async (NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                var now = clock.GetUtcNow();
-                var (entries, points) = await PointsBook.ExpireDueAsync(db, now, ct);
-                return TypedResults.Ok(new ExpiryRunResult(entries, points, now));
-            })
+        api.MapPost("/expiry-runs", RunPointsExpiry)
             .RequireRoles(Roles.Admin)
             .WithName("RunPointsExpiry")
             .WithSummary("Lapse the unspent points of awards whose expiry has passed (safe to repeat)");
 
-        api.MapGet("/trial-balance", async (NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var system = await conn.QueryAsync<AccountLine>(new CommandDefinition("""
-                    SELECT a.id AS Account, coalesce(sum(p.amount), 0)::bigint AS Balance
-                    FROM point_accounts a LEFT JOIN ledger_postings p ON p.account = a.id
-                    WHERE a.kind = 'system' GROUP BY a.id ORDER BY a.id
-                    """, cancellationToken: ct));
-                var check = await conn.QuerySingleAsync<(long Volunteers, long Total, long Unbalanced, long Mismatched, long Negative)>(
-                    new CommandDefinition(InvariantSql, cancellationToken: ct));
-                return TypedResults.Ok(new TrialBalance(system.AsList(), check.Volunteers, check.Total, check.Unbalanced, check.Mismatched, check.Negative));
-            })
+        api.MapGet("/trial-balance", GetTrialBalance)
             .RequireRoles(Roles.Admin)
             .WithName("GetTrialBalance")
             .WithSummary("The ledger's trial balance: system accounts, the volunteers' total, and any broken invariant (all zero when sound)");
+    }
+
+    private static async Task<Results<Ok<AccountDto>, NotFound, ProblemHttpResult>> GetPointsAccount(
+        Guid volunteerId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (!await MaySeeAsync(conn, user, volunteerId, ct))
+            return Forbidden("Volunteers see only their own points; organisers those of people signed up to their activities.");
+        if (!await VolunteerExistsAsync(conn, volunteerId, ct)) return TypedResults.NotFound();
+        const string entries = """
+            SELECT e.id, e.kind, p.amount, e.reason, e.created_by AS CreatedBy, e.created_at AS CreatedAt, e.expires_at AS ExpiresAt
+            FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+            WHERE p.account = @account
+            ORDER BY p.id DESC
+            LIMIT 200
+            """;
+        var rows = await conn.QueryAsync<EntryDto>(new CommandDefinition(entries, new { account = Accounts.Of(volunteerId) }, cancellationToken: ct));
+        return TypedResults.Ok(new AccountDto(volunteerId, await Ledger.BalanceAsync(conn, null, volunteerId, ct), rows.AsList()));
+    }
+
+    private static async Task<Ok<ExpiryRunResult>> RunPointsExpiry(NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var (entries, points) = await PointsBook.ExpireDueAsync(db, now, ct);
+        return TypedResults.Ok(new ExpiryRunResult(entries, points, now));
+    }
+
+    private static async Task<Ok<TrialBalance>> GetTrialBalance(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var system = await conn.QueryAsync<AccountLine>(new CommandDefinition("""
+            SELECT a.id AS Account, coalesce(sum(p.amount), 0)::bigint AS Balance
+            FROM point_accounts a LEFT JOIN ledger_postings p ON p.account = a.id
+            WHERE a.kind = 'system' GROUP BY a.id ORDER BY a.id
+            """, cancellationToken: ct));
+        var check = await conn.QuerySingleAsync<(long Volunteers, long Total, long Unbalanced, long Mismatched, long Negative)>(
+            new CommandDefinition(InvariantSql, cancellationToken: ct));
+        return TypedResults.Ok(new TrialBalance(system.AsList(), check.Volunteers, check.Total, check.Unbalanced, check.Mismatched, check.Negative));
     }
 
     /// <summary>Every way the books could be wrong, counted; all zero (and Total zero) when they are right.</summary>

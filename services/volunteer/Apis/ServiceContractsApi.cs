@@ -36,42 +36,17 @@ public static class ServiceContractsApi
             .WithName("RecordServiceContract")
             .WithSummary("Record a service contract (服务合同) a member unit signed with a community, with its committed projects");
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<ContractDto>, NotFound>> (Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                return await LoadAsync(conn, id, clock, ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
-            })
+        api.MapGet("/{id:guid}", GetServiceContract)
             .RequireRoles(Readers)
             .WithName("GetServiceContract")
             .WithSummary("A contract's commitments: committed vs fulfilled, each fulfilment entry, and which are overdue");
 
-        api.MapGet("/", async (Guid? unitId, string? community, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var rows = await conn.QueryAsync<ContractDto>(new CommandDefinition($"""
-                    {SelectContracts}
-                    WHERE (@unitId::uuid IS NULL OR c.unit_id = @unitId) AND (@community::text IS NULL OR c.community_code = @community)
-                    GROUP BY c.id, u.name ORDER BY c.starts_on DESC, c.signed_at DESC LIMIT 500
-                    """, new { unitId, community = string.IsNullOrWhiteSpace(community) ? null : community.Trim(), today = Today(clock) }, cancellationToken: ct));
-                return TypedResults.Ok(rows.AsList());
-            })
+        api.MapGet("/", ListServiceContracts)
             .RequireRoles(Readers)
             .WithName("ListServiceContracts")
             .WithSummary("Contracts of a unit or a community with committed vs fulfilled and overdue commitments");
 
-        api.MapGet("/overdue", async (string? community, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var rows = await conn.QueryAsync<OverdueDto>(new CommandDefinition($"""
-                    WITH k AS ({CommitmentFigures})
-                    SELECT c.id AS ContractId, k.id AS CommitmentId, c.unit_id AS UnitId, u.name AS UnitName, c.community_code AS CommunityCode,
-                           k.title, k.target, k.measure, k.DueOn, k.Fulfilled
-                    FROM k JOIN service_contracts c ON c.id = k.ContractId JOIN units u ON u.id = c.unit_id
-                    WHERE k.Fulfilled < k.target AND k.DueOn < @today AND (@community::text IS NULL OR c.community_code = @community)
-                    ORDER BY k.DueOn, u.name LIMIT 500
-                    """, new { community = string.IsNullOrWhiteSpace(community) ? null : community.Trim(), today = Today(clock) }, cancellationToken: ct));
-                return TypedResults.Ok(rows.AsList());
-            })
+        api.MapGet("/overdue", ListOverdueCommitments)
             .RequireRoles(Readers)
             .WithName("ListOverdueCommitments")
             .WithSummary("Committed projects past their due date and short of their target, oldest first");
@@ -80,6 +55,40 @@ public static class ServiceContractsApi
             .RequireRoles(Writers)
             .WithName("RecordContractFulfilment")
             .WithSummary("Record fulfilment of a committed project: a co-building event (共建活动), a service order the unit completed, or other");
+    }
+
+    private static async Task<Results<Ok<ContractDto>, NotFound>> GetServiceContract(
+        Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await LoadAsync(conn, id, clock, ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
+    }
+
+    private static async Task<Ok<List<ContractDto>>> ListServiceContracts(
+        Guid? unitId, string? community, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<ContractDto>(new CommandDefinition($"""
+            {SelectContracts}
+            WHERE (@unitId::uuid IS NULL OR c.unit_id = @unitId) AND (@community::text IS NULL OR c.community_code = @community)
+            GROUP BY c.id, u.name ORDER BY c.starts_on DESC, c.signed_at DESC LIMIT 500
+            """, new { unitId, community = string.IsNullOrWhiteSpace(community) ? null : community.Trim(), today = Today(clock) }, cancellationToken: ct));
+        return TypedResults.Ok(rows.AsList());
+    }
+
+    private static async Task<Ok<List<OverdueDto>>> ListOverdueCommitments(
+        string? community, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<OverdueDto>(new CommandDefinition($"""
+            WITH k AS ({CommitmentFigures})
+            SELECT c.id AS ContractId, k.id AS CommitmentId, c.unit_id AS UnitId, u.name AS UnitName, c.community_code AS CommunityCode,
+                   k.title, k.target, k.measure, k.DueOn, k.Fulfilled
+            FROM k JOIN service_contracts c ON c.id = k.ContractId JOIN units u ON u.id = c.unit_id
+            WHERE k.Fulfilled < k.target AND k.DueOn < @today AND (@community::text IS NULL OR c.community_code = @community)
+            ORDER BY k.DueOn, u.name LIMIT 500
+            """, new { community = string.IsNullOrWhiteSpace(community) ? null : community.Trim(), today = Today(clock) }, cancellationToken: ct));
+        return TypedResults.Ok(rows.AsList());
     }
 
     private static Task<Results<Created<ContractDto>, ValidationProblem>> RecordContract(

@@ -36,52 +36,17 @@ public static partial class SupermarketApi
     {
         var api = app.MapGroup("/api/v1/supermarket").WithTags("Points supermarket");
 
-        api.MapPost("/goods", async Task<Results<Created<GoodsDto>, ValidationProblem, ProblemHttpResult>> (
-                NewGoods body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-            {
-                var errors = new Dictionary<string, string[]>();
-                if (!GoodsCode().IsMatch(body.Code ?? "")) errors["code"] = ["1-40 letters, digits, '_' or '-'."];
-                if (BadText(body.Name, 100)) errors["name"] = ["A name of 1-100 characters is required."];
-                if (body.PricePoints is < 1 or > 1_000_000) errors["pricePoints"] = ["A price of 1-1000000 points."];
-                if (body.Stock is < 0 or > 1_000_000) errors["stock"] = ["Stock of 0-1000000."];
-                if (body.PerPersonLimit is < 1 or > 1000) errors["perPersonLimit"] = ["Empty for no limit, else 1-1000."];
-                if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The goods were not added.");
-
-                var dto = new GoodsDto(body.Code!, body.Name.Trim(), body.PricePoints, body.Stock, body.PerPersonLimit, true);
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var added = await conn.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO goods (code, name, price_points, stock, per_person_limit, created_at)
-                    VALUES (@Code, @Name, @PricePoints, @Stock, @PerPersonLimit, @now)
-                    ON CONFLICT (code) DO NOTHING
-                    """, new { dto.Code, dto.Name, dto.PricePoints, dto.Stock, dto.PerPersonLimit, now = clock.GetUtcNow() }, cancellationToken: ct));
-                if (added == 0) return TypedResults.Problem(statusCode: 409, title: "These goods exist already.", detail: $"Goods '{dto.Code}' exist; restock them instead.");
-                return TypedResults.Created($"/api/v1/supermarket/goods/{dto.Code}", dto);
-            })
+        api.MapPost("/goods", AddGoods)
             .RequireRoles(Roles.Admin)
             .WithName("AddGoods")
             .WithSummary("Put goods on the shelf with a price in points, stock and an optional per-person limit");
 
-        api.MapPost("/goods/{code}/restock", async Task<Results<Ok<GoodsDto>, NotFound, ValidationProblem>> (
-                string code, Restock body, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                if (body.Quantity is < 1 or > 100_000)
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["quantity"] = ["Restock 1-100000 at a time."] });
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var goods = await conn.QuerySingleOrDefaultAsync<GoodsDto>(new CommandDefinition(
-                    "UPDATE goods SET stock = stock + @Quantity WHERE code = @code RETURNING code, name, price_points AS PricePoints, stock, per_person_limit AS PerPersonLimit, active",
-                    new { code, body.Quantity }, cancellationToken: ct));
-                return goods is null ? TypedResults.NotFound() : TypedResults.Ok(goods);
-            })
+        api.MapPost("/goods/{code}/restock", RestockGoods)
             .RequireRoles(Roles.Admin)
             .WithName("RestockGoods")
             .WithSummary("Add stock to goods on the shelf");
 
-        api.MapGet("/goods", async (NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var goods = await conn.QueryAsync<GoodsDto>(new CommandDefinition($"{SelectGoods} WHERE active ORDER BY code", cancellationToken: ct));
-                return TypedResults.Ok(goods.AsList());
-            })
+        api.MapGet("/goods", ListGoods)
             // Public: the shelf and its prices are posted at the supermarket anyway.
             .AllowAnonymous()
             .WithName("ListGoods")
@@ -92,40 +57,12 @@ public static partial class SupermarketApi
             .WithName("RedeemPoints")
             .WithSummary("Reserve goods for points (volunteers for themselves; staff name the volunteer)");
 
-        api.MapGet("/redemptions/{id:guid}", async Task<Results<Ok<RedemptionDto>, NotFound, ProblemHttpResult>> (
-                Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var r = await conn.QuerySingleOrDefaultAsync<RedemptionDto>(new CommandDefinition($"{SelectRedemption} WHERE id = @id", new { id }, cancellationToken: ct));
-                if (r is null) return TypedResults.NotFound();
-                return await MaySeeAsync(conn, user, r.VolunteerId, ct) ? TypedResults.Ok(r)
-                    : Forbidden("Volunteers see only their own redemptions; organisers those of people signed up to their activities.");
-            })
+        api.MapGet("/redemptions/{id:guid}", GetRedemption)
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("GetRedemption")
             .WithSummary("One redemption");
 
-        api.MapGet("/redemptions", async Task<Results<Ok<List<RedemptionDto>>, ProblemHttpResult>> (
-                Guid? volunteerId, string? status, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                if (volunteerId is { } asked && !await MaySeeAsync(conn, user, asked, ct))
-                    return Forbidden("Volunteers see only their own redemptions; organisers those of people signed up to their activities.");
-                string? organiser = null;
-                if (!user.IsInRole(Roles.Admin))
-                {
-                    if (user.IsInRole(Roles.Organiser)) organiser = user.SubjectOf() ?? "";
-                    else volunteerId = Guid.TryParse(user.SubjectOf(), out var me) ? me : Guid.Empty;
-                }
-                var rows = await conn.QueryAsync<RedemptionDto>(new CommandDefinition($"""
-                    {SelectRedemption}
-                    WHERE (@volunteerId::uuid IS NULL OR volunteer_id = @volunteerId) AND (@status::text IS NULL OR status = @status)
-                      AND (@organiser::text IS NULL OR volunteer_id = @volunteerId OR volunteer_id IN ({SignedUpWithOrganiser}))
-                    ORDER BY created_at DESC, id DESC
-                    LIMIT 500
-                    """, new { volunteerId, status, organiser }, cancellationToken: ct));
-                return TypedResults.Ok(rows.AsList());
-            })
+        api.MapGet("/redemptions", ListRedemptions)
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("ListRedemptions")
             .WithSummary("Redemptions, newest first (volunteers: their own)");
@@ -139,6 +76,79 @@ public static partial class SupermarketApi
             .RequireRoles(Roles.Volunteer, Roles.Organiser, Roles.Admin)
             .WithName("CancelRedemption")
             .WithSummary("Cancel a reservation: points are refunded and stock returned");
+    }
+
+    private static async Task<Results<Created<GoodsDto>, ValidationProblem, ProblemHttpResult>> AddGoods(
+        NewGoods body, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!GoodsCode().IsMatch(body.Code ?? "")) errors["code"] = ["1-40 letters, digits, '_' or '-'."];
+        if (BadText(body.Name, 100)) errors["name"] = ["A name of 1-100 characters is required."];
+        if (body.PricePoints is < 1 or > 1_000_000) errors["pricePoints"] = ["A price of 1-1000000 points."];
+        if (body.Stock is < 0 or > 1_000_000) errors["stock"] = ["Stock of 0-1000000."];
+        if (body.PerPersonLimit is < 1 or > 1000) errors["perPersonLimit"] = ["Empty for no limit, else 1-1000."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The goods were not added.");
+
+        var dto = new GoodsDto(body.Code!, body.Name.Trim(), body.PricePoints, body.Stock, body.PerPersonLimit, true);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var added = await conn.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO goods (code, name, price_points, stock, per_person_limit, created_at)
+            VALUES (@Code, @Name, @PricePoints, @Stock, @PerPersonLimit, @now)
+            ON CONFLICT (code) DO NOTHING
+            """, new { dto.Code, dto.Name, dto.PricePoints, dto.Stock, dto.PerPersonLimit, now = clock.GetUtcNow() }, cancellationToken: ct));
+        if (added == 0) return TypedResults.Problem(statusCode: 409, title: "These goods exist already.", detail: $"Goods '{dto.Code}' exist; restock them instead.");
+        return TypedResults.Created($"/api/v1/supermarket/goods/{dto.Code}", dto);
+    }
+
+    private static async Task<Results<Ok<GoodsDto>, NotFound, ValidationProblem>> RestockGoods(
+        string code, Restock body, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (body.Quantity is < 1 or > 100_000)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["quantity"] = ["Restock 1-100000 at a time."] });
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var goods = await conn.QuerySingleOrDefaultAsync<GoodsDto>(new CommandDefinition(
+            "UPDATE goods SET stock = stock + @Quantity WHERE code = @code RETURNING code, name, price_points AS PricePoints, stock, per_person_limit AS PerPersonLimit, active",
+            new { code, body.Quantity }, cancellationToken: ct));
+        return goods is null ? TypedResults.NotFound() : TypedResults.Ok(goods);
+    }
+
+    private static async Task<Ok<List<GoodsDto>>> ListGoods(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var goods = await conn.QueryAsync<GoodsDto>(new CommandDefinition($"{SelectGoods} WHERE active ORDER BY code", cancellationToken: ct));
+        return TypedResults.Ok(goods.AsList());
+    }
+
+    private static async Task<Results<Ok<RedemptionDto>, NotFound, ProblemHttpResult>> GetRedemption(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var r = await conn.QuerySingleOrDefaultAsync<RedemptionDto>(new CommandDefinition($"{SelectRedemption} WHERE id = @id", new { id }, cancellationToken: ct));
+        if (r is null) return TypedResults.NotFound();
+        return await MaySeeAsync(conn, user, r.VolunteerId, ct) ? TypedResults.Ok(r)
+            : Forbidden("Volunteers see only their own redemptions; organisers those of people signed up to their activities.");
+    }
+
+    private static async Task<Results<Ok<List<RedemptionDto>>, ProblemHttpResult>> ListRedemptions(
+        Guid? volunteerId, string? status, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (volunteerId is { } asked && !await MaySeeAsync(conn, user, asked, ct))
+            return Forbidden("Volunteers see only their own redemptions; organisers those of people signed up to their activities.");
+        string? organiser = null;
+        if (!user.IsInRole(Roles.Admin))
+        {
+            if (user.IsInRole(Roles.Organiser)) organiser = user.SubjectOf() ?? "";
+            else volunteerId = Guid.TryParse(user.SubjectOf(), out var me) ? me : Guid.Empty;
+        }
+        var rows = await conn.QueryAsync<RedemptionDto>(new CommandDefinition($"""
+            {SelectRedemption}
+            WHERE (@volunteerId::uuid IS NULL OR volunteer_id = @volunteerId) AND (@status::text IS NULL OR status = @status)
+              AND (@organiser::text IS NULL OR volunteer_id = @volunteerId OR volunteer_id IN ({SignedUpWithOrganiser}))
+            ORDER BY created_at DESC, id DESC
+            LIMIT 500
+            """, new { volunteerId, status, organiser }, cancellationToken: ct));
+        return TypedResults.Ok(rows.AsList());
     }
 
     private static async Task<Results<Created<RedemptionDto>, ValidationProblem, ProblemHttpResult>> ReserveAsync(

@@ -4,12 +4,13 @@ using GovPlatform.Contracts;
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
+using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>Legal and policy notices (法律政策) a community publishes; residents read them from their doorplate's page.</summary>
 public static class NoticesApi

@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using GovPlatform.Intake.Reference;
+using GovPlatform.Intake.Residents;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>
 /// A community's open and recent requests as neighbours may see them, so a resident sees a problem is already reported:

@@ -1,9 +1,10 @@
 using System.Net;
 using Dapper;
 using GovPlatform.Intake.Reference;
+using GovPlatform.Intake.Residents;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>
 /// The community's public board (公示栏) for residents' phones: the grids' resolution figures (from intake's own ledger),
@@ -13,8 +14,8 @@ namespace GovPlatform.Intake.Residents;
 /// </summary>
 public static class PublicBoardApi
 {
-    public const string DispatchClient = "dispatch";
-    public const string VolunteerClient = "volunteer";
+    public const string DispatchClient = ResidentsSetup.DispatchClient;
+    public const string VolunteerClient = ResidentsSetup.VolunteerClient;
     public static readonly string[] Boards = ["person", "team", "unit", "grid"];
     public static readonly string[] Lists = ["red", "black"];
 

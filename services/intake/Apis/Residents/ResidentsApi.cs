@@ -6,13 +6,14 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
+using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>
 /// What a resident's phone calls, without an account: resolve a doorplate, verify a phone, report, apply for
@@ -87,7 +88,7 @@ public static partial class ResidentsApi
     {
         var api = app.MapGroup("/api/v1/residents").WithTags("Residents").AllowAnonymous();
         api.MapGet("/doorplates/{code}", Doorplate).WithName("ResolveDoorplate").WithSummary("The place a scanned doorplate stands for");
-        api.MapGet("/topics", () => TypedResults.Ok(Topics)).WithName("ResidentTopics").WithSummary("Problem types in plain words");
+        api.MapGet("/topics", ListTopics).WithName("ResidentTopics").WithSummary("Problem types in plain words");
         api.MapPost("/codes", SendCode).WithName("SendResidentCode").WithSummary("Text a one-time code to a phone (rate-limited per phone)");
         api.MapPost("/sessions", Verify).WithName("VerifyResidentPhone").WithSummary("Exchange the texted code for a session");
         api.MapGet("/challenge", Challenge).WithName("ResidentChallenge").WithSummary("A proof-of-work challenge, where texts are off");
@@ -105,8 +106,12 @@ public static partial class ResidentsApi
 
     /// <summary>The test mailbox: every text this instance sent, by phone. Mapped in Development and Testing only.</summary>
     public static void MapTestMailbox(this WebApplication app) =>
-        app.MapGet("/api/v1/residents/test-mailbox", (string phone, TestMailbox mailbox) => TypedResults.Ok(mailbox.For(phone)))
+        app.MapGet("/api/v1/residents/test-mailbox", ReadTestMailbox)
             .AllowAnonymous().WithTags("Residents").ExcludeFromDescription();
+
+    private static Ok<IReadOnlyList<Topic>> ListTopics() => TypedResults.Ok(Topics);
+
+    private static Ok<IReadOnlyList<MailboxEntry>> ReadTestMailbox(string phone, TestMailbox mailbox) => TypedResults.Ok(mailbox.For(phone));
 
     private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, title: "Nothing was filed: fix the fields below.");

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Open311;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
@@ -15,7 +16,7 @@ using Microsoft.Net.Http.Headers;
 using Npgsql;
 using static GovPlatform.Intake.Open311.Open311Format;
 
-namespace GovPlatform.Intake.Open311;
+namespace GovPlatform.Intake.Apis.Open311;
 
 /// <summary>
 /// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), so other city systems use the desk

@@ -1,10 +1,11 @@
 using Dapper;
 using GovPlatform.Intake.Cases;
+using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>
 /// The photos of a resident's own case, as thumbnails on their status page: only to a session of the phone that
@@ -43,13 +44,20 @@ public static partial class ResidentsApi
     public static void MapResidentPhotos(this RouteGroupBuilder api)
     {
         api.MapGet("/requests/{ticket}/photos", CasePhotosAsync).WithName("MyRequestPhotos").WithSummary("The photos of the session's own request");
-        api.MapGet("/requests/{ticket}/photos/{id:guid}", (string ticket, Guid id, HttpContext http, ResidentSessions sessions, NpgsqlDataSource db,
-                IAttachmentStore store, CancellationToken ct) => ServePhotoAsync(ticket, id, false, http, sessions, db, store, ct))
+        api.MapGet("/requests/{ticket}/photos/{id:guid}", PhotoAsync)
             .WithName("MyRequestPhoto").WithSummary("One photo of the session's own request");
-        api.MapGet("/requests/{ticket}/photos/{id:guid}/thumbnail", (string ticket, Guid id, HttpContext http, ResidentSessions sessions, NpgsqlDataSource db,
-                IAttachmentStore store, CancellationToken ct) => ServePhotoAsync(ticket, id, true, http, sessions, db, store, ct))
+        api.MapGet("/requests/{ticket}/photos/{id:guid}/thumbnail", ThumbnailAsync)
             .WithName("MyRequestPhotoThumbnail").WithSummary("A photo's thumbnail (320 px) of the session's own request");
     }
+
+    /// <summary>What serving one photo needs besides the route's values.</summary>
+    internal sealed record PhotoServices(HttpContext Http, ResidentSessions Sessions, NpgsqlDataSource Db, IAttachmentStore Store);
+
+    private static Task<IResult> PhotoAsync(string ticket, Guid id, [AsParameters] PhotoServices s, CancellationToken ct) =>
+        ServePhotoAsync(ticket, id, false, s.Http, s.Sessions, s.Db, s.Store, ct);
+
+    private static Task<IResult> ThumbnailAsync(string ticket, Guid id, [AsParameters] PhotoServices s, CancellationToken ct) =>
+        ServePhotoAsync(ticket, id, true, s.Http, s.Sessions, s.Db, s.Store, ct);
 
     private static async Task<IResult> CasePhotosAsync(string ticket, HttpContext http, ResidentSessions sessions, NpgsqlDataSource db, CancellationToken ct)
     {

@@ -1,7 +1,8 @@
 using GovPlatform.Intake.Reference;
+using GovPlatform.Intake.Residents;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>
 /// 居民议事公示: the doorplate's community's meetings and proposals (tally, decision, follow-up progress) for residents'

@@ -3,11 +3,12 @@ using Dapper;
 using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
+using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
-namespace GovPlatform.Intake.Residents;
+namespace GovPlatform.Intake.Apis.Residents;
 
 /// <summary>Staff manage doorplates: issue, list, revoke, reissue, QR images and a printable sheet per compound.</summary>
 public static class DoorplatesApi
