@@ -26,64 +26,79 @@ public static class CouncilsApi
         public string? Decision { get; init; }
     }
 
+    /// <summary>What scheduling and recording a council need besides the order and the caller: the desk that keeps councils and the database they are read back from.</summary>
+    public readonly record struct Services(CouncilDesk Desk, NpgsqlDataSource Db);
+
     public static void MapCouncilsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/v1/work-orders/{id:guid}/councils").WithTags("Councils").RequireRoles(WorkOrdersApi.StaffRoles);
 
-        api.MapPost("/", (Guid id, ScheduleBody body, ClaimsPrincipal user, CouncilDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var errors = WorkOrdersApi.Text(body.Place, "place") ?? new();
-                if (body.Kind is not (CouncilKinds.ThreeParty or CouncilKinds.JointMeeting))
-                    errors["kind"] = [$"Unknown kind '{body.Kind}'; expected {CouncilKinds.ThreeParty} or {CouncilKinds.JointMeeting}."];
-                Guid? tracker = null;
-                if (body.Kind == CouncilKinds.JointMeeting)
-                {
-                    if (Guid.TryParse(body.TrackedBy?.Trim(), out var trackerId)) tracker = trackerId;
-                    else errors["trackedBy"] = ["A joint meeting names the community cadre who tracks the case to the end, by their worker id."];
-                }
-                else if (body.TrackedBy is not null) errors["trackedBy"] = ["Only a joint meeting names a tracker."];
-                if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
-                return OrderReplies.AfterAsync(desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), tracker, ct), () => CouncilsAsync(db, id, ct));
-            })
+        api.MapPost("/", ScheduleAsync)
             .WithName("ScheduleCouncil")
             .WithSummary("Schedule a three-party council (三方联动议事) or a joint meeting (联席会议) on the order");
 
-        api.MapPost("/{councilId:guid}/record", (Guid id, Guid councilId, RecordBody body, ClaimsPrincipal user, CouncilDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var errors = WorkOrdersApi.Text(body.Decision, "decision") ?? new();
-                for (var i = 0; i < body.Attendees.Count; i++)
-                {
-                    if (!CouncilParties.All.Contains(body.Attendees[i].Party))
-                        errors[$"attendees[{i}].party"] = [$"Unknown party '{body.Attendees[i].Party}'; expected one of {string.Join(", ", CouncilParties.All)}."];
-                    if (WorkOrdersApi.Text(body.Attendees[i].Name, "name") is not null) errors[$"attendees[{i}].name"] = ["A name is required."];
-                }
-                if (body.Attendees.Count == 0) errors["attendees"] = ["Record who came."];
-                if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
-                return OrderReplies.AfterAsync(desk.RecordAsync(id, councilId, Actor.From(user), body.Attendees, body.Decision.Trim(), ct), () => CouncilsAsync(db, id, ct));
-            })
+        api.MapPost("/{councilId:guid}/record", RecordAsync)
             .WithName("RecordCouncil")
             .WithSummary("Record who came and what was decided");
 
-        api.MapGet("/", async (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await OrderReplies.ListAsync(db, id, user, () => CouncilsAsync(db, id, ct), ct))
+        api.MapGet("/", ListCouncilsAsync)
             .WithName("ListCouncils")
             .WithSummary("Councils and joint meetings held or scheduled on the order");
 
         // The convener's agenda across orders: without it a screen would have to ask every order in turn.
-        app.MapGet("/api/v1/councils", async Task<Results<Ok<List<AreaCouncilDto>>, ValidationProblem>> (
-                string? state, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                if (state is not (null or "scheduled" or "held"))
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = ["Expected scheduled or held; omit it for both."] });
-                var param = new DynamicParameters(Actor.From(user).Parameters);
-                param.Add("state", state);
-                await using var conn = await db.OpenConnectionAsync(ct);
-                return TypedResults.Ok((await conn.QueryAsync<AreaCouncilDto>(new CommandDefinition(ListInArea, param, cancellationToken: ct))).AsList());
-            })
+        app.MapGet("/api/v1/councils", ListCouncilsInAreaAsync)
             .RequireRoles(WorkOrdersApi.StaffRoles)
             .WithTags("Councils")
             .WithName("ListCouncilsInArea")
             .WithSummary("Councils and joint meetings on the orders the caller sees: scheduled ones soonest first, held ones latest first");
+    }
+
+    private static Task<Results<Ok<List<CouncilDto>>, ValidationProblem, NotFound, ProblemHttpResult>> ScheduleAsync(
+        Guid id, ScheduleBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct)
+    {
+        var errors = WorkOrdersApi.Text(body.Place, "place") ?? new();
+        if (body.Kind is not (CouncilKinds.ThreeParty or CouncilKinds.JointMeeting))
+            errors["kind"] = [$"Unknown kind '{body.Kind}'; expected {CouncilKinds.ThreeParty} or {CouncilKinds.JointMeeting}."];
+        Guid? tracker = null;
+        if (body.Kind == CouncilKinds.JointMeeting)
+        {
+            if (Guid.TryParse(body.TrackedBy?.Trim(), out var trackerId)) tracker = trackerId;
+            else errors["trackedBy"] = ["A joint meeting names the community cadre who tracks the case to the end, by their worker id."];
+        }
+        else if (body.TrackedBy is not null) errors["trackedBy"] = ["Only a joint meeting names a tracker."];
+        if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
+        return OrderReplies.AfterAsync(s.Desk.ScheduleAsync(id, Actor.From(user), body.Kind, body.ScheduledAt, body.Place.Trim(), tracker, ct),
+            () => CouncilsAsync(s.Db, id, ct));
+    }
+
+    private static Task<Results<Ok<List<CouncilDto>>, ValidationProblem, NotFound, ProblemHttpResult>> RecordAsync(
+        Guid id, Guid councilId, RecordBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct)
+    {
+        var errors = WorkOrdersApi.Text(body.Decision, "decision") ?? new();
+        for (var i = 0; i < body.Attendees.Count; i++)
+        {
+            if (!CouncilParties.All.Contains(body.Attendees[i].Party))
+                errors[$"attendees[{i}].party"] = [$"Unknown party '{body.Attendees[i].Party}'; expected one of {string.Join(", ", CouncilParties.All)}."];
+            if (WorkOrdersApi.Text(body.Attendees[i].Name, "name") is not null) errors[$"attendees[{i}].name"] = ["A name is required."];
+        }
+        if (body.Attendees.Count == 0) errors["attendees"] = ["Record who came."];
+        if (errors.Count > 0) return WorkOrdersApi.Rejected<Ok<List<CouncilDto>>>(errors);
+        return OrderReplies.AfterAsync(s.Desk.RecordAsync(id, councilId, Actor.From(user), body.Attendees, body.Decision.Trim(), ct),
+            () => CouncilsAsync(s.Db, id, ct));
+    }
+
+    private static async Task<Results<Ok<List<CouncilDto>>, NotFound>> ListCouncilsAsync(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+        await OrderReplies.ListAsync(db, id, user, () => CouncilsAsync(db, id, ct), ct);
+
+    private static async Task<Results<Ok<List<AreaCouncilDto>>, ValidationProblem>> ListCouncilsInAreaAsync(
+        string? state, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (state is not (null or "scheduled" or "held"))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = ["Expected scheduled or held; omit it for both."] });
+        var param = new DynamicParameters(Actor.From(user).Parameters);
+        param.Add("state", state);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return TypedResults.Ok((await conn.QueryAsync<AreaCouncilDto>(new CommandDefinition(ListInArea, param, cancellationToken: ct))).AsList());
     }
 
     /// <summary>A council with the order it is about, for the list across orders.</summary>

@@ -127,15 +127,13 @@ public static partial class DeliberationApi
         var meetings = app.MapGroup("/api/v1/meetings").WithTags("Deliberation").RequireRoles(CommunityAccess.Roles);
         meetings.MapPost("/", RecordMeeting).WithName("RecordMeeting")
             .WithSummary("Record a residents' meeting (居民议事会, 岭上夜话, 议事亭): who attended, the needs raised (filed as requests), suggestions, disputes");
-        meetings.MapGet("/{id:guid}", async Task<Results<Ok<MeetingDto>, NotFound>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await LoadMeetingAsync(db, id, Actor.From(user), ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound())
+        meetings.MapGet("/{id:guid}", GetMeetingAsync)
             .WithName("GetMeeting").WithSummary("A meeting with its attendees, needs (and the requests they became), suggestions and disputes");
         meetings.MapGet("/", ListMeetings).WithName("ListMeetings").WithSummary("A community's meetings, newest first");
 
         var proposals = app.MapGroup("/api/v1/proposals").WithTags("Deliberation").RequireRoles(CommunityAccess.Roles);
         proposals.MapPost("/", Propose).WithName("MakeProposal").WithSummary("居民提: register a resident's proposal");
-        proposals.MapGet("/{id:guid}", async Task<Results<Ok<ProposalDto>, NotFound>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await LoadProposalAsync(db, id, Actor.From(user), ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound())
+        proposals.MapGet("/{id:guid}", GetProposalAsync)
             .WithName("GetProposal").WithSummary("A proposal with its tally, decision and follow-up tasks");
         proposals.MapPost("/{id:guid}/discuss", Discuss).WithName("DiscussProposal").WithSummary("众人议: the proposal was discussed at a meeting; voting opens");
         proposals.MapPost("/{id:guid}/votes", Vote).WithName("VoteOnProposal").WithSummary("A household's vote (one per household; the same vote again is not counted twice)");
@@ -149,6 +147,12 @@ public static partial class DeliberationApi
             .WithName("ShowDeliberation")
             .WithSummary("Residents' view: the community's meetings (no names) and proposals with tally, decision and follow-up progress");
     }
+
+    private static async Task<Results<Ok<MeetingDto>, NotFound>> GetMeetingAsync(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+        await LoadMeetingAsync(db, id, Actor.From(user), ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<ProposalDto>, NotFound>> GetProposalAsync(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+        await LoadProposalAsync(db, id, Actor.From(user), ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
 
     private static async Task<Results<Created<MeetingDto>, ValidationProblem, NotFound, ProblemHttpResult>> RecordMeeting(
         MeetingBody body, ClaimsPrincipal user, DeliberationDesk desk, NpgsqlDataSource db, CancellationToken ct)

@@ -65,84 +65,99 @@ public static class MediationApi
 
     private static readonly string[] Outcomes = [MediationOutcomes.Agreement, MediationOutcomes.Failed, MediationOutcomes.Referred];
 
+    /// <summary>What opening a case and each step on it need besides the caller: the desk that keeps cases and the database they are read back from.</summary>
+    public readonly record struct Services(MediationDesk Desk, NpgsqlDataSource Db);
+
     public static void MapMediationApi(this WebApplication app)
     {
         // Any staff token: who may see a case is decided per case, and everyone else gets 404, not 403.
         var api = app.MapGroup("/api/v1/mediation-cases").WithTags("Mediation").RequireAuthorization();
 
-        api.MapPost("/", async Task<Results<Created<CaseDto>, ValidationProblem, NotFound, ProblemHttpResult>> (
-                OpenBody body, ClaimsPrincipal user, MediationDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var errors = Validate(body);
-                if (errors.Count > 0) return await StepReplies.Rejected<Created<CaseDto>>(errors);
-                var actor = Actor.From(user);
-                var open = new OpenCase(body.Kind, body.CommunityCode.Trim(), body.Summary.Trim(),
-                    body.Parties.Select(p => new Party(p.Name.Trim(), p.Role.Trim())).ToList(), body.Mediator?.Kind, body.Mediator?.Name?.Trim(),
-                    body.Mediator?.VolunteerIds ?? [], body.RequestId, body.WorkOrderId, body.PlaceId);
-                return await StepReplies.ToHttpAsync(await desk.OpenAsync(actor, open, ct),
-                    "mediation case", async id => TypedResults.Created($"/api/v1/mediation-cases/{id}", (await LoadAsync(db, id, actor, ct))!));
-            })
+        api.MapPost("/", OpenAsync)
             .WithName("OpenMediationCase")
             .WithSummary("Open a dispute case (矛盾纠纷) with a mediation studio or talk-it-over point (说事点)");
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<CaseDto>, NotFound>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await LoadAsync(db, id, Actor.From(user), ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound())
+        api.MapGet("/{id:guid}", GetCaseAsync)
             .WithName("GetMediationCase")
             .WithSummary("A case with its parties (names masked except for the county), sessions and outcome");
 
-        api.MapGet("/", async Task<Results<Ok<List<CaseDto>>, ValidationProblem>> (
-                string? community, string? state, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                if (string.IsNullOrWhiteSpace(community))
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["Name the community."] });
-                if (state is not (null or MediationStates.Open or MediationStates.Closed))
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = ["Expected open or closed."] });
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var cases = await conn.QueryAsync<CaseDto>(new CommandDefinition($"""
-                    {SelectCase}
-                    WHERE c.community_code = @community AND {CommunityAccess.VisibleSql}
-                      AND (@state::text IS NULL OR c.state = @state)
-                    ORDER BY c.opened_at DESC
-                    LIMIT 500
-                    """, CommunityAccess.Parameters(Actor.From(user), new { community = community.Trim(), state }), cancellationToken: ct));
-                return TypedResults.Ok(cases.AsList());
-            })
+        api.MapGet("/", ListCasesAsync)
             .WithName("ListMediationCases")
             .WithSummary("A community's cases, newest first, optionally only open or closed ones (parties not listed)");
 
-        api.MapPost("/{id:guid}/sessions", (Guid id, SessionBody body, ClaimsPrincipal user, MediationDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var errors = new Dictionary<string, string[]>();
-                StepReplies.Text(errors, body.Place, "place", 200);
-                StepReplies.Text(errors, body.Notes, "notes");
-                if (body.Attendees.Count == 0) errors["attendees"] = ["Record who attended."];
-                for (var i = 0; i < body.Attendees.Count; i++) StepReplies.Text(errors, body.Attendees[i], $"attendees[{i}]", 100);
-                if (errors.Count > 0) return StepReplies.Rejected<Ok<CaseDto>>(errors);
-                var actor = Actor.From(user);
-                return Answer(desk.RecordSessionAsync(id, actor,
-                    new Session(body.HeldAt, body.Place.Trim(), body.Attendees.Select(a => a.Trim()).ToList(), body.Notes.Trim()), ct), db, actor, ct);
-            })
+        api.MapPost("/{id:guid}/sessions", RecordSessionAsync)
             .WithName("RecordMediationSession")
             .WithSummary("Record a mediation session: when, where, who attended, notes");
 
-        api.MapPost("/{id:guid}/close", (Guid id, CloseBody body, ClaimsPrincipal user, MediationDesk desk, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var errors = new Dictionary<string, string[]>();
-                if (!Outcomes.Contains(body.Outcome)) errors["outcome"] = [$"Unknown outcome '{body.Outcome}'; expected one of {string.Join(", ", Outcomes)}."];
-                if (body.Outcome == MediationOutcomes.Agreement && body.AgreementSignedAt is null)
-                    errors["agreementSignedAt"] = ["An agreement counts once it is signed: give the date it was signed."];
-                if (body.Outcome != MediationOutcomes.Agreement && body.AgreementSignedAt is not null)
-                    errors["agreementSignedAt"] = ["Only an agreement is signed."];
-                if (body.Outcome == MediationOutcomes.Referred) StepReplies.Text(errors, body.ReferredTo, "referredTo", 200);
-                else if (body.ReferredTo is not null) errors["referredTo"] = ["Only a referral names where the case went."];
-                if (body.Note is not null) StepReplies.Text(errors, body.Note, "note");
-                if (errors.Count > 0) return StepReplies.Rejected<Ok<CaseDto>>(errors);
-                var actor = Actor.From(user);
-                return Answer(desk.CloseAsync(id, actor, new Closing(body.Outcome, body.AgreementSignedAt, body.ReferredTo?.Trim(), body.Note?.Trim()), ct),
-                    db, actor, ct);
-            })
+        api.MapPost("/{id:guid}/close", CloseAsync)
             .WithName("CloseMediationCase")
             .WithSummary("Close with an outcome: a signed agreement, a failure, or a referral naming where to");
+    }
+
+    private static async Task<Results<Created<CaseDto>, ValidationProblem, NotFound, ProblemHttpResult>> OpenAsync(
+        OpenBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct)
+    {
+        var errors = Validate(body);
+        if (errors.Count > 0) return await StepReplies.Rejected<Created<CaseDto>>(errors);
+        var actor = Actor.From(user);
+        var open = new OpenCase(body.Kind, body.CommunityCode.Trim(), body.Summary.Trim(),
+            body.Parties.Select(p => new Party(p.Name.Trim(), p.Role.Trim())).ToList(), body.Mediator?.Kind, body.Mediator?.Name?.Trim(),
+            body.Mediator?.VolunteerIds ?? [], body.RequestId, body.WorkOrderId, body.PlaceId);
+        return await StepReplies.ToHttpAsync(await s.Desk.OpenAsync(actor, open, ct),
+            "mediation case", async id => TypedResults.Created($"/api/v1/mediation-cases/{id}", (await LoadAsync(s.Db, id, actor, ct))!));
+    }
+
+    private static async Task<Results<Ok<CaseDto>, NotFound>> GetCaseAsync(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+        await LoadAsync(db, id, Actor.From(user), ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<List<CaseDto>>, ValidationProblem>> ListCasesAsync(
+        string? community, string? state, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(community))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["Name the community."] });
+        if (state is not (null or MediationStates.Open or MediationStates.Closed))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = ["Expected open or closed."] });
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var cases = await conn.QueryAsync<CaseDto>(new CommandDefinition($"""
+            {SelectCase}
+            WHERE c.community_code = @community AND {CommunityAccess.VisibleSql}
+              AND (@state::text IS NULL OR c.state = @state)
+            ORDER BY c.opened_at DESC
+            LIMIT 500
+            """, CommunityAccess.Parameters(Actor.From(user), new { community = community.Trim(), state }), cancellationToken: ct));
+        return TypedResults.Ok(cases.AsList());
+    }
+
+    private static Task<Results<Ok<CaseDto>, ValidationProblem, NotFound, ProblemHttpResult>> RecordSessionAsync(
+        Guid id, SessionBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        StepReplies.Text(errors, body.Place, "place", 200);
+        StepReplies.Text(errors, body.Notes, "notes");
+        if (body.Attendees.Count == 0) errors["attendees"] = ["Record who attended."];
+        for (var i = 0; i < body.Attendees.Count; i++) StepReplies.Text(errors, body.Attendees[i], $"attendees[{i}]", 100);
+        if (errors.Count > 0) return StepReplies.Rejected<Ok<CaseDto>>(errors);
+        var actor = Actor.From(user);
+        return Answer(s.Desk.RecordSessionAsync(id, actor,
+            new Session(body.HeldAt, body.Place.Trim(), body.Attendees.Select(a => a.Trim()).ToList(), body.Notes.Trim()), ct), s.Db, actor, ct);
+    }
+
+    private static Task<Results<Ok<CaseDto>, ValidationProblem, NotFound, ProblemHttpResult>> CloseAsync(
+        Guid id, CloseBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Outcomes.Contains(body.Outcome)) errors["outcome"] = [$"Unknown outcome '{body.Outcome}'; expected one of {string.Join(", ", Outcomes)}."];
+        if (body.Outcome == MediationOutcomes.Agreement && body.AgreementSignedAt is null)
+            errors["agreementSignedAt"] = ["An agreement counts once it is signed: give the date it was signed."];
+        if (body.Outcome != MediationOutcomes.Agreement && body.AgreementSignedAt is not null)
+            errors["agreementSignedAt"] = ["Only an agreement is signed."];
+        if (body.Outcome == MediationOutcomes.Referred) StepReplies.Text(errors, body.ReferredTo, "referredTo", 200);
+        else if (body.ReferredTo is not null) errors["referredTo"] = ["Only a referral names where the case went."];
+        if (body.Note is not null) StepReplies.Text(errors, body.Note, "note");
+        if (errors.Count > 0) return StepReplies.Rejected<Ok<CaseDto>>(errors);
+        var actor = Actor.From(user);
+        return Answer(s.Desk.CloseAsync(id, actor, new Closing(body.Outcome, body.AgreementSignedAt, body.ReferredTo?.Trim(), body.Note?.Trim()), ct),
+            s.Db, actor, ct);
     }
 
     private static Dictionary<string, string[]> Validate(OpenBody body)

@@ -64,31 +64,35 @@ public static class MediationPlacesApi
             .WithName("RegisterMediationPlace")
             .WithSummary("Register a mediation studio (调解工作室) or talk-it-over point (说事点) with its host and opening hours");
 
-        api.MapGet("/", async Task<Results<Ok<List<PlaceDto>>, ValidationProblem>> (
-                string? community, DateTimeOffset? from, DateTimeOffset? to, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                if (string.IsNullOrWhiteSpace(community))
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["Name the community."] });
-                var actor = Actor.From(user);
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var places = await conn.QueryAsync<PlaceDto>(new CommandDefinition($"""
-                    {SelectPlace}
-                    WHERE c.community_code = @community AND {CommunityAccess.VisibleSql}
-                    GROUP BY c.id ORDER BY c.registered_at
-                    """, CommunityAccess.Parameters(actor, new { community = community.Trim(), from, to }), cancellationToken: ct));
-                return TypedResults.Ok(places.Select(p => Masked(p, actor)).ToList());
-            })
+        api.MapGet("/", ListPlacesAsync)
             .WithName("ListMediationPlaces")
             .WithSummary("A community's mediation places with their figures (cases opened from/to, when given)");
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<PlaceDto>, NotFound>> (
-                Guid id, DateTimeOffset? from, DateTimeOffset? to, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                return await LoadAsync(conn, id, Actor.From(user), from, to, ct) is { } p ? TypedResults.Ok(p) : TypedResults.NotFound();
-            })
+        api.MapGet("/{id:guid}", GetPlaceAsync)
             .WithName("GetMediationPlace")
             .WithSummary("A mediation place with its own figures: cases received, mediated, agreements, success rate");
+    }
+
+    private static async Task<Results<Ok<List<PlaceDto>>, ValidationProblem>> ListPlacesAsync(
+        string? community, DateTimeOffset? from, DateTimeOffset? to, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(community))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["community"] = ["Name the community."] });
+        var actor = Actor.From(user);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var places = await conn.QueryAsync<PlaceDto>(new CommandDefinition($"""
+            {SelectPlace}
+            WHERE c.community_code = @community AND {CommunityAccess.VisibleSql}
+            GROUP BY c.id ORDER BY c.registered_at
+            """, CommunityAccess.Parameters(actor, new { community = community.Trim(), from, to }), cancellationToken: ct));
+        return TypedResults.Ok(places.Select(p => Masked(p, actor)).ToList());
+    }
+
+    private static async Task<Results<Ok<PlaceDto>, NotFound>> GetPlaceAsync(
+        Guid id, DateTimeOffset? from, DateTimeOffset? to, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await LoadAsync(conn, id, Actor.From(user), from, to, ct) is { } p ? TypedResults.Ok(p) : TypedResults.NotFound();
     }
 
     private static PlaceDto Masked(PlaceDto p, Actor actor) => actor.IsAdmin ? p : p with { HostName = PersonalData.MaskName(p.HostName)! };

@@ -36,7 +36,7 @@ public static partial class OrganisationApi
     public sealed record BuildingBoard(string BuildingCode, string BuildingName, IReadOnlyList<BoardEntry> Entries);
 
     /// <summary>The handlers' shared services, bundled so each handler names only what it uses.</summary>
-    public sealed record Services(OrganisationRegister Register, NpgsqlDataSource Db);
+    public readonly record struct Services(OrganisationRegister Register, NpgsqlDataSource Db);
 
     private static readonly string[] RegisterRoles = [Roles.Admin, Roles.CommunityCadre, Roles.SubdistrictOfficer];
     private static readonly string[] HouseholdRoles = [Roles.Admin, Roles.CommunityCadre, Roles.SubdistrictOfficer, Roles.GridWorker, Roles.GridLeader];

@@ -57,7 +57,7 @@ public static class PropertyApi
     public sealed record HouseholdHeadDto(Guid Id, string Role, string HeadName, string Address, string? Phone, int LinkedHouseholds);
     public sealed record HouseholdReachDto(string? BuildingCode, DateTime? InformedAt, IReadOnlyList<HouseholdHeadDto> Heads);
 
-    public sealed record Services(PropertyDesk Desk, NpgsqlDataSource Db, TimeProvider Clock);
+    public readonly record struct Services(PropertyDesk Desk, NpgsqlDataSource Db, TimeProvider Clock);
 
     public static void MapPropertyApi(this WebApplication app)
     {

@@ -33,19 +33,12 @@ public static partial class SlaPoliciesApi
     {
         var api = app.MapGroup("/api/v1/sla-policies").WithTags("Service levels");
 
-        api.MapGet("/", async (NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var policies = await conn.QueryAsync<SlaPolicy>(new CommandDefinition($"""
-                    SELECT {SlaPolicy.Columns} FROM sla_policies ORDER BY category, urgency
-                    """, cancellationToken: ct));
-                return TypedResults.Ok(policies.Select(ToDto).ToList());
-            })
+        api.MapGet("/", ListPoliciesAsync)
             .RequireRoles(WorkOrdersApi.StaffRoles)
             .WithName("ListSlaPolicies")
             .WithSummary("Service-level policies per category and urgency; '*' applies to every category (or urgency) without its own");
 
-        api.MapPut("/{category}", (string category, SlaPolicyBody body, NpgsqlDataSource db, CancellationToken ct) => SetAsync(category, "*", body, db, ct))
+        api.MapPut("/{category}", SetForAnyUrgencyAsync)
             .RequireRoles(Roles.Admin)
             .WithName("SetSlaPolicy")
             .WithSummary("Set a category's service level for any urgency; orders assigned from now on run against it");
@@ -55,6 +48,19 @@ public static partial class SlaPoliciesApi
             .WithName("SetSlaPolicyForUrgency")
             .WithSummary("Set a category's service level for one urgency (normal, urgent, critical); it wins over the category's '*' level");
     }
+
+    private static async Task<Ok<List<SlaPolicyDto>>> ListPoliciesAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var policies = await conn.QueryAsync<SlaPolicy>(new CommandDefinition($"""
+            SELECT {SlaPolicy.Columns} FROM sla_policies ORDER BY category, urgency
+            """, cancellationToken: ct));
+        return TypedResults.Ok(policies.Select(ToDto).ToList());
+    }
+
+    private static Task<Results<Ok<SlaPolicyDto>, ValidationProblem>> SetForAnyUrgencyAsync(
+        string category, SlaPolicyBody body, NpgsqlDataSource db, CancellationToken ct) =>
+        SetAsync(category, "*", body, db, ct);
 
     private static async Task<Results<Ok<SlaPolicyDto>, ValidationProblem>> SetAsync(
         string category, string urgency, SlaPolicyBody body, NpgsqlDataSource db, CancellationToken ct)

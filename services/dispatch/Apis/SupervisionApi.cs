@@ -24,8 +24,7 @@ public static class SupervisionApi
         var orders = app.MapGroup("/api/v1/work-orders").WithTags("Supervision").RequireRoles(WorkOrdersApi.StaffRoles);
         orders.MapPost("/{id:guid}/supervise", SuperviseAsync)
             .WithName("SuperviseWorkOrder").WithSummary("A leader puts the order under supervision (督办) with a date; it shows on the supervision board");
-        orders.MapGet("/{id:guid}/supervisions", (Guid id, ClaimsPrincipal user, SupervisionDesk desk,
-                Npgsql.NpgsqlDataSource db, CancellationToken ct) => OrderReplies.ListAsync(db, id, user, () => desk.ForOrderAsync(id, ct), ct))
+        orders.MapGet("/{id:guid}/supervisions", ListForOrderAsync)
             .WithName("ListWorkOrderSupervisions").WithSummary("The order's supervisions, running and done");
         orders.MapPost("/{id:guid}/arbitration", RequestRulingAsync)
             .WithName("RequestArbitration").WithSummary("A returned order's responsibility is disputed: the level above decides, once and finally");
@@ -35,19 +34,11 @@ public static class SupervisionApi
         var board = app.MapGroup("/api/v1").WithTags("Supervision").RequireRoles(WorkOrdersApi.StaffRoles);
         board.MapGet("/supervision/board", BoardAsync)
             .WithName("SupervisionBoard").WithSummary("The supervisors' board: supervised orders in the caller's area, overdue first");
-        board.MapGet("/arbitrations", async Task<Results<Ok<List<ArbitrationDto>>, ValidationProblem>> (string? state, Guid? workOrderId,
-                ClaimsPrincipal user, ArbitrationDesk desk, CancellationToken ct) =>
-                state is not null && !RulingStates.Contains(state)
-                    ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"One of {string.Join(", ", RulingStates)}."] })
-                    : TypedResults.Ok(await desk.ListAsync(Actor.From(user), state, workOrderId, ct)))
+        board.MapGet("/arbitrations", ListRulingsAsync)
             .WithName("ListArbitrations").WithSummary("Arbitrations of disputed returns in the caller's area");
         board.MapPost("/arbitrations/{id:guid}/decision", DecideRulingAsync)
             .WithName("DecideArbitration").WithSummary("The level above names who is responsible; the order goes to them and the ruling is final");
-        board.MapGet("/rating-appeals", async Task<Results<Ok<List<RatingAppealDto>>, ValidationProblem>> (string? state, Guid? workOrderId,
-                ClaimsPrincipal user, RatingAppealDesk desk, CancellationToken ct) =>
-                state is not null && !AppealStates.Contains(state)
-                    ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"One of {string.Join(", ", AppealStates)}."] })
-                    : TypedResults.Ok(await desk.ListAsync(Actor.From(user), state, workOrderId, ct)))
+        board.MapGet("/rating-appeals", ListAppealsAsync)
             .WithName("ListRatingAppeals").WithSummary("Appeals of dissatisfied ratings in the caller's area");
         board.MapPost("/rating-appeals/{id:guid}/decision", DecideAppealAsync)
             .WithName("DecideRatingAppeal").WithSummary("Uphold (the rating leaves the satisfaction rate, kept on record) or reject an appeal");
@@ -62,6 +53,10 @@ public static class SupervisionApi
         if (errors.Count > 0) return OrderReplies.AfterAsync(Task.FromResult<TransitionResult>(new TransitionResult.Invalid(errors)), () => Task.FromResult(new List<SupervisionDto>()));
         return OrderReplies.AfterAsync(desk.FlagAsync(id, Actor.From(user), body.Reason.Trim(), body.DueAt!.Value, ct), () => desk.ForOrderAsync(id, ct));
     }
+
+    private static Task<Results<Ok<List<SupervisionDto>>, NotFound>> ListForOrderAsync(Guid id, ClaimsPrincipal user, SupervisionDesk desk,
+        Npgsql.NpgsqlDataSource db, CancellationToken ct) =>
+        OrderReplies.ListAsync(db, id, user, () => desk.ForOrderAsync(id, ct), ct);
 
     private static async Task<Results<Ok<List<SupervisionDto>>, ValidationProblem>> BoardAsync(string? state, bool? mine, ClaimsPrincipal user,
         SupervisionDesk desk, CancellationToken ct)
@@ -80,6 +75,12 @@ public static class SupervisionApi
         var outcome = errors.Count > 0 ? Task.FromResult<TransitionResult>(new TransitionResult.Invalid(errors)) : desk.RequestAsync(id, actor, body.Claim.Trim(), ct);
         return OrderReplies.AfterAsync(outcome, () => desk.ListAsync(actor, null, id, ct));
     }
+
+    private static async Task<Results<Ok<List<ArbitrationDto>>, ValidationProblem>> ListRulingsAsync(string? state, Guid? workOrderId,
+        ClaimsPrincipal user, ArbitrationDesk desk, CancellationToken ct) =>
+        state is not null && !RulingStates.Contains(state)
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"One of {string.Join(", ", RulingStates)}."] })
+            : TypedResults.Ok(await desk.ListAsync(Actor.From(user), state, workOrderId, ct));
 
     private static Task<Results<Ok<List<ArbitrationDto>>, ValidationProblem, NotFound, ProblemHttpResult>> DecideRulingAsync(
         Guid id, RulingBody body, ClaimsPrincipal user, ArbitrationDesk desk, CancellationToken ct)
@@ -105,6 +106,12 @@ public static class SupervisionApi
             : desk.FileAsync(id, actor, body.Reason.Trim(), body.Evidence.Trim(), body.AttachmentIds ?? [], ct);
         return OrderReplies.AfterAsync(outcome, () => desk.ListAsync(actor, null, id, ct));
     }
+
+    private static async Task<Results<Ok<List<RatingAppealDto>>, ValidationProblem>> ListAppealsAsync(string? state, Guid? workOrderId,
+        ClaimsPrincipal user, RatingAppealDesk desk, CancellationToken ct) =>
+        state is not null && !AppealStates.Contains(state)
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"One of {string.Join(", ", AppealStates)}."] })
+            : TypedResults.Ok(await desk.ListAsync(Actor.From(user), state, workOrderId, ct));
 
     private static Task<Results<Ok<List<RatingAppealDto>>, ValidationProblem, NotFound, ProblemHttpResult>> DecideAppealAsync(
         Guid id, AppealDecisionBody body, ClaimsPrincipal user, RatingAppealDesk desk, CancellationToken ct)

@@ -72,82 +72,116 @@ public static class WorkOrdersApi
         FROM work_orders o
         """;
 
+    /// <summary>What every action on an order needs besides the order and the caller: the lifecycle that applies it and the database it is read back from.</summary>
+    public readonly record struct Services(WorkOrderLifecycle Lifecycle, NpgsqlDataSource Db);
+
     public static void MapWorkOrdersApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/v1/work-orders").WithTags("Work orders").RequireRoles(StaffRoles);
 
-        api.MapGet("/{id:guid}", async Task<Results<Ok<WorkOrderDto>, NotFound>> (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-                await LoadAsync(db, id, Actor.From(user), ct) is { } order ? TypedResults.Ok(order) : TypedResults.NotFound())
+        api.MapGet("/{id:guid}", GetWorkOrderAsync)
             .WithName("GetWorkOrder")
             .WithSummary("A work order with its history, including why it was assigned as it was");
 
-        api.MapGet("/", async (Guid? requestId, string? gridCode, string? status, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var param = new DynamicParameters(Actor.From(user).Parameters);
-                param.AddDynamicParams(new { requestId, gridCode, status });
-                await using var conn = await db.OpenConnectionAsync(ct);
-                var orders = await conn.QueryAsync<WorkOrderDto>(new CommandDefinition($"""
-                    {SelectOrder}
-                    WHERE {Actor.VisibleSql}
-                      AND (@requestId::uuid IS NULL OR o.request_id = @requestId)
-                      AND (@gridCode::text IS NULL OR o.grid_code = @gridCode)
-                      AND (@status::text IS NULL OR o.status = @status)
-                    ORDER BY o.created_at DESC
-                    LIMIT 200
-                    """, param, cancellationToken: ct));
-                var list = orders.AsList();
-                var ids = list.Select(o => o.Id).ToArray();
-                var cases = await CasesAsync(conn, ids, ct);
-                var clocks = await ClocksAsync(conn, ids, ct);
-                return TypedResults.Ok(list.Select(o => (cases.TryGetValue(o.Id, out var c) ? o with { Case = c.Case } : o)
-                    with { Clocks = clocks[o.Id].ToList() }).ToList());
-            })
+        api.MapGet("/", ListWorkOrdersAsync)
             .WithName("ListWorkOrders")
             .WithSummary("The work orders the caller may see, newest first, filtered by request, grid or status");
 
-        api.MapPost("/{id:guid}/accept", (Guid id, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                ActAsync(id, user, new Command(WorkOrderActions.Accept), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/accept", AcceptAsync)
             .WithName("AcceptWorkOrder").WithSummary("Take the order (the 1-minute clock)");
 
-        api.MapPost("/{id:guid}/arrive", (Guid id, ArriveBody? body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                ActAsync(id, user, new Command(WorkOrderActions.Arrive, Complex: body?.Complex ?? false), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/arrive", ArriveAsync)
             .WithName("ArriveAtWorkOrder").WithSummary("On site (the 30-minute clock); complex=true trades the 1-hour fix for the half-day plan");
 
-        api.MapPost("/{id:guid}/resolve", (Guid id, ResolveBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, AttachmentUploads uploads, CancellationToken ct) =>
-                ResolveErrors(body, uploads.Limits.MaxFiles) is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Resolve, body.Resolution.Trim(),
-                        AttachmentIds: body.AttachmentIds, Position: body.Position), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/resolve", ResolveAsync)
             .WithName("ResolveWorkOrder").WithSummary("The problem is fixed (the 1-hour clock), with photos (attachment ids) and the handler's position; the resident's callback follows");
 
-        api.MapPost("/{id:guid}/plan", (Guid id, PlanBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                PlanErrors(body) is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Plan, body.Plan.Trim(), Until: body.DueAt), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/plan", PlanAsync)
             .WithName("PlanWorkOrder").WithSummary("A complex problem has its solution plan (the half-day clock) and the date it will be done by");
 
-        api.MapPost("/{id:guid}/return", (Guid id, ReasonBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                Text(body.Reason, "reason") is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Return, body.Reason.Trim()), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/return", ReturnAsync)
             .WithName("ReturnWorkOrder").WithSummary("Give the order back to the community for re-dispatch, with a reason");
 
-        api.MapPost("/{id:guid}/transfer", (Guid id, TransferBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                Text(body.Reason, "reason") is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Transfer, body.Reason.Trim(), ToWorkerId: body.ToWorkerId), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/transfer", TransferAsync)
             .WithName("TransferWorkOrder").WithSummary("Re-dispatch to another grid worker of the community, with fresh clocks");
 
-        api.MapPost("/{id:guid}/suspend", (Guid id, SuspendBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                Text(body.Reason, "reason") is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Suspend, body.Reason.Trim(), Until: body.Until), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/suspend", SuspendAsync)
             .WithName("SuspendWorkOrder").WithSummary("Stop the clocks until a limit, with a reason; the order resumes by itself at the limit");
 
-        api.MapPost("/{id:guid}/resume", (Guid id, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                ActAsync(id, user, new Command(WorkOrderActions.Resume), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/resume", ResumeAsync)
             .WithName("ResumeWorkOrder").WithSummary("End a suspension early; the clocks go on with the time they had left");
 
-        api.MapPost("/{id:guid}/escalate", (Guid id, ReasonBody body, ClaimsPrincipal user, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-                Text(body.Reason, "reason") is { } bad ? Bad(bad)
-                    : ActAsync(id, user, new Command(WorkOrderActions.Escalate, body.Reason.Trim()), lifecycle, db, ct))
+        api.MapPost("/{id:guid}/escalate", EscalateAsync)
             .WithName("EscalateWorkOrder").WithSummary("Move the order a tier up (compound → community → subdistrict → county) at the handler's request");
     }
+
+    private static async Task<Results<Ok<WorkOrderDto>, NotFound>> GetWorkOrderAsync(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) =>
+        await LoadAsync(db, id, Actor.From(user), ct) is { } order ? TypedResults.Ok(order) : TypedResults.NotFound();
+
+    private static async Task<Ok<List<WorkOrderDto>>> ListWorkOrdersAsync(Guid? requestId, string? gridCode, string? status, ClaimsPrincipal user,
+        NpgsqlDataSource db, CancellationToken ct)
+    {
+        var param = new DynamicParameters(Actor.From(user).Parameters);
+        param.AddDynamicParams(new { requestId, gridCode, status });
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var orders = await conn.QueryAsync<WorkOrderDto>(new CommandDefinition($"""
+            {SelectOrder}
+            WHERE {Actor.VisibleSql}
+              AND (@requestId::uuid IS NULL OR o.request_id = @requestId)
+              AND (@gridCode::text IS NULL OR o.grid_code = @gridCode)
+              AND (@status::text IS NULL OR o.status = @status)
+            ORDER BY o.created_at DESC
+            LIMIT 200
+            """, param, cancellationToken: ct));
+        var list = orders.AsList();
+        var ids = list.Select(o => o.Id).ToArray();
+        var cases = await CasesAsync(conn, ids, ct);
+        var clocks = await ClocksAsync(conn, ids, ct);
+        return TypedResults.Ok(list.Select(o => (cases.TryGetValue(o.Id, out var c) ? o with { Case = c.Case } : o)
+            with { Clocks = clocks[o.Id].ToList() }).ToList());
+    }
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> AcceptAsync(
+        Guid id, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        ActAsync(id, user, new Command(WorkOrderActions.Accept), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ArriveAsync(
+        Guid id, ArriveBody? body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        ActAsync(id, user, new Command(WorkOrderActions.Arrive, Complex: body?.Complex ?? false), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ResolveAsync(
+        Guid id, ResolveBody body, ClaimsPrincipal user, [AsParameters] Services s, AttachmentUploads uploads, CancellationToken ct) =>
+        ResolveErrors(body, uploads.Limits.MaxFiles) is { } bad ? Bad(bad)
+            : ActAsync(id, user, new Command(WorkOrderActions.Resolve, body.Resolution.Trim(), AttachmentIds: body.AttachmentIds, Position: body.Position), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> PlanAsync(
+        Guid id, PlanBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        PlanErrors(body) is { } bad ? Bad(bad)
+            : ActAsync(id, user, new Command(WorkOrderActions.Plan, body.Plan.Trim(), Until: body.DueAt), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ReturnAsync(
+        Guid id, ReasonBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        Text(body.Reason, "reason") is { } bad ? Bad(bad)
+            : ActAsync(id, user, new Command(WorkOrderActions.Return, body.Reason.Trim()), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> TransferAsync(
+        Guid id, TransferBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        Text(body.Reason, "reason") is { } bad ? Bad(bad)
+            : ActAsync(id, user, new Command(WorkOrderActions.Transfer, body.Reason.Trim(), ToWorkerId: body.ToWorkerId), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> SuspendAsync(
+        Guid id, SuspendBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        Text(body.Reason, "reason") is { } bad ? Bad(bad)
+            : ActAsync(id, user, new Command(WorkOrderActions.Suspend, body.Reason.Trim(), Until: body.Until), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ResumeAsync(
+        Guid id, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        ActAsync(id, user, new Command(WorkOrderActions.Resume), s, ct);
+
+    private static Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> EscalateAsync(
+        Guid id, ReasonBody body, ClaimsPrincipal user, [AsParameters] Services s, CancellationToken ct) =>
+        Text(body.Reason, "reason") is { } bad ? Bad(bad)
+            : ActAsync(id, user, new Command(WorkOrderActions.Escalate, body.Reason.Trim()), s, ct);
 
     /// <param name="actor">Null reads as the service itself (after a change the actor may no longer see the order, e.g. after a transfer).</param>
     public static async Task<WorkOrderDto?> LoadAsync(NpgsqlDataSource db, Guid id, Actor? actor, CancellationToken ct)
@@ -209,9 +243,9 @@ public static class WorkOrdersApi
     }
 
     private static async Task<Results<Ok<WorkOrderDto>, ValidationProblem, NotFound, ProblemHttpResult>> ActAsync(
-        Guid id, ClaimsPrincipal user, Command command, WorkOrderLifecycle lifecycle, NpgsqlDataSource db, CancellationToken ct) =>
-        await ToHttpAsync(await lifecycle.ApplyAsync(id, Actor.From(user), command, ct),
-            async _ => TypedResults.Ok((await LoadAsync(db, id, null, ct))!));
+        Guid id, ClaimsPrincipal user, Command command, Services s, CancellationToken ct) =>
+        await ToHttpAsync(await s.Lifecycle.ApplyAsync(id, Actor.From(user), command, ct),
+            async _ => TypedResults.Ok((await LoadAsync(s.Db, id, null, ct))!));
 
     /// <summary>The one mapping of outcomes to HTTP for every action on an order: 404 hidden, 403 not yours, 409 wrong state, 400 bad input.</summary>
     public static async Task<Results<TOk, ValidationProblem, NotFound, ProblemHttpResult>> ToHttpAsync<TOk>(
