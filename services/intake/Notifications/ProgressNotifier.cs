@@ -16,7 +16,9 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
     : BackgroundService
 {
     public const string Channel = "resident_notifications";
-    private readonly SemaphoreSlim _wake = new(0);
+    // At most one wake is pending: a round claims every text due, so the NOTIFYs of the steps committed while a round
+    // ran need one more round, not one each (under load that was one claiming transaction per step).
+    private readonly SemaphoreSlim _wake = new(0, 1);
 
     private sealed record Owed
     {
@@ -58,7 +60,7 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
             try
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                conn.Notification += (_, _) => _wake.Release();
+                conn.Notification += (_, _) => Wake();
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", conn)) await listen.ExecuteNonQueryAsync(ct);
                 while (true) await conn.WaitAsync(ct);
             }
@@ -69,6 +71,11 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
                 catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0) try { _wake.Release(); } catch (SemaphoreFullException) { }
     }
 
     /// <summary>Sends one batch of due texts; returns how many it claimed.</summary>

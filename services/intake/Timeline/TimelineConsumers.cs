@@ -13,6 +13,15 @@ public abstract class TimelineConsumer<T>(NpgsqlDataSource db, ILogger logger) :
 {
     protected abstract TimelineEntry Entry(T message);
 
+    /// <summary>
+    /// An entry is unique per request and dedupe key, and the status moves only when this delivery added it, so a
+    /// key fixed by the message alone needs no inbox row; one that depends on the ledger (<c>{round}</c>) keeps it.
+    /// </summary>
+    protected override bool IdempotentByItself => !RoundDependent;
+
+    /// <summary>True when the entry's key has <c>{round}</c>, which counts the reopenings recorded when it is applied.</summary>
+    protected virtual bool RoundDependent => false;
+
     protected override async Task HandleAsync(ConsumeContext<T> context, NpgsqlTransaction tx)
     {
         var entry = Entry(context.Message);
@@ -66,6 +75,8 @@ public sealed class WorkOrderPlanFormedTimeline(NpgsqlDataSource db, ILogger<Wor
 /// <summary>Dispatch closes its order after intake's <see cref="RequestClosed"/>: one "closed" per round, whoever reports it.</summary>
 public sealed class WorkOrderClosedTimeline(NpgsqlDataSource db, ILogger<WorkOrderClosedTimeline> logger) : TimelineConsumer<WorkOrderClosed>(db, logger)
 {
+    protected override bool RoundDependent => true;
+
     protected override TimelineEntry Entry(WorkOrderClosed m) => new(m.RequestId, TimelineEvents.Closed, m.At, "dispatch",
         new { m.WorkOrderId }, "closed:{round}");
 }
