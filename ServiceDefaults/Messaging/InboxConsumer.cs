@@ -41,7 +41,11 @@ public abstract class InboxConsumer<T>(NpgsqlDataSource db) : IConsumer<T> where
         else
             activity?.SetTag("govplatform.duplicate", true);
         await tx.CommitAsync(ct);
+        if (first) Committed();
     }
+
+    /// <summary>Runs after the transaction of a delivery that was applied committed (a wake for a worker of this process, say).</summary>
+    protected virtual void Committed() { }
 
     /// <summary>
     /// True when applying the same message twice (or the same fact under two message ids) changes nothing by the

@@ -35,6 +35,8 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Writers of this process wake the loop directly after their commit instead of NOTIFYing (ProgressWake).
+        using var registration = ProgressWake.Register(db, _wake);
         _ = ListenAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
