@@ -44,11 +44,21 @@ var vhost = $"govpipe-{id}";
 var databases = services.ToDictionary(s => s, s => $"{s}_pipe_{id}");
 var copies = new[] { "intake", "dispatch", "reporting" }.ToDictionary(s => s, s => $"{s}_pgb_{id}");
 string Database(string name) => new NpgsqlConnectionStringBuilder(Env("GOV_POSTGRES")) { Database = name, Pooling = false }.ConnectionString;
+// The benchmark's own queries on the run's databases go through one pooled connection per database that stays open, and
+// each is counted, so the transactions it commits there (polls for the drain, backlog counts, statistics reads) can be
+// taken out of the services' figures: a statement outside a transaction is one committed transaction.
+var ownQueries = new ConcurrentDictionary<string, long>();
+string Pooled(string name)
+{
+    ownQueries.AddOrUpdate(name, 1, (_, n) => n + 1);
+    return new NpgsqlConnectionStringBuilder(Env("GOV_POSTGRES")) { Database = name, MaxPoolSize = 2, ConnectionIdleLifetime = 3600 }.ConnectionString;
+}
 var amqpRoot = new Uri(Env("ConnectionStrings__messaging"));
 var amqp = new UriBuilder(amqpRoot) { Path = "/" + vhost }.Uri;
 var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 var auth = new AuthOptions { SigningKey = signingKey };
 var ports = services.ToDictionary(s => s, _ => FreePort());
+var settle = TimeSpan.FromSeconds(12);
 
 using var rabbit = RabbitManagement(new Uri(Env("GOV_RABBITMQ_MANAGEMENT")));
 (await rabbit.PutAsync($"vhosts/{vhost}", null)).EnsureSuccessStatusCode();
@@ -96,11 +106,28 @@ try
     Say("| point | accepted/s | failed | POST p50 / p99 ms | → assigned p50 / p99 ms | → counted in reporting p50 / p99 ms | backlog at end (unassigned / uncounted / outbox / queued) | drained after | pgbench req/s (intake / dispatch / reporting tps) | ratio |");
     Say("|---|---|---|---|---|---|---|---|---|---|");
     var cpuRows = new List<string>();
+    var workRows = new List<string>();
+    var databaseRows = new List<string>();
+    var tableRows = new List<string>();
+    var baselineRows = new List<string>();
+    Work? idle = null;
     foreach (var point in points)
     {
         var closed = point.StartsWith('c');
         var n = int.Parse(point[1..], CultureInfo.InvariantCulture);
         load.Reset();
+        // PostgreSQL publishes a backend's counters when it goes idle, at most once a second and otherwise within 10 s;
+        // RabbitMQ samples its statistics every 5 s. Settle both before a snapshot, so it holds what came before it.
+        await Task.Delay(settle);
+        var workBefore = await WorkSnapshotAsync();
+        if (idle is null)
+        {
+            // What the idle stack (relays' and clocks' polls) and the rest of the shared server cost per second, for reference.
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            var idleEnd = await WorkSnapshotAsync();
+            idle = idleEnd - workBefore;
+            workBefore = idleEnd;
+        }
         var before = CpuSnapshot();
         var clock = Stopwatch.StartNew();
         if (closed) await load.RunClosedAsync(n, TimeSpan.FromSeconds(seconds));
@@ -112,6 +139,8 @@ try
         var drained = await DrainAsync(tickets, TimeSpan.FromMinutes(10));
         var drainedAfter = clock.Elapsed - offered;
         var after = CpuSnapshot();
+        await Task.Delay(settle);
+        var work = await WorkSnapshotAsync() - workBefore;
 
         var assignedAt = await TimesAsync(databases["dispatch"], "SELECT ticket_no, created_at FROM work_orders WHERE ticket_no = ANY(@tickets)", tickets);
         var countedAt = await CountedAtAsync(tickets);
@@ -125,6 +154,7 @@ try
         {
             var baseline = closed ? await PgbenchAsync(n, Math.Max(5, seconds / 3)) : null;
             ratio = baseline is { } b ? $"{b.Requests:0.0} ({b.Intake:0} / {b.Dispatch:0} / {b.Reporting:0}) | **{rate / b.Requests:0.00}** |" : "– | – |";
+            if (baseline is not null) baselineRows.Add(BaselineRow(point, baseline));
         }
         catch (InvalidOperationException e)
         {
@@ -138,6 +168,9 @@ try
         if (assignedAt.Count != tickets.Length || countedAt.Count != tickets.Length)
             Console.WriteLine($"  {point}: {tickets.Length - assignedAt.Count} accepted requests without a work order, {tickets.Length - countedAt.Count} not counted");
         cpuRows.Add(CpuRow(point, before, after, accepted.Length));
+        workRows.Add(WorkRow(point, work, idle, accepted.Length, CpuTotal(before, after, accepted.Length)));
+        databaseRows.AddRange(DatabaseRows(point, work, accepted.Length));
+        tableRows.AddRange(TableRows(point, work, accepted.Length));
     }
     Say("");
     Say("CPU per accepted request, ms, from /proc (utime + stime from the start of a point until its backlog drained; PostgreSQL = the backends " +
@@ -146,6 +179,38 @@ try
     Say("| point | intake | dispatch | volunteer | reporting | PostgreSQL | RabbitMQ | load generator | total | PostgreSQL backends of the run at the end |");
     Say("|---|---|---|---|---|---|---|---|---|---|");
     foreach (var row in cpuRows) Say(row);
+    Say("");
+    Say("Work per accepted request, from the servers' own counters (load-independent): transactions committed in the run's four databases " +
+        "(pg_stat_database, less the benchmark's own queries; net of the idle stack's rate, raw and by database intake / dispatch / volunteer / reporting in brackets; read-only ones included), rows written there, WAL written by the whole PostgreSQL server (shared: " +
+        "net of its idle rate measured before the first point, raw in brackets), messages published into and delivered from the run's " +
+        "RabbitMQ virtual host, and CPU. From the start of a point until its backlog drained and the counters settled.");
+    Say("");
+    Say("| point | transactions committed net (raw: by database) | rows inserted / updated / deleted | WAL bytes net (raw) | RabbitMQ published / delivered (redelivered) | CPU ms |");
+    Say("|---|---|---|---|---|---|");
+    foreach (var row in workRows) Say(row);
+    Say("");
+    Say(string.Create(CultureInfo.InvariantCulture, $"Idle, per second over {idle?.Seconds ?? 0:0} s before the first point: {idle?.Commits / Math.Max(1, idle?.Seconds ?? 1):0.0} transactions in the run's databases, " +
+        $"{idle?.WalBytes / Math.Max(1, idle?.Seconds ?? 1):0} WAL bytes on the whole server."));
+    Say("");
+    Say("| point | database | transactions committed | rolled back | rows inserted | updated | deleted |");
+    Say("|---|---|---|---|---|---|---|");
+    foreach (var row in databaseRows) Say(row);
+    Say("");
+    Say("Rows written per accepted request by table (tables with at least 0.05):");
+    Say("");
+    Say("| point | table | inserted | updated (of which HOT) | deleted |");
+    Say("|---|---|---|---|---|");
+    foreach (var row in tableRows) Say(row);
+    if (baselineRows.Count > 0)
+    {
+        Say("");
+        Say("pgbench, per whole request (one pass of each script), same counters. Each pass also commits the script's own " +
+            "autocommitted look-ups (the sequence in all three, the location in reporting's): 4 of its transactions.");
+        Say("");
+        Say("| point | transactions committed (intake / dispatch / reporting = all) | rows inserted / updated / deleted | WAL bytes (whole server, raw) |");
+        Say("|---|---|---|---|");
+        foreach (var row in baselineRows) Say(row);
+    }
     Say("");
     Say($"Load average at the end {LoadAverage()}.");
     if (output is not null) await File.AppendAllTextAsync(output, report + "\n");
@@ -157,10 +222,91 @@ finally
         try { if (!p.HasExited) { p.Kill(entireProcessTree: true); await p.WaitForExitAsync(); } } catch (InvalidOperationException) { }
     }
     await rabbit.DeleteAsync($"vhosts/{vhost}");
+    NpgsqlConnection.ClearAllPools();
     await using var pg = new NpgsqlConnection(Database("postgres"));
     await pg.OpenAsync();
     foreach (var database in databases.Values.Concat(copies.Values))
         await pg.ExecuteAsync($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+}
+
+// The servers' own counters for the run's databases (or the given ones), the server's WAL position and the virtual host's
+// message counts. The benchmark's own queries are counted as they are sent; the statistics query in each database is
+// one of them, counted for the span it opens, not the one it closes.
+async Task<Work> WorkSnapshotAsync(string[]? names = null, bool rabbitToo = true)
+{
+    names ??= databases.Values.ToArray();
+    var work = new Work { At = DateTime.UtcNow };
+    await using (var pg = new NpgsqlConnection(Database("postgres")))
+    {
+        await pg.OpenAsync();
+        work.WalBytes = await pg.ExecuteScalarAsync<long>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
+        const string perDatabase = """
+            SELECT datname, xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted
+            FROM pg_stat_database WHERE datname = ANY(@names)
+            """;
+        foreach (var d in await pg.QueryAsync<(string Name, long Commits, long Rollbacks, long Inserted, long Updated, long Deleted)>(perDatabase, new { names }))
+            work.Databases[d.Name] = new DbWork(d.Commits, d.Rollbacks, d.Inserted, d.Updated, d.Deleted);
+    }
+    foreach (var name in names)
+    {
+        work.Own[name] = ownQueries.GetValueOrDefault(name);
+        await using var conn = new NpgsqlConnection(Pooled(name));
+        const string perTable = "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables";
+        foreach (var t in await conn.QueryAsync<(string Name, long Inserted, long Updated, long Hot, long Deleted)>(perTable))
+            work.Tables[$"{name[..name.IndexOf('_', StringComparison.Ordinal)]}.{t.Name}"] = new TableWork(t.Inserted, t.Updated, t.Hot, t.Deleted);
+    }
+    if (rabbitToo)
+    {
+        // The run's own virtual host rather than the broker's overview: other work shares the broker.
+        var stats = JsonDocument.Parse(await rabbit.GetStringAsync($"vhosts/{Uri.EscapeDataString(vhost)}")).RootElement;
+        if (stats.TryGetProperty("message_stats", out var m))
+        {
+            long Get(string field) => m.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+            work.Published = Get("publish");
+            work.Delivered = Get("deliver_get");
+            work.Redelivered = Get("redeliver");
+        }
+    }
+    return work;
+}
+
+string WorkRow(string point, Work work, Work? idle, int requests, double cpu)
+{
+    double r = Math.Max(1, requests);
+    var inserted = work.Databases.Values.Sum(d => d.Inserted) / r;
+    var updated = work.Databases.Values.Sum(d => d.Updated) / r;
+    var deleted = work.Databases.Values.Sum(d => d.Deleted) / r;
+    // The idle stack's own polls and, for WAL, the rest of the shared server, at the rates measured before the first point.
+    var idleWal = idle is null || idle.Seconds <= 0 ? 0 : idle.WalBytes / idle.Seconds * work.Seconds;
+    var idleCommits = idle is null || idle.Seconds <= 0 ? 0 : idle.Commits / idle.Seconds * work.Seconds;
+    var perDb = string.Join(" / ", services.Select(s => (work.CommitsOf(databases[s]) / r).ToString("0.00", CultureInfo.InvariantCulture)));
+    return string.Create(CultureInfo.InvariantCulture,
+        $"| {point} | **{(work.Commits - idleCommits) / r:0.00}** ({work.Commits / r:0.00}: {perDb}) | {inserted:0.00} / {updated:0.00} / {deleted:0.00} | {(work.WalBytes - idleWal) / r:0} ({work.WalBytes / r:0}) | " +
+        $"{work.Published / r:0.00} / {work.Delivered / r:0.00} ({work.Redelivered / r:0.00}) | {cpu:0.0} |");
+}
+
+IEnumerable<string> DatabaseRows(string point, Work work, int requests) => services.Select(s =>
+{
+    var d = work.PerRequest(databases[s], requests);
+    return string.Create(CultureInfo.InvariantCulture,
+        $"| {point} | {s} | {d.Commits:0.00} | {d.Rollbacks:0.00} | {d.Inserted:0.00} | {d.Updated:0.00} | {d.Deleted:0.00} |");
+});
+
+static IEnumerable<string> TableRows(string point, Work work, int requests)
+{
+    double r = Math.Max(1, requests);
+    return work.Tables.Where(t => (t.Value.Inserted + t.Value.Updated + t.Value.Deleted) / r >= 0.05)
+        .OrderByDescending(t => t.Value.Inserted + t.Value.Updated + t.Value.Deleted)
+        .Select(t => string.Create(CultureInfo.InvariantCulture,
+            $"| {point} | {t.Key} | {t.Value.Inserted / r:0.00} | {t.Value.Updated / r:0.00} ({t.Value.Hot / r:0.00}) | {t.Value.Deleted / r:0.00} |"));
+}
+
+static string BaselineRow(string point, Baseline b)
+{
+    var commits = b.Work.Sum(w => w.Commits);
+    return string.Create(CultureInfo.InvariantCulture,
+        $"| {point} | {string.Join(" / ", b.Work.Select(w => w.Commits.ToString("0.00", CultureInfo.InvariantCulture)))} = **{commits:0.00}** | " +
+        $"{b.Work.Sum(w => w.Inserted):0.00} / {b.Work.Sum(w => w.Updated):0.00} / {b.Work.Sum(w => w.Deleted):0.00} | {b.WalBytes:0} |");
 }
 
 Process StartService(string svc)
@@ -260,12 +406,12 @@ async Task<bool> DrainAsync(string[] tickets, TimeSpan timeout)
 // message in reporting's inbox (the message id is the one intake's outbox gave it).
 async Task<Dictionary<string, DateTime>> CountedAtAsync(string[] tickets)
 {
-    await using var intake = new NpgsqlConnection(Database(databases["intake"]));
+    await using var intake = new NpgsqlConnection(Pooled(databases["intake"]));
     var ids = (await intake.QueryAsync<(Guid MessageId, string Ticket)>(new CommandDefinition("""
         SELECT message_id, body->>'ticketNo' FROM outbox_messages
         WHERE message_type = 'GovPlatform.Contracts.RequestSubmitted' AND body->>'ticketNo' = ANY(@tickets)
         """, new { tickets }, commandTimeout: 300))).ToDictionary(x => x.MessageId, x => x.Ticket);
-    await using var reporting = new NpgsqlConnection(Database(databases["reporting"]));
+    await using var reporting = new NpgsqlConnection(Pooled(databases["reporting"]));
     var rows = await reporting.QueryAsync<(Guid MessageId, DateTime At)>(new CommandDefinition(
         "SELECT message_id, received_at FROM inbox_messages WHERE consumer = 'RequestSubmittedProjection' AND message_id = ANY(@keys)",
         new { keys = ids.Keys.ToArray() }, commandTimeout: 300));
@@ -274,7 +420,7 @@ async Task<Dictionary<string, DateTime>> CountedAtAsync(string[] tickets)
 
 async Task<Dictionary<string, DateTime>> TimesAsync(string database, string sql, string[] tickets)
 {
-    await using var conn = new NpgsqlConnection(Database(database));
+    await using var conn = new NpgsqlConnection(Pooled(database));
     var rows = await conn.QueryAsync<(string Ticket, DateTime At)>(new CommandDefinition(sql, new { tickets }, commandTimeout: 300));
     return rows.GroupBy(r => r.Ticket).ToDictionary(g => g.Key, g => DateTime.SpecifyKind(g.Min(r => r.At), DateTimeKind.Utc));
 }
@@ -296,23 +442,29 @@ async Task CopyForPgbenchAsync()
 
 async Task<Baseline> PgbenchAsync(int clients, int secs)
 {
-    async Task<double> Run(string svc)
+    async Task<(double Tps, DbWorkPer Work, double Wal)> Run(string svc)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "pgbench", $"{svc}.sql");
         var grids = svc == "dispatch" ? await Scalar(copies[svc], "SELECT count(*) FROM grid_nodes WHERE level = 'grid'") : 0;
         var buildings = await Scalar(copies[svc], svc == "dispatch"
             ? "SELECT count(*) FROM grid_nodes WHERE level = 'building'" : "SELECT count(*) FROM grid_copy WHERE level = 'building'");
+        var start = await WorkSnapshotAsync([copies[svc]], rabbitToo: false);
         var text = await Shell($"pgbench -n -M prepared -c {clients} -j {Math.Min(clients, 2)} -T {secs} -D buildings={buildings} -D grids={Math.Max(1, grids)} " +
             $"-f {Quote(script)} {Quote(Conninfo(copies[svc]))} 2>&1");
         var tps = Regex.Match(text, @"tps = ([0-9.]+) \(without initial connection time\)");
         if (!tps.Success) throw new InvalidOperationException($"pgbench {svc}: {text}");
-        return double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture);
+        // pgbench's backends publish their counters as they exit.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var passes = long.Parse(Regex.Match(text, @"number of transactions actually processed: (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var work = await WorkSnapshotAsync([copies[svc]], rabbitToo: false) - start;
+        return (double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), work.PerRequest(copies[svc], passes), work.WalBytes / (double)Math.Max(1, passes));
     }
     var intake = await Run("intake");
     var dispatch = await Run("dispatch");
     var reporting = await Run("reporting");
     // One request needs one pass of each script; run one after the other, whole requests per second are the harmonic sum.
-    return new Baseline(1 / (1 / intake + 1 / dispatch + 1 / reporting), intake, dispatch, reporting);
+    return new Baseline(1 / (1 / intake.Tps + 1 / dispatch.Tps + 1 / reporting.Tps), intake.Tps, dispatch.Tps, reporting.Tps,
+        [intake.Work, dispatch.Work, reporting.Work], intake.Wal + dispatch.Wal + reporting.Wal);
 }
 
 string Conninfo(string database)
@@ -368,6 +520,9 @@ static Dictionary<int, long> Ticks(IEnumerable<int> pids)
     return result;
 }
 
+static double CpuTotal(Dictionary<string, Dictionary<int, long>> before, Dictionary<string, Dictionary<int, long>> after, int requests) =>
+    after.Keys.Sum(what => after[what].Sum(p => p.Value - before[what].GetValueOrDefault(p.Key))) * 10.0 / Math.Max(1, requests);
+
 static string CpuRow(string point, Dictionary<string, Dictionary<int, long>> before, Dictionary<string, Dictionary<int, long>> after, int requests)
 {
     // USER_HZ is 100 on Linux: a tick is 10 ms. A process absent before (a new backend) started from zero.
@@ -379,7 +534,7 @@ static string CpuRow(string point, Dictionary<string, Dictionary<int, long>> bef
 
 async Task<long> Scalar(string database, string sql, object? param = null)
 {
-    await using var conn = new NpgsqlConnection(Database(database));
+    await using var conn = new NpgsqlConnection(Pooled(database));
     await conn.OpenAsync();
     return await conn.ExecuteScalarAsync<long>(new CommandDefinition(sql, param, commandTimeout: 300));
 }
@@ -416,7 +571,62 @@ static HttpClient RabbitManagement(Uri uri) => new()
     DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo)))) },
 };
 
-internal sealed record Baseline(double Requests, double Intake, double Dispatch, double Reporting);
+internal sealed record Baseline(double Requests, double Intake, double Dispatch, double Reporting, DbWorkPer[] Work, double WalBytes);
+
+/// <summary>One database's counters from pg_stat_database.</summary>
+internal sealed record DbWork(long Commits, long Rollbacks, long Inserted, long Updated, long Deleted)
+{
+    public static DbWork operator -(DbWork a, DbWork b) =>
+        new(a.Commits - b.Commits, a.Rollbacks - b.Rollbacks, a.Inserted - b.Inserted, a.Updated - b.Updated, a.Deleted - b.Deleted);
+}
+
+internal sealed record DbWorkPer(double Commits, double Rollbacks, double Inserted, double Updated, double Deleted);
+
+internal sealed record TableWork(long Inserted, long Updated, long Hot, long Deleted)
+{
+    public static TableWork operator -(TableWork a, TableWork b) => new(a.Inserted - b.Inserted, a.Updated - b.Updated, a.Hot - b.Hot, a.Deleted - b.Deleted);
+}
+
+/// <summary>
+/// What PostgreSQL and RabbitMQ counted at one moment (or, as a difference, over a span): per database, per table, the
+/// server's WAL position, the virtual host's messages, and how many of its own queries the benchmark sent to each database.
+/// </summary>
+internal sealed class Work
+{
+    public DateTime At { get; init; }
+    public double Seconds { get; init; }
+    public long WalBytes { get; set; }
+    public long Published { get; set; }
+    public long Delivered { get; set; }
+    public long Redelivered { get; set; }
+    public Dictionary<string, DbWork> Databases { get; } = [];
+    public Dictionary<string, TableWork> Tables { get; } = [];
+    public Dictionary<string, long> Own { get; } = [];
+
+    /// <summary>Transactions the services committed: the benchmark's own autocommitted queries taken out.</summary>
+    public long CommitsOf(string db) => Databases.TryGetValue(db, out var d) ? d.Commits - Own.GetValueOrDefault(db) : 0;
+    public long Commits => Databases.Keys.Sum(CommitsOf);
+
+    public DbWorkPer PerRequest(string db, long requests)
+    {
+        var d = Databases.GetValueOrDefault(db) ?? new DbWork(0, 0, 0, 0, 0);
+        double r = Math.Max(1, requests);
+        return new DbWorkPer(CommitsOf(db) / r, d.Rollbacks / r, d.Inserted / r, d.Updated / r, d.Deleted / r);
+    }
+
+    public static Work operator -(Work a, Work b)
+    {
+        var result = new Work
+        {
+            At = a.At, Seconds = (a.At - b.At).TotalSeconds, WalBytes = a.WalBytes - b.WalBytes,
+            Published = a.Published - b.Published, Delivered = a.Delivered - b.Delivered, Redelivered = a.Redelivered - b.Redelivered,
+        };
+        foreach (var (db, d) in a.Databases) result.Databases[db] = d - (b.Databases.GetValueOrDefault(db) ?? new DbWork(0, 0, 0, 0, 0));
+        foreach (var (t, w) in a.Tables) result.Tables[t] = w - (b.Tables.GetValueOrDefault(t) ?? new TableWork(0, 0, 0, 0));
+        foreach (var (db, n) in a.Own) result.Own[db] = n - b.Own.GetValueOrDefault(db);
+        return result;
+    }
+}
 
 /// <summary>Distinct requests, half through Open311's form and half through the JSON API, keyed by ticket number.</summary>
 internal sealed class Load(HttpClient http, string intake, string token, string apiKey, string[] buildings, string[] categories)

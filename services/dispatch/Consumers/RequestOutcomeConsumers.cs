@@ -40,6 +40,12 @@ public sealed class PendingOutcomesConsumer(NpgsqlDataSource db, TimeProvider cl
 {
     private sealed record Pending(long Id, string Kind, string Body);
 
+    /// <summary>
+    /// The parked outcomes are taken with <c>DELETE … RETURNING</c> under the request's lock and applied in the same
+    /// transaction, so each is applied once whoever takes it; a delivery that finds none (nearly all) stays read-only.
+    /// </summary>
+    protected override bool IdempotentByItself => true;
+
     protected override async Task HandleAsync(ConsumeContext<WorkOrderAssigned> context, NpgsqlTransaction tx)
     {
         var m = context.Message;

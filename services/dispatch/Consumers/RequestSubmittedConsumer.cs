@@ -59,6 +59,13 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         [Tiers.County] = (GridLevels.District, AssigneeKinds.County, "县级"),
     };
 
+    /// <summary>
+    /// The work order is unique per request and everything else is written only when this delivery created it
+    /// (<c>ON CONFLICT (request_id) DO NOTHING</c>, then nothing more), so a redelivery or a republished request changes
+    /// nothing without an inbox row.
+    /// </summary>
+    protected override bool IdempotentByItself => true;
+
     protected override async Task HandleAsync(ConsumeContext<RequestSubmitted> context, NpgsqlTransaction tx)
     {
         var m = context.Message;
@@ -167,7 +174,12 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
             // Null from a submission published before the case was carried: the order shows that it has none.
             caseDetails = m.Case is null ? null : JsonSerializer.Serialize(m.Case, Outbox.Json),
         }, tx, cancellationToken: ct));
-        if (created == 0) return; // already has its work order: a republished request changes nothing
+        if (created == 0)
+        {
+            // Already has its work order: a redelivered or republished request changes nothing.
+            NoteDuplicate();
+            return;
+        }
 
         // Counted while this transaction still holds the grid's worker locks, so the next assignment in
         // the grid, which waits for them, reads the new load.
@@ -194,7 +206,7 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                 new { workOrderId, now, explanation }, tx, cancellationToken: ct));
 
             await ServiceLevelClocks.StartAsync(tx, workOrderId, critical ? ServiceLevelClocks.CriticalPolicy : m.Category, tier, round: 1, now,
-                ServiceLevelClocks.Running, ct);
+                ServiceLevelClocks.Running, ct, urgency: m.Urgency ?? "normal");
             if (critical) await PageAsync(conn, tx, workOrderId, assigneeId, considered, now, ct);
             await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
                 workOrderId, m.RequestId, grid, community, kind, assigneeId, assigneeName, rule, now), ct);

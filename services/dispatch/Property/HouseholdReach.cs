@@ -33,6 +33,9 @@ public sealed class HouseholdReachConsumer(NpgsqlDataSource db, TimeProvider clo
         public bool PartyHousehold { get; init; }
     }
 
+    /// <summary>The reach row is keyed by the order and the rest is written only when this delivery inserted it.</summary>
+    protected override bool IdempotentByItself => true;
+
     protected override async Task HandleAsync(ConsumeContext<WorkOrderAssigned> context, NpgsqlTransaction tx)
     {
         var m = context.Message;

@@ -61,9 +61,10 @@ public static class ServiceLevelClocks
 
     /// <summary>Starts a tier's clocks; a clock that already exists for this tier and round is left alone.</summary>
     public static async Task StartAsync(NpgsqlTransaction tx, Guid workOrderId, string category, string tier, int round,
-        DateTimeOffset from, IEnumerable<string> clocks, CancellationToken ct)
+        DateTimeOffset from, IEnumerable<string> clocks, CancellationToken ct, string? urgency = null)
     {
-        var urgency = await tx.Connection!.ExecuteScalarAsync<string?>(new CommandDefinition(
+        // A caller that has just written the order passes its urgency and spares the round trip.
+        urgency ??= await tx.Connection!.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT urgency FROM work_orders WHERE id = @workOrderId", new { workOrderId }, tx, cancellationToken: ct)) ?? "normal";
         var policy = await PolicyAsync(tx, category, urgency, ct);
         // Working-time levels skip weekends and the county's holidays; the others run on the wall clock.

@@ -8,10 +8,13 @@ namespace GovPlatform.Intake.HotSpots;
 
 // Dispatch opens a proactive work order for an accepted hot spot under the hot spot's id as its request id; these
 // keep the hot spot's copy of that order. For a resident's request the update matches no hot spot and does nothing.
-// Each column is only ever set from null or moved earlier, so a redelivered or late event changes nothing.
+// Each column is only ever set from null or moved earlier, so a redelivered or late event changes nothing: neither
+// needs an inbox row, and for a resident's request (nearly every event) the transaction stays read-only.
 
 public sealed class HotSpotOrderAssignedConsumer(NpgsqlDataSource db) : InboxConsumer<WorkOrderAssigned>(db)
 {
+    protected override bool IdempotentByItself => true;
+
     protected override Task HandleAsync(ConsumeContext<WorkOrderAssigned> context, NpgsqlTransaction tx) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition("""
             UPDATE hot_spots SET order_id = coalesce(order_id, @WorkOrderId),
@@ -23,6 +26,8 @@ public sealed class HotSpotOrderAssignedConsumer(NpgsqlDataSource db) : InboxCon
 
 public sealed class HotSpotOrderResolvedConsumer(NpgsqlDataSource db) : InboxConsumer<WorkOrderResolved>(db)
 {
+    protected override bool IdempotentByItself => true;
+
     protected override Task HandleAsync(ConsumeContext<WorkOrderResolved> context, NpgsqlTransaction tx) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition("""
             UPDATE hot_spots SET order_id = coalesce(order_id, @WorkOrderId),

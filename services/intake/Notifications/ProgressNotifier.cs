@@ -16,7 +16,9 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
     : BackgroundService
 {
     public const string Channel = "resident_notifications";
-    private readonly SemaphoreSlim _wake = new(0);
+    // At most one wake is pending: a round claims every text due, so the NOTIFYs of the steps committed while a round
+    // ran need one more round, not one each (under load that was one claiming transaction per step).
+    private readonly SemaphoreSlim _wake = new(0, 1);
 
     private sealed record Owed
     {
@@ -33,6 +35,8 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Writers of this process wake the loop directly after their commit instead of NOTIFYing (ProgressWake).
+        using var registration = ProgressWake.Register(db, _wake);
         _ = ListenAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -58,7 +62,7 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
             try
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                conn.Notification += (_, _) => _wake.Release();
+                conn.Notification += (_, _) => Wake();
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", conn)) await listen.ExecuteNonQueryAsync(ct);
                 while (true) await conn.WaitAsync(ct);
             }
@@ -69,6 +73,11 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
                 catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0) try { _wake.Release(); } catch (SemaphoreFullException) { }
     }
 
     /// <summary>Sends one batch of due texts; returns how many it claimed.</summary>

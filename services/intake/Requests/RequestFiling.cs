@@ -8,6 +8,7 @@ using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
 using GovPlatform.Intake.HotSpots;
+using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Search;
 using GovPlatform.Intake.Timeline;
@@ -131,11 +132,13 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                    @locationCode, @path, @address, @latitude, @longitude, @attachments,
                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
                    @buildingCode, @originalId, @attributes::jsonb, @searchWords
-            FROM (SELECT nextval('ticket_seq') AS n) s
+            FROM (SELECT nextval('ticket_seq') AS n, set_config('govplatform.progress_wake', @progressWake, true)) s
             RETURNING ticket_no;
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
             VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
             """;
+        // The texts this filing owes: this process's sender is woken after the commit instead of by the trigger's NOTIFY.
+        var wakeInProcess = ProgressWake.Serves(conn);
         string ticketNo;
         try
         {
@@ -150,6 +153,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 latitude = body.Location.Latitude, longitude = body.Location.Longitude,
                 attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
                 searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address),
+                progressWake = wakeInProcess ? ProgressWake.InProcess : "",
             }, tx, cancellationToken: ct)))!;
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
@@ -172,7 +176,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         {
             // No new work: the reporter follows the original, and dispatch is not told of a second problem.
             await RequestTimeline.AppendAsync(tx, new TimelineEntry(id, TimelineEvents.Linked, now, "intake",
-                new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct);
+                new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct, wakeInProcess);
             await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Node.Path, now, body.Channel, ticketNo), ct);
         }
         else if (categoryCode is not null)
@@ -187,6 +191,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         if (claim is not null)
             await Idempotency.SaveResponseAsync(tx, principal, claim.Key, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
+        if (wakeInProcess) ProgressWake.Wake(conn);
 
         if (_logger.IsEnabled(LogLevel.Information))
             _logger.LogInformation("Request {TicketNo} registered from {Channel} for {Location} by {Phone}, category {Category} ({ClassifiedBy})",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using GovPlatform.Intake.Notifications;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
 
@@ -41,13 +42,20 @@ public static class RequestTimeline
     /// by the time things happened: the outbox relay publishes concurrently, so a later event may
     /// arrive first. Returns false when the request is not in the ledger.
     /// </summary>
-    public static async Task<bool> AppendAsync(NpgsqlTransaction tx, TimelineEntry entry, CancellationToken ct)
+    /// <param name="wakeInProcess">
+    /// The caller wakes this process's sender of progress texts after its commit (<see cref="ProgressWake"/>), so the
+    /// timeline trigger need not NOTIFY; only when <see cref="ProgressWake.Serves"/> said a sender runs here.
+    /// </param>
+    public static async Task<bool> AppendAsync(NpgsqlTransaction tx, TimelineEntry entry, CancellationToken ct, bool wakeInProcess = false)
     {
         var conn = tx.Connection!;
         // The row lock makes entries for one request take turns, so each status update sees the
-        // entries committed before it.
+        // entries committed before it. The setting rides on the same round trip.
+        const string lockRequest = "SELECT 1 FROM requests WHERE id = @RequestId FOR UPDATE";
+        const string lockRequestWakingInProcess =
+            "SELECT 1, set_config('govplatform.progress_wake', 'in_process', true) FROM requests WHERE id = @RequestId FOR UPDATE";
         var locked = await conn.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
-            "SELECT 1 FROM requests WHERE id = @RequestId FOR UPDATE", new { entry.RequestId }, tx, cancellationToken: ct));
+            wakeInProcess ? lockRequestWakingInProcess : lockRequest, new { entry.RequestId }, tx, cancellationToken: ct));
         if (locked is null) return false;
         var key = entry.DedupeKey;
         if (key.Contains("{round}"))

@@ -1,4 +1,5 @@
 using GovPlatform.Contracts;
+using GovPlatform.Intake.Notifications;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Npgsql;
@@ -11,13 +12,33 @@ namespace GovPlatform.Intake.Timeline;
 /// </summary>
 public abstract class TimelineConsumer<T>(NpgsqlDataSource db, ILogger logger) : InboxConsumer<T>(db) where T : class
 {
+    private NpgsqlDataSource Db { get; } = db;
+
     protected abstract TimelineEntry Entry(T message);
+
+    /// <summary>
+    /// An entry is unique per request and dedupe key, and the status moves only when this delivery added it, so a
+    /// key fixed by the message alone needs no inbox row; one that depends on the ledger (<c>{round}</c>) keeps it.
+    /// </summary>
+    protected override bool IdempotentByItself => !RoundDependent;
+
+    /// <summary>True when the entry's key has <c>{round}</c>, which counts the reopenings recorded when it is applied.</summary>
+    protected virtual bool RoundDependent => false;
+
+    private bool _wakeAfterCommit;
 
     protected override async Task HandleAsync(ConsumeContext<T> context, NpgsqlTransaction tx)
     {
         var entry = Entry(context.Message);
-        if (!await RequestTimeline.AppendAsync(tx, entry, context.CancellationToken))
+        // The texts the entry owes: this process's sender is woken after the commit instead of by the trigger's NOTIFY.
+        _wakeAfterCommit = ProgressWake.Serves(tx.Connection!);
+        if (!await RequestTimeline.AppendAsync(tx, entry, context.CancellationToken, _wakeAfterCommit))
             logger.LogWarning("{Event} for request {RequestId}, which is not in the ledger: ignored", typeof(T).Name, entry.RequestId);
+    }
+
+    protected override void Committed()
+    {
+        if (_wakeAfterCommit) ProgressWake.Wake(Db);
     }
 }
 
@@ -66,6 +87,8 @@ public sealed class WorkOrderPlanFormedTimeline(NpgsqlDataSource db, ILogger<Wor
 /// <summary>Dispatch closes its order after intake's <see cref="RequestClosed"/>: one "closed" per round, whoever reports it.</summary>
 public sealed class WorkOrderClosedTimeline(NpgsqlDataSource db, ILogger<WorkOrderClosedTimeline> logger) : TimelineConsumer<WorkOrderClosed>(db, logger)
 {
+    protected override bool RoundDependent => true;
+
     protected override TimelineEntry Entry(WorkOrderClosed m) => new(m.RequestId, TimelineEvents.Closed, m.At, "dispatch",
         new { m.WorkOrderId }, "closed:{round}");
 }
