@@ -107,6 +107,11 @@ public sealed class ProjectionWriter : IDisposable
         }
     }
 
+    private const string LockRequests = """
+        SELECT count(pg_advisory_xact_lock(hashtextextended(r::text, 0)))
+        FROM (SELECT r FROM unnest(@requests) AS r ORDER BY r) AS ordered
+        """;
+
     private async Task WriteGroupAsync(IReadOnlyList<Pending> group)
     {
         var fresh = new HashSet<(Guid, string)>();
@@ -125,6 +130,15 @@ public sealed class ProjectionWriter : IDisposable
                 RETURNING message_id, consumer
                 """, new { ids = keys.Select(k => k.MessageId).ToArray(), consumers = keys.Select(k => k.Consumer).ToArray() }, tx));
             fresh.UnionWith(inserted);
+            // One request's events apply one transaction at a time: several projections read what another wrote for the
+            // same request (a resolution is judged by a plan or a missed clock recorded before it), and a statement
+            // that waited on the fact row's lock acts on values read before the wait. The lock comes before any
+            // projection's statement, so each of them starts after the other transaction's commit and sees it. Keys
+            // in one order, so two groups cannot deadlock on them.
+            var requests = group.Where(p => p.OrderKey is not null && fresh.Contains((p.MessageId, p.Consumer)))
+                .Select(p => p.OrderKey!.Value).Distinct().ToArray();
+            if (requests.Length > 0)
+                await conn.ExecuteAsync(new CommandDefinition(LockRequests, new { requests }, tx));
             // Events in their rows' order (a stable sort: one request's events keep their arrival order), so two
             // groups lock the request_facts rows they share in the same order; the roll-up rows are written at
             // commit in their own order (R__rollups_apply.sql). Keyless events first.

@@ -68,6 +68,41 @@ public sealed class ProjectionGroupTests(SharedStack shared) : IDisposable
     }
 
     [Fact]
+    public async Task A_requests_second_event_waits_for_the_first_ones_commit_even_on_another_writer()
+    {
+        // Two writers of one event each, as the stack runs them. The first event of a request holds its transaction
+        // open; the second, on the other writer, must not start applying until that commit, or it would judge its
+        // step by values read before the first committed (a resolution marked late although its plan had arrived).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Reporting:ProjectionWriters"] = "2",
+            ["Reporting:ProjectionGroup"] = "1",
+        }).Build();
+        var db = _stack.Provider("reporting").GetRequiredService<NpgsqlDataSource>();
+        using var writer = new ProjectionWriter(db, configuration, NullLogger<ProjectionWriter>.Instance);
+        var request = NewId.NextGuid();
+        var firstOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondRanBeforeTheCommit = false;
+
+        var first = writer.ApplyAsync(new ProjectionWriter.Pending(NewId.NextGuid(), "OrderingTest",
+            async (_, _) => { firstOpen.SetResult(); await release.Task; }, () => { }, request), Ct);
+        await firstOpen.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var second = writer.ApplyAsync(new ProjectionWriter.Pending(NewId.NextGuid(), "OrderingTest",
+            (_, _) => { secondRanBeforeTheCommit = !release.Task.IsCompleted; return Task.CompletedTask; }, () => { }, request), Ct);
+
+        // The second's transaction is seen waiting in PostgreSQL on the request's lock, then the first commits.
+        await Eventually.True(async () => await _stack.ScalarAsync<long>("reporting", """
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@r::text, 0)
+            """, new { r = request }) == 1, "the second event to wait for the request's lock", TimeSpan.FromSeconds(30));
+        release.SetResult();
+        var applied = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(2, applied.Count(a => a));
+        Assert.False(secondRanBeforeTheCommit);
+    }
+
+    [Fact]
     public async Task Four_writers_of_sixteen_events_each_never_deadlock_on_the_roll_ups_and_count_every_change_once()
     {
         // A writer of its own with groups, as a deployment would configure it; the shared stack's applies one event
