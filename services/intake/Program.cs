@@ -3,6 +3,7 @@ using GovPlatform.Intake.Apis;
 using GovPlatform.Intake.Extensions;
 using GovPlatform.Intake.HotSpots;
 using GovPlatform.Intake.Open311;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
@@ -33,4 +34,6 @@ app.MapResidents();
 app.MapTemplatesApi();
 
 await app.MigrateDatabaseAsync();
+// The categories the migrations ship or change reach dispatch (default tiers) and reporting without a desk edit.
+await app.AnnounceCatalogueAsync();
 app.Run();
