@@ -128,17 +128,19 @@ public sealed class TestStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until dispatch has heard the default tier of every category in intake's catalogue, which intake announces
-    /// at start (shipped categories included): until then a request in a community-tier category would still start in the grid.
+    /// Waits until dispatch (and reporting, where it runs) has heard every category of intake's catalogue, which intake
+    /// announces at start, shipped categories included: until then a request in a community-tier category would still
+    /// start in the grid, and reporting would name categories by their codes.
     /// </summary>
     public Task CatalogueHeardAsync() =>
         Eventually.True(async () =>
         {
-            var catalogue = await QueryAsync<string>("intake", "SELECT code FROM categories");
-            var heard = (await QueryAsync<string>("dispatch", "SELECT category FROM category_tiers WHERE category = ANY(@catalogue)",
-                new { catalogue = catalogue.ToArray() })).Count;
-            return heard == catalogue.Count;
-        }, "dispatch's copy of the catalogue's default tiers");
+            var catalogue = (await QueryAsync<string>("intake", "SELECT code FROM categories")).ToArray();
+            foreach (var (service, sql) in new[] { ("dispatch", "SELECT count(*) FROM category_tiers WHERE category = ANY(@catalogue)"),
+                                                   ("reporting", "SELECT count(*) FROM categories WHERE code = ANY(@catalogue)") })
+                if (_running.ContainsKey(service) && await ScalarAsync<long>(service, sql, new { catalogue }) < catalogue.Length) return false;
+            return true;
+        }, "the catalogue intake announced at start, in dispatch's and reporting's copies");
 
     private RunningService Launch(string service, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
