@@ -93,7 +93,7 @@ public sealed partial class DashboardTests(SharedStack shared)
 
         var charts = ChartValues().Matches(dom).ToDictionary(m => m.Groups["id"].Value, m => System.Net.WebUtility.HtmlDecode(m.Groups["values"].Value));
         Assert.Equal("""{"热线":3,"数字门牌":1,"窗口来访":1,"微信群":1}""", charts["chart-channel"]);
-        Assert.Equal("""{"下水道堵塞":3,"邻里纠纷":1,"噪音扰民":1,"物业服务投诉":1}""", charts["chart-category"]);
+        Assert.Equal("""{"下水道疏通":3,"neighbour_dispute":1,"noise":1,"property_service":1}""", charts["chart-category"]);
         // Clocks are named, not timed (each category sets its own), and judged against the first promise.
         Assert.Equal("""{"接单及时率":"75.0%","到场及时率":"50.0%","办结及时率":"66.7%","出方案及时率":"100.0%","方案按期办结率":"0.0%"}""", charts["chart-clocks"]);
         Assert.Contains("以首次承诺判定，升级或转派后重新计时不会把超时改为及时。", dom);
@@ -106,7 +106,7 @@ public sealed partial class DashboardTests(SharedStack shared)
         // ECharts drew them as SVG: the labels are text in the page.
         Assert.Contains(">热线: 3</text>", dom);
         Assert.Contains(">75%</text>", dom);
-        Assert.Contains(">下水道堵塞</text>", dom);
+        Assert.Contains(">下水道疏通</text>", dom);
 
         // The heat table: grid 1 resolved 3 of its 4 own requests; the ranking says why nobody is ranked.
         Assert.Matches(@"<td[^>]*>第一网格</td><td>网格</td><td>4</td><td[^>]*>75\.0%</td><td[^>]*>75\.0%</td>", dom);

@@ -45,8 +45,6 @@ public static class KpiScenario
 
         object[] events =
         [
-            // A rename dated before the catalogue intake announces at its start (the shipped names, dated by their
-            // migration): on a stack with intake reporting keeps the newer, shipped name 下水道堵塞.
             new CategoryChanged("drainage", null, "下水道疏通", "Drains", Tiers.Compound, true, At(-600)),
 
             // R1: hotline drainage, every clock met, satisfied, closed. Handling 50 minutes.
@@ -267,8 +265,7 @@ public sealed class KpiScenarioTests(SharedStack shared)
         Assert.Equal(2, totals.GetProperty("councils").GetInt64());
 
         Assert.Equal([("hotline", 3L, 1L), ("qr_doorplate", 1L, 0L), ("walk_in", 1L, 1L), ("wechat_group", 1L, 1L)], Breakdown(k, "byChannel"));
-        // Names from intake's start-up announcement of its catalogue; the scenario's older rename does not overwrite them.
-        Assert.Equal([("下水道堵塞", 3L, 1L), ("邻里纠纷", 1L, 1L), ("噪音扰民", 1L, 1L), ("物业服务投诉", 1L, 0L)], Breakdown(k, "byCategory"));
+        Assert.Equal([("下水道疏通", 3L, 1L), ("neighbour_dispute", 1L, 1L), ("noise", 1L, 1L), ("property_service", 1L, 0L)], Breakdown(k, "byCategory"));
 
         Assert.Equal(["community:1", "subdistrict:1"],
             k.GetProperty("escalationsByTier").EnumerateArray().Select(t => $"{t.GetProperty("tier").GetString()}:{t.GetProperty("escalations").GetInt64()}"));
