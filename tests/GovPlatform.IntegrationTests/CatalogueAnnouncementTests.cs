@@ -69,11 +69,48 @@ public sealed class CatalogueAnnouncementTests(SharedStack shared)
         Assert.Equal("subdistrict", announced.GetProperty("defaultTier").GetString());
     }
 
+    private static Task RequestPublishedAsync(TestStack stack) =>
+        Eventually.True(async () => await stack.ScalarAsync<long>("dispatch", """
+            SELECT count(*) FROM outbox_messages
+            WHERE message_type = 'GovPlatform.Contracts.CatalogueRequested' AND published_at IS NOT NULL
+            """) > 0, "dispatch's CatalogueRequested published");
+
+    [Fact]
+    public async Task Dispatch_started_after_intake_announced_on_a_fresh_broker_asks_for_the_catalogue_and_starts_water_supply_at_the_subdistrict()
+    {
+        // A fresh virtual host: intake starts and relays its start-up announcement while no dispatch queue exists, so the broker drops it.
+        await using var stack = await TestStack.CreateAsync();
+        stack.Start("intake");
+        await Eventually.True(async () => await stack.ScalarAsync<long>("intake", """
+            SELECT count(*) FROM outbox_messages
+            WHERE message_type = 'GovPlatform.Contracts.CategoryChanged' AND published_at IS NULL
+            """) == 0 && await AnnouncementsAsync(stack, "water_supply") == 1, "intake's start-up announcement relayed");
+
+        stack.Start("dispatch");
+        await RequestPublishedAsync(stack);
+        // Intake answers the request with the whole catalogue, each category dated by its last change.
+        await TierHeardAsync(stack, "water_supply", "subdistrict");
+        await stack.CatalogueHeardAsync();
+        var updatedAt = await stack.ScalarAsync<DateTime>("intake", "SELECT updated_at FROM categories WHERE code = 'water_supply'");
+        Assert.Equal(updatedAt, await stack.ScalarAsync<DateTime>("dispatch", "SELECT changed_at FROM category_tiers WHERE category = 'water_supply'"));
+
+        var county = new TestCounty();
+        await stack.ImportAsync(county);
+        var dispatch = new DispatchDriver(stack);
+        var water = await dispatch.OrderForAsync(await FileAsync(stack.Client("intake"), county, "water_supply", "1号楼整栋停水两天了"));
+        Assert.Equal(("subdistrict", "subdistrict", "湄江街道"), (water.GetProperty("tier").GetString(),
+            water.GetProperty("assigneeKind").GetString(), water.GetProperty("assigneeName").GetString()));
+        // The start-up announcement and one answer: the request was handled once.
+        Assert.Equal(2, await AnnouncementsAsync(stack, "water_supply"));
+    }
+
     [Fact]
     public async Task A_desk_edit_after_start_up_wins_and_restarts_or_instances_starting_together_announce_each_version_once()
     {
         await using var stack = await TestStack.CreateAsync();
         stack.Start("dispatch");
+        // Dispatch's request for the catalogue went out before intake's queue existed, so only the start-up announcement counts below.
+        await RequestPublishedAsync(stack);
         stack.Start("intake");
         await stack.CatalogueHeardAsync();
         var county = new TestCounty();

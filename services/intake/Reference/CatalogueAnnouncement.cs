@@ -17,7 +17,9 @@ namespace GovPlatform.Intake.Reference;
 /// the edit and the consumers' <c>changed_at</c> guard keeps the edit. The outbox rows and <c>announced_at</c> commit
 /// together: a crash before the commit announces again at the next start, after it never again. Instances starting
 /// together each take the rows the other has not locked (<c>SKIP LOCKED</c>), and a desk edit in flight holds its
-/// row and announces that version itself, so each version is announced once.
+/// row and announces that version itself, so each version is announced once. An event reaches only the queues that
+/// exist when it is published, so a consumer that starts for the first time after this announcement asks for the whole
+/// catalogue (<see cref="CatalogueRequested"/>, answered by <see cref="CatalogueRequestedConsumer"/>).
 /// </remarks>
 public static class CatalogueAnnouncement
 {
@@ -52,12 +54,36 @@ public static class CatalogueAnnouncement
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var due = (await conn.QueryAsync<Due>(new CommandDefinition(Claim, transaction: tx, cancellationToken: ct))).AsList();
-        // Majors first, so a consumer meets a minor's major before the minor (none relies on it).
-        foreach (var c in due.OrderBy(c => c.ParentCode is not null).ThenBy(c => c.Code, StringComparer.Ordinal))
-            await Outbox.EnqueueAsync(tx, new CategoryChanged(c.Code, c.ParentCode, c.NameZh, c.NameEn, c.DefaultTier, c.Active,
-                new DateTimeOffset(DateTime.SpecifyKind(c.UpdatedAt, DateTimeKind.Utc))), ct);
+        await EnqueueAsync(tx, due, ct);
         await tx.CommitAsync(ct);
         return due.Count;
+    }
+
+    private const string Everything = """
+        SELECT code, parent_code AS ParentCode, name_zh AS NameZh, name_en AS NameEn, default_tier AS DefaultTier, active,
+               updated_at AS UpdatedAt
+        FROM categories
+        """;
+
+    /// <summary>
+    /// Puts a <see cref="CategoryChanged"/> for every category, announced or not, in the outbox within the caller's
+    /// transaction: the answer to a <see cref="CatalogueRequested"/>. Each is dated by the category's <c>updated_at</c>,
+    /// so it never overrides a newer edit a consumer already holds; <c>announced_at</c> stays as it is (the version is
+    /// the same). Returns how many.
+    /// </summary>
+    public static async Task<int> AnnounceAllAsync(NpgsqlTransaction tx, CancellationToken ct = default)
+    {
+        var all = (await tx.Connection!.QueryAsync<Due>(new CommandDefinition(Everything, transaction: tx, cancellationToken: ct))).AsList();
+        await EnqueueAsync(tx, all, ct);
+        return all.Count;
+    }
+
+    private static async Task EnqueueAsync(NpgsqlTransaction tx, List<Due> categories, CancellationToken ct)
+    {
+        // Majors first, so a consumer meets a minor's major before the minor (none relies on it).
+        foreach (var c in categories.OrderBy(c => c.ParentCode is not null).ThenBy(c => c.Code, StringComparer.Ordinal))
+            await Outbox.EnqueueAsync(tx, new CategoryChanged(c.Code, c.ParentCode, c.NameZh, c.NameEn, c.DefaultTier, c.Active,
+                new DateTimeOffset(DateTime.SpecifyKind(c.UpdatedAt, DateTimeKind.Utc))), ct);
     }
 
     /// <summary>Announces at start what the migrations shipped or changed; call after <c>MigrateDatabaseAsync</c>.</summary>
