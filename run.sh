@@ -148,7 +148,7 @@ $accounts
 Try the APIs directly (scripts/dev-token.sh makes a token with the shared key, a test-and-demo aid):
   TOKEN=\$(scripts/dev-token.sh admin,desk_operator,leader)
   curl -s -X POST http://127.0.0.1:${PORTS[intake]}/api/v1/requests -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
-    -d '{"channel":"hotline","category":"drainage","description":"1号楼下水道堵塞","location":{"code":"MT-01-01-C01-G1-B01"},"reporter":{"name":"张三","phone":"13812341234"}}'
+    -d '{"channel":"hotline","category":"parking","description":"1号楼门口车辆乱停","location":{"code":"MT-01-01-C01-G1-B01"},"reporter":{"name":"张三","phone":"13812341234"}}'
 MSG
 # Wait for the first child to end (or for Ctrl-C): `wait` returns early on a trapped signal.
 while kill -0 "${pids[0]}" 2>/dev/null; do wait "${pids[0]}" 2>/dev/null || true; done

@@ -220,7 +220,11 @@ async Task ProbeAsync()
 
 static async Task PostAsync(HttpClient http, string[] buildings, int n)
 {
-    string[] categories = ["parking", "drainage", "water_supply", "street_light", "greening", "stairwell_clutter", "roof_leak", "noise", "public_repair"];
+    // Only the catalogue's compound-tier categories, which start in the grid: dispatch asks intake for the catalogue at
+    // start, so a community or subdistrict category (drainage, water supply, street lights ...) would go straight to
+    // that tier's body and skip the worker selection this measures. The property company's categories (greening,
+    // stairwell clutter, roof leaks, property service) fall back to the grid here, since the city has no companies.
+    string[] categories = ["parking", "noise", "greening", "stairwell_clutter", "roof_leak", "property_service"];
     var body = new
     {
         channel = "hotline",

@@ -71,3 +71,11 @@ public record RequestClosed(Guid RequestId, string? Satisfaction, DateTimeOffset
 
 /// <summary>A category of the service catalogue was added or changed.</summary>
 public record CategoryChanged(string Code, string? ParentCode, string NameZh, string NameEn, string DefaultTier, bool Active, DateTimeOffset At);
+
+/// <summary>
+/// A service that keeps a copy of the catalogue asks intake for all of it (published at each of its starts, once its
+/// own queues exist): intake answers with a <see cref="CategoryChanged"/> for every category, dated by the category's
+/// last change. RabbitMQ drops an event no queue is bound to, so a service whose queue did not yet exist when intake
+/// announced its catalogue at start learns it this way.
+/// </summary>
+public record CatalogueRequested(string Service, DateTimeOffset At);

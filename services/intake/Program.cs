@@ -6,6 +6,7 @@ using GovPlatform.Intake.Extensions;
 using GovPlatform.Intake.HotSpots;
 using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Open311;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Residents;
 using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Attachments;
@@ -43,4 +44,6 @@ if (app.Services.GetRequiredService<TestMailbox>().Enabled) app.MapTestMailbox()
 app.MapTemplatesApi();
 
 await app.MigrateDatabaseAsync();
+// The categories the migrations ship or change reach dispatch (default tiers) and reporting without a desk edit.
+await app.AnnounceCatalogueAsync();
 app.Run();

@@ -35,7 +35,8 @@ public sealed class CaseFileTests(SharedStack shared)
         var photo = await UploadAsync("intake", desk, Photos.JpegWithGps());
         using var response = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", new
         {
-            channel = "hotline", category = "drainage", description = "1号楼下水道堵塞，污水外溢到楼道",
+            // Noise is a compound-tier category: the order starts with a grid worker, who resolves it below.
+            channel = "hotline", category = "noise", description = "1号楼2单元楼上深夜装修，噪音扰民",
             location = new { code = county.Building, address = "锦园社区东苑小区1号楼2单元" },
             reporter = new { name = "张三丰", phone = "13812345678" },
             attachmentIds = new[] { photo },
@@ -61,7 +62,7 @@ public sealed class CaseFileTests(SharedStack shared)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync(Ct);
         var @case = JsonDocument.Parse(text).RootElement.GetProperty("case");
-        Assert.Equal("1号楼下水道堵塞，污水外溢到楼道", @case.GetProperty("description").GetString());
+        Assert.Equal("1号楼2单元楼上深夜装修，噪音扰民", @case.GetProperty("description").GetString());
         Assert.Equal("锦园社区东苑小区1号楼2单元", @case.GetProperty("address").GetString());
         Assert.Equal("138****5678", @case.GetProperty("reporterPhone").GetString());
         Assert.Equal("张**", @case.GetProperty("reporterName").GetString());
@@ -74,7 +75,7 @@ public sealed class CaseFileTests(SharedStack shared)
         // The list shows it too, and the photo itself opens for the worker from intake.
         using var list = await _dispatch.SendAsync(HttpMethod.Get, "/api/v1/work-orders", worker);
         var listed = Assert.Single((await list.JsonAsync()).EnumerateArray(), o => o.GetProperty("id").GetGuid() == orderId);
-        Assert.Equal("1号楼下水道堵塞，污水外溢到楼道", listed.GetProperty("case").GetProperty("description").GetString());
+        Assert.Equal("1号楼2单元楼上深夜装修，噪音扰民", listed.GetProperty("case").GetProperty("description").GetString());
         using var photo = await Intake.SendAsync(HttpMethod.Get, file.GetProperty("url").GetString()!, token: worker);
         Assert.Equal(HttpStatusCode.OK, photo.StatusCode);
         Assert.Equal("image/jpeg", photo.Content.Headers.ContentType?.MediaType);
@@ -177,7 +178,7 @@ public sealed class CaseFileTests(SharedStack shared)
 
         var resolved = await _dispatch.ActOkAsync(orderId, "resolve", worker, new
         {
-            resolution = "已疏通下水道", attachmentIds = new[] { photo }, position = new { latitude = 27.72, longitude = 107.21, accuracyMetres = 8.5 },
+            resolution = "已劝导施工方停止夜间施工", attachmentIds = new[] { photo }, position = new { latitude = 27.72, longitude = 107.21, accuracyMetres = 8.5 },
         });
         Assert.Equal("resolved", resolved.GetProperty("status").GetString());
         var file = Assert.Single(resolved.GetProperty("resolutionFiles").EnumerateArray());

@@ -184,7 +184,7 @@ public sealed class DeadlinesAndSupervisionTests(SupervisionStack fixture) : ICl
     public async Task Before_a_deadline_passes_the_handler_and_their_leader_are_warned_once_at_each_tier()
     {
         var county = await CountyAsync();
-        var order = await _dispatch.OrderForAsync(await SubmitAsync(county, "drainage"));
+        var order = await _dispatch.OrderForAsync(await SubmitAsync(county, "noise"));
         var orderId = order.GetProperty("id").GetGuid();
         var handler = order.GetProperty("assigneeId").GetGuid();
         var leader = await WorkerIdAsync(county, "grid_leader");
@@ -229,7 +229,7 @@ public sealed class DeadlinesAndSupervisionTests(SupervisionStack fixture) : ICl
     public async Task A_supervised_order_stays_on_the_board_goes_overdue_once_and_leaves_the_board_when_resolved()
     {
         var county = await CountyAsync();
-        var orderId = await _dispatch.OrderIdForAsync(await SubmitAsync(county, "drainage"));
+        var orderId = await _dispatch.OrderIdForAsync(await SubmitAsync(county, "noise"));
         var worker = Tokens.For("grid_worker", county.Grid);
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
@@ -281,7 +281,7 @@ public sealed class DeadlinesAndSupervisionTests(SupervisionStack fixture) : ICl
     public async Task A_disputed_return_is_ruled_on_by_the_subdistrict_and_the_ruling_is_final()
     {
         var county = await CountyAsync();
-        var order = await _dispatch.OrderForAsync(await SubmitAsync(county, "drainage"));
+        var order = await _dispatch.OrderForAsync(await SubmitAsync(county, "noise"));
         var orderId = order.GetProperty("id").GetGuid();
         var handlerId = order.GetProperty("assigneeId").GetGuid();
         var handler = Tokens.For("grid_worker", county.Grid, subject: handlerId.ToString());
@@ -333,7 +333,7 @@ public sealed class DeadlinesAndSupervisionTests(SupervisionStack fixture) : ICl
     public async Task An_upheld_appeal_takes_a_dissatisfied_rating_out_of_the_satisfaction_rate_and_keeps_it_on_record()
     {
         var county = await CountyAsync();
-        var requestId = await SubmitAsync(county, "drainage");
+        var requestId = await SubmitAsync(county, "noise");
         var order = await _dispatch.OrderForAsync(requestId);
         var orderId = order.GetProperty("id").GetGuid();
         var handler = Tokens.For("grid_worker", county.Grid, subject: order.GetProperty("assigneeId").GetGuid().ToString());

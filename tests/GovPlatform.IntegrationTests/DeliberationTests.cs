@@ -117,9 +117,10 @@ public sealed class DeliberationTests(SharedStack shared) : IAsyncLifetime
         Assert.Equal(2, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM requests WHERE meeting_id = @meetingId", new { meetingId }));
         Assert.Equal(0, await _stack.ScalarAsync<long>("intake",
             "SELECT count(*) FROM requests WHERE description LIKE '建议每月办一次岭上夜话%' AND location_path @> ARRAY[@community]", new { community = _county.Community }));
-        // The drainage need is routed like any request: it has a work order in the grid.
+        // The drainage need is routed like any request: its work order starts where the catalogue places drainage, the community.
         var order = await _dispatch.OrderForAsync(filed[0].Id);
         Assert.Equal("drainage", order.GetProperty("category").GetString());
+        Assert.Equal(("community", "锦园社区"), (order.GetProperty("tier").GetString(), order.GetProperty("assigneeName").GetString()));
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public sealed class HostileInputTests(HostileInputTests.Platform platform) : ICl
         }
         await Ok("intake", HttpMethod.Post, "/api/v1/requests", new
         {
-            channel = "hotline", category = "drainage", description = "1号楼下水道堵塞", location = new { code = _county.Building },
+            channel = "hotline", category = "parking", description = "1号楼门口车辆乱停", location = new { code = _county.Building },
         });
         await Ok("intake", HttpMethod.Get, "/api/v1/requests?pageSize=5");
         await Ok("dispatch", HttpMethod.Get, $"/api/v1/grid/nodes/{_county.Building}");

@@ -69,13 +69,14 @@ public sealed class RoutingTests(SharedStack shared)
     }
 
     [Fact]
-    public async Task A_safety_hazard_is_assigned_in_the_grid_and_the_community_is_told_at_once()
+    public async Task A_safety_hazard_starts_with_the_community_its_catalogue_tier_and_the_community_is_told_at_once()
     {
         var county = await CountyAsync(withPropertyCompany: true);
 
         var order = await _dispatch.GetAsync(await _dispatch.OrderIdForAsync(await _dispatch.SubmitAsync(county, "safety_hazard")));
 
-        Assert.Equal("grid_worker", order.GetProperty("assigneeKind").GetString());
+        // The catalogue ships safety hazards at the community tier; the rule's 'grid' names no body, so the tier decides.
+        Assert.Equal(("community", "community"), (order.GetProperty("tier").GetString(), order.GetProperty("assigneeKind").GetString()));
         var notified = Detail(order, "community_notified");
         Assert.Equal(county.Community, notified.GetProperty("community").GetString());
         Assert.Equal("锦园社区", notified.GetProperty("communityName").GetString());

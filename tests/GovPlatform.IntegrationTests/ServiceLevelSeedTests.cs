@@ -54,7 +54,7 @@ public sealed class ServiceLevelSeedTests(ServiceLevelSeedStack fixture) : IClas
         var requestId = NewId.NextGuid();
         var location = county.Building;
         var path = location.Split('-').Select((_, i) => string.Join('-', location.Split('-').Take(i + 1))).ToList();
-        await _dispatch.PublishAsync(new RequestSubmitted(requestId, $"20260101-{Random.Shared.Next(0, 999_999):D6}", "hotline", "drainage", urgency,
+        await _dispatch.PublishAsync(new RequestSubmitted(requestId, $"20260101-{Random.Shared.Next(0, 999_999):D6}", "hotline", "parking", urgency,
             location, path, null, null, DateTimeOffset.UtcNow));
         return await _dispatch.OrderIdForAsync(requestId);
     }

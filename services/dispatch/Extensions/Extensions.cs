@@ -34,6 +34,8 @@ public static class Extensions
             x.AddConsumer<GovPlatform.Dispatch.Property.HouseholdReachConsumer>();
             x.AddConsumer<GovPlatform.Dispatch.Deliberation.MeetingNeedFiledConsumer>();
         });
+        // After the messaging: the bus's queues exist before intake can answer (Consumers/CatalogueRequest.cs).
+        builder.Services.AddHostedService<CatalogueRequest>();
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
         builder.Services.AddSingleton<WhistleDesk>();

@@ -50,6 +50,7 @@ public static class Extensions
             x.AddTimelineConsumers();
             x.AddConsumer<HotSpots.HotSpotOrderAssignedConsumer>(); x.AddConsumer<HotSpots.HotSpotOrderResolvedConsumer>();
             x.AddConsumer<Meetings.MeetingNeedRaisedConsumer>();
+            x.AddConsumer<Reference.CatalogueRequestedConsumer>();
         });
     }
 }

@@ -22,6 +22,8 @@ public sealed record CategoryDto(string Code, string? ParentCode, string NameZh,
 /// <summary>
 /// Changes to the service catalogue (服务目录), each in one transaction with its <see cref="CategoryChanged"/> in the
 /// outbox; this instance's reference cache forgets the categories at once, the others hear the table's NOTIFY.
+/// Each edit records its announcement (<c>announced_at</c>) in the same transaction, so the start-up announcement
+/// (<see cref="CatalogueAnnouncement"/>) never announces it again.
 /// </summary>
 public sealed partial class CatalogueDesk(NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock)
 {
@@ -76,8 +78,8 @@ public sealed partial class CatalogueDesk(NpgsqlDataSource db, ReferenceCache re
         var now = clock.GetUtcNow();
         await using var tx = await conn.BeginTransactionAsync(ct);
         const string insert = """
-            INSERT INTO categories (code, parent_code, name_zh, name_en, default_tier, attributes, active, sort_order, updated_at)
-            VALUES (@Code, @ParentCode, @NameZh, @NameEn, @DefaultTier, @attributes::jsonb, @Active, @SortOrder, @now)
+            INSERT INTO categories (code, parent_code, name_zh, name_en, default_tier, attributes, active, sort_order, updated_at, announced_at)
+            VALUES (@Code, @ParentCode, @NameZh, @NameEn, @DefaultTier, @attributes::jsonb, @Active, @SortOrder, @now, @now)
             ON CONFLICT (code) DO NOTHING
             """;
         var added = await conn.ExecuteAsync(new CommandDefinition(insert, new
@@ -107,7 +109,7 @@ public sealed partial class CatalogueDesk(NpgsqlDataSource db, ReferenceCache re
         const string update = """
             UPDATE categories
             SET name_zh = @NameZh, name_en = @NameEn, default_tier = @DefaultTier, attributes = @attributes::jsonb,
-                active = @Active, sort_order = @SortOrder, updated_at = @now
+                active = @Active, sort_order = @SortOrder, updated_at = @now, announced_at = @now
             WHERE code = @code
             RETURNING parent_code AS ParentCode
             """;

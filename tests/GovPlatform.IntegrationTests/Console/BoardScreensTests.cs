@@ -25,7 +25,7 @@ public sealed class BoardScreensTests(ConsoleStack console, Browser browser)
     }
 
     /// <summary>A request as intake publishes it, and its work order as the admin reads it.</summary>
-    private async Task<(Guid Id, string Ticket, Guid AssigneeId)> OrderAsync(TestCounty county, string category = "drainage")
+    private async Task<(Guid Id, string Ticket, Guid AssigneeId)> OrderAsync(TestCounty county, string category = "parking")
     {
         var order = await _dispatch.OrderForAsync(await _dispatch.SubmitAsync(county, category));
         return (order.GetProperty("id").GetGuid(), order.GetProperty("ticketNo").GetString()!, order.GetProperty("assigneeId").GetGuid());

@@ -43,7 +43,7 @@ public sealed class ConsoleBrowserTests(ConsoleStack console, Browser browser)
     private async Task<string> FileByApiAsync(string code, string description)
     {
         var response = await console.Stack.Client("intake").SendAsync(HttpMethod.Post, "/api/v1/requests",
-            new { channel = "hotline", category = "drainage", description, location = new { code } });
+            new { channel = "hotline", category = "parking", description, location = new { code } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
         return body.GetProperty("ticketNo").GetString()!;
@@ -61,13 +61,14 @@ public sealed class ConsoleBrowserTests(ConsoleStack console, Browser browser)
         // The first assignment after the stack starts can meet cold code all along its path (dispatch's relay, the
         // console's consumer and circuit); it is reported, and the budget holds for the ones after it, as in a console
         // that has run for a while.
-        var cold = await ArrivalAsync(workerPage, await FileByApiAsync($"{county.Grid}-B02", "2号楼地下车库排水泵坏了，积水没过脚踝"));
+        var cold = await ArrivalAsync(workerPage, await FileByApiAsync($"{county.Grid}-B02", "2号楼地下车库通道被私家车堵死了"));
         var deskPage = await console.SignInAsync(browser, desk, "desk");
 
         // Filed as an operator does: the category suggested while typing, the location by its code, the caller's phone.
         await deskPage.FillAsync("#desk-phone", "13812341234");
-        await deskPage.FillAsync("#desk-description", "1号楼下水道堵塞，污水漫到楼道");
-        await deskPage.Locator("[data-testid=suggestions] [data-category=drainage]").WaitForAsync();
+        // Noise is a compound-tier category, so the order starts with the grid worker whose page is open.
+        await deskPage.FillAsync("#desk-description", "1号楼楼上深夜装修噪音扰民，电钻声吵得睡不着");
+        await deskPage.Locator("[data-testid=suggestions] [data-category=noise]").ClickAsync();
         await deskPage.FillAsync("#desk-code", county.Building);
         await deskPage.Locator("#desk-address").FocusAsync(); // the code is taken on change, as a tab does
         await Browser.ScreenshotForDocsAsync(deskPage, "console-desk.png");
@@ -77,8 +78,8 @@ public sealed class ConsoleBrowserTests(ConsoleStack console, Browser browser)
         // Three assignments in all reach the open page: the one filed at the desk and two more filed by the API.
         List<TimeSpan> arrivals = [await ArrivalAsync(workerPage, ticket)];
         await Browser.ScreenshotForDocsAsync(workerPage, "console-worker.png");
-        foreach (var (code, text) in new[] { ($"{county.Grid}-B02", "2号楼门口雨水井盖破损，积水很深"), (county.Grid, "网格内排水沟淤塞，下雨就漫到路面"),
-                     (county.Grid, "菜市场后面的化粪池满溢，臭味很大"), ($"{county.Grid}-B02", "2号楼北侧污水管道返水，地面全是污水") })
+        foreach (var (code, text) in new[] { ($"{county.Grid}-B02", "2号楼门口的两个车位被外来车辆霸占"), (county.Grid, "网格内主路两侧车辆双排停放，公交车过不去"),
+                     (county.Grid, "菜市场后面的空地被货车占满，居民停不了车"), ($"{county.Grid}-B02", "2号楼北侧有辆僵尸车停了半年没人管") })
             arrivals.Add(await ArrivalAsync(workerPage, await FileByApiAsync(code, text)));
         var sorted = arrivals.Order().ToList();
         TestContext.Current.TestOutputHelper?.WriteLine(
@@ -90,7 +91,7 @@ public sealed class ConsoleBrowserTests(ConsoleStack console, Browser browser)
         await card.Locator("[data-action=accept]").ClickAsync();
         await workerPage.Locator($"[data-ticket='{ticket}'][data-status=accepted] [data-action=arrive]").ClickAsync();
         await workerPage.Locator($"[data-ticket='{ticket}'][data-status=on_site]").WaitForAsync();
-        await workerPage.FillAsync($"#note-{ticket}", "已疏通下水道，污水已清理");
+        await workerPage.FillAsync($"#note-{ticket}", "已劝导邻居，夜间停止装修");
         await workerPage.Locator($"[data-ticket='{ticket}'] [data-action=resolve]").ClickAsync();
         await card.WaitForAsync(new() { State = WaitForSelectorState.Detached });
         Assert.Equal("resolved", await console.Stack.ScalarAsync<string>("dispatch",
@@ -159,7 +160,7 @@ public sealed class ConsoleBrowserTests(ConsoleStack console, Browser browser)
         var (county, _) = await CountyAsync();
         var leaderOfGrid = await console.AccountAsync("grid_leader", county.Grid);
         var leader = await console.AccountAsync("leader", county.District);
-        var ticket = await FileByApiAsync(county.Building, "1号楼排水管破裂，地下室进水");
+        var ticket = await FileByApiAsync(county.Building, "1号楼门口电动车乱停，挡住了单元门");
 
         var board = await console.SignInAsync(browser, leaderOfGrid, "dispatcher");
         await Eventually.True(async () =>

@@ -82,10 +82,11 @@ public sealed class GridWorkerBrowserTests(ConsoleStack console, Browser browser
             Photos.Form(("现场.jpg", Photos.JpegWithGps(), "image/jpeg")), token: desk);
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         var photo = Assert.Single((await upload.Content.ReadFromJsonAsync<Uploaded>(Ct))!.Items).Id;
-        var description = "地下车库排水沟堵塞，雨后积水很深，车辆无法进出";
+        // Parking is a compound-tier category: the order starts in the grid, with one of its workers.
+        var description = "地下车库入口被乱停的车辆堵住，住户车辆无法进出";
         using var filed = await console.Stack.Client("intake").SendAsync(HttpMethod.Post, "/api/v1/requests", new
         {
-            channel = "hotline", category = "drainage", description,
+            channel = "hotline", category = "parking", description,
             location = new { code = building, address = "锦园社区东苑小区北门" },
             reporter = new { name = "李秀英", phone = ResidentPhone }, attachmentIds = new[] { photo },
         }, token: desk);
@@ -176,8 +177,9 @@ public sealed class GridWorkerBrowserTests(ConsoleStack console, Browser browser
         Assert.Equal(["", county.Grid, county.Building, $"{county.Grid}-B02"], offered);
 
         // Filled in as on the street: category, words, building, a photo from the camera, the phone's position.
-        var description = "巡查发现1号楼东侧雨水井盖破损，有行人踩空风险";
-        await page.SelectOptionAsync("#patrol-category", "drainage");
+        // A compound-tier category, so the report becomes an order in the worker's own grid.
+        var description = "巡查发现1号楼东侧人行道上车辆乱停，行人只能走机动车道";
+        await page.SelectOptionAsync("#patrol-category", "parking");
         await page.FillAsync("#patrol-description", description);
         await page.SelectOptionAsync("#patrol-building", county.Building);
         await page.SetInputFilesAsync("#patrol-photos", new FilePayload { Name = "井盖.jpg", MimeType = "image/jpeg", Buffer = Photos.JpegWithGps() });

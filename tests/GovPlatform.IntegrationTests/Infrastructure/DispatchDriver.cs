@@ -15,7 +15,7 @@ public sealed class DispatchDriver(TestStack stack)
     private HttpClient Client => stack.Client("dispatch");
 
     /// <summary>Publishes what intake publishes for a new request (through dispatch's own bus connection).</summary>
-    public async Task<Guid> SubmitAsync(TestCounty county, string category = "drainage", string? location = null)
+    public async Task<Guid> SubmitAsync(TestCounty county, string category = "parking", string? location = null)
     {
         var requestId = NewId.NextGuid();
         location ??= county.Building;

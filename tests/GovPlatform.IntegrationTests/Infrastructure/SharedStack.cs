@@ -12,6 +12,8 @@ public sealed class SharedStack : IAsyncLifetime
     {
         Stack = await TestStack.CreateAsync();
         Stack.StartAll();
+        // Every test then sees each category start at its catalogue tier, whichever runs first.
+        await Stack.CatalogueHeardAsync();
     }
 
     public ValueTask DisposeAsync() => Stack.DisposeAsync();

@@ -14,22 +14,23 @@ namespace GovPlatform.IntegrationTests.Reporting;
 /// <remarks>
 /// Times are seconds after the clock's start (t). "noise" promises accept 1 min, on site 2 min, fix 3 min; every other
 /// category keeps the defaults (1 min, 30 min, 1 h, plan 4 h). Grid G1 has two workers and a leader on duty from the
-/// import on (none of them ever changes duty); grid G2 has nobody, so its orders start at the community.
+/// import on (none of them ever changes duty); grid G2 has nobody, so its orders start at the community. Parking and
+/// noise start in the grid by the catalogue (compound tier), which dispatch asks intake for when it starts.
 /// <code>
-/// R1 drainage hotline      G1  accepted, on site t=0, fixed t=600; called back satisfied, closed.
-/// R4 drainage qr_doorplate G1  t=600 repeats R1 (open): linked as its duplicate by intake.
+/// R1 parking  hotline      G1  accepted, on site t=0, fixed t=600; called back satisfied, closed.
+/// R4 parking  qr_doorplate G1  t=600 repeats R1 (open): linked as its duplicate by intake.
 /// R2 noise    wechat_group G1  filed t=600; nobody accepts within the minute: escalated at t=661 to the community,
 ///                              whose cadre accepts at t=661 (61 s after filing: late against the first promise),
 ///                              on site and fixed at t=661 (within 2 and 3 min); basically satisfied, closed.
 /// R3 noise    hotline      G1  filed, accepted, on site t=661; the 3-minute fix runs out at t=841: escalated, the cadre
 ///                              fixes it at t=841.5 (late against the first promise); dissatisfied, reopened, fixed
 ///                              again 5 s later, then satisfied and closed.
-/// R5 drainage walk_in      G1  filed, accepted, on site, fixed t=846.5; the callback did not reach the resident.
-/// R6 drainage meeting      G1  filed and fixed t=846.5; dissatisfied, reopened, fixed again 5 s later, then not reached.
-/// R7 drainage hotline      G2  filed t=851.5 at the community tier (nobody on duty in G2): accepted, judged complex on
+/// R5 parking  walk_in      G1  filed, accepted, on site, fixed t=846.5; the callback did not reach the resident.
+/// R6 parking  meeting      G1  filed and fixed t=846.5; dissatisfied, reopened, fixed again 5 s later, then not reached.
+/// R7 parking  hotline      G2  filed t=851.5 at the community tier (nobody on duty in G2): accepted, judged complex on
 ///                              site, a plan formed at once; a three-party council scheduled for a day later and held
 ///                              early, when the clock has moved about 4 h.
-/// R8 drainage grid_patrol  G1  filed t=851.5, nobody ever touches it: escalated to the community, the subdistrict and
+/// R8 parking  grid_patrol  G1  filed t=851.5, nobody ever touches it: escalated to the community, the subdistrict and
 ///                              the county one minute at a time, then misses the county's accept, arrive, fix and plan clocks.
 /// Mediation: three cases received, one agreed, one failed, one still open. Service orders: two placed and dispatched
 /// (a party member, a member unit), one taken and completed.
@@ -70,13 +71,13 @@ public sealed class LiveScenario : IAsyncLifetime
         var b03 = $"{County.EmptyGrid}-B03";
 
         // R1 and its duplicate R4.
-        var r1 = await FileAsync("R1", "hotline", "drainage", b01, "1号楼下水道堵塞，污水外溢到楼道");
+        var r1 = await FileAsync("R1", "hotline", "parking", b01, "1号楼门口车辆乱停，堵住单元出入口");
         var o1 = await _dispatch.OrderIdForAsync(r1);
         await ActAsync(o1, Worker, "accept", "arrive");
         Advance(600);
         await ActAsync(o1, Worker, ("resolve", new { resolution = "已疏通" }));
         await IntakeStatusAsync(r1, "resolved");
-        var r4 = await FileAsync("R4", "qr_doorplate", "drainage", b01, "1号楼下水道又堵塞了，污水外溢", expectStatus: "linked");
+        var r4 = await FileAsync("R4", "qr_doorplate", "parking", b01, "1号楼门口车辆又乱停了，堵住单元出入口", expectStatus: "linked");
         await CallbackAsync(r1, "satisfied");
 
         // R2: accepted 61 s after filing, after the escalation the missed minute caused.
@@ -107,7 +108,7 @@ public sealed class LiveScenario : IAsyncLifetime
         await CallbackAsync(r3, "satisfied");
 
         // R5: the resident is not reached.
-        var r5 = await FileAsync("R5", "walk_in", "drainage", b02, "单元门口雨水井盖破损");
+        var r5 = await FileAsync("R5", "walk_in", "parking", b02, "单元门口电动车乱停放");
         var o5 = await _dispatch.OrderIdForAsync(r5);
         await ActAsync(o5, Worker, "accept", "arrive");
         await ActAsync(o5, Worker, ("resolve", new { resolution = "已更换井盖" }));
@@ -115,7 +116,7 @@ public sealed class LiveScenario : IAsyncLifetime
         await CallbackAsync(r5, null);
 
         // R6: dissatisfied, reopened, fixed again, then not reached: the dissatisfied answer stands.
-        var r6 = await FileAsync("R6", "meeting", "drainage", b02, "地下车库排水沟返臭");
+        var r6 = await FileAsync("R6", "meeting", "parking", b02, "地下车库车位被长期占用");
         var o6 = await _dispatch.OrderIdForAsync(r6);
         await ActAsync(o6, Worker, "accept", "arrive");
         await ActAsync(o6, Worker, ("resolve", new { resolution = "已冲洗" }));
@@ -129,7 +130,7 @@ public sealed class LiveScenario : IAsyncLifetime
         await CallbackAsync(r6, null);
 
         // R7: the community's from the start; a plan, and a council scheduled for tomorrow.
-        var r7 = await FileAsync("R7", "hotline", "drainage", b03, "三号楼化粪池满溢");
+        var r7 = await FileAsync("R7", "hotline", "parking", b03, "三号楼门前僵尸车长期占道");
         var o7 = await _dispatch.OrderIdForAsync(r7);
         Assert.Equal("community", (await _dispatch.GetAsync(o7)).GetProperty("tier").GetString());
         await ActAsync(o7, Cadre, "accept", ("arrive", new { complex = true }),
@@ -141,7 +142,7 @@ public sealed class LiveScenario : IAsyncLifetime
         var councilId = (await Stack.QueryAsync<Guid>("dispatch", "SELECT id FROM councils WHERE work_order_id = @o7", new { o7 })).Single();
 
         // R8: nobody touches it.
-        var r8 = await FileAsync("R8", "grid_patrol", "drainage", b02, "巡查发现路边雨水篦子缺失");
+        var r8 = await FileAsync("R8", "grid_patrol", "parking", b02, "巡查发现路边车辆占用盲道");
         var o8 = await _dispatch.OrderIdForAsync(r8);
         for (var i = 1; i <= 3; i++)
         {
@@ -414,7 +415,7 @@ public sealed class LiveScenarioTests(LiveScenario scenario) : IClassFixture<Liv
         Assert.Equal((0, 1), (L(t, "whistles"), L(t, "councils")));
 
         var categories = k.GetProperty("byCategory").EnumerateArray().ToDictionary(c => c.GetProperty("key").GetString()!, c => (L(c, "requests"), L(c, "resolved")));
-        Assert.Equal(new Dictionary<string, (long, long)> { ["drainage"] = (6, 3), ["noise"] = (2, 2) }, categories);
+        Assert.Equal(new Dictionary<string, (long, long)> { ["parking"] = (6, 3), ["noise"] = (2, 2) }, categories);
         var tiers = k.GetProperty("escalationsByTier").EnumerateArray().ToDictionary(e => e.GetProperty("tier").GetString()!, e => (L(e, "escalations"), L(e, "requests")));
         Assert.Equal(new Dictionary<string, (long, long)> { ["community"] = (3, 3), ["subdistrict"] = (1, 1), ["county"] = (1, 1) }, tiers);
 

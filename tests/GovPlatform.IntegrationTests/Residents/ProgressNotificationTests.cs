@@ -28,21 +28,21 @@ public sealed class ProgressNotificationTests(SharedStack shared)
         var session = await _kit.VerifyAsync(first);
         var neighbourSession = await _kit.VerifyAsync(neighbour);
 
-        var filed = await _kit.ReportOkAsync(session, new { topic = "drainage", description = "3单元门口下水道堵塞，污水外溢", doorplate, name = "王阿姨" });
+        var filed = await _kit.ReportOkAsync(session, new { topic = "noise", description = "3单元楼上深夜装修，电钻噪音扰民", doorplate, name = "王阿姨" });
         var ticket = filed.GetProperty("ticketNo").GetString()!;
         var id = await _kit.RequestIdAsync(ticket);
         var orderId = await _dispatch.OrderIdForAsync(id);
         await _kit.WaitForTextAsync(first, "assigned");
-        var linked = await _kit.ReportOkAsync(neighbourSession, new { topic = "drainage", description = "3单元门口下水道堵塞了，污水外溢", doorplate, name = "李师傅" });
+        var linked = await _kit.ReportOkAsync(neighbourSession, new { topic = "noise", description = "3单元楼上深夜装修了，电钻噪音扰民", doorplate, name = "李师傅" });
         Assert.Equal(ticket, linked.GetProperty("duplicateOf").GetString());
         await _kit.WaitForTextAsync(neighbour, "linked");
 
         var worker = Worker(county);
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
-        await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已疏通下水道并清理路面" });
+        await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已劝导业主停止夜间装修" });
         var texts = await _kit.WaitForTextAsync(first, "resolved");
-        Assert.Contains("已疏通下水道并清理路面", texts.Single(t => t.Kind == "resolved").Text);
+        Assert.Contains("已劝导业主停止夜间装修", texts.Single(t => t.Kind == "resolved").Text);
         await _kit.WaitForTextAsync(neighbour, "resolved");
 
         using var rating = await _kit.AsResidentAsync(HttpMethod.Post, $"/api/v1/residents/requests/{ticket}/rating", session,
@@ -89,7 +89,7 @@ public sealed class ProgressNotificationTests(SharedStack shared)
             Assert.DoesNotContain(PersonalData.MaskPhone(first)!, text);
             Assert.DoesNotContain("王", text);
         }
-        Assert.Contains("已疏通下水道", seen[0]);
+        Assert.Contains("已劝导业主停止夜间装修", seen[0]);
 
         // Someone else's ticket is not theirs to read or rate.
         using var foreign = await _kit.AsResidentAsync(HttpMethod.Get, $"/api/v1/residents/requests/{ticket}/notifications", neighbourSession);
@@ -106,13 +106,13 @@ public sealed class ProgressNotificationTests(SharedStack shared)
         var doorplate = await _kit.IssueDoorplateAsync(county.Building);
         var phone = ResidentKit.NewPhone();
         var session = await _kit.VerifyAsync(phone);
-        var ticket = (await _kit.ReportOkAsync(session, new { topic = "street_light", description = "2号路灯不亮", doorplate })).GetProperty("ticketNo").GetString()!;
+        var ticket = (await _kit.ReportOkAsync(session, new { topic = "parking", description = "2号楼门口车辆乱停", doorplate })).GetProperty("ticketNo").GetString()!;
         var id = await _kit.RequestIdAsync(ticket);
         var orderId = await _dispatch.OrderIdForAsync(id);
         var worker = Worker(county);
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
-        await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已更换灯泡" });
+        await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已联系车主挪车" });
         await Eventually.True(async () => await shared.Stack.ScalarAsync<string>("intake", "SELECT status FROM requests WHERE id = @id", new { id }) == "resolved", "resolved");
 
         using var early = await _kit.AsResidentAsync(HttpMethod.Post, $"/api/v1/residents/requests/{ticket}/rating", session, new { satisfaction = "so-so" });

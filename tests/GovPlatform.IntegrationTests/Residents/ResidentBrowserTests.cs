@@ -38,8 +38,9 @@ public sealed class ResidentBrowserTests(SharedStack shared, Browser browser)
         await Browser.ScreenshotForDocsAsync(page, "resident-doorplate.png");
 
         await page.ClickAsync("[data-go=report]");
-        await page.CheckAsync("input[name=topic][value=drainage]");
-        await page.FillAsync("#description", "3单元门口下水道堵了，污水冒到路面");
+        // Noise is a compound-tier topic: its order starts with the grid worker who takes it below.
+        await page.CheckAsync("input[name=topic][value=noise]");
+        await page.FillAsync("#description", "3单元楼上每天深夜装修，电钻声吵得睡不着");
         await page.FillAsync("#name", "王阿姨");
         await page.SetInputFilesAsync("#photos", new FilePayload { Name = "drain.jpg", MimeType = "image/jpeg", Buffer = Photos.JpegWithGps() });
         await AssertFitsAsync(page);
@@ -55,14 +56,14 @@ public sealed class ResidentBrowserTests(SharedStack shared, Browser browser)
         var worker = Tokens.For("grid_worker", county.Grid, subject: "worker-" + Guid.NewGuid().ToString("N")[..8]);
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
-        await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已疏通下水道，路面已冲洗" });
+        await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已劝导施工队，夜间不再施工" });
         var texts = await _kit.WaitForTextAsync(phone, "resolved");
         Assert.Equal(["submitted", "assigned", "on_site", "resolved"], texts.Select(t => t.Kind));
 
         await page.ClickAsync("#done-link button");
         await page.Locator("body[data-state=ready]").WaitForAsync();
         await page.Locator("#rate").WaitForAsync();
-        Assert.Contains("已疏通下水道", await page.Locator("#result-text").InnerTextAsync());
+        Assert.Contains("夜间不再施工", await page.Locator("#result-text").InnerTextAsync());
         Assert.Equal(4, await page.Locator("#text-list p").CountAsync());
         await page.CheckAsync("input[name=satisfaction][value=satisfied]");
         await page.FillAsync("#comment", "处理很及时，谢谢");
