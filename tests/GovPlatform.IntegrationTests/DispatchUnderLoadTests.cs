@@ -254,7 +254,7 @@ public sealed class DispatchUnderLoadTests : IAsyncLifetime
     }
 
     private static RequestSubmitted Submitted(TestCounty county, Guid requestId) => new(
-        requestId, $"20260101-{Random.Shared.Next(0, 999_999):D6}", "hotline", "drainage", "normal", county.Building,
+        requestId, $"20260101-{Random.Shared.Next(0, 999_999):D6}", "hotline", "parking", "normal", county.Building,
         [county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", county.Grid, county.Building],
         null, null, DateTimeOffset.UtcNow);
 
@@ -267,8 +267,8 @@ public sealed class DispatchUnderLoadTests : IAsyncLifetime
                 var body = new
                 {
                     channel = "hotline",
-                    category = "drainage",
-                    description = $"{i}号楼道下水道堵塞",
+                    category = "parking",
+                    description = $"{i}号楼门口车位被占",
                     location = new { code = county.Building },
                     reporter = new { name = "张三", phone = $"138{10_000_000 + i:D8}" },
                 };

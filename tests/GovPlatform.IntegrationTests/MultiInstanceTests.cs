@@ -250,8 +250,8 @@ public sealed class MultiInstanceTests : IAsyncLifetime
                 var body = new
                 {
                     channel = "hotline",
-                    category = "drainage",
-                    description = $"{i}号楼道下水道堵塞",
+                    category = "parking",
+                    description = $"{i}号楼门口车位被占",
                     location = new { code = county.Building },
                     reporter = new { name = "张三", phone = $"138{20_000_000 + i:D8}" },
                 };

@@ -91,11 +91,11 @@ public sealed class PublicBoardTests(PublicBoardStack board, Browser browser) : 
         var phone = ResidentKit.NewPhone();
         var session = await kit.VerifyAsync(phone);
         var neighbour = await kit.VerifyAsync(ResidentKit.NewPhone());
-        using var upload = new HttpRequestMessage(HttpMethod.Post, "/api/v1/residents/photos") { Content = Photos.Form(("lamp.jpg", Photos.JpegWithGps(), "image/jpeg")) };
+        using var upload = new HttpRequestMessage(HttpMethod.Post, "/api/v1/residents/photos") { Content = Photos.Form(("car.jpg", Photos.JpegWithGps(), "image/jpeg")) };
         upload.Headers.Add("X-Resident-Session", session);
         using var uploaded = await Stack.Client("intake").SendAsync(upload, Ct);
         var residentPhoto = (await uploaded.JsonAsync()).GetProperty("items")[0].GetProperty("id").GetGuid();
-        var filed = await kit.ReportOkAsync(session, new { topic = "street_light", description = "1号楼门口路灯坏了一周", doorplate, photos = new[] { residentPhoto } });
+        var filed = await kit.ReportOkAsync(session, new { topic = "parking", description = "1号楼门口车位被外来车占了一周", doorplate, photos = new[] { residentPhoto } });
         var ticket = filed.GetProperty("ticketNo").GetString()!;
 
         // The worker resolves with a photo of the fix, uploaded to dispatch.
@@ -108,7 +108,7 @@ public sealed class PublicBoardTests(PublicBoardStack board, Browser browser) : 
         using var fix = await Stack.Client("dispatch").SendAsync(HttpMethod.Post, "/api/v1/attachments", Photos.Form(("修好了.jpg", Photos.JpegWithGps(), "image/jpeg")), token: worker);
         Assert.Equal(HttpStatusCode.Created, fix.StatusCode);
         var handlerPhoto = (await fix.JsonAsync()).GetProperty("items")[0].GetProperty("id").GetGuid();
-        await driver.ActOkAsync(orderId, "resolve", worker, new { resolution = "已更换灯泡，路灯恢复照明", attachmentIds = new[] { handlerPhoto } });
+        await driver.ActOkAsync(orderId, "resolve", worker, new { resolution = "已联系车主挪车，车位已腾出", attachmentIds = new[] { handlerPhoto } });
         await kit.WaitForTextAsync(phone, "resolved");
 
         // The reporter's page shows both as thumbnails.
@@ -127,9 +127,9 @@ public sealed class PublicBoardTests(PublicBoardStack board, Browser browser) : 
         await page.GotoAsync($"{intake}/r/board.html?d={doorplate}");
         await page.Locator("body[data-state=ready]").WaitForAsync();
         Assert.Equal("ready", await page.Locator("#result-list").GetAttributeAsync("data-state"));
-        var result = page.Locator(".result", new() { HasText = "已更换灯泡，路灯恢复照明" });
+        var result = page.Locator(".result", new() { HasText = "已联系车主挪车，车位已腾出" });
         Assert.Equal(1, await result.CountAsync());
-        Assert.Contains("1号楼门口路灯坏了一周", await result.InnerTextAsync());
+        Assert.Contains("1号楼门口车位被外来车占了一周", await result.InnerTextAsync());
         Assert.DoesNotContain(phone, await page.ContentAsync());
         // The board's screenshot is taken here, where the 晒单 has something to show.
         await Browser.ScreenshotForDocsAsync(page, "resident-board.png");
