@@ -1,10 +1,12 @@
-namespace GovPlatform.Intake.Classification;
+using GovPlatform.Intake.Classification;
+
+// Only the evaluation's `compare` uses it (ensembles were measured and not shipped), so it lives with the tool.
 
 /// <summary>
 /// Several learned models of the same categories voting together: the probability of a category is the mean of
 /// the members' probabilities, so a request is sure only where models that read it differently agree.
 /// </summary>
-public sealed class EnsembleClassifier(IReadOnlyList<LearnedClassifier> members, double threshold, bool weakestMember = false) : IRequestClassifier
+internal sealed class EnsembleClassifier(IReadOnlyList<LearnedClassifier> members, double threshold, bool weakestMember = false) : IRequestClassifier
 {
     public double Threshold => threshold;
 
