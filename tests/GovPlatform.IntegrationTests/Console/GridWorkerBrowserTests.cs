@@ -184,8 +184,7 @@ public sealed class GridWorkerBrowserTests(ConsoleStack console, Browser browser
         await page.SelectOptionAsync("#patrol-building", county.Building);
         await page.SetInputFilesAsync("#patrol-photos", new FilePayload { Name = "井盖.jpg", MimeType = "image/jpeg", Buffer = Photos.JpegWithGps() });
         await page.Locator("[data-testid=patrol-chosen]").WaitForAsync();
-        await page.GetByText("附上当前位置").ClickAsync();
-        await page.Locator("[data-testid=patrol-position-at]").WaitForAsync();
+        await AttachPositionAsync(page);
         await Browser.ScreenshotForDocsAsync(page, "grid-patrol.png");
         await page.ClickAsync("[data-testid=patrol-submit]");
         var ticket = (await page.Locator("[data-testid=patrol-ticket]").InnerTextAsync()).Trim();
@@ -207,5 +206,26 @@ public sealed class GridWorkerBrowserTests(ConsoleStack console, Browser browser
         Assert.Equal(description, (await card.Locator("[data-testid=case-description]").InnerTextAsync()).Trim());
         await card.Locator("[data-testid=case-photos] img").WaitForAsync();
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// Turns on 附上当前位置 and waits for the position. On a loaded machine the browser's position can come later than
+    /// the page's own 10 s limit, which the page reports as "no position" and turns the switch off, as it would for
+    /// a worker: then the worker (and this test) simply tries again.
+    /// </summary>
+    private static async Task AttachPositionAsync(IPage page)
+    {
+        var shown = page.Locator("[data-testid=patrol-position-at]");
+        var denied = page.Locator("[data-testid=patrol-position-denied]");
+        var toggle = page.Locator("input[data-testid=patrol-position], [data-testid=patrol-position] input");
+        for (var attempt = 1; ; attempt++)
+        {
+            if (!await toggle.IsCheckedAsync()) await toggle.CheckAsync(new() { Force = true });
+            // The last try's "no position" goes as soon as the page takes the switch; only then is a new answer awaited.
+            await denied.WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+            await shown.Or(denied).WaitForAsync(new() { Timeout = 30_000 });
+            if (await shown.IsVisibleAsync()) return;
+            Assert.True(attempt < 3, "the phone's position never came after three tries");
+        }
     }
 }
