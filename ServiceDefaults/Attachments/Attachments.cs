@@ -64,25 +64,38 @@ public static class AttachmentExtensions
     /// <param name="uploader">Who is uploading, as the service records actors (the same string it will check on linking).</param>
     public static RouteGroupBuilder MapAttachmentsApi(this WebApplication app, Func<ClaimsPrincipal, string> uploader, params string[] uploadRoles)
     {
-        var api = app.MapGroup(Route).WithTags("Attachments");
-        api.MapPost("/", (HttpContext http, ClaimsPrincipal user, AttachmentUploads uploads, CancellationToken ct) =>
-                uploads.UploadAsync(http, uploader(user), ct))
+        // The service's way of naming the uploader rides on the group's metadata, so the handlers below can be plain
+        // named methods instead of lambdas closing over it.
+        var api = app.MapGroup(Route).WithTags("Attachments").WithMetadata(new Uploader(uploader));
+        api.MapPost("/", UploadAsync)
             .RequireRoles(uploadRoles)
             .DisableAntiforgery()
             .WithName("UploadAttachments")
             .WithSummary("Upload photos (JPEG, PNG, WebP: re-encoded without EXIF/GPS, with a thumbnail) or PDF files as multipart/form-data; attach the ids to a request or a work order step");
-        api.MapGet("/{id:guid}", (Guid id, HttpContext http, AttachmentUploads uploads, CancellationToken ct) =>
-                uploads.ServeAsync(id, thumbnail: false, http, uploader(http.User), ct))
+        api.MapGet("/{id:guid}", GetAsync)
             .RequireAuthorization()
             .WithName("GetAttachment")
             .WithSummary("The stored file, for the staff handling the case it belongs to (404 to anyone else)");
-        api.MapGet("/{id:guid}/thumbnail", (Guid id, HttpContext http, AttachmentUploads uploads, CancellationToken ct) =>
-                uploads.ServeAsync(id, thumbnail: true, http, uploader(http.User), ct))
+        api.MapGet("/{id:guid}/thumbnail", GetThumbnailAsync)
             .RequireAuthorization()
             .WithName("GetAttachmentThumbnail")
             .WithSummary("A photo's thumbnail (JPEG, 320 px on the longer side)");
         return api;
     }
+
+    private sealed record Uploader(Func<ClaimsPrincipal, string> Of);
+
+    private static string UploaderOf(HttpContext http) =>
+        http.GetEndpoint()!.Metadata.GetRequiredMetadata<Uploader>().Of(http.User);
+
+    private static Task<IResult> UploadAsync(HttpContext http, AttachmentUploads uploads, CancellationToken ct) =>
+        uploads.UploadAsync(http, UploaderOf(http), ct);
+
+    private static Task<IResult> GetAsync(Guid id, HttpContext http, AttachmentUploads uploads, CancellationToken ct) =>
+        uploads.ServeAsync(id, thumbnail: false, http, UploaderOf(http), ct);
+
+    private static Task<IResult> GetThumbnailAsync(Guid id, HttpContext http, AttachmentUploads uploads, CancellationToken ct) =>
+        uploads.ServeAsync(id, thumbnail: true, http, UploaderOf(http), ct);
 }
 
 /// <summary>Receives, checks, stores and serves attachments; a service's own endpoints (a resident's upload) can call it too.</summary>

@@ -83,6 +83,24 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void Shared_route_tables_in_ServiceDefaults_name_their_handlers()
+    {
+        // Shared modules (attachments, error queues) keep their small route table beside the feature they serve, so
+        // only the named-handler part of the rule applies to them.
+        var folder = Path.Combine(RepositoryRoot(), "ServiceDefaults");
+        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !IsBuildOutput(Path.GetRelativePath(folder, f)))
+            .ToList();
+        Assert.Contains(files, f => RouteCalls(File.ReadAllText(f)).Any());
+
+        var violations = files
+            .SelectMany(f => RouteTableViolations(File.ReadAllText(f), Path.GetRelativePath(RepositoryRoot(), f).Replace('\\', '/')))
+            .Where(v => v.Contains("inline", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(violations.Count == 0, $"{violations.Count} shared route(s) with an inline handler:\n{string.Join("\n", violations)}");
+    }
+
+    [Fact]
     public void The_route_rule_names_an_inline_handler_a_route_mapped_outside_Apis_and_a_transaction_in_a_route_table()
     {
         const string source = """
