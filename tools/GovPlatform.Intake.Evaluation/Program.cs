@@ -13,6 +13,7 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "Host=...;Database=intake;..."
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- hotspots [--connection "<db>"]     # the scripted history only
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- sealed [--check]   # the sealed sets, measured once after all tuning (Sealed.cs); --check validates only
 //
 // The default run ends with the hot spots found in the demo county's scripted history, replayed in a scratch
 // database on the server of --connection (or INTAKE_DB, or ConnectionStrings__intakedb as .local/env sets it).
@@ -115,6 +116,7 @@ if (args.Length > 0 && args[0] == "train") return Train(corpusDir, calibrationPa
 if (args.Length > 0 && args[0] == "tune") return Tune(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null);
 if (args.Length > 0 && args[0] == "study") return Study(corpusDir, calibrationPath);
 if (args.Length > 0 && args[0] == "compare") return Compare(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null, heldOut: true);
+if (args.Length > 0 && args[0] == "sealed") return args.Contains("--check") ? Sealed.Check(root, DiskCorpus(corpusDir), calibrationPath) : Sealed.Report(root, LoadShipped(corpusDir));
 
 if (args.Length > 0 && args[0] == "classify")
 {
@@ -215,13 +217,8 @@ Console.WriteLine($"before (keywords)   top-1 {P(freshBefore.Top1)}, auto-classi
 Console.WriteLine($"after (learned)     top-1 {P(freshAfter.Top1)}, auto-classified {P(freshAfter.AutoShare)} at {P(freshAfter.AutoPrecision)}");
 Console.WriteLine($"duplicates before   precision {P(freshDupBefore.Precision)}, recall {P(freshDupBefore.Recall)}");
 Console.WriteLine($"duplicates after    precision {P(freshDupAfter.Precision)}, recall {P(freshDupAfter.Recall)}");
-foreach (var miss in freshAfter.Misses)
-    Console.WriteLine($"  {miss.Expected} -> {miss.Got ?? "(none)"} {miss.Confidence:0.00}: {miss.Text}");
-foreach (var (duplicate, open, @new) in freshPairs)
-{
-    var s = Evaluation.GistSimilarity(open, @new);
-    if (duplicate != s >= options.TextSimilarity) Console.WriteLine($"  WRONG {(duplicate ? "dup" : "distinct")} {s:0.00}: {open} | {@new}");
-}
+HeldOut.PrintMisses(freshAfter);
+HeldOut.PrintWrongPairs(freshPairs, Evaluation.GistSimilarity, options.TextSimilarity);
 Console.WriteLine();
 if (ServerConnection() is { } hotSpotServer) return await PrintHotSpots(root, hotSpotServer);
 Console.WriteLine("Hot spots in the scripted history: skipped (no --connection, INTAKE_DB or ConnectionStrings__intakedb).");
