@@ -130,7 +130,7 @@ public sealed class ProjectionGroupTests(SharedStack shared) : IDisposable
         // The fact: the newer assignment's grid and kind, the transfer's company, the first assignment's time, the first
         // acceptance and arrival with their judgements, one missed clock, resolved as the newest status.
         Assert.Equal(string.Join('|', county.Grid, "乙物业", AssigneeKinds.GridWorker, t.AddMinutes(1).ToUnixTimeSeconds(), t.AddMinutes(3).ToUnixTimeSeconds(),
-                "true", t.AddMinutes(40).ToUnixTimeSeconds(), "false", "{arrive}", "resolved"),
+                "t", t.AddMinutes(40).ToUnixTimeSeconds(), "f", "{arrive}", "resolved"),
             await _stack.ScalarAsync<string>("reporting", """
                 SELECT concat_ws('|', grid_code, property_company, assignee_kind, extract(epoch FROM assigned_at)::bigint,
                                  extract(epoch FROM accepted_at)::bigint, accept_on_time, extract(epoch FROM arrived_at)::bigint,
