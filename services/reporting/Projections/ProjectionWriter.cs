@@ -7,9 +7,10 @@ namespace GovPlatform.Reporting.Projections;
 /// <summary>
 /// Applies the projections' events in groups: each group is one transaction that writes the inbox rows of its events
 /// in one statement and applies the events that were new (and every event of a projection idempotent by its own keys,
-/// which writes no inbox row), so a busy queue costs one commit (one WAL flush) per group instead of one per event. Each consumer waits for its own event's group to commit before its message is acknowledged, so the
-/// inbox's promise holds as before: an event is applied once, in the transaction that records it, and a failed
-/// group applies nothing. A group that fails is applied again one event per transaction, so one bad event fails
+/// which writes no inbox row), so a busy queue costs one commit (one WAL flush) per group instead of one per event.
+/// Each consumer waits for its own event's group to commit before its message is acknowledged, so the inbox's
+/// promise holds as before: an event is applied once, in the transaction that records it (or, without an inbox row,
+/// as often as it is delivered, which its own keys make harmless), and a failed group applies nothing. A group that fails is applied again one event per transaction, so one bad event fails
 /// only itself (and goes through the retries and error queue as it would alone). The order of events within a
 /// group does not matter: every projection tolerates any order.
 /// </summary>

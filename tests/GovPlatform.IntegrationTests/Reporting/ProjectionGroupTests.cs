@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.IntegrationTests.Infrastructure;
@@ -162,6 +163,36 @@ public sealed class ProjectionGroupTests(SharedStack shared) : IDisposable
             """, new { d = county.District }));
         Assert.Equal(1L, await _stack.ScalarAsync<long>("reporting",
             "SELECT sum(resolved)::bigint FROM kpi_mix_county WHERE path @> ARRAY[@d]", new { d = county.District }));
+    }
+
+    [Fact]
+    public async Task A_writer_applies_a_lone_event_at_once_and_takes_what_queued_meanwhile_as_one_group()
+    {
+        // One writer of up to 16, as the default groups are: an event alone in the queue must not wait for company (low
+        // latency at low load), and the events that queued while the writer was busy go in its next transaction together.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Reporting:ProjectionWriters"] = "1",
+            ["Reporting:ProjectionGroup"] = "16",
+        }).Build();
+        var db = _stack.Provider("reporting").GetRequiredService<NpgsqlDataSource>();
+        using var writer = new ProjectionWriter(db, configuration, NullLogger<ProjectionWriter>.Instance);
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var lone = writer.ApplyAsync(new ProjectionWriter.Pending(NewId.NextGuid(), "GroupSizeTest",
+            async (_, _) => { open.SetResult(); await release.Task; }, () => { }), Ct);
+        await open.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var transactions = new ConcurrentBag<long>();
+        var queued = Enumerable.Range(0, 10).Select(_ => writer.ApplyAsync(new ProjectionWriter.Pending(NewId.NextGuid(), "GroupSizeTest",
+            async (tx, _) => transactions.Add(await tx.Connection!.ExecuteScalarAsync<long>("SELECT txid_current()", transaction: tx)), () => { }), Ct)).ToList();
+        release.SetResult();
+
+        Assert.True(await lone.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.All(await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(30), Ct), Assert.True);
+        Assert.Equal(10, transactions.Count);
+        Assert.Single(transactions.Distinct());
     }
 
     [Fact]
