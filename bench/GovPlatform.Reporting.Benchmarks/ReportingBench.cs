@@ -566,9 +566,11 @@ public sealed class ReportingBench(BenchOptions options)
         var places = County().Where(p => p.Level == "building").ToArray();
         var at = new DateTimeOffset(2026, 3, 31, 2, 0, 0, TimeSpan.Zero);
         var messages = new List<object>();
+        var requests = new List<Guid>();
         for (var i = 0; messages.Count < options.Events; i++)
         {
             var (request, order) = (NewId.NextGuid(), NewId.NextGuid());
+            requests.Add(request);
             var b = places[i % places.Length];
             messages.Add(new RequestSubmitted(request, $"20260331-{i:D6}", "hotline", "drainage", "normal", b.Code, b.Path, null, null, at));
             messages.Add(new WorkOrderAccepted(order, request, "bench", true, at.AddMinutes(1)));
@@ -576,10 +578,6 @@ public sealed class ReportingBench(BenchOptions options)
         }
         // Counted before the events are written: the relay's safety-net poll may take them any moment after that.
         var before = await CountersAsync();
-        long earlier;
-        await using (var conn = await _db.OpenConnectionAsync())
-            // A copied database (--from) already holds the earlier run's inbox rows.
-            earlier = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM inbox_messages WHERE consumer LIKE '%Projection'");
         await using (var conn = await _db.OpenConnectionAsync())
         await using (var copy = await conn.BeginBinaryImportAsync("COPY outbox_messages (message_id, message_type, body) FROM STDIN (FORMAT BINARY)"))
         {
@@ -598,13 +596,19 @@ public sealed class ReportingBench(BenchOptions options)
         {
             await conn.ExecuteAsync("SELECT pg_notify('outbox', '')");
             TimeSpan? published = null;
+            // Done when every request's fact holds all three of its events. Not counted by inbox rows: the acceptance and
+            // the resolution are idempotent by their own keys and write none.
+            var ids = requests.ToArray();
             while (true)
             {
-                var (unpublished, applied) = await conn.QuerySingleAsync<(long, long)>(
-                    "SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL), (SELECT count(*) FROM inbox_messages WHERE consumer LIKE '%Projection')");
+                var (unpublished, complete) = await conn.QuerySingleAsync<(long, long)>("""
+                    SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL),
+                           (SELECT count(*) FROM request_facts WHERE request_id = ANY(@ids)
+                              AND submitted_at IS NOT NULL AND accepted_at IS NOT NULL AND resolved_at IS NOT NULL)
+                    """, new { ids });
                 if (unpublished == 0) published ??= watch.Elapsed;
-                if (applied - earlier >= messages.Count) break;
-                if (watch.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"only {applied - earlier} of {messages.Count} events applied");
+                if (complete >= ids.Length) break;
+                if (watch.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"only {complete} of {ids.Length} requests have all three events applied");
                 await Task.Delay(100);
             }
             var elapsed = watch.Elapsed;

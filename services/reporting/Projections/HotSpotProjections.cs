@@ -20,6 +20,10 @@ public sealed class HotSpotDetectedProjection(Projector p) : Projection<HotSpotD
         INSERT INTO hot_spot_requests (hot_spot_id, request_id) SELECT @HotSpotId, unnest(@ids) ON CONFLICT DO NOTHING
         """;
 
+    // The detection's own columns (only it sets them, to the same values each time), the largest count, and its
+    // requests keyed by hot spot and request (DO NOTHING).
+    protected override bool IdempotentByItself => true;
+
     protected override Task ApplyAsync(HotSpotDetected m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
@@ -39,6 +43,10 @@ public sealed class HotSpotGrewProjection(Projector p) : Projection<HotSpotGrew>
         INSERT INTO hot_spot_requests (hot_spot_id, request_id, at) VALUES (@HotSpotId, @RequestId, @at)
         ON CONFLICT (hot_spot_id, request_id) DO UPDATE SET at = excluded.at
         """;
+
+    // The largest count, and the request's row keyed by hot spot and request with this growth's time (one growth
+    // per request and hot spot, so the same time each time).
+    protected override bool IdempotentByItself => true;
 
     protected override Task ApplyAsync(HotSpotGrew m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new { m.HotSpotId, m.RequestCount, m.RequestId, at = Utc(m.At) }, ct);

@@ -46,7 +46,9 @@ public sealed record Projector(NpgsqlDataSource Db, ReportingMetrics Metrics, Ti
 /// <summary>
 /// A projection of one event type into the read models. The inbox makes redelivery a no-op; the
 /// SQL of each projection is written to be a no-op on replay too (natural keys, least/greatest,
-/// newest-wins), so the read models can be rebuilt by replaying events in any order.
+/// newest-wins), so the read models can be rebuilt by replaying events in any order. A projection whose SQL alone
+/// makes a second delivery change nothing, whatever was applied between the two, says so with
+/// <see cref="IdempotentByItself"/> and writes no inbox row.
 /// The event is applied by the <see cref="ProjectionWriter"/>, in one transaction with its inbox row and with the
 /// other events that arrived meanwhile; its message is acknowledged only once that transaction has committed.
 /// </summary>
@@ -65,6 +67,17 @@ public abstract class Projection<T>(Projector p) : IConsumer<T> where T : class
 
     protected abstract Task ApplyAsync(T message, NpgsqlTransaction tx, CancellationToken ct);
 
+    /// <summary>
+    /// True when applying the event again, at any later time and after any other events, leaves every read model as
+    /// it was (rows keyed by the event's own key with ON CONFLICT DO NOTHING, first-wins and newest-wins columns by the
+    /// event's own timestamps, sets, flags that only turn one way), so the event needs no inbox row: the row would add
+    /// nothing to the guarantee and costs an insert with its index entries and its deletion by retention later.
+    /// Counters (+ 1) never qualify unless what they count is itself a row the event inserts. Every override says which
+    /// key makes it so; ProjectionGroupTests delivers each such event again after a later one and checks nothing moved.
+    /// Such a delivery is applied (and counted by the applied counter) every time it comes.
+    /// </summary>
+    protected virtual bool IdempotentByItself => false;
+
     public async Task Consume(ConsumeContext<T> context)
     {
         var messageId = context.MessageId
@@ -74,11 +87,21 @@ public abstract class Projection<T>(Projector p) : IConsumer<T> where T : class
         activity?.SetTag("messaging.message.id", messageId);
         activity?.SetTag("govplatform.consumer", consumer);
         var message = context.Message;
-        var applied = await p.Writer.ApplyAsync(new ProjectionWriter.Pending(messageId, consumer,
-            (tx, ct) => ApplyAsync(message, tx, ct),
-            // Recorded once the transaction has committed, so an event applied again alone after its group failed counts once.
-            () => p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(message)),
-            RequestIdOf?.Invoke(message)), context.CancellationToken);
+        bool applied;
+        try
+        {
+            applied = await p.Writer.ApplyAsync(new ProjectionWriter.Pending(messageId, consumer,
+                (tx, ct) => ApplyAsync(message, tx, ct),
+                // Recorded once the transaction has committed, so an event applied again alone after its group failed counts once.
+                () => p.Metrics.Applied(typeof(T).Name, p.Time.GetUtcNow() - OccurredAt(message)),
+                RequestIdOf?.Invoke(message), inbox: !IdempotentByItself), context.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            // A span that ended in error is a delivery that applied nothing (its retry comes as another span).
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
         if (!applied) activity?.SetTag("govplatform.duplicate", true);
     }
 

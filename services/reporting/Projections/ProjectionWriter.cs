@@ -5,11 +5,12 @@ using Npgsql;
 namespace GovPlatform.Reporting.Projections;
 
 /// <summary>
-/// Applies the projections' events in groups: each group is one transaction that writes every event's inbox row
-/// and applies the events that were new, so a busy queue costs one commit (one WAL flush) per group instead of one
-/// per event. Each consumer waits for its own event's group to commit before its message is acknowledged, so the
-/// inbox's promise holds as before: an event is applied once, in the transaction that records it, and a failed
-/// group applies nothing. A group that fails is applied again one event per transaction, so one bad event fails
+/// Applies the projections' events in groups: each group is one transaction that writes the inbox rows of its events
+/// in one statement and applies the events that were new (and every event of a projection idempotent by its own keys,
+/// which writes no inbox row), so a busy queue costs one commit (one WAL flush) per group instead of one per event.
+/// Each consumer waits for its own event's group to commit before its message is acknowledged, so the inbox's
+/// promise holds as before: an event is applied once, in the transaction that records it (or, without an inbox row,
+/// as often as it is delivered, which its own keys make harmless), and a failed group applies nothing. A group that fails is applied again one event per transaction, so one bad event fails
 /// only itself (and goes through the retries and error queue as it would alone). The order of events within a
 /// group does not matter: every projection tolerates any order.
 /// </summary>
@@ -17,9 +18,14 @@ public sealed class ProjectionWriter : IDisposable
 {
     /// <summary>One event waiting for its group. <see cref="Apply"/> runs inside the group's transaction.</summary>
     public sealed class Pending(Guid messageId, string consumer, Func<NpgsqlTransaction, CancellationToken, Task> apply, Action applied,
-        Guid? orderKey = null)
+        Guid? orderKey = null, bool inbox = true)
     {
         public Guid MessageId { get; } = messageId;
+        /// <summary>
+        /// False for a projection idempotent by its own keys: no inbox row is written and the event is applied on every
+        /// delivery (so it always counts as applied).
+        /// </summary>
+        public bool Inbox { get; } = inbox;
         /// <summary>The row the event changes first (its request), if it names one: a group applies its events in this order.</summary>
         public Guid? OrderKey { get; } = orderKey;
         public string Consumer { get; } = consumer;
@@ -40,19 +46,16 @@ public sealed class ProjectionWriter : IDisposable
     {
         _db = db;
         _logger = logger;
-        // At most this many events per transaction. The default is one event per transaction on four writers, because
-        // that is what kept up with the whole stack: in the pipeline benchmark at 32 connections (7 December 2026,
-        // same machine, minutes apart) one writer with groups of 64 left reporting 9.9 s behind at p99 (a single
-        // connection applies every statement in turn), and four writers with groups of 16 deadlocked on the roll-up
-        // rows (groups touch a day's subdistricts in no particular order; 49.6 s behind), while four writers with one
-        // event each stayed within 2.1 s, level with dispatch's assignment. Since then the roll-ups are written at
-        // commit in one key order (R__rollups_apply.sql) and a group's events are applied in request order, so groups
-        // no longer deadlock: in the reporting benchmark (1 M requests, same afternoon) four writers of up to 16
-        // events applied 1.7 times the events per second of four single-event writers, with a fifth of their
-        // roll-up row writes and a seventh of their commits per event. Whether they also keep level with dispatch in
-        // the whole stack is for the pipeline benchmark to show before Reporting:ProjectionGroup = 16 becomes the
-        // default.
-        _maxGroup = Math.Max(1, configuration.GetValue("Reporting:ProjectionGroup", 1));
+        // At most this many events per transaction. A writer never waits to fill a group: it takes what is queued when it
+        // is free, so at low load a group is the one event that just arrived (no added latency), and under load the
+        // queue grows while the writers are busy and each next group takes up to this many. Groups of 16 on four writers
+        // are the default since they were measured in the whole stack (pipeline benchmark, docs/reporting.md): before
+        // the roll-ups were written at commit in one key order (R__rollups_apply.sql), groups deadlocked on the roll-up
+        // rows, and one event per transaction was the default; in the reporting benchmark (1 M requests) four writers of
+        // up to 16 applied 1.7 times the events per second of four single-event writers, with a fifth of their roll-up
+        // row writes and a seventh of their commits per event. Reporting:ProjectionGroup = 1 restores one event per
+        // transaction.
+        _maxGroup = Math.Max(1, configuration.GetValue("Reporting:ProjectionGroup", 16));
         var writers = Math.Max(1, configuration.GetValue("Reporting:ProjectionWriters", 4));
         for (var i = 0; i < writers; i++) _ = Task.Run(WriteAsync);
     }
@@ -122,20 +125,23 @@ public sealed class ProjectionWriter : IDisposable
             // Rows in key order, so two groups holding the same redelivered ids cannot deadlock on the inbox; a
             // concurrent duplicate waits for the first commit, then inserts nothing. An id twice in one group is
             // inserted (and applied) once.
-            var keys = group.Select(p => (p.MessageId, p.Consumer)).Distinct().OrderBy(k => k.MessageId).ThenBy(k => k.Consumer, StringComparer.Ordinal).ToArray();
-            var inserted = await conn.QueryAsync<(Guid, string)>(new CommandDefinition("""
-                INSERT INTO inbox_messages (message_id, consumer)
-                SELECT m, c FROM unnest(@ids, @consumers) WITH ORDINALITY AS k(m, c, i) ORDER BY i
-                ON CONFLICT DO NOTHING
-                RETURNING message_id, consumer
-                """, new { ids = keys.Select(k => k.MessageId).ToArray(), consumers = keys.Select(k => k.Consumer).ToArray() }, tx));
-            fresh.UnionWith(inserted);
+            var keys = group.Where(p => p.Inbox).Select(p => (p.MessageId, p.Consumer)).Distinct().OrderBy(k => k.MessageId).ThenBy(k => k.Consumer, StringComparer.Ordinal).ToArray();
+            if (keys.Length > 0)
+            {
+                var inserted = await conn.QueryAsync<(Guid, string)>(new CommandDefinition("""
+                    INSERT INTO inbox_messages (message_id, consumer)
+                    SELECT m, c FROM unnest(@ids, @consumers) WITH ORDINALITY AS k(m, c, i) ORDER BY i
+                    ON CONFLICT DO NOTHING
+                    RETURNING message_id, consumer
+                    """, new { ids = keys.Select(k => k.MessageId).ToArray(), consumers = keys.Select(k => k.Consumer).ToArray() }, tx));
+                fresh.UnionWith(inserted);
+            }
             // One request's events apply one transaction at a time: several projections read what another wrote for the
             // same request (a resolution is judged by a plan or a missed clock recorded before it), and a statement
             // that waited on the fact row's lock acts on values read before the wait. The lock comes before any
             // projection's statement, so each of them starts after the other transaction's commit and sees it. Keys
             // in one order, so two groups cannot deadlock on them.
-            var requests = group.Where(p => p.OrderKey is not null && fresh.Contains((p.MessageId, p.Consumer)))
+            var requests = group.Where(p => p.OrderKey is not null && (!p.Inbox || fresh.Contains((p.MessageId, p.Consumer))))
                 .Select(p => p.OrderKey!.Value).Distinct().ToArray();
             if (requests.Length > 0)
                 await conn.ExecuteAsync(new CommandDefinition(LockRequests, new { requests }, tx));
@@ -144,7 +150,8 @@ public sealed class ProjectionWriter : IDisposable
             // commit in their own order (R__rollups_apply.sql). Keyless events first.
             foreach (var p in group.OrderBy(p => p.OrderKey ?? Guid.Empty))
             {
-                if (!fresh.Remove((p.MessageId, p.Consumer))) continue;
+                // An event without an inbox row is applied on every delivery: its own keys make a repeat change nothing.
+                if (p.Inbox && !fresh.Remove((p.MessageId, p.Consumer))) continue;
                 await p.Apply(tx, CancellationToken.None);
                 applied.Add(p);
             }

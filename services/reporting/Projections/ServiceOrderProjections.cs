@@ -73,6 +73,9 @@ public sealed class CommunityNotifiedProjection(Projector p) : Projection<Commun
         ON CONFLICT (work_order_id, community_code) DO UPDATE SET at = least(n.at, excluded.at)
         """;
 
+    // Keyed by work order and community, the earliest time kept.
+    protected override bool IdempotentByItself => true;
+
     protected override Task ApplyAsync(CommunityNotified m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new { m.WorkOrderId, m.RequestId, m.CommunityCode, m.Category, at = Utc(m.At) }, ct);
 }

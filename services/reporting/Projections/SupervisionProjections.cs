@@ -16,6 +16,9 @@ public sealed class DeadlineWarnedProjection(Projector p) : Projection<DeadlineW
         ON CONFLICT (deadline_id) DO NOTHING
         """;
 
+    // Keyed by the deadline (DO NOTHING).
+    protected override bool IdempotentByItself => true;
+
     protected override Task ApplyAsync(DeadlineWarned m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new { m.DeadlineId, m.WorkOrderId, m.RequestId, m.Clock, m.Tier, due = Utc(m.DueAt), at = Utc(m.At) }, ct);
 }

@@ -9,18 +9,30 @@ public sealed class WorkOrderAssignedProjection(Projector p) : Projection<WorkOr
     protected override DateTimeOffset OccurredAt(WorkOrderAssigned m) => m.AssignedAt;
 
     // Only a body's name is kept (a property company); a worker's name never reaches reporting.
+    // The first assignment's time and work order stay; the assignee's kind, the grid and the company follow the newest
+    // assignment naming them, each by its own time (V0025__assignment_times.sql), so this is idempotent by the event's
+    // own timestamp: delivered again after a newer assignment (or transfer), it changes nothing, and writes no inbox row.
     private const string Sql = $"""
-        INSERT INTO request_facts AS f (request_id, work_order_id, grid_code, assignee_kind, property_company, assigned_at,
-                                        status, status_rank, status_at)
-        VALUES (@RequestId, @WorkOrderId, @GridCode, @AssigneeKind, @company, @at, 'assigned', {Rank.Assigned}, @at)
+        INSERT INTO request_facts AS f (request_id, work_order_id, grid_code, grid_at, assignee_kind, last_assigned_at, property_company,
+                                        company_at, assigned_at, status, status_rank, status_at)
+        VALUES (@RequestId, @WorkOrderId, @GridCode, CASE WHEN @GridCode::text IS NULL THEN NULL ELSE @at END, @AssigneeKind, @at,
+                @company, CASE WHEN @company::text IS NULL THEN NULL ELSE @at END, @at, 'assigned', {Rank.Assigned}, @at)
         ON CONFLICT (request_id) DO UPDATE
             SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
-                grid_code = coalesce(excluded.grid_code, f.grid_code),
-                assignee_kind = CASE WHEN f.assigned_at IS NULL OR f.assigned_at <= excluded.assigned_at THEN excluded.assignee_kind ELSE f.assignee_kind END,
-                property_company = coalesce(excluded.property_company, f.property_company),
+                grid_code = CASE WHEN excluded.grid_code IS NOT NULL AND (f.grid_at IS NULL OR f.grid_at <= excluded.grid_at)
+                                 THEN excluded.grid_code ELSE f.grid_code END,
+                grid_at = greatest(f.grid_at, excluded.grid_at),
+                assignee_kind = CASE WHEN f.last_assigned_at IS NULL OR f.last_assigned_at <= excluded.last_assigned_at
+                                     THEN excluded.assignee_kind ELSE f.assignee_kind END,
+                last_assigned_at = greatest(f.last_assigned_at, excluded.last_assigned_at),
+                property_company = CASE WHEN excluded.property_company IS NOT NULL AND (f.company_at IS NULL OR f.company_at <= excluded.company_at)
+                                        THEN excluded.property_company ELSE f.property_company END,
+                company_at = greatest(f.company_at, excluded.company_at),
                 assigned_at = least(f.assigned_at, excluded.assigned_at),
                 {StatusSet}
         """;
+
+    protected override bool IdempotentByItself => true;
 
     protected override Task ApplyAsync(WorkOrderAssigned m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
@@ -81,6 +93,10 @@ public sealed class WorkOrderAcceptedProjection(Projector p) : Projection<WorkOr
         {FirstPromise.TierStep(Clocks.Accept)}
         """;
 
+    // First-wins columns (the earliest step's time, its on-time flag and deadline: a repeat is not earlier), the
+    // newest-wins status, and clock_steps keyed by the step (ON CONFLICT DO NOTHING): delivered again, it changes nothing.
+    protected override bool IdempotentByItself => true;
+
     protected override Task ApplyAsync(WorkOrderAccepted m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
@@ -106,6 +122,10 @@ public sealed class WorkOrderArrivedProjection(Projector p) : Projection<WorkOrd
                 {StatusSet}
         {FirstPromise.TierStep(Clocks.Arrive)}
         """;
+
+    // First-wins columns (the earliest step's time, its on-time flag and deadline: a repeat is not earlier), the
+    // newest-wins status, and clock_steps keyed by the step (ON CONFLICT DO NOTHING), judged_complex only turns true: delivered again, it changes nothing.
+    protected override bool IdempotentByItself => true;
 
     protected override Task ApplyAsync(WorkOrderArrived m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
@@ -166,6 +186,10 @@ public sealed class WorkOrderResolvedProjection(Projector p) : Projection<WorkOr
         {FirstPromise.TierStep(Clocks.Resolve)}
         """;
 
+    // First-wins columns (the earliest step's time, its on-time flag and deadline: a repeat is not earlier), the
+    // newest-wins status, last_resolved_at the latest, and clock_steps keyed by the step (ON CONFLICT DO NOTHING): delivered again, it changes nothing.
+    protected override bool IdempotentByItself => true;
+
     protected override Task ApplyAsync(WorkOrderResolved m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new
         {
@@ -214,11 +238,14 @@ public abstract class WorkOrderStepProjection<T>(Projector p) : Projection<T>(p)
     private const string Sql = $"""
         INSERT INTO work_order_events (work_order_id, request_id, kind, at) VALUES (@workOrderId, @requestId, @status, @at)
         ON CONFLICT DO NOTHING;
-        INSERT INTO request_facts AS f (request_id, work_order_id, property_company, status, status_rank, status_at)
-        VALUES (@requestId, @workOrderId, @company, @status, @rank::int, @at)
+        INSERT INTO request_facts AS f (request_id, work_order_id, property_company, company_at, status, status_rank, status_at)
+        VALUES (@requestId, @workOrderId, @company, CASE WHEN @company::text IS NULL THEN NULL ELSE @at END, @status, @rank::int, @at)
         ON CONFLICT (request_id) DO UPDATE
             SET work_order_id = coalesce(f.work_order_id, excluded.work_order_id),
-                property_company = coalesce(excluded.property_company, f.property_company),
+                -- The newest transfer or assignment to a company by its time, as WorkOrderAssigned keeps it.
+                property_company = CASE WHEN excluded.property_company IS NOT NULL AND (f.company_at IS NULL OR f.company_at <= excluded.company_at)
+                                        THEN excluded.property_company ELSE f.property_company END,
+                company_at = greatest(f.company_at, excluded.company_at),
                 {StatusSet}
         """;
 
@@ -285,6 +312,10 @@ public sealed class DeadlineMissedProjection(Projector p) : Projection<DeadlineM
                 AND NOT coalesce(resolved_at >= plan_at, false)));
         """;
 
+    // deadline_misses keyed by work order, clock and tier (DO NOTHING), missed_clocks a set, and the step flags only
+    // turn late, by the miss's own time: delivered again, it changes nothing.
+    protected override bool IdempotentByItself => true;
+
     protected override Task ApplyAsync(DeadlineMissed m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new { m.WorkOrderId, m.RequestId, m.Clock, m.Tier, dueAt = Utc(m.DueAt), at = Utc(m.At) }, ct);
 }
@@ -298,6 +329,9 @@ public sealed class WorkOrderEscalatedProjection(Projector p) : Projection<WorkO
         VALUES (@WorkOrderId, @RequestId, @FromTier, @ToTier, @at)
         ON CONFLICT DO NOTHING
         """;
+
+    // Keyed by work order, tier and time (DO NOTHING).
+    protected override bool IdempotentByItself => true;
 
     protected override Task ApplyAsync(WorkOrderEscalated m, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecuteAsync(tx, Sql, new { m.WorkOrderId, m.RequestId, m.FromTier, m.ToTier, at = Utc(m.At) }, ct);

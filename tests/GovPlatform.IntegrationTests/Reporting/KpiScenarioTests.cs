@@ -195,12 +195,10 @@ public static class KpiScenario
         // Not published, because dispatch runs in the shared stack too: it would route each scripted submission for
         // real, and its real events (at today's time) would race the scripted day's steps into the same facts.
         var projections = await bus.GetSendEndpoint(new Uri($"queue:{GovPlatform.Reporting.Extensions.Extensions.ProjectionsQueue}"));
+        using var applied = new ProjectionsApplied();
         await Task.WhenAll(deliveries.Select(d =>
             projections.Send(d.Event, d.Event.GetType(), ctx => ctx.MessageId = d.MessageId, TestContext.Current.CancellationToken)));
-        var ids = deliveries.Select(d => d.MessageId).ToArray();
-        await Eventually.True(async () => await stack.ScalarAsync<long>("reporting",
-                "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }) == ids.Length,
-            "reporting to apply the whole scenario");
+        await applied.WaitAsync(deliveries.Select(d => d.MessageId), "reporting to apply the whole scenario");
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.IntegrationTests.Infrastructure;
@@ -47,14 +48,16 @@ public sealed class ProjectionGroupTests(SharedStack shared) : IDisposable
         var deliveries = events.SelectMany(e => Enumerable.Repeat(e, 3)).OrderBy(_ => Random.Shared.Next()).ToList();
         await Task.WhenAll(deliveries.Select(d => projections.Send(d.Message, d.Message.GetType(), ctx => ctx.MessageId = d.Id, Ct)));
 
-        // Every delivery handled: exactly one of each event's three applied it, the others found its inbox row.
+        // Every delivery handled. A submission goes through the inbox: exactly one of its three deliveries applied it, the
+        // others found its row. An acceptance is idempotent by its own keys and writes no inbox row: each delivery
+        // applies it, and the figures below show that the repeats changed nothing.
         await Eventually.True(() => Task.FromResult(events.All(e => _activities.Handled(e.Consumer, e.Id).Count == 3)),
             "all three deliveries of every event to be handled", TimeSpan.FromMinutes(2));
-        foreach (var e in events)
+        foreach (var e in events.Where(e => e.Consumer == "RequestSubmittedProjection"))
             Assert.Single(_activities.Handled(e.Consumer, e.Id), a => a.GetTagItem("govplatform.duplicate") is null);
 
         var ids = events.Select(e => e.Id).ToArray();
-        Assert.Equal(events.Count, await _stack.ScalarAsync<long>("reporting", "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }));
+        Assert.Equal((long)requests, await _stack.ScalarAsync<long>("reporting", "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }));
 
         // The facts and every roll-up count each request and each acceptance once.
         Assert.Equal((long)requests, await _stack.ScalarAsync<long>("reporting",
@@ -65,6 +68,131 @@ public sealed class ProjectionGroupTests(SharedStack shared) : IDisposable
         foreach (var table in (string[])["kpi_mix", "kpi_mix_county"])
             Assert.Equal((long)requests, await _stack.ScalarAsync<long>("reporting",
                 $"SELECT sum(requests)::bigint FROM {table} WHERE path @> ARRAY[@d]", new { d = county.District }));
+    }
+
+    [Fact]
+    public async Task Projections_without_an_inbox_row_change_nothing_when_delivered_again_after_newer_events()
+    {
+        // Every projection that writes no inbox row (IdempotentByItself), delivered, then overtaken by a newer event of
+        // the same request where there is one, then delivered again under the same message ids (twice, at once, as a
+        // relay that lost its marks would): the facts, the tables keyed by the events and every roll-up must read as if
+        // each event had been applied once, in its own order. A projection that added on a repeat, or let an old event
+        // overwrite a newer one, fails here.
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var day = new DateOnly(2021, 1, 1).AddDays(Random.Shared.Next(0, 300));
+        var t = new DateTimeOffset(day.ToDateTime(new TimeOnly(9, 0)), TimeSpan.FromHours(8));
+        string[] path = [county.District, $"{county.District}-01", county.Community, $"{county.Community}-C01", county.Grid, county.Building];
+        var (request, order, hotSpot) = (NewId.NextGuid(), NewId.NextGuid(), NewId.NextGuid());
+        var (neighbour, joiner) = (NewId.NextGuid(), NewId.NextGuid());
+        var deadline = Random.Shared.NextInt64(1L << 40, 1L << 50);
+
+        // First: the submission (through the inbox), an assignment to the other grid and a property company, the
+        // steps, a missed clock, an escalation, a warning, a notified community, and a hot spot of two requests.
+        var first = new List<(object Message, Guid Id)>
+        {
+            (new RequestSubmitted(request, $"IB{Random.Shared.Next(100000):D5}", "hotline", "drainage", "normal", county.Building, path, null, null, t), NewId.NextGuid()),
+            (new WorkOrderAssigned(order, request, county.EmptyGrid, county.Community, AssigneeKinds.PropertyCompany, null, "甲物业", "rule", t.AddMinutes(1)), NewId.NextGuid()),
+            (new WorkOrderAccepted(order, request, "网格员", true, t.AddMinutes(3), Tiers.Compound, t.AddMinutes(5)), NewId.NextGuid()),
+            (new DeadlineMissed(order, request, Clocks.Arrive, Tiers.Compound, t.AddMinutes(30), t.AddMinutes(30)), NewId.NextGuid()),
+            (new WorkOrderEscalated(order, request, Tiers.Compound, Tiers.Community, "到场超时", "锦园社区", t.AddMinutes(31)), NewId.NextGuid()),
+            (new DeadlineWarned(order, request, deadline, Clocks.Resolve, Tiers.Community, t.AddHours(2), null, "网格员", [], t.AddMinutes(32)), NewId.NextGuid()),
+            (new CommunityNotified(order, request, county.Community, "drainage", "隐患", t.AddMinutes(33)), NewId.NextGuid()),
+            (new WorkOrderArrived(order, request, "网格员", false, t.AddMinutes(40), Tiers.Community, t.AddMinutes(35), Complex: false), NewId.NextGuid()),
+            (new HotSpotDetected(hotSpot, "drainage", county.Grid, "grid", path[..5], county.Community, ["积水"], [request, neighbour], t, t, t.AddMinutes(41)), NewId.NextGuid()),
+        };
+        // Then newer ones: a reassignment to a worker of the request's own grid, a transfer to another company (through
+        // the inbox), the resolution, the hot spot growing to three.
+        var newer = new List<(object Message, Guid Id)>
+        {
+            (new WorkOrderAssigned(order, request, county.Grid, county.Community, AssigneeKinds.GridWorker, null, "网格员", "rule", t.AddMinutes(50)), NewId.NextGuid()),
+            (new WorkOrderTransferred(order, request, "社区书记", AssigneeKinds.PropertyCompany, null, "乙物业", "物业负责", t.AddMinutes(55)), NewId.NextGuid()),
+            (new WorkOrderResolved(order, request, "网格员", "已疏通", true, t.AddMinutes(70), Tiers.Community, t.AddMinutes(90)), NewId.NextGuid()),
+            (new HotSpotGrew(hotSpot, joiner, 3, t.AddMinutes(60)), NewId.NextGuid()),
+        };
+        var bus = _stack.Provider("reporting").GetRequiredService<IBus>();
+        var projections = await bus.GetSendEndpoint(new Uri($"queue:{GovPlatform.Reporting.Extensions.Extensions.ProjectionsQueue}"));
+        using var applied = new ProjectionsApplied();
+        async Task SendAsync(IEnumerable<(object Message, Guid Id)> deliveries, int expectedHandled, string what)
+        {
+            var list = deliveries.ToList();
+            await Task.WhenAll(list.Select(d => projections.Send(d.Message, d.Message.GetType(), ctx => ctx.MessageId = d.Id, Ct)));
+            await Eventually.True(() => Task.FromResult(list.All(d => applied.Handled(d.Id) >= expectedHandled)), what, TimeSpan.FromMinutes(2));
+        }
+        foreach (var d in first) await SendAsync([d], 1, $"{d.Message.GetType().Name} to be applied");
+        await SendAsync(newer, 1, "the newer events to be applied");
+        await SendAsync(first.Concat(first), 3, "every first event to be handled twice more");
+        await SendAsync(newer, 2, "the newer events to be handled again");
+
+        // None of them but the submission and the transfer wrote an inbox row: each repeat above was applied again.
+        var ids = first.Concat(newer).Select(d => d.Id).ToArray();
+        Assert.Equal(2L, await _stack.ScalarAsync<long>("reporting", "SELECT count(*) FROM inbox_messages WHERE message_id = ANY(@ids)", new { ids }));
+
+        // The fact: the newer assignment's grid and kind, the transfer's company, the first assignment's time, the first
+        // acceptance and arrival with their judgements, one missed clock, resolved as the newest status.
+        Assert.Equal(string.Join('|', county.Grid, "乙物业", AssigneeKinds.GridWorker, t.AddMinutes(1).ToUnixTimeSeconds(), t.AddMinutes(3).ToUnixTimeSeconds(),
+                "t", t.AddMinutes(40).ToUnixTimeSeconds(), "f", "{arrive}", "resolved"),
+            await _stack.ScalarAsync<string>("reporting", """
+                SELECT concat_ws('|', grid_code, property_company, assignee_kind, extract(epoch FROM assigned_at)::bigint,
+                                 extract(epoch FROM accepted_at)::bigint, accept_on_time, extract(epoch FROM arrived_at)::bigint,
+                                 arrive_on_time, missed_clocks::text, status)
+                FROM request_facts WHERE request_id = @request
+                """, new { request }));
+        // One row each in the tables keyed by the events.
+        Assert.Equal("1/1/1/1/1/1", await _stack.ScalarAsync<string>("reporting", """
+            SELECT concat_ws('/', (SELECT count(*) FROM deadline_misses WHERE request_id = @request),
+                                  (SELECT count(*) FROM escalations WHERE request_id = @request),
+                                  (SELECT count(*) FROM deadline_warnings WHERE deadline_id = @deadline),
+                                  (SELECT count(*) FROM community_notifications WHERE work_order_id = @order),
+                                  (SELECT count(*) FROM clock_steps WHERE request_id = @request AND clock = 'accept'),
+                                  (SELECT count(*) FROM clock_steps WHERE request_id = @request AND clock = 'resolve'))
+            """, new { request, deadline, order }));
+        // The hot spot keeps the growth's count and its three requests.
+        Assert.Equal("3/3", await _stack.ScalarAsync<string>("reporting",
+            "SELECT (SELECT request_count FROM hot_spots WHERE id = @hotSpot) || '/' || (SELECT count(*) FROM hot_spot_requests WHERE hot_spot_id = @hotSpot)",
+            new { hotSpot }));
+        // The roll-ups count the request once, under the grid the newer assignment named (the first assignment's grid is
+        // not on its path, so it counted under the building until then), accepted, resolved, the arrive clock missed.
+        Assert.Equal([$"{county.Grid}|1|1|1|0|1"], (await _stack.QueryAsync<string>("reporting", """
+            SELECT concat_ws('|', node, requests, accepted, resolved, arrive_on_time, arrive_ended)
+            FROM kpi_daily WHERE path @> ARRAY[@d] AND (requests, accepted, resolved, arrive_ended) <> (0, 0, 0, 0)
+            """, new { d = county.District })).ToList());
+        Assert.Equal("1|1|1|0|1", await _stack.ScalarAsync<string>("reporting", """
+            SELECT concat_ws('|', sum(requests), sum(accepted), sum(resolved), sum(arrive_on_time), sum(arrive_ended))
+            FROM kpi_daily_county WHERE path @> ARRAY[@d]
+            """, new { d = county.District }));
+        Assert.Equal(1L, await _stack.ScalarAsync<long>("reporting",
+            "SELECT sum(resolved)::bigint FROM kpi_mix_county WHERE path @> ARRAY[@d]", new { d = county.District }));
+    }
+
+    [Fact]
+    public async Task A_writer_applies_a_lone_event_at_once_and_takes_what_queued_meanwhile_as_one_group()
+    {
+        // One writer of up to 16, as the default groups are: an event alone in the queue must not wait for company (low
+        // latency at low load), and the events that queued while the writer was busy go in its next transaction together.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Reporting:ProjectionWriters"] = "1",
+            ["Reporting:ProjectionGroup"] = "16",
+        }).Build();
+        var db = _stack.Provider("reporting").GetRequiredService<NpgsqlDataSource>();
+        using var writer = new ProjectionWriter(db, configuration, NullLogger<ProjectionWriter>.Instance);
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var lone = writer.ApplyAsync(new ProjectionWriter.Pending(NewId.NextGuid(), "GroupSizeTest",
+            async (_, _) => { open.SetResult(); await release.Task; }, () => { }), Ct);
+        await open.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var transactions = new ConcurrentBag<long>();
+        var queued = Enumerable.Range(0, 10).Select(_ => writer.ApplyAsync(new ProjectionWriter.Pending(NewId.NextGuid(), "GroupSizeTest",
+            async (tx, _) => transactions.Add(await tx.Connection!.ExecuteScalarAsync<long>("SELECT txid_current()", transaction: tx)), () => { }), Ct)).ToList();
+        release.SetResult();
+
+        Assert.True(await lone.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.All(await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(30), Ct), Assert.True);
+        Assert.Equal(10, transactions.Count);
+        Assert.Single(transactions.Distinct());
     }
 
     [Fact]
