@@ -22,7 +22,14 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
 {
     private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity, string? DefaultTier);
 
-    private sealed record PathNode(string Code, string Level, string Name, string[]? Path);
+    /// <summary>A class, not a positional record: Dapper offers a text[] column to constructors as System.Array.</summary>
+    private sealed class PathNode
+    {
+        public required string Code { get; init; }
+        public required string Level { get; init; }
+        public required string Name { get; init; }
+        public string[]? Path { get; init; }
+    }
 
     private sealed record Body
     {
