@@ -9,10 +9,36 @@ using Npgsql;
 namespace GovPlatform.ServiceDefaults.Data;
 
 /// <summary>The service's own database, under the connection name Aspire injects.</summary>
-public sealed record DatabaseSettings(string Name, string ConnectionString);
+/// <param name="MaxPoolSize">The most connections the service's data source opens (<see cref="PostgresExtensions.PoolSizeSetting"/>).</param>
+public sealed record DatabaseSettings(string Name, string ConnectionString, int MaxPoolSize = PostgresExtensions.DefaultMaxPoolSize);
 
 public static class PostgresExtensions
 {
+    /// <summary>Bounds each service's pool; a <c>Maximum Pool Size</c> in the connection string still wins.</summary>
+    public const string PoolSizeSetting = "Database:MaxPoolSize";
+
+    /// <summary>
+    /// PostgreSQL on the platform's two-core machines does most with a handful of backends at work: beyond that they
+    /// take turns on the CPU and contend for locks and the WAL (the pipeline benchmark's pgbench baseline ran whole
+    /// requests at 189/s with 8 clients and 124/s with 32, bench/GovPlatform.Pipeline.Benchmarks/RESULTS.md). Npgsql's
+    /// default of 100 per service let the four services hold 120-160 backends under that benchmark. Sixteen per
+    /// service (64 for the stack) still holds a service's listeners, its relay, its clocks and up to half the pool in
+    /// consumers (<c>Messaging:ConcurrentMessageLimit</c>), with the rest for HTTP requests, which wait their turn in
+    /// the pool rather than as backends in PostgreSQL.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 16;
+
+    /// <summary>The pool size a connection string gets: its own <c>Maximum Pool Size</c> if it names one, else configuration's.</summary>
+    public static int MaxPoolSize(IConfiguration configuration, string connectionString) =>
+        NamesPoolSize(connectionString)
+            ? new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize
+            : Math.Max(1, configuration.GetValue(PoolSizeSetting, DefaultMaxPoolSize));
+
+    private static bool NamesPoolSize(string connectionString) =>
+        connectionString.Contains("Max Pool", StringComparison.OrdinalIgnoreCase)
+        || connectionString.Contains("Maximum Pool", StringComparison.OrdinalIgnoreCase)
+        || connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
     /// Registers the service's <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:{name}</c>,
     /// its migrator, the outbox/inbox retention, and a readiness check.
@@ -21,10 +47,15 @@ public static class PostgresExtensions
     {
         var connectionString = builder.Configuration.GetConnectionString(name)
             ?? throw new InvalidOperationException($"Connection string '{name}' is missing: set ConnectionStrings__{name}.");
-        builder.Services.AddSingleton(new DatabaseSettings(name, connectionString));
+        var poolSize = MaxPoolSize(builder.Configuration, connectionString);
+        builder.Services.AddSingleton(new DatabaseSettings(name, connectionString, poolSize));
         builder.Services.AddSingleton(_ =>
         {
             var dsb = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+            // A request that finds every connection busy waits in the pool (Npgsql's queue, up to the connection
+            // string's Timeout, 15 s by default) instead of opening one more backend; consumers never queue
+            // here, because the messaging's gate runs no more of them at once than their share of this pool.
+            dsb.ConnectionStringBuilder.MaxPoolSize = poolSize;
             // Every service runs the same few statements over and over: let Npgsql prepare them after a
             // second use instead of having PostgreSQL parse and plan each one again (a setting in the
             // connection string still wins).

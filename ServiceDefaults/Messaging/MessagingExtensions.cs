@@ -1,3 +1,4 @@
+using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.Health;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,8 @@ public static class MessagingExtensions
     /// <param name="serviceName">Prefixes queue names, so each service gets its own copy of every event
     /// while instances of one service compete for it.</param>
     public static WebApplicationBuilder AddMessaging(
-        this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? consumers = null)
+        this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? consumers = null,
+        params string[] ungatedQueues)
     {
         var uri = new Uri(builder.Configuration.GetConnectionString("messaging")
             ?? throw new InvalidOperationException("Connection string 'messaging' is missing: set ConnectionStrings__messaging to an amqp:// URI."));
@@ -35,11 +37,24 @@ public static class MessagingExtensions
         builder.Services.AddReceiveEndpointObserver(sp => new InputQueueObserver(sp.GetRequiredService<BrokerAdmin>()));
 
         var prefetch = builder.Configuration.GetValue("Messaging:PrefetchCount", 16);
+        builder.Services.AddSingleton(sp => ConsumerGate.For(builder.Configuration, sp.GetService<DatabaseSettings>()));
+        var ungated = (builder.Configuration["Messaging:UngatedQueues"] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Concat(ungatedQueues).ToHashSet(StringComparer.Ordinal);
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             // The platform runs on closed government networks: MassTransit must not phone home.
             x.DisableUsageTelemetry();
+            // Every endpoint prefetches its own messages, but all of them draw on one connection pool: the gate lets
+            // no more deliveries of the whole service run at once than its share of that pool, so under a storm the
+            // rest wait as unacknowledged messages (redelivered if the process dies), not in Npgsql's pool queue,
+            // whose timeout would fail them. Added after the bus's retry filters, so a delivery waiting for its next
+            // retry holds no slot. A queue whose consumers hold no connection of their own while they run (they hand
+            // their work to writers with connections of their own) is named by the service or in Messaging:UngatedQueues.
+            x.AddConfigureEndpointsCallback((context, queue, endpoint) =>
+            {
+                if (!ungated.Contains(queue)) endpoint.UseFilter(new ConsumerGate.Filter(context.GetRequiredService<ConsumerGate>()));
+            });
             consumers?.Invoke(x);
             x.UsingRabbitMq((context, cfg) =>
             {
@@ -73,8 +88,8 @@ public static class MessagingExtensions
                     });
                 cfg.UseMessageRetry(r => r.Intervals(retryIntervals));
                 // MassTransit's default takes two messages per core at a time; a consumer here waits mostly on
-                // Postgres round trips, not CPU, so more in flight keeps a storm moving. Each in-flight message
-                // holds one pooled connection, so keep endpoints x prefetch well under the pool size.
+                // Postgres round trips, not CPU, so more in flight keeps a storm moving. How many of them run at
+                // once against the database is the gate's business, whatever endpoints x prefetch add up to.
                 cfg.PrefetchCount = prefetch;
                 cfg.ConfigureEndpoints(context);
             });
@@ -92,6 +107,50 @@ public static class MessagingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         builder.Services.AddMessagingChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// At most <see cref="Limit"/> deliveries of the service's endpoints run at once, each holding at most one pooled
+    /// connection: by default half the pool (<c>Messaging:ConcurrentMessageLimit</c> sets it), which leaves the rest
+    /// for the relay, the listeners, the clocks and HTTP requests.
+    /// </summary>
+    public sealed class ConsumerGate(int limit)
+    {
+        public const string LimitSetting = "Messaging:ConcurrentMessageLimit";
+
+        private readonly SemaphoreSlim _slots = new(limit, limit);
+        private int _running;
+        private int _most;
+
+        public int Limit { get; } = limit;
+
+        /// <summary>The most deliveries seen running at once since start (a test's and an operator's check that the bound holds).</summary>
+        public int MostRunning => Volatile.Read(ref _most);
+
+        public static ConsumerGate For(IConfiguration configuration, DatabaseSettings? database) =>
+            new(Math.Max(1, configuration.GetValue(LimitSetting, Math.Max(1, (database?.MaxPoolSize ?? PostgresExtensions.DefaultMaxPoolSize) / 2))));
+
+        public sealed class Filter(ConsumerGate gate) : IFilter<ConsumeContext>
+        {
+            public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
+            {
+                await gate._slots.WaitAsync(context.CancellationToken);
+                var running = Interlocked.Increment(ref gate._running);
+                for (var most = Volatile.Read(ref gate._most); running > most; most = Volatile.Read(ref gate._most))
+                    if (Interlocked.CompareExchange(ref gate._most, running, most) == most) break;
+                try
+                {
+                    await next.Send(context);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref gate._running);
+                    gate._slots.Release();
+                }
+            }
+
+            public void Probe(ProbeContext context) => context.CreateFilterScope("consumerGate").Add("limit", gate.Limit);
+        }
     }
 
     /// <summary>Notes each input queue as its endpoint becomes ready, for the error-queue counts and the admin API.</summary>

@@ -20,7 +20,16 @@ namespace GovPlatform.Dispatch.Consumers;
 public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty)
     : InboxConsumer<RequestSubmitted>(db)
 {
-    private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity);
+    private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity, string? DefaultTier);
+
+    /// <summary>A class, not a positional record: Dapper offers a text[] column to constructors as System.Array.</summary>
+    private sealed class PathNode
+    {
+        public required string Code { get; init; }
+        public required string Level { get; init; }
+        public required string Name { get; init; }
+        public string[]? Path { get; init; }
+    }
 
     private sealed record Body
     {
@@ -73,28 +82,34 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var conn = tx.Connection!;
         var now = clock.GetUtcNow();
 
-        // Our own tree is authoritative; the path in the message is intake's copy of it.
-        var path = await conn.QuerySingleOrDefaultAsync<string[]>(new CommandDefinition(
-            "SELECT path FROM grid_nodes WHERE code = @LocationCode", new { m.LocationCode }, tx, cancellationToken: ct))
-            ?? m.LocationPath.ToArray();
-        var levels = (await conn.QueryAsync<(string Code, string Level, string Name)>(new CommandDefinition(
-                "SELECT code, level, name FROM grid_nodes WHERE code = ANY(@path)", new { path }, tx, cancellationToken: ct)))
-            .ToDictionary(n => n.Code);
+        // Our own tree is authoritative; the path in the message is intake's copy of it. The location's path and the
+        // nodes on it in one round trip: every row carries the path it was found on (null when the tree lacks the location).
+        const string nodesOnPath = """
+            WITH own AS (SELECT path FROM grid_nodes WHERE code = @LocationCode)
+            SELECT n.code, n.level, n.name, (SELECT path FROM own) AS path
+            FROM grid_nodes n
+            WHERE n.code = ANY(coalesce((SELECT path FROM own), @messagePath))
+            """;
+        var nodes = (await conn.QueryAsync<PathNode>(new CommandDefinition(nodesOnPath,
+            new { m.LocationCode, messagePath = m.LocationPath.ToArray() }, tx, cancellationToken: ct))).AsList();
+        var path = nodes.FirstOrDefault()?.Path ?? m.LocationPath.ToArray();
+        var levels = nodes.ToDictionary(n => n.Code, n => (n.Code, n.Level, n.Name));
         string? Deepest(string level) => path.LastOrDefault(c => levels.TryGetValue(c, out var n) && n.Level == level);
         var grid = Deepest(GridLevels.Grid);
         var compound = Deepest(GridLevels.Compound);
         var community = Deepest(GridLevels.Community);
 
+        // With the rule, the catalogue's default tier for the category, as intake last announced it (one round trip).
         var routing = await conn.QuerySingleAsync<RoutingRule>(new CommandDefinition("""
-            SELECT category, target, notify_community AS NotifyCommunity FROM routing_rules
+            SELECT category, target, notify_community AS NotifyCommunity,
+                   (SELECT default_tier FROM category_tiers WHERE category = @Category) AS DefaultTier
+            FROM routing_rules
             WHERE category IN (@Category, '*') ORDER BY category = '*' LIMIT 1
             """, new { m.Category }, tx, cancellationToken: ct));
 
-        // The catalogue's default tier for the category, as intake last announced it. Critical requests stay in the
-        // grid whatever their category: the nearest people are paged at once.
+        // Critical requests stay in the grid whatever their category: the nearest people are paged at once.
         var critical = m.Urgency == ServiceLevelClocks.CriticalPolicy;
-        var defaultTier = critical ? null : await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT default_tier FROM category_tiers WHERE category = @Category", new { m.Category }, tx, cancellationToken: ct));
+        var defaultTier = critical ? null : routing.DefaultTier;
         var tierBody = defaultTier is null ? default : TierBodies.GetValueOrDefault(defaultTier);
 
         string kind, rule, assigneeName;

@@ -125,7 +125,10 @@ public static class Extensions
             Project<ProposalDecidedProjection>();
             Project<FollowUpProgressedProjection>();
             Project<ProposalCarriedOutProjection>();
-        });
+        },
+        // A projection hands its event to the writers (connections of their own) and waits for its group's commit:
+        // gating it would cap a group at the gate's share instead of what is queued.
+        ungatedQueues: ProjectionsQueue);
     }
 
     /// <summary>
