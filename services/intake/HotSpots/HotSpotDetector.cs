@@ -8,8 +8,9 @@ using Npgsql;
 namespace GovPlatform.Intake.HotSpots;
 
 /// <summary>What the detector needs of the request just filed.</summary>
+/// <param name="CommunityCode">The community on the path when the caller knows it (the reference cache does); null looks it up.</param>
 public sealed record FiledRequest(Guid Id, string Category, string Description, IReadOnlyList<string> LocationPath,
-    string? BuildingCode, string? GridCode, DateTimeOffset SubmittedAt);
+    string? BuildingCode, string? GridCode, DateTimeOffset SubmittedAt, string? CommunityCode = null);
 
 /// <summary>
 /// Finds hot spots (未诉先办) as requests are filed, inside the filing's transaction: the category's
@@ -50,7 +51,7 @@ public static class HotSpotDetector
         const string community = """
             SELECT code FROM grid_copy WHERE code = ANY (@path) AND level = 'community' LIMIT 1
             """;
-        var communityCode = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(community,
+        var communityCode = request.CommunityCode ?? await conn.ExecuteScalarAsync<string?>(new CommandDefinition(community,
             new { path = request.LocationPath.ToArray() }, tx, cancellationToken: ct));
         if (communityCode is null) return null;
 
