@@ -78,7 +78,7 @@ try
 
     // Stages in filing order; the total per POST is the sum of the means (a stage a filing skips counts zero for it).
     string[] order = [FilingStages.Validate, FilingStages.Place, FilingStages.Classify, FilingStages.Duplicates, FilingStages.Insert,
-        FilingStages.Events, FilingStages.HotSpots, FilingStages.Commit];
+        FilingStages.Events, FilingStages.Commit];
     var filings = stages.TryGetValue(FilingStages.Commit, out var commits) ? commits.Count : 0;
     Console.WriteLine($"\nfiling stages over {filings} filings (ms):\n");
     Console.WriteLine("| stage | mean per filing | p50 | p99 |");

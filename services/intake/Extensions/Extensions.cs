@@ -50,6 +50,7 @@ public static class Extensions
             x.AddGridCopyConsumer();
             x.AddTimelineConsumers(intakeOptions.TimelineConcurrency);
             x.AddConsumer<HotSpots.HotSpotOrderAssignedConsumer>(); x.AddConsumer<HotSpots.HotSpotOrderResolvedConsumer>();
+            x.AddConsumer<HotSpots.HotSpotDetectionConsumer>().Endpoint(e => e.ConcurrentMessageLimit = intakeOptions.HotSpots.DetectionConcurrency);
             x.AddConsumer<Meetings.MeetingNeedRaisedConsumer>();
             x.AddConsumer<Reference.CatalogueRequestedConsumer>();
         });

@@ -29,7 +29,6 @@ public static class FilingStages
     public const string Insert = "insert";
     /// <summary>Uploads linked, the duplicate's link, the event for dispatch.</summary>
     public const string Events = "events";
-    public const string HotSpots = "hot_spots";
     public const string Commit = "commit";
 
     /// <summary>Times consecutive stages of one filing.</summary>

@@ -7,7 +7,6 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
-using GovPlatform.Intake.HotSpots;
 using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Search;
@@ -228,12 +227,8 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 body.AttachmentIds is { Count: > 0 } ? await CaseDetails.LoadAsync(tx, id, ct)
                     : CaseDetails.Of(body.Description, body.Location.Address, attributes, body.Attachments ?? [], body.Reporter?.Name, body.Reporter?.Phone)), ct);
         stages.Mark(FilingStages.Events);
-        if (original is null && categoryCode is not null)
-        {
-            await HotSpotDetector.DetectAsync(tx, options.HotSpots, new FiledRequest(id, categoryCode, body.Description, location.Node.Path,
-                location.BuildingCode, location.GridCode, now, location.CommunityCode), ct);
-            stages.Mark(FilingStages.HotSpots);
-        }
+        // Hot spots are looked for just after the commit, from the RequestSubmitted above (HotSpotDetectionConsumer):
+        // in here the detector's lock per category and community queued concurrent filings of one place.
         if (claimFirst)
             await Idempotency.SaveResponseAsync(tx, principal, claim!.Key, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
