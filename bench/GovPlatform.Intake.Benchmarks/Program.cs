@@ -2,13 +2,16 @@
 // by side with pgbench running the same insert transaction on the same PostgreSQL, in one run.
 //   source .local/env && dotnet run -c Release --project bench/GovPlatform.Intake.Benchmarks -- [clients=16] [seconds=20]
 // It makes its own database and RabbitMQ virtual host and drops them afterwards.
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Dapper;
 using GovPlatform.Intake.Extensions;
+using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -50,7 +53,21 @@ try
     Console.WriteLine($"clients {clients}, {seconds} s each, {Environment.ProcessorCount} cores, database {database}");
     await HttpLoadAsync(http, buildings, clients, TimeSpan.FromSeconds(3)); // warm-up: JIT, pools, plans
     var pg = await PgbenchAsync(postgres, clients, seconds);
+    // Where each filing's time goes (FilingStages), for the measured run only: the host is in this process.
+    var stages = new ConcurrentDictionary<string, ConcurrentQueue<double>>();
+    using var listener = new MeterListener();
+    listener.InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Meter.Name == FilingStages.MeterName && instrument.Name == FilingStages.InstrumentName) l.EnableMeasurementEvents(instrument);
+    };
+    listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+    {
+        foreach (var tag in tags)
+            if (tag.Key == "stage") stages.GetOrAdd((string)tag.Value!, _ => new()).Enqueue(value);
+    });
+    listener.Start();
     var api = await HttpLoadAsync(http, buildings, clients, TimeSpan.FromSeconds(seconds));
+    listener.Dispose();
 
     Console.WriteLine();
     Console.WriteLine("| run | transactions | per second | p50 ms | p99 ms |");
@@ -58,6 +75,22 @@ try
     Console.WriteLine(pg.Row("pgbench, same insert transaction"));
     Console.WriteLine(api.Row("POST /api/v1/requests"));
     Console.WriteLine($"\nratio (API / pgbench requests per second): {api.PerSecond / pg.PerSecond:0.00}");
+
+    // Stages in filing order; the total per POST is the sum of the means (a stage a filing skips counts zero for it).
+    string[] order = [FilingStages.Validate, FilingStages.Place, FilingStages.Classify, FilingStages.Duplicates, FilingStages.Insert,
+        FilingStages.Events, FilingStages.Commit];
+    var filings = stages.TryGetValue(FilingStages.Commit, out var commits) ? commits.Count : 0;
+    Console.WriteLine($"\nfiling stages over {filings} filings (ms):\n");
+    Console.WriteLine("| stage | mean per filing | p50 | p99 |");
+    Console.WriteLine("|---|---|---|---|");
+    foreach (var stage in order.Where(stages.ContainsKey))
+    {
+        var values = stages[stage].ToList();
+        values.Sort();
+        double At(double q) => values[Math.Min(values.Count - 1, (int)(q * values.Count))];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {stage} | {values.Sum() / Math.Max(1, filings):0.00} | {At(0.5):0.00} | {At(0.99):0.00} |"));
+    }
 }
 finally
 {

@@ -31,4 +31,11 @@ public sealed class IntakeOptions
     /// <summary>Wrong phone digits allowed per ticket per window before look-ups of that ticket are refused (4 digits are guessable).</summary>
     public int LookupFailuresAllowed { get; set; } = 5;
     public TimeSpan LookupFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Deliveries of one timeline event (assigned, accepted, ...) applied at once in this process. Each holds a pooled
+    /// connection and the request's row lock; unbounded (the broker's prefetch per queue, eleven queues), a burst of
+    /// "assigned" took connections and CPU from the POSTs filing requests. The rest waits in the queue.
+    /// </summary>
+    public int TimelineConcurrency { get; set; } = 4;
 }

@@ -46,6 +46,52 @@ public sealed class IdempotencyTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task A_replay_answers_exactly_what_the_first_call_answered()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var token = Tokens.For("desk_operator");
+        var key = Guid.NewGuid().ToString();
+
+        var first = await PostAsync(Body(county), key, token);
+        var retry = await PostAsync(Body(county), key, token);
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        var (a, b) = (await first.JsonAsync(), await retry.JsonAsync());
+        // Every field, the ticket number drawn by the insert included, as the first call gave it.
+        foreach (var field in a.EnumerateObject())
+            Assert.Equal(field.Value.GetRawText(), b.GetProperty(field.Name).GetRawText());
+        Assert.Matches(@"^\d{8}-\d{6,}$", b.GetProperty("ticketNo").GetString());
+        // The key's row was written with its answer by the insert that filed the request.
+        Assert.Equal(201, await _stack.ScalarAsync<int>("intake",
+            "SELECT status_code FROM idempotency_keys WHERE key = @key", new { key }));
+    }
+
+    [Fact]
+    public async Task A_systems_retry_with_an_external_id_replays_the_first_answer_instead_of_a_conflict()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var (_, apiKey) = await IntakeAccessTests.IssueKeyAsync(Intake, "热线平台-" + county.District);
+        var key = Guid.NewGuid().ToString();
+        var body = IntakeAccessTests.Body(county.Building, externalId: "RX-" + county.District);
+        var headers = new Dictionary<string, string> { ["Idempotency-Key"] = key };
+
+        var first = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", body, role: null, apiKey: apiKey, headers: headers);
+        var retry = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", body, role: null, apiKey: apiKey, headers: headers);
+        var anotherKey = await Intake.SendAsync(HttpMethod.Post, "/api/v1/requests", body, role: null, apiKey: apiKey,
+            headers: new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() });
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal((await first.JsonAsync()).GetProperty("ticketNo").GetString(), (await retry.JsonAsync()).GetProperty("ticketNo").GetString());
+        // A new key for the same external request is a second filing of it: the ledger's conflict, not a replay.
+        Assert.Equal(HttpStatusCode.Conflict, anotherKey.StatusCode);
+        Assert.Equal(1, await FiledInAsync(county));
+    }
+
+    [Fact]
     public async Task Concurrent_retries_with_one_key_all_get_the_one_request()
     {
         var county = new TestCounty();

@@ -46,10 +46,17 @@ public static class CaseDetails
         var conn = tx.Connection!;
         var row = await conn.QuerySingleAsync<Row>(new CommandDefinition(SelectCase, new { requestId }, tx, cancellationToken: ct));
         var files = await conn.QueryAsync<File>(new CommandDefinition(SelectFiles, new { requestId }, tx, cancellationToken: ct));
-        var attributes = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.AttributesJson) ?? [];
-        return new RequestCase(row.Description, row.Address, attributes, row.Links,
+        return Of(row.Description, row.Address, row.AttributesJson, row.Links, row.ReporterName, row.ReporterPhone,
             files.Select(f => new CaseAttachment(f.Id, "intake", f.Kind, f.ContentType, f.FileName, $"{AttachmentExtensions.Route}/{f.Id}",
-                f.HasThumbnail ? $"{AttachmentExtensions.Route}/{f.Id}/thumbnail" : null)).ToList(),
-            PersonalData.MaskName(row.ReporterName), PersonalData.MaskPhone(row.ReporterPhone));
+                f.HasThumbnail ? $"{AttachmentExtensions.Route}/{f.Id}/thumbnail" : null)).ToList());
     }
+
+    /// <summary>
+    /// The case of a request being filed, from the values just written: without uploads the row holds nothing the
+    /// filing does not already have, so reading it back (two round trips inside the filing's transaction) is not needed.
+    /// </summary>
+    public static RequestCase Of(string description, string? address, string attributesJson, IReadOnlyList<string> links,
+        string? reporterName, string? reporterPhone, IReadOnlyList<CaseAttachment>? attachments = null) =>
+        new(description, address, JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(attributesJson) ?? [], links,
+            attachments ?? [], PersonalData.MaskName(reporterName), PersonalData.MaskPhone(reporterPhone));
 }

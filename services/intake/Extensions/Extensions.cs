@@ -28,7 +28,8 @@ public static class Extensions
         // Residents' photos and files, filed with a request (docs/intake.md, Attachments).
         builder.AddAttachments("intake");
         builder.Services.AddSingleton<IAttachmentAccess, RequestAttachmentAccess>();
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions());
+        var intakeOptions = builder.Configuration.GetSection("Intake").Get<IntakeOptions>() ?? new IntakeOptions();
+        builder.Services.AddSingleton(intakeOptions);
         // Learned from the shipped corpus on first use (about a second, the same weights every start).
         builder.Services.AddSingleton<IRequestClassifier>(_ => LearnedClassifier.FromShippedCorpus());
         builder.Services.AddHostedService<ClassifierWarmUp>();
@@ -47,8 +48,9 @@ public static class Extensions
         builder.AddMessaging("intake", x =>
         {
             x.AddGridCopyConsumer();
-            x.AddTimelineConsumers();
+            x.AddTimelineConsumers(intakeOptions.TimelineConcurrency);
             x.AddConsumer<HotSpots.HotSpotOrderAssignedConsumer>(); x.AddConsumer<HotSpots.HotSpotOrderResolvedConsumer>();
+            x.AddConsumer<HotSpots.HotSpotDetectionConsumer>().Endpoint(e => e.ConcurrentMessageLimit = intakeOptions.HotSpots.DetectionConcurrency);
             x.AddConsumer<Meetings.MeetingNeedRaisedConsumer>();
             x.AddConsumer<Reference.CatalogueRequestedConsumer>();
         });

@@ -8,20 +8,29 @@ using Npgsql;
 namespace GovPlatform.Intake.HotSpots;
 
 /// <summary>What the detector needs of the request just filed.</summary>
+/// <param name="CommunityCode">The community on the path when the caller knows it (the reference cache does); null looks it up.</param>
 public sealed record FiledRequest(Guid Id, string Category, string Description, IReadOnlyList<string> LocationPath,
-    string? BuildingCode, string? GridCode, DateTimeOffset SubmittedAt);
+    string? BuildingCode, string? GridCode, DateTimeOffset SubmittedAt, string? CommunityCode = null);
 
 /// <summary>
-/// Finds hot spots (未诉先办) as requests are filed, inside the filing's transaction: the category's
-/// requests of the last <see cref="HotSpotOptions.Window"/> in the new request's community that are
-/// about the same topic (<see cref="ReportGist.TopicSimilarity"/>: the same ideas and words, the
-/// same things) are gathered; the new request joins a hot spot one of them is already in, when it
-/// stands at that hot spot's place; otherwise, when the building, else the grid, else the community
-/// holds <see cref="HotSpotOptions.MinRequests"/> of them not yet in any hot spot, those become a new
-/// hot spot there and <see cref="HotSpotDetected"/> is published with them. Duplicates linked to an
-/// open request are one problem reported twice, not a recurrence, and are not counted; requests in a
+/// Finds hot spots (未诉先办) just after requests are filed: <see cref="HotSpotDetectionConsumer"/> runs it for
+/// each request's <see cref="RequestSubmitted"/> in a transaction of its own, so a filing never waits for it (a hot
+/// spot is a pattern over weeks; found a second later it is found in time). The category's requests of the last
+/// <see cref="HotSpotOptions.Window"/> in the request's community that are about the same topic
+/// (<see cref="ReportGist.TopicSimilarity"/>: the same ideas and words, the same things) are gathered; the request
+/// joins a hot spot one of them is already in, when it stands at that hot spot's place; otherwise, when the
+/// building, else the grid, else the community holds <see cref="HotSpotOptions.MinRequests"/> of them not yet in
+/// any hot spot, those become a new hot spot there and <see cref="HotSpotDetected"/> is published with them.
+/// A request already in a hot spot (taken in by a later request's detection that ran first) is left as it is.
+/// Duplicates linked to an open request are one problem reported twice, not a recurrence, and are not counted
+/// (intake publishes no <see cref="RequestSubmitted"/> for them, and they are no candidates); requests in a
 /// dismissed hot spot were judged already and do not count again.
 /// </summary>
+/// <remarks>
+/// Requests may be considered out of filing order (a redelivery, two consumers), so what a new hot spot records
+/// follows its members, not the request that completed it: first and last at are its oldest and newest member's
+/// submission, it counts as detected when its newest member was filed, and its requests are listed oldest first.
+/// </remarks>
 public static class HotSpotDetector
 {
     /// <summary>The most recent requests of the category in the community compared with a new one.</summary>
@@ -39,7 +48,7 @@ public static class HotSpotDetector
         public string? HotSpotLevel { get; init; }
     }
 
-    /// <summary>The hot spot the request joined or made, or null.</summary>
+    /// <summary>The hot spot the request is in (joined, made, or was already taken into), or null.</summary>
     public static async Task<Guid?> DetectAsync(NpgsqlTransaction tx, HotSpotOptions options, FiledRequest request, CancellationToken ct)
     {
         if (!options.Enabled) return null;
@@ -50,7 +59,7 @@ public static class HotSpotDetector
         const string community = """
             SELECT code FROM grid_copy WHERE code = ANY (@path) AND level = 'community' LIMIT 1
             """;
-        var communityCode = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(community,
+        var communityCode = request.CommunityCode ?? await conn.ExecuteScalarAsync<string?>(new CommandDefinition(community,
             new { path = request.LocationPath.ToArray() }, tx, cancellationToken: ct));
         if (communityCode is null) return null;
 
@@ -59,6 +68,7 @@ public static class HotSpotDetector
         // that came after the fix count against it (docs/metrics.md, calls prevented).
         const string candidates = """
             SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(@lockKey, 0));
+            SELECT hot_spot_id FROM hot_spot_requests WHERE request_id = @id;
             (SELECT r.id, r.location_path AS LocationPath, r.building_code AS BuildingCode, r.submitted_at AS SubmittedAt,
                     h.id AS HotSpotId, h.status AS HotSpotStatus, h.place_path AS HotSpotPath, h.place_level AS HotSpotLevel
              FROM requests r
@@ -86,6 +96,8 @@ public static class HotSpotDetector
             since = (request.SubmittedAt - options.Window).UtcDateTime, limit = Candidates,
         }, tx, cancellationToken: ct));
         await results.ReadAsync<int>();
+        // Read after the lock, so a detection that took this request in and committed while this one waited is seen.
+        if (await results.ReadSingleOrDefaultAsync<Guid?>() is { } alreadyIn) return alreadyIn;
         var rows = (await results.ReadAsync<Candidate>()).ToList();
         // Descriptions are read only for candidates whose gist this process has not seen (after a restart, or filed
         // through another instance): sending 200 descriptions on every filing cost more than comparing them.
@@ -138,9 +150,11 @@ public static class HotSpotDetector
         {
             var members = free.Where(s => holds(s.Row) && s.Similarity >= topicSimilarity).ToList();
             if (members.Count + 1 < min) continue;
-            var ids = members.OrderBy(m => m.Row.SubmittedAt).Select(m => m.Row.Id).Append(request.Id).ToList();
-            var firstAt = members.Count == 0 ? request.SubmittedAt
-                : new DateTimeOffset(DateTime.SpecifyKind(members.Min(m => m.Row.SubmittedAt), DateTimeKind.Utc));
+            // Oldest first, the request among them by its own submission (it may be older than some members).
+            var filed = members.Select(m => (m.Row.Id, At: new DateTimeOffset(DateTime.SpecifyKind(m.Row.SubmittedAt, DateTimeKind.Utc))))
+                .Append((request.Id, At: request.SubmittedAt)).OrderBy(m => m.At).ToList();
+            var ids = filed.Select(m => m.Id).ToList();
+            var (firstAt, lastAt) = (filed[0].At, filed[^1].At);
             var topic = Topic([gist, .. members.Select(m => m.Gist)]);
             var id = NewId.NextGuid();
             const string insert = """
@@ -152,10 +166,10 @@ public static class HotSpotDetector
             await conn.ExecuteAsync(new CommandDefinition(insert, new
             {
                 id, request.Category, code, level, path = path.ToArray(), communityCode, topic = topic.ToArray(), count = ids.Count,
-                firstAt = firstAt.UtcDateTime, now = request.SubmittedAt.UtcDateTime, ids = ids.ToArray(),
+                firstAt = firstAt.UtcDateTime, now = lastAt.UtcDateTime, ids = ids.ToArray(),
             }, tx, cancellationToken: ct));
             await Outbox.EnqueueAsync(tx, new HotSpotDetected(id, request.Category, code, level, path, communityCode, topic, ids,
-                firstAt, request.SubmittedAt, request.SubmittedAt), ct);
+                firstAt, lastAt, lastAt), ct);
             return id;
         }
         return null;

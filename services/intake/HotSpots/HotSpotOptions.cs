@@ -33,6 +33,12 @@ public sealed class HotSpotOptions
     public double? BuildingTopicSimilarity { get; set; } = 0.2;
     /// <summary>Off turns detection off (the API still reads what was found).</summary>
     public bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Requests considered at once in this process (HotSpotDetectionConsumer). Detections of one category and
+    /// community take turns on the detector's lock anyway, and one takes a few milliseconds: two keep up with filing
+    /// without taking connections and CPU from it. The rest waits in the queue.
+    /// </summary>
+    public int DetectionConcurrency { get; set; } = 2;
 
     /// <summary>The topic similarity a hot spot of the level needs (building, grid, community).</summary>
     public double TopicSimilarityAt(string level) => level switch

@@ -49,7 +49,13 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
             {
                 logger.LogWarning(e, "Progress texts not sent this round; trying again");
             }
-            try { await _wake.WaitAsync(options.NotificationPoll, stoppingToken); }
+            try
+            {
+                // Woken, the loop lets the texts of the next moments gather: under load every filing and every
+                // "assigned" wakes it, and a claiming transaction per wake competed with the POSTs for the database.
+                if (await _wake.WaitAsync(options.NotificationPoll, stoppingToken) && options.NotificationGather > TimeSpan.Zero)
+                    await Task.Delay(options.NotificationGather, stoppingToken);
+            }
             catch (OperationCanceledException) { break; }
         }
     }
@@ -100,22 +106,24 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var owed = (await conn.QueryAsync<Owed>(new CommandDefinition(claim, new { batch = options.NotificationBatch }, tx, cancellationToken: ct))).AsList();
+        // The outcomes are written together, one statement per kind, rather than one per text: the texts of a batch
+        // are all marked by the same commit either way, and each mark was a round trip inside the claiming transaction.
+        var (sentIds, sentTexts) = (new List<long>(owed.Count), new List<string>(owed.Count));
+        var (skippedIds, skippedWhy) = (new List<long>(), new List<string>());
         foreach (var n in owed)
         {
             if (n.OptedOut || n.Template is null)
             {
-                await conn.ExecuteAsync(new CommandDefinition("UPDATE resident_notifications SET state = 'skipped', last_error = @why WHERE id = @Id",
-                    new { n.Id, why = n.OptedOut ? "opted out" : "no template for this step" }, tx, cancellationToken: ct));
+                skippedIds.Add(n.Id);
+                skippedWhy.Add(n.OptedOut ? "opted out" : "no template for this step");
                 continue;
             }
             var text = Render(n.Template, n.TicketNo, n.CategoryName, n.Detail, options.PublicBaseUrl);
             try
             {
                 await sender.SendAsync(new OutgoingText(n.Phone, text, n.Step), ct);
-                await conn.ExecuteAsync(new CommandDefinition("""
-                    UPDATE resident_notifications SET state = 'sent', sent_at = clock_timestamp(), text = @text, attempts = attempts + 1, last_error = NULL
-                    WHERE id = @Id
-                    """, new { n.Id, text }, tx, cancellationToken: ct));
+                sentIds.Add(n.Id);
+                sentTexts.Add(text);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -132,6 +140,19 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
                     """, new { n.Id, error = e.Message, text, giveUp, delay = giveUp ? TimeSpan.Zero : delays[n.Attempts] }, tx, cancellationToken: ct));
             }
         }
+        if (sentIds.Count > 0)
+            await conn.ExecuteAsync(new CommandDefinition("""
+                UPDATE resident_notifications n
+                SET state = 'sent', sent_at = clock_timestamp(), text = s.text, attempts = n.attempts + 1, last_error = NULL
+                FROM unnest(@ids, @texts) AS s(id, text)
+                WHERE n.id = s.id
+                """, new { ids = sentIds.ToArray(), texts = sentTexts.ToArray() }, tx, cancellationToken: ct));
+        if (skippedIds.Count > 0)
+            await conn.ExecuteAsync(new CommandDefinition("""
+                UPDATE resident_notifications n SET state = 'skipped', last_error = s.why
+                FROM unnest(@ids, @why) AS s(id, why)
+                WHERE n.id = s.id
+                """, new { ids = skippedIds.ToArray(), why = skippedWhy.ToArray() }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return owed.Count;
     }

@@ -8,7 +8,8 @@ using Npgsql;
 namespace GovPlatform.Intake.Reference;
 
 /// <summary>A grid-copy node with the building and grid on its path, which filing a request needs.</summary>
-public sealed record PlacedNode(GridCopyExtensions.CopiedNode Node, string? BuildingCode, string? GridCode);
+/// <param name="CommunityCode">The community on the node's path, when known (hot-spot detection groups by it).</param>
+public sealed record PlacedNode(GridCopyExtensions.CopiedNode Node, string? BuildingCode, string? GridCode, string? CommunityCode = null);
 
 /// <summary>A catalogue entry as filing a request needs it.</summary>
 public sealed record CatalogueEntry(string Code, string NameZh, bool Major, bool Active, IReadOnlyList<CategoryAttribute> Attributes);
@@ -55,6 +56,7 @@ public sealed class ReferenceCache
         public required string[] Path { get; init; }
         public string? BuildingCode { get; init; }
         public string? GridCode { get; init; }
+        public string? CommunityCode { get; init; }
     }
 
     /// <summary>A node of the grid copy by code; null when dispatch has not published it (never cached, so a new node is seen at once).</summary>
@@ -66,6 +68,7 @@ public sealed class ReferenceCache
             SELECT n.code, n.parent_code AS ParentCode, n.level, n.name, n.path,
                    (SELECT b.code FROM grid_copy b WHERE b.code = ANY (n.path) AND b.level = 'building' LIMIT 1) AS BuildingCode,
                    (SELECT g.code FROM grid_copy g WHERE g.code = ANY (n.path) AND g.level = 'grid' LIMIT 1) AS GridCode
+                   , (SELECT c.code FROM grid_copy c WHERE c.code = ANY (n.path) AND c.level = 'community' LIMIT 1) AS CommunityCode
             FROM grid_copy n WHERE n.code = @code
             """;
         var row = await conn.QuerySingleOrDefaultAsync<NodeRow>(new CommandDefinition(sql, new { code }, cancellationToken: ct));
@@ -73,7 +76,7 @@ public sealed class ReferenceCache
         var placed = new PlacedNode(new GridCopyExtensions.CopiedNode
         {
             Code = row.Code, ParentCode = row.ParentCode, Level = row.Level, Name = row.Name, Path = row.Path,
-        }, row.BuildingCode, row.GridCode);
+        }, row.BuildingCode, row.GridCode, row.CommunityCode);
         if (_listening)
         {
             if (_nodes.Count >= MaxNodes) _nodes.Clear();

@@ -10,6 +10,8 @@ namespace GovPlatform.Intake.Requests;
 /// The <c>Idempotency-Key</c> header: a retried POST gets the first one's response, the same key
 /// with a different body gets 422. The key is claimed by inserting its row inside the request's
 /// transaction, so a concurrent retry waits on that row until the first commits, then replays it.
+/// Filing inserts the row with its answer in the same statement as the request (<see cref="RequestFiling"/>);
+/// <see cref="ClaimAsync"/> and <see cref="SaveResponseAsync"/> serve the path that must claim before it knows the answer.
 /// </summary>
 public static class Idempotency
 {

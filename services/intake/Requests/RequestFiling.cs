@@ -7,7 +7,6 @@ using GovPlatform.Intake.Access;
 using GovPlatform.Intake.Cases;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
-using GovPlatform.Intake.HotSpots;
 using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Search;
@@ -60,9 +59,11 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 return Rejected(new() { ["externalSystem"] = ["Set by your API key; leave it out."] });
             body = body with { ExternalSystem = user.FindFirst("name")!.Value };
         }
+        var stages = new FilingStages.Clock();
         var errors = RequestRules.Validate(body);
         if (errors.Count > 0) return Rejected(errors);
         if (PatrolRules.ChannelProblem(user, body) is { } channelProblem) return Rejected(channelProblem);
+        stages.Mark(FilingStages.Validate);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         PlacedNode? location;
@@ -83,6 +84,7 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
             location = new PlacedNode(grid, null, grid.Code);
         }
         if (PatrolRules.ScopeProblem(user, location.Node.Path) is { } outside) return outside;
+        stages.Mark(FilingStages.Place);
 
         Classification.Classification? suggestion = null;
         var (categoryCode, classifiedBy, status) = (body.Category, "reporter", TimelineEvents.Submitted);
@@ -104,11 +106,16 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 ? (suggestion.Category, "rules", TimelineEvents.Submitted)
                 : (null, null!, Triage);
         }
+        stages.Mark(FilingStages.Classify);
 
         var now = clock.GetUtcNow();
         var principal = user.Actor();
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (claim is not null && !await Idempotency.ClaimAsync(tx, principal, claim.Key, claim.RequestHash, now, claim.Lifetime, ct))
+        // The idempotency key is claimed by the insert itself, with the response in the same row (one write, no second
+        // round trip), except with an external id: a retry must replay the first answer, not meet the 409 the
+        // external-id check below gives once the first is filed, so there the key is claimed before that check.
+        var claimFirst = claim is not null && body.ExternalId is not null;
+        if (claimFirst && !await Idempotency.ClaimAsync(tx, principal, claim!.Key, claim.RequestHash, now, claim.Lifetime, ct))
         {
             await tx.RollbackAsync(ct);
             return await ReplayAsync(conn, principal, claim.Key, claim.RequestHash, http, ct);
@@ -119,30 +126,51 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, location.BuildingCode,
             location.GridCode ?? location.Node.Code, body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
         if (original is not null) status = TimelineEvents.Linked;
+        stages.Mark(FilingStages.Duplicates);
 
         var id = NewId.NextGuid();
-        // The ticket's sequence number is drawn inside the insert: one round trip for the number, the row and its first entry.
+        var url = $"/api/v1/requests/{id}";
+        // The answer is known but for the ticket number, which the insert draws: a placeholder no other field can hold.
+        var ticketPlaceholder = $"ticket-{id:N}";
+        var submitted = new SubmittedDto(id, ticketPlaceholder, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
+        var claimHere = claim is not null && !claimFirst;
+        // The ticket's sequence number is drawn inside the insert: one round trip for the number, the key, the row and
+        // its first entry. The key's row is inserted with the answer it replays; when an unexpired key is already there
+        // (another call's, committed, or waited for until it commits), nothing is filed and the ticket comes back null.
         const string insert = """
+            WITH s AS (SELECT nextval('ticket_seq') AS n, set_config('govplatform.progress_wake', @progressWake, true)),
+            t AS (SELECT @datePrefix || '-' || CASE WHEN s.n < 1000000 THEN lpad(s.n::text, 6, '0') ELSE s.n::text END AS ticket_no FROM s),
+            claim AS (
+                INSERT INTO idempotency_keys AS k (principal, key, request_hash, created_at, status_code, response_body, location)
+                SELECT @principal, @claimKey, @claimHash, @now, 201, replace(@response, @ticketPlaceholder, t.ticket_no), @url
+                FROM t WHERE @claimKey::text IS NOT NULL
+                ON CONFLICT (principal, key) DO UPDATE
+                    SET request_hash = excluded.request_hash, created_at = excluded.created_at,
+                        status_code = excluded.status_code, response_body = excluded.response_body, location = excluded.location
+                    WHERE k.created_at < @expiredBefore
+                RETURNING 1)
             INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
                                   location_code, location_path, address, latitude, longitude, attachments,
                                   external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
                                   building_code, original_id, attributes, search_words)
-            SELECT @id, @datePrefix || '-' || CASE WHEN s.n < 1000000 THEN lpad(s.n::text, 6, '0') ELSE s.n::text END,
+            SELECT @id, t.ticket_no,
                    @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
                    @locationCode, @path, @address, @latitude, @longitude, @attachments,
                    @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
                    @buildingCode, @originalId, @attributes::jsonb, @searchWords
-            FROM (SELECT nextval('ticket_seq') AS n, set_config('govplatform.progress_wake', @progressWake, true)) s
+            FROM t
+            WHERE @claimKey::text IS NULL OR EXISTS (SELECT 1 FROM claim)
             RETURNING ticket_no;
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
-            VALUES (@id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted');
+            SELECT @id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted'
+            WHERE @claimKey::text IS NULL OR EXISTS (SELECT 1 FROM requests WHERE id = @id);
             """;
         // The texts this filing owes: this process's sender is woken after the commit instead of by the trigger's NOTIFY.
         var wakeInProcess = ProgressWake.Serves(conn);
-        string ticketNo;
+        string? filedTicket;
         try
         {
-            ticketNo = (await conn.ExecuteScalarAsync<string>(new CommandDefinition(insert, new
+            filedTicket = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(insert, new
             {
                 id, datePrefix = now.ToOffset(Local).ToString("yyyyMMdd", CultureInfo.InvariantCulture),
                 body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy,
@@ -154,7 +182,10 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
                 searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address),
                 progressWake = wakeInProcess ? ProgressWake.InProcess : "",
-            }, tx, cancellationToken: ct)))!;
+                claimKey = claimHere ? claim!.Key : null, claimHash = claimHere ? claim!.RequestHash : null,
+                expiredBefore = claimHere ? (now - claim!.Lifetime).UtcDateTime : (DateTime?)null,
+                response = claimHere ? JsonSerializer.Serialize(submitted, Outbox.Json) : null, ticketPlaceholder, url,
+            }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
         {
@@ -162,6 +193,15 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
             await tx.RollbackAsync(ct);
             return AlreadyFiled(body, (await FindExternalAsync(conn, body.ExternalSystem!, body.ExternalId!, ct))!);
         }
+        if (filedTicket is null)
+        {
+            // The key was another call's: nothing was filed, and that call's answer is the answer.
+            await tx.RollbackAsync(ct);
+            return await ReplayAsync(conn, principal, claim!.Key, claim.RequestHash, http, ct);
+        }
+        var ticketNo = filedTicket;
+        submitted = submitted with { TicketNo = ticketNo };
+        stages.Mark(FilingStages.Insert);
         if (body.AttachmentIds is { Count: > 0 } attachmentIds)
         {
             // Only the caller's own uploads, not yet attached elsewhere: an id seen in someone else's request gives nothing.
@@ -182,15 +222,17 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         else if (categoryCode is not null)
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(
                 id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Node.Code, location.Node.Path,
-                body.Location.Latitude, body.Location.Longitude, now, await CaseDetails.LoadAsync(tx, id, ct)), ct);
-        if (original is null && categoryCode is not null)
-            await HotSpotDetector.DetectAsync(tx, options.HotSpots, new FiledRequest(id, categoryCode, body.Description, location.Node.Path,
-                location.BuildingCode, location.GridCode, now), ct);
-        var submitted = new SubmittedDto(id, ticketNo, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
-        var url = $"/api/v1/requests/{id}";
-        if (claim is not null)
-            await Idempotency.SaveResponseAsync(tx, principal, claim.Key, StatusCodes.Status201Created, submitted, url, ct);
+                body.Location.Latitude, body.Location.Longitude, now,
+                // Uploads are read back as linked; otherwise the case is what was just written.
+                body.AttachmentIds is { Count: > 0 } ? await CaseDetails.LoadAsync(tx, id, ct)
+                    : CaseDetails.Of(body.Description, body.Location.Address, attributes, body.Attachments ?? [], body.Reporter?.Name, body.Reporter?.Phone)), ct);
+        stages.Mark(FilingStages.Events);
+        // Hot spots are looked for just after the commit, from the RequestSubmitted above (HotSpotDetectionConsumer):
+        // in here the detector's lock per category and community queued concurrent filings of one place.
+        if (claimFirst)
+            await Idempotency.SaveResponseAsync(tx, principal, claim!.Key, StatusCodes.Status201Created, submitted, url, ct);
         await tx.CommitAsync(ct);
+        stages.Mark(FilingStages.Commit);
         if (wakeInProcess) ProgressWake.Wake(conn);
 
         if (_logger.IsEnabled(LogLevel.Information))

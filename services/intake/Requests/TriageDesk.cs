@@ -18,7 +18,7 @@ public sealed record CategoryChosenDto(Guid Id, string? FromCategory, string Cat
 /// A desk operator's choice of a request's category, one transaction: out of triage the request is dispatched (and
 /// counts towards hot spots from when it was filed); otherwise its category is corrected.
 /// </summary>
-public sealed class TriageDesk(NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock, IntakeOptions options)
+public sealed class TriageDesk(NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock)
 {
     // Property-style because Dapper matches constructors by exact column type (text[] is System.Array).
     private sealed record Current
@@ -71,14 +71,8 @@ public sealed class TriageDesk(NpgsqlDataSource db, ReferenceCache reference, Ti
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(id, current.TicketNo, current.Channel, body.Category, current.Urgency,
                 current.LocationCode, current.LocationPath, current.Latitude, current.Longitude, new DateTimeOffset(current.SubmittedAt, TimeSpan.Zero),
                 await Cases.CaseDetails.LoadAsync(tx, id, ct)), ct);
-            // Now it has a category it counts towards hot spots as if filed with it, from when it was filed.
-            var filed = await conn.QuerySingleAsync<(string Description, string? Building, string? Grid)>(new CommandDefinition("""
-                SELECT r.description, r.building_code,
-                       (SELECT g.code FROM grid_copy g WHERE g.code = ANY (r.location_path) AND g.level = 'grid' LIMIT 1)
-                FROM requests r WHERE r.id = @id
-                """, new { id }, tx, cancellationToken: ct));
-            await HotSpots.HotSpotDetector.DetectAsync(tx, options.HotSpots, new HotSpots.FiledRequest(id, body.Category, filed.Description,
-                current.LocationPath, filed.Building, filed.Grid, new DateTimeOffset(current.SubmittedAt, TimeSpan.Zero)), ct);
+            // Now it has a category it counts towards hot spots as if filed with it, from when it was filed: the
+            // RequestSubmitted above brings it to HotSpotDetectionConsumer, as every filing's does.
         }
         var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT status FROM requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);

@@ -39,6 +39,11 @@ public sealed class ResidentOptions
     /// <summary>Safety-net poll of the messages owed (the timeline's NOTIFY wakes the sender at once); retries fall due on it.</summary>
     public TimeSpan NotificationPoll { get; set; } = TimeSpan.FromSeconds(1);
     public int NotificationBatch { get; set; } = 50;
+    /// <summary>
+    /// How long the sender waits after a wake before claiming, so the texts owed meanwhile go in the same round: it bounds
+    /// the sender to a few claiming transactions a second however many steps commit, at the cost of this much delay per text.
+    /// </summary>
+    public TimeSpan NotificationGather { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Keep a copy of every text sent and serve it at /api/v1/residents/test-mailbox; on in Development and Testing only.</summary>
     public bool? TestMailbox { get; set; }

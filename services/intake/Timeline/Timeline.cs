@@ -54,42 +54,54 @@ public static class RequestTimeline
         const string lockRequest = "SELECT 1 FROM requests WHERE id = @RequestId FOR UPDATE";
         const string lockRequestWakingInProcess =
             "SELECT 1, set_config('govplatform.progress_wake', 'in_process', true) FROM requests WHERE id = @RequestId FOR UPDATE";
-        var locked = await conn.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
-            wakeInProcess ? lockRequestWakingInProcess : lockRequest, new { entry.RequestId }, tx, cancellationToken: ct));
-        if (locked is null) return false;
-        var key = entry.DedupeKey;
-        if (key.Contains("{round}"))
-        {
-            // The round an entry belongs to is how many reopenings happened before it, so a
-            // close reported late still lands in its own round, not the current one.
-            var round = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM request_timeline WHERE request_id = @RequestId AND event = 'reopened' AND at <= @at",
-                new { entry.RequestId, at = entry.At.UtcDateTime }, tx, cancellationToken: ct));
-            key = key.Replace("{round}", round.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        const string insert = """
-            INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
-            VALUES (@RequestId, @Event, @at, @Actor, @detail::jsonb, @key)
-            ON CONFLICT (request_id, dedupe_key) DO NOTHING
+        // The entry and the status it moves to, in one statement: the status is updated only when the entry was added
+        // (a repeated fact changes nothing), and the statement's snapshot does not hold the new entry, so the latest is
+        // chosen among the committed ones and the new one. Guarded by the request's existence, which the lock just read,
+        // so an unknown request adds nothing instead of failing on the foreign key.
+        const string appendAndMove = """
+            WITH added AS (
+                INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
+                SELECT @RequestId, @Event, @at, @Actor, @detail::jsonb, @key
+                WHERE EXISTS (SELECT 1 FROM requests WHERE id = @RequestId)
+                ON CONFLICT (request_id, dedupe_key) DO NOTHING
+                RETURNING event, at),
+            moved AS (
+                UPDATE requests r SET status = CASE latest.event WHEN 'unlinked' THEN 'submitted' ELSE latest.event END, updated_at = now()
+                FROM (SELECT event FROM (SELECT event, at FROM request_timeline WHERE request_id = @RequestId
+                                         UNION ALL SELECT event, at FROM added) e
+                      WHERE event NOT IN ('callback', 'classified', 'mediation')
+                      ORDER BY at DESC, array_position(@ordered, event) DESC
+                      LIMIT 1) latest
+                WHERE r.id = @RequestId AND EXISTS (SELECT 1 FROM added)
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM added) + (SELECT count(*) FROM moved)
             """;
-        var added = await conn.ExecuteAsync(new CommandDefinition(insert, new
+        var key = entry.DedupeKey;
+        var args = new
         {
             entry.RequestId, entry.Event, at = entry.At.UtcDateTime, entry.Actor,
             detail = JsonSerializer.Serialize(entry.Detail ?? new { }, Outbox.Json),
-            key,
-        }, tx, cancellationToken: ct));
-        if (added == 0) return true;
+            key, ordered = TimelineEvents.Ordered,
+        };
+        var lockSql = wakeInProcess ? lockRequestWakingInProcess : lockRequest;
+        if (!key.Contains("{round}"))
+        {
+            // Lock, entry and status in one round trip: statements of a batch run in order, each with its own snapshot.
+            await using var results = await conn.QueryMultipleAsync(new CommandDefinition($"{lockSql};\n{appendAndMove}", args, tx, cancellationToken: ct));
+            var found = (await results.ReadAsync<int>()).Any();
+            await results.ReadAsync<long>();
+            return found;
+        }
 
-        const string status = """
-            UPDATE requests r SET status = CASE latest.event WHEN 'unlinked' THEN 'submitted' ELSE latest.event END, updated_at = now()
-            FROM (SELECT event FROM request_timeline
-                  WHERE request_id = @RequestId AND event NOT IN ('callback', 'classified', 'mediation')
-                  ORDER BY at DESC, array_position(@ordered, event) DESC
-                  LIMIT 1) latest
-            WHERE r.id = @RequestId
-            """;
-        await conn.ExecuteAsync(new CommandDefinition(status, new { entry.RequestId, ordered = TimelineEvents.Ordered }, tx, cancellationToken: ct));
+        var locked = await conn.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(lockSql, new { entry.RequestId }, tx, cancellationToken: ct));
+        if (locked is null) return false;
+        // The round an entry belongs to is how many reopenings happened before it, so a
+        // close reported late still lands in its own round, not the current one.
+        var round = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM request_timeline WHERE request_id = @RequestId AND event = 'reopened' AND at <= @at",
+            new { entry.RequestId, at = entry.At.UtcDateTime }, tx, cancellationToken: ct));
+        key = key.Replace("{round}", round.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await conn.ExecuteScalarAsync<long>(new CommandDefinition(appendAndMove, args with { key = key }, tx, cancellationToken: ct));
         return true;
     }
 

@@ -117,18 +117,20 @@ public sealed class MediationCaseClosedTimeline(NpgsqlDataSource db, ILogger<Med
 
 public static class TimelineRegistration
 {
-    public static void AddTimelineConsumers(this IBusRegistrationConfigurator x)
+    /// <param name="concurrency">Deliveries applied at once per event's queue (<see cref="IntakeOptions.TimelineConcurrency"/>).</param>
+    public static void AddTimelineConsumers(this IBusRegistrationConfigurator x, int concurrency)
     {
-        x.AddConsumer<WorkOrderAssignedTimeline>();
-        x.AddConsumer<WorkOrderAcceptedTimeline>();
-        x.AddConsumer<WorkOrderArrivedTimeline>();
-        x.AddConsumer<WorkOrderEscalatedTimeline>();
-        x.AddConsumer<WhistleBlownTimeline>();
-        x.AddConsumer<WorkOrderResolvedTimeline>();
-        x.AddConsumer<WorkOrderPlanFormedTimeline>();
-        x.AddConsumer<WorkOrderClosedTimeline>();
-        x.AddConsumer<WorkOrderReopenedTimeline>();
-        x.AddConsumer<MediationCaseOpenedTimeline>();
-        x.AddConsumer<MediationCaseClosedTimeline>();
+        void Add<T>() where T : class, IConsumer => x.AddConsumer<T>().Endpoint(e => e.ConcurrentMessageLimit = concurrency);
+        Add<WorkOrderAssignedTimeline>();
+        Add<WorkOrderAcceptedTimeline>();
+        Add<WorkOrderArrivedTimeline>();
+        Add<WorkOrderEscalatedTimeline>();
+        Add<WhistleBlownTimeline>();
+        Add<WorkOrderResolvedTimeline>();
+        Add<WorkOrderPlanFormedTimeline>();
+        Add<WorkOrderClosedTimeline>();
+        Add<WorkOrderReopenedTimeline>();
+        Add<MediationCaseOpenedTimeline>();
+        Add<MediationCaseClosedTimeline>();
     }
 }

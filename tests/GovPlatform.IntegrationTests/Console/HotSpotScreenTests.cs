@@ -29,7 +29,10 @@ public sealed class HotSpotScreenTests(ConsoleStack console, Browser browser)
             await using var conn = await console.Stack.OpenAsync("intake");
             await conn.ExecuteAsync("UPDATE requests SET submitted_at = submitted_at - make_interval(days => @daysAgo) WHERE id = @id", new { id, daysAgo });
         }
-        return await console.Stack.ScalarAsync<Guid>("intake", "SELECT id FROM hot_spots WHERE place_code = @Building", new { county.Building });
+        // Found just after the third filing, from its RequestSubmitted.
+        var found = await Eventually.Get(async () => (await console.Stack.QueryAsync<Guid?>("intake",
+            "SELECT id FROM hot_spots WHERE place_code = @Building", new { county.Building })).SingleOrDefault(), "the hot spot of the building");
+        return found!.Value;
     }
 
     [Fact]
