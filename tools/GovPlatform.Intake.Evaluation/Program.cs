@@ -143,6 +143,8 @@ if (args.Length > 0 && args[0] == "words")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "pairs") return PrintPairs(root);
+
 var requests = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv"));
 var pairs = Evaluation.ReadPairs(Path.Combine(root, "eval/intake/duplicate-pairs.tsv"));
 
@@ -222,6 +224,7 @@ foreach (var (duplicate, open, @new) in freshPairs)
     var s = Evaluation.GistSimilarity(open, @new);
     if (duplicate != s >= options.TextSimilarity) Console.WriteLine($"  WRONG {(duplicate ? "dup" : "distinct")} {s:0.00}: {open} | {@new}");
 }
+PrintDevelopment(root, learned, keywords, options);
 Console.WriteLine();
 if (ServerConnection() is { } hotSpotServer) return await PrintHotSpots(root, hotSpotServer);
 Console.WriteLine("Hot spots in the scripted history: skipped (no --connection, INTAKE_DB or ConnectionStrings__intakedb).");
@@ -244,6 +247,44 @@ static async Task<int> PrintHotSpots(string root, string server)
 }
 
 static string P(double x) => Evaluation.Percent(x);
+
+// The development sets (eval/intake/dev-*.tsv): written for tuning, so their figures are not held out.
+static void PrintDevelopment(string root, IRequestClassifier learned, IRequestClassifier keywords, DuplicateOptions options)
+{
+    var dev = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/dev-requests.tsv"));
+    var devPairs = Evaluation.ReadPairs(Path.Combine(root, "eval/intake/dev-pairs.tsv"));
+    var (before, after) = (Evaluation.Classify(keywords, dev), Evaluation.Classify(learned, dev));
+    var (dupBefore, dupAfter) = (Evaluation.Duplicates(devPairs, TextSimilarity.Dice, 0.25), Evaluation.Duplicates(devPairs, Evaluation.GistSimilarity, options.TextSimilarity));
+    Console.WriteLine();
+    Console.WriteLine($"Development set (used for tuning, not held out): {dev.Count} requests, {devPairs.Count} pairs");
+    Console.WriteLine($"before (keywords)   top-1 {P(before.Top1)}, auto-classified {P(before.AutoShare)} at {P(before.AutoPrecision)}");
+    Console.WriteLine($"after (learned)     top-1 {P(after.Top1)}, auto-classified {P(after.AutoShare)} at {P(after.AutoPrecision)}");
+    Console.WriteLine($"duplicates before   precision {P(dupBefore.Precision)}, recall {P(dupBefore.Recall)}");
+    Console.WriteLine($"duplicates after    precision {P(dupAfter.Precision)}, recall {P(dupAfter.Recall)}");
+    foreach (var miss in after.Misses)
+        Console.WriteLine($"  {miss.Expected} -> {miss.Got ?? "(none)"} {miss.Confidence:0.00}: {miss.Text}");
+    foreach (var (duplicate, open, @new) in devPairs)
+    {
+        var s = Evaluation.GistSimilarity(open, @new);
+        if (duplicate != s >= options.TextSimilarity) Console.WriteLine($"  WRONG {(duplicate ? "dup" : "distinct")} {s:0.00}: {open} | {@new}");
+    }
+}
+
+// Duplicate linking alone on every labelled set of pairs (the held-out ones, the development ones, the unit tests' old ones).
+static int PrintPairs(string root)
+{
+    var threshold = new DuplicateOptions().TextSimilarity;
+    foreach (var file in new[] { "eval/intake/duplicate-pairs.tsv", "eval/intake/fresh-pairs.tsv", "eval/intake/dev-pairs.tsv", "tests/GovPlatform.UnitTests/Data/duplicate-pairs.tsv" })
+    {
+        var pairs = Evaluation.ReadPairs(Path.Combine(root, file));
+        var f = Evaluation.Duplicates(pairs, Evaluation.GistSimilarity, threshold);
+        Console.WriteLine($"{file}: {pairs.Count} pairs, precision {P(f.Precision)}, recall {P(f.Recall)}");
+        foreach (var (duplicate, open, @new) in pairs)
+            if (Evaluation.GistSimilarity(open, @new) is var s && duplicate != s >= threshold)
+                Console.WriteLine($"  WRONG {(duplicate ? "dup" : "distinct")} {s:0.00}: {open} | {@new}");
+    }
+    return 0;
+}
 
 static IReadOnlyList<(string Category, string Text)> DiskCorpus(string dir)
 {
@@ -309,6 +350,7 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
     var calibration = Evaluation.ReadRequests(calibrationPath);
     var heldout = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv")) : [];
     var fresh = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv")) : [];
+    var dev = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/dev-requests.tsv"));
     var shipped = TryLoadShipped(dir) ?? LearnedClassifier.Train(corpus);
     var cache = new Dictionary<string, LearnedClassifier>();
     LearnedClassifier Trained(string key, Func<LearnedClassifier> train)
@@ -345,7 +387,7 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
         var threshold = LearnedClassifier.Calibrate(model, calibration, TargetPrecision) ?? 1.01;
         string F(IReadOnlyList<(string, string)> set) => Evaluation.Classify(model, set, threshold) is var f
             ? $"{Evaluation.Percent(f.Top1),6} {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}" : "";
-        Console.WriteLine($"  {name,-30} t {threshold:0.000}  calibration {F(calibration)}" + (heldOut ? $"  | held-out {F(heldout)}  | fresh {F(fresh)}" : ""));
+        Console.WriteLine($"  {name,-30} t {threshold:0.000}  calibration {F(calibration)}  | dev {F(dev)}" + (heldOut ? $"  | held-out {F(heldout)}  | fresh {F(fresh)}" : ""));
     }
     return 0;
 }
