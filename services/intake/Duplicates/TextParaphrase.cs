@@ -112,7 +112,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     /// <summary>
     /// Whether two reports are about the same kind of problem, wherever in the place they are (hot
     /// spots: the drain of 2单元 and the drain of 5单元 are one recurring topic): as
-    /// <see cref="Similarity"/>, without the check of floors, units and rooms.
+    /// <see cref="Similarity"/>, without the check of places and of objects.
     /// </summary>
     public double TopicSimilarity(ReportGist other) => Compare(other, checkPlaces: false);
 
@@ -134,7 +134,8 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         var (mine, yours) = (Things, other.Things);
         if (mine.Length > 0 && yours.Length > 0 && !mine.Any(yours.Contains)) return 0;
         // Both name what the problem is in or comes from, and it is not the same thing: another fixture, another source.
-        if (Objects.Length > 0 && other.Objects.Length > 0 && !Objects.Any(other.Objects.Contains)) return 0;
+        // Not for topics: a building where a bag, then a cigarette end, then a bottle is thrown down has one recurring problem.
+        if (checkPlaces && Objects.Length > 0 && other.Objects.Length > 0 && !Objects.Any(other.Objects.Contains)) return 0;
         const double IdeaWeight = 2, WordWeight = 1;
         var shared = IdeaWeight * Ideas.Count(other.Ideas.Contains) + WordWeight * Words.Count(other.Words.Contains);
         var total = IdeaWeight * (Ideas.Count + other.Ideas.Count) + WordWeight * (Words.Count + other.Words.Count);
