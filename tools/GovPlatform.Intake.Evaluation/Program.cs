@@ -4,10 +4,11 @@
 // into the corpus and trains the weights that ship (corpus/model.tsv) on it.
 //
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation                      # prints the figures
-//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- train                       # corpus → corpus/model.tsv, threshold calibrated
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- train                       # corpus → corpus/model.tsv, threshold calibrated (calibration and development sets)
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- tune ["e=20,d=0.7,k,m" ...]   # settings and threshold on the calibration set only
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- study                       # the calibration set as the shipped model reads it
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- compare "e=20,d=0.7,k,m" ...  # variants: calibration and, at its threshold, held-out
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- pairs                       # duplicate linking alone, on every set of pairs
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- words "楼道灯坏了" "三栋走廊黑漆漆的"   # segments, search words, similarities
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert

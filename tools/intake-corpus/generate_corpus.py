@@ -8,7 +8,7 @@ greetings, dialect words, typos of sound-alike characters, a second smaller prob
 one, and no punctuation at all. The held-out set (eval/intake/heldout-requests.tsv) is written by
 hand in whole sentences and never passes through here.
 
-    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200]
+    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200] [story share, 0.15] [speech-to-text share, 0.05] [without-additions]
 """
 import random
 import sys
@@ -18,9 +18,9 @@ SEED = 20261207
 PER_CATEGORY = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 1200
 # The share of requests told as a resident's whole story (N below) rather than put together from pieces.
 NARRATIVE_SHARE = float(sys.argv[2]) if __name__ == "__main__" and len(sys.argv) > 2 else 0.15
-# The second round's additions (second_round below): the share of requests repeated as speech-to-text writes them.
+# The third round's additions (additions() below): the share of requests repeated as speech-to-text writes them.
 ASR_SHARE = float(sys.argv[3]) if __name__ == "__main__" and len(sys.argv) > 3 else 0.05
-SECOND_ROUND = not (__name__ == "__main__" and len(sys.argv) > 4 and sys.argv[4] == "first-round-only")
+ADDITIONS = not (__name__ == "__main__" and len(sys.argv) > 4 and sys.argv[4] == "without-additions")
 
 # Per category: "p" what is wrong (whole clauses, often without the keyword), "e" what it causes.
 C = {
@@ -200,7 +200,7 @@ N = {
                      "老两口身体都不好，家里灯坏了都没法换", "老人有点糊涂了，出门好几次找不到家", "想给瘫痪的父亲申请护理的补助",
                      "盲人出门，盲道上全是东西根本走不了"],
 }
-# Since 7 December 2026 (second round): more situations for the pairs the model confuses, each told around what decides
+# Since 7 December 2026 (the third round, added by additions() below): more situations for the pairs the model confuses, each told around what decides
 # between them: water that does not come in (supply), water that does not go away (drainage), water that comes through
 # from above or outside (roof leak); a broken shared fixture (public repair) against a danger to life (safety hazard);
 # a lift's trouble told with another category's thing (a scooter carried up, flyers inside, fees for the card).
@@ -413,7 +413,7 @@ def heard(rng, text):
     return "".join(ch for ch in text if ch not in "，。！？")
 
 
-def second_round(rng, lines, rows, per_category):
+def additions(rng, lines, rows, per_category):
     """Added after the first corpus with their own random stream, so that the first corpus stays as it was: the
     confused pairs' new stories (N2), told with openings and closes, and a share of the requests as speech-to-text
     writes them."""
@@ -450,7 +450,7 @@ def corpus(per_category):
             rows.add((category, text))
             lines.append(f"{category}\t{text}")
             made += 1
-    return lines + (second_round(random.Random(SEED + 1), lines, rows, per_category) if SECOND_ROUND else [])
+    return lines + (additions(random.Random(SEED + 1), lines, rows, per_category) if ADDITIONS else [])
 
 
 def main():
