@@ -180,6 +180,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             var idea = line[..colon].Trim();
             if (idea.StartsWith('*')) things.Add(idea = idea[1..]);
             else if (idea.StartsWith('+')) { idea = idea[1..]; things.Add(idea); objects.Add(idea); }
+            else if (idea.StartsWith('~')) objects.Add(idea = idea[1..]);
             foreach (var variant in line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 result.Add((KeywordClassifier.Normalise(variant), idea));
         }
