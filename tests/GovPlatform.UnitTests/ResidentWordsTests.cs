@@ -10,9 +10,10 @@ namespace GovPlatform.UnitTests;
 /// </summary>
 public sealed class ResidentWordsTests
 {
-    // Just under the figures measured on 7 December 2026 with the corpus of residents' stories, training with features left
-    // out at random and confidence as the lead over the runner-up (docs/intake.md): 94.6 %, 98.5 %, 83.4 %. The aims are
-    // 90 % top-1 and 80 % auto-classified at 97 % precision.
+    // Just under the figures measured on 7 December 2026 with the corpus of residents' stories and the second round's
+    // additions, training with features left out at random and confidence as the lead over the runner-up, the threshold
+    // holding on the calibration and development sets (docs/intake.md): 94.6 %, 99.0 %, 83.0 %. The aims are 90 % top-1
+    // and 80 % auto-classified at 97 % precision.
     private const double Top1Floor = 0.93, AutoPrecisionFloor = 0.97, AutoShareFloor = 0.80;
 
     private static string Eval(string file) => Path.Combine(AppContext.BaseDirectory, "eval", "intake", file);
@@ -76,6 +77,38 @@ public sealed class ResidentWordsTests
     }
 
     [Fact]
+    public void Duplicate_linking_reaches_the_aim_on_the_fresh_and_the_development_pairs()
+    {
+        // Measured on 7 December 2026 (docs/intake.md): fresh pairs 100 % / 100 %, development pairs 100 % / 95 %.
+        foreach (var file in new[] { "fresh-pairs.tsv", "dev-pairs.tsv" })
+        {
+            var after = Evaluation.Duplicates(Evaluation.ReadPairs(Eval(file)), Evaluation.GistSimilarity, new DuplicateOptions().TextSimilarity);
+            Assert.True(after.Precision >= 0.9, $"{file}: precision {after.Precision:P1}");
+            Assert.True(after.Recall >= 0.8, $"{file}: recall {after.Recall:P1}");
+        }
+    }
+
+    [Theory]
+    [InlineData("3号楼2单元楼道灯坏了", "3号楼5单元楼道灯也坏了，晚上黑漆漆的")]
+    [InlineData("小区东门的下水道堵了，脏水往外冒", "小区西门的下水口堵了，脏水流到路上")]
+    [InlineData("7号楼3楼楼道堆满杂物", "7号楼6楼楼道堆满杂物，过不去")]
+    [InlineData("4号楼502家楼上往下扔烟头", "4号楼3楼有人往楼下扔烟头")]
+    [InlineData("楼下有辆白色面包车停了半年没动", "楼下有辆黑色轿车停了半年没动")]
+    [InlineData("8号楼楼道的声控灯坏了", "8号楼楼道的窗户玻璃碎了")]
+    [InlineData("楼下烧烤店太吵了", "楼上装修电钻太吵")]
+    [InlineData("2号楼顶楼屋顶漏雨", "2号楼3楼卫生间顶上漏水")]
+    public void Another_unit_gate_floor_vehicle_fixture_or_source_is_another_problem(string open, string other) =>
+        Assert.Equal(0, ReportGist.Of(open).Similarity(ReportGist.Of(other)));
+
+    [Theory]
+    [InlineData("三号楼东门口的下水道堵了", "3栋东门那里地上的下水口往外冒脏水")]
+    [InlineData("12号楼楼下有辆白色面包车停了半年没动", "十二栋底下那个白面包车一直趴着，轮胎都没气了")]
+    [InlineData("4号楼401家楼上往下扔烟头", "四栋四楼有人老往楼下弹烟屁股")]
+    [InlineData("楼下烧烤店每天吵到半夜", "底下那家烧烤摊晚上闹到一两点，睡不着")]
+    public void The_same_problem_in_other_words_and_number_forms_still_links(string open, string reworded) =>
+        Assert.True(ReportGist.Of(open).Similarity(ReportGist.Of(reworded)) >= new DuplicateOptions().TextSimilarity);
+
+    [Fact]
     public void The_earlier_closely_worded_pairs_still_link_as_they_did()
     {
         var pairs = Evaluation.ReadPairs(Path.Combine(AppContext.BaseDirectory, "Data", "duplicate-pairs.tsv"));
@@ -84,8 +117,9 @@ public sealed class ResidentWordsTests
         foreach (var (duplicate, open, @new) in pairs)
             TestContext.Current.TestOutputHelper!.WriteLine($"{(duplicate ? "dup " : "dist")} {Evaluation.GistSimilarity(open, @new):0.00} {open} | {@new}");
 
-        // Measured: precision 88.2 %, recall 100 % (bigrams: 93.1 %, 90.0 %); docs/intake.md.
-        Assert.True(after.Precision >= 0.85, $"precision {after.Precision:P1}");
+        // Measured: precision 96.8 %, recall 100 % (88.2 % and 100 % before objects and the estate's spots were places;
+        // bigrams: 93.1 %, 90.0 %); docs/intake.md.
+        Assert.True(after.Precision >= 0.9, $"precision {after.Precision:P1}");
         Assert.True(after.Recall >= 0.95, $"recall {after.Recall:P1}");
     }
 
@@ -147,16 +181,19 @@ public sealed class ResidentWordsTests
     }
 
     [Fact]
-    public void The_shipped_threshold_is_the_one_calibrated_for_97_percent_precision_on_the_labelled_set()
+    public void The_shipped_threshold_keeps_97_percent_precision_on_the_labelled_set_and_on_the_development_set_each()
     {
-        // Chosen on Data/labelled-requests.tsv (neither trained on nor in eval/intake/) by the evaluation tool's `train`.
+        // Chosen by the evaluation tool's `train` on Data/labelled-requests.tsv and eval/intake/dev-requests.tsv (neither
+        // trained on): the lowest threshold at which each of the two keeps 97 %.
         var calibration = Evaluation.ReadRequests(Path.Combine(AppContext.BaseDirectory, "Data", "labelled-requests.tsv"));
+        var dev = Evaluation.ReadRequests(Eval("dev-requests.tsv"));
         var model = LearnedClassifier.FromShippedCorpus();
-        var calibrated = LearnedClassifier.Calibrate(model, calibration, 0.97);
+        var calibrated = LearnedClassifier.CalibrateOnAll(model, [calibration, dev], 0.97);
 
         Assert.NotNull(calibrated);
         Assert.Equal(calibrated.Value, model.Threshold, 3);
         Assert.True(Evaluation.Classify(model, calibration).AutoPrecision >= 0.97);
+        Assert.True(Evaluation.Classify(model, dev).AutoPrecision >= 0.97);
     }
 
     [Fact]

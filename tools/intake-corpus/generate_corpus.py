@@ -8,7 +8,7 @@ greetings, dialect words, typos of sound-alike characters, a second smaller prob
 one, and no punctuation at all. The held-out set (eval/intake/heldout-requests.tsv) is written by
 hand in whole sentences and never passes through here.
 
-    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200]
+    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200] [story share, 0.15] [speech-to-text share, 0.05] [without-additions]
 """
 import random
 import sys
@@ -18,6 +18,9 @@ SEED = 20261207
 PER_CATEGORY = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 1200
 # The share of requests told as a resident's whole story (N below) rather than put together from pieces.
 NARRATIVE_SHARE = float(sys.argv[2]) if __name__ == "__main__" and len(sys.argv) > 2 else 0.15
+# The third round's additions (additions() below): the share of requests repeated as speech-to-text writes them.
+ASR_SHARE = float(sys.argv[3]) if __name__ == "__main__" and len(sys.argv) > 3 else 0.05
+ADDITIONS = not (__name__ == "__main__" and len(sys.argv) > 4 and sys.argv[4] == "without-additions")
 
 # Per category: "p" what is wrong (whole clauses, often without the keyword), "e" what it causes.
 C = {
@@ -197,6 +200,33 @@ N = {
                      "老两口身体都不好，家里灯坏了都没法换", "老人有点糊涂了，出门好几次找不到家", "想给瘫痪的父亲申请护理的补助",
                      "盲人出门，盲道上全是东西根本走不了"],
 }
+# Since 7 December 2026 (the third round, added by additions() below): more situations for the pairs the model confuses, each told around what decides
+# between them: water that does not come in (supply), water that does not go away (drainage), water that comes through
+# from above or outside (roof leak); a broken shared fixture (public repair) against a danger to life (safety hazard);
+# a lift's trouble told with another category's thing (a scooter carried up, flyers inside, fees for the card).
+N2 = {
+"water_supply": ["加压泵好像停了，七楼往上的人家拎着桶去一楼接", "自来水公司贴了个条说抢修，可从中午到天黑一直没个准信",
+                 "淋浴洗到一半水突然变成一根线，冷热都调不了", "龙头一开先噗噗地喷气，半天才出来一点水", "烧出来的开水上面漂着一层油花似的东西",
+                 "小区的总表那边一直在滋水，我们家里的水越来越小", "楼里每天只有早上六点到八点有水，其余时间都是干的", "新换的管子接的水有一股塑料味",
+                 "家里几个龙头都只滴答滴答的，物业说是市政的事", "厨房的水一放出来是乳白色的，像米汤", "上个月开始隔一天停一次，连张通知都不贴",
+                 "热水器报警说进水不足，打不着火", "洗衣机转一半停了，显示没有进水", "接满一壶水，底下一层红褐色的渣"],
+"drainage": ["洗手池的水要等十几分钟才慢慢下去", "阳台的落水管口一下雨就往外喷，阳台成了池塘", "楼后那条污水沟满了，脏东西漫到人走的路上",
+             "一楼院子的地漏一到晚上就往上顶臭水", "饭店门口的隔油池满了，油污顺着路流到小区里", "厕所一冲楼下的洗衣机口就往外冒", "小区路边的雨篦子被水泥封死了，一下雨水就堵在路上",
+             "地下室的集水坑抽水泵不转了，水漫到电梯口", "厨房下面那根管子一直咕噜咕噜响，水下不去", "楼前路面塌了个小坑，下面的排水管断了一直往外渗臭水"],
+"roof_leak": ["空调管子穿墙的那个洞，一刮风下雨水就顺着往屋里流", "顶楼的天窗边上一到雨天就滴个不停", "楼顶女儿墙裂了缝，雨水从墙里渗到我家卧室",
+              "楼上换了地砖以后，我家卫生间顶上的腻子一块块往下掉", "下了一夜的雨，早上起来衣柜后面的墙全湿了", "楼上邻居家的地暖管漏了，我家顶上鼓了个大包",
+              "外墙的缝一直没补，北面那间屋的墙常年是潮的", "屋顶的瓦被风掀了几块，漏进来的雨把床都打湿了"],
+"public_repair": ["电梯里的应急电话按了半天没人应", "电梯开门的时候跟楼层差了一截，好几个人绊倒了", "小区大门的道闸坏了，杆子一直抬着",
+                  "楼下的垃圾房门合页坏了，门耷拉着关不上", "楼梯有一级台阶的边角碎了，踩上去一滑", "电梯的显示屏不亮，不知道到了几楼",
+                  "单元门的门把手掉了，只能抠着门缝开", "路边休息的凳子被人掰断了一条腿", "小区里的水泥路裂开一道大缝，轮椅过去卡轮子"],
+"safety_hazard": ["修管子的挖了条沟就走了，晚上连个警示灯都没有", "楼外挂着的空调架子掉了一半，吊在半空晃", "阳台下面的雨棚玻璃裂了，随时会掉下来",
+                  "路边那个变压器箱子门锈掉了，里面嗡嗡响，小孩子老去摸", "有人把电瓶车推进电梯里带回家充电", "地下车库里有人拿电线接着电瓶车，一排插座都烫手",
+                  "楼下小吃店的煤气罐就放在人走的过道上，还晒着太阳", "小区里一棵大树倒在电线上，电线都压弯了", "楼顶上私搭的铁皮房被风一吹哐哐响，快刮下来了"],
+"stairwell_clutter": ["电梯轿厢里被人贴满了办证通马桶的广告", "每层电梯门口都摆着几双鞋和一个鞋柜", "有户人家把旧马桶和装修剩的瓷砖堆在电梯厅"],
+"property_service": ["电梯坏了物业说维修基金用不了，让业主自己凑钱", "物业一到晚上就把电梯停掉两部，说是省电"],
+"street_light": ["出了东门那段大路一到晚上就黑着，只有过路的车灯", "村里主路两边的太阳能灯全不亮了", "人行天桥上面的灯坏了，晚上走上去黑乎乎的"],
+"fire_escape": ["楼里的消防水管一开一点水都没有", "商铺把后面的疏散门堵上当库房"],
+}
 NINTRO = ["", "", "", "跟你们说个情况，", "我想反映一下，", "最近这段时间，", "不知道该找谁，", "是这样的，", "我们这边", "你好，我家住5楼，",
           "我是3号楼的，", "麻烦你们记一下，", "好几个邻居让我打这个电话，"]
 NTAIL = ["", "", "", "，能不能派人来看看", "，这事到底谁管", "，已经好几天了", "，大家都很有意见", "，麻烦尽快处理", "，谢谢",
@@ -306,6 +336,14 @@ DIALECT = [("什么", "啥"), ("怎么", "咋"), ("没有", "莫得"), ("这样"
 TYPOS = [("在", "再"), ("的", "得"), ("坏", "怀"), ("已经", "以经"), ("反映", "反应"), ("处理", "处里"),
          ("麻烦", "麻凡"), ("赶紧", "感紧"), ("下水道", "下水到"), ("楼道", "楼到"), ("物业", "物叶"), ("电梯", "电体"),
          ("噪音", "燥音"), ("消防", "消方"), ("渗水", "参水"), ("停车", "亭车"), ("路灯", "路登")]
+# What speech-to-text writes for the hotline's recordings: sound-alike words (楼道 → 楼倒, 漏水 → 露水) and no
+# punctuation; applied to a share of the requests, one or two at a time.
+ASR = [("楼道", "楼倒"), ("漏水", "露水"), ("下水道", "夏水道"), ("电梯", "电题"), ("井盖", "井概"), ("路灯", "路等"), ("燃气", "然气"),
+       ("停水", "听水"), ("水压", "水鸭"), ("积水", "鸡水"), ("消防", "小方"), ("堵了", "赌了"), ("充电", "冲电"), ("垃圾", "拉鸡"),
+       ("邻居", "林居"), ("噪音", "造音"), ("装修", "庄修"), ("诈骗", "炸骗"), ("物业", "无业"), ("天花板", "天花版"), ("化粪池", "化分池"),
+       ("扶手", "扶首"), ("杂物", "砸物"), ("渗水", "生水"), ("树枝", "树之"), ("楼上", "楼尚"), ("师傅", "师父"), ("小区", "小曲")]
+MORE_DIALECT = [("没有", "木有"), ("什么", "啥子"), ("知道", "晓得"), ("怎么办", "咋整"), ("这里", "这搭"), ("非常", "忒"), ("看", "瞧"),
+                ("了", "嘞"), ("不要", "莫要"), ("很多", "老鼻子")]
 SECOND_INTRO = ["另外", "还有就是", "顺便说一下", "对了", "再一个", "还有"]
 
 
@@ -364,6 +402,38 @@ def vary(rng, text):
     return text
 
 
+def heard(rng, text):
+    """The request as speech-to-text writes a hotline call: one or two sound-alike words, no punctuation, perhaps a dialect word."""
+    for _ in range(1 + rng.randrange(2)):
+        a, b = pick(rng, ASR)
+        text = text.replace(a, b, 1)
+    if rng.random() < 0.3:
+        a, b = pick(rng, MORE_DIALECT)
+        text = text.replace(a, b, 1)
+    return "".join(ch for ch in text if ch not in "，。！？")
+
+
+def additions(rng, lines, rows, per_category):
+    """Added after the first corpus with their own random stream, so that the first corpus stays as it was: the
+    confused pairs' new stories (N2), told with openings and closes, and a share of the requests as speech-to-text
+    writes them."""
+    extra = []
+    for category in sorted(N2):
+        for _ in range(per_category * len(N2[category]) // 40):
+            text = vary(rng, f"{pick(rng, NINTRO)}{pick(rng, N2[category])}{pick(rng, NTAIL)}".replace("，，", "，").replace("。，", "，"))
+            if (category, text) not in rows:
+                rows.add((category, text))
+                extra.append(f"{category}\t{text}")
+    for line in lines:
+        if rng.random() < ASR_SHARE:
+            category, text = line.split("\t", 1)
+            noisy = heard(rng, text)
+            if noisy != text and (category, noisy) not in rows:
+                rows.add((category, noisy))
+                extra.append(f"{category}\t{noisy}")
+    return extra
+
+
 def corpus(per_category):
     """The corpus's lines (category TAB request), the same every run for a count."""
     rng = random.Random(SEED)
@@ -380,7 +450,7 @@ def corpus(per_category):
             rows.add((category, text))
             lines.append(f"{category}\t{text}")
             made += 1
-    return lines
+    return lines + (additions(random.Random(SEED + 1), lines, rows, per_category) if ADDITIONS else [])
 
 
 def main():

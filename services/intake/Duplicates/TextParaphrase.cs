@@ -15,7 +15,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
 {
     // Variants keyed by their first character, longest first: the scan below asks only the few that can
     // start at a position instead of all ~540 (that full scan was the largest CPU cost of a filing).
-    private static readonly Lazy<(IReadOnlyDictionary<char, (string Variant, string Idea)[]> Variants, IReadOnlySet<string> Things)> Paraphrases = new(LoadParaphrases);
+    private static readonly Lazy<(IReadOnlyDictionary<char, (string Variant, string Idea)[]> Variants, IReadOnlySet<string> Things, IReadOnlySet<string> Objects)> Paraphrases = new(LoadParaphrases);
 
     private static readonly HashSet<string> Stopwords = new(StringComparer.Ordinal)
     {
@@ -25,7 +25,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         "着", "过", "给", "让", "把", "被", "和", "跟", "还是", "能不能", "可以", "怎么", "什么", "咋", "啥", "快", "看看", "来", "去",
         "上", "下", "里", "号", "栋", "单元", "楼", "层", "晚上", "白天", "早上", "中午", "到", "说", "没", "不", "人", "找", "修", "坏",
         "个", "要", "会", "又", "真", "吗", "喂", "那边", "这边", "附近", "门口", "旁边", "前面", "后面", "边上", "一样", "同样", "还有",
-        "赶紧", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
+        "赶紧", "后头", "后边", "那里", "这里", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
     };
 
     // Where in the building: the kind of place and its number. Floors and rooms only as written with
@@ -38,6 +38,23 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         ("room", new Regex(@"(?<!\d)(\d{3,4})(?:室|房|号房|户)?(?![\d号栋幢单层楼年月日元块米点分斤个次天])", RegexOptions.CultureInvariant)),
     ];
 
+    // Where in the estate, by its compass: the east gate and the west gate, the north area and the south area, are
+    // different spots however alike the rest of the report (the number is the direction's position in the string).
+    private static readonly (string Kind, Regex Pattern)[] SpotPatterns =
+    [
+        ("gate", new Regex(@"(?<![东南西北])([东南西北])\s*(?:大)?门", RegexOptions.CultureInvariant)),
+        ("area", new Regex(@"(?<![东南西北])([东南西北])\s*(?:区|苑|片|院)", RegexOptions.CultureInvariant)),
+    ];
+    private const string Compass = "东南西北";
+
+    // A vehicle's colour names which one it is: the white van and the black saloon are two cars.
+    private static readonly Regex VehicleColour = new(@"([白黑红银灰蓝绿黄])色?的?(?:小)?(?:面包车|轿车|汽车|小车|车子|越野车|货车|三轮|SUV|车)", RegexOptions.CultureInvariant);
+    private const string Colours = "白黑红银灰蓝绿黄";
+
+    // The top floor said as such (顶楼, 顶层) is a floor too, told apart from a numbered one: a leak on the top floor and
+    // one on the 3rd are two problems. Only when no number names the floor.
+    private const int TopFloor = 99;
+
     public static ReportGist Of(string text)
     {
         var normalised = ArabicNumerals(KeywordClassifier.Normalise(text));
@@ -47,11 +64,17 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             var match = pattern.Match(normalised);
             if (match.Success) places[kind] = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         }
+        foreach (var (kind, pattern) in SpotPatterns)
+            if (pattern.Match(normalised) is { Success: true } spot) places[kind] = Compass.IndexOf(spot.Groups[1].Value[0], StringComparison.Ordinal);
+        if (VehicleColour.Match(normalised) is { Success: true } colour) places["colour"] = Colours.IndexOf(colour.Groups[1].Value[0], StringComparison.Ordinal);
+        // A room number names its floor (502 is on the 5th, 1203 on the 12th): "502" and "3楼" are different places.
+        if (!places.ContainsKey("floor") && places.TryGetValue("room", out var room) && room / 100 is var floor and > 0) places["floor"] = floor;
+        if (!places.ContainsKey("floor") && (normalised.Contains("顶楼", StringComparison.Ordinal) || normalised.Contains("顶层", StringComparison.Ordinal))) places["floor"] = TopFloor;
 
         // Leftmost-longest: at each position the longest variant starting there is the idea, and its
         // characters are consumed, so 路灯坏了 reads as 路灯 and not as 灯坏 after a stray 路.
         var ideas = new HashSet<string>(StringComparer.Ordinal);
-        var (variants, _) = Paraphrases.Value;
+        var (variants, _, _) = Paraphrases.Value;
         var rest = new StringBuilder(normalised.Length);
         for (var i = 0; i < normalised.Length;)
         {
@@ -89,7 +112,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     /// <summary>
     /// Whether two reports are about the same kind of problem, wherever in the place they are (hot
     /// spots: the drain of 2单元 and the drain of 5单元 are one recurring topic): as
-    /// <see cref="Similarity"/>, without the check of floors, units and rooms.
+    /// <see cref="Similarity"/>, without the check of places and of objects.
     /// </summary>
     public double TopicSimilarity(ReportGist other) => Compare(other, checkPlaces: false);
 
@@ -98,6 +121,11 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     private string[]? _things;
     private string[] Things => _things ??= Ideas.Where(Paraphrases.Value.Things.Contains).ToArray();
 
+    // Of those, the objects the problem is in or comes from (a lamp, a window, a barbecue stall, a cigarette end), as
+    // against the places they are in (楼道, 屋顶): in one stairwell the lamp and the window are two problems.
+    private string[]? _objects;
+    private string[] Objects => _objects ??= Ideas.Where(Paraphrases.Value.Objects.Contains).ToArray();
+
     private double Compare(ReportGist other, bool checkPlaces)
     {
         if (checkPlaces)
@@ -105,6 +133,9 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
                 if (other.Places.TryGetValue(kind, out var theirs) && theirs != number) return 0;
         var (mine, yours) = (Things, other.Things);
         if (mine.Length > 0 && yours.Length > 0 && !mine.Any(yours.Contains)) return 0;
+        // Both name what the problem is in or comes from, and it is not the same thing: another fixture, another source.
+        // Not for topics: a building where a bag, then a cigarette end, then a bottle is thrown down has one recurring problem.
+        if (checkPlaces && Objects.Length > 0 && other.Objects.Length > 0 && !Objects.Any(other.Objects.Contains)) return 0;
         const double IdeaWeight = 2, WordWeight = 1;
         var shared = IdeaWeight * Ideas.Count(other.Ideas.Contains) + WordWeight * Words.Count(other.Words.Contains);
         var total = IdeaWeight * (Ideas.Count + other.Ideas.Count) + WordWeight * (Words.Count + other.Words.Count);
@@ -134,19 +165,22 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         });
     }
 
-    private static (IReadOnlyDictionary<char, (string, string)[]>, IReadOnlySet<string>) LoadParaphrases()
+    private static (IReadOnlyDictionary<char, (string, string)[]>, IReadOnlySet<string>, IReadOnlySet<string>) LoadParaphrases()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Duplicates.paraphrases.txt")
             ?? throw new InvalidOperationException("The embedded paraphrases are missing.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var result = new List<(string Variant, string Idea)>();
         var things = new HashSet<string>(StringComparer.Ordinal);
+        var objects = new HashSet<string>(StringComparer.Ordinal);
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var colon = line.IndexOf(':');
             var idea = line[..colon].Trim();
             if (idea.StartsWith('*')) things.Add(idea = idea[1..]);
+            else if (idea.StartsWith('+')) { idea = idea[1..]; things.Add(idea); objects.Add(idea); }
+            else if (idea.StartsWith('~')) objects.Add(idea = idea[1..]);
             foreach (var variant in line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 result.Add((KeywordClassifier.Normalise(variant), idea));
         }
@@ -154,6 +188,6 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             .OrderByDescending(v => v.Variant.Length).ThenBy(v => v.Variant, StringComparer.Ordinal)
             .GroupBy(v => v.Variant[0])
             .ToDictionary(g => g.Key, g => g.ToArray());
-        return (byFirst, things);
+        return (byFirst, things, objects);
     }
 }
