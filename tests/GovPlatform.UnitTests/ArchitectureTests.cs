@@ -69,16 +69,7 @@ public sealed class ArchitectureTests
     [MemberData(nameof(ServiceFolders))]
     public void Every_route_of_a_service_is_mapped_in_its_Apis_to_a_named_handler(string service)
     {
-        var folder = Path.Combine(RepositoryRoot(), "services", service);
-        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !IsBuildOutput(Path.GetRelativePath(folder, f)))
-            .ToList();
-        // A moved folder or renamed method would make the rule pass without reading a route.
-        Assert.Contains(files, f => RouteCalls(File.ReadAllText(f)).Any());
-
-        var violations = files
-            .SelectMany(f => RouteTableViolations(File.ReadAllText(f), Path.GetRelativePath(RepositoryRoot(), f).Replace('\\', '/')))
-            .ToList();
+        var violations = RouteTableViolationsIn(Path.Combine("services", service));
         Assert.True(violations.Count == 0, $"{violations.Count} route(s) break the shape:\n{string.Join("\n", violations)}");
     }
 
@@ -87,16 +78,7 @@ public sealed class ArchitectureTests
     {
         // Shared modules (attachments, error queues) keep their small route table beside the feature they serve, so
         // only the named-handler part of the rule applies to them.
-        var folder = Path.Combine(RepositoryRoot(), "ServiceDefaults");
-        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !IsBuildOutput(Path.GetRelativePath(folder, f)))
-            .ToList();
-        Assert.Contains(files, f => RouteCalls(File.ReadAllText(f)).Any());
-
-        var violations = files
-            .SelectMany(f => RouteTableViolations(File.ReadAllText(f), Path.GetRelativePath(RepositoryRoot(), f).Replace('\\', '/')))
-            .Where(v => v.Contains("inline", StringComparison.Ordinal))
-            .ToList();
+        var violations = RouteTableViolationsIn("ServiceDefaults").Where(v => v.Contains("inline", StringComparison.Ordinal)).ToList();
         Assert.True(violations.Count == 0, $"{violations.Count} shared route(s) with an inline handler:\n{string.Join("\n", violations)}");
     }
 
@@ -150,6 +132,18 @@ public sealed class ArchitectureTests
     /// transaction begun in an <c>Apis/</c> file (it belongs in a feature class, which the route table calls).
     /// Syntax only, so the rule reads a file the way a reviewer does and needs no build of the service.
     /// </summary>
+    /// <summary>The rule over every source file under a folder of the repository, named by their repository paths.</summary>
+    private static List<string> RouteTableViolationsIn(string relativeFolder)
+    {
+        var folder = Path.Combine(RepositoryRoot(), relativeFolder);
+        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !IsBuildOutput(Path.GetRelativePath(folder, f)))
+            .ToList();
+        // A moved folder or renamed method would make the rule pass without reading a route.
+        Assert.Contains(files, f => RouteCalls(File.ReadAllText(f)).Any());
+        return [.. files.SelectMany(f => RouteTableViolations(File.ReadAllText(f), Path.GetRelativePath(RepositoryRoot(), f).Replace('\\', '/')))];
+    }
+
     private static List<string> RouteTableViolations(string source, string path)
     {
         var inApis = path.Split('/').Contains("Apis");

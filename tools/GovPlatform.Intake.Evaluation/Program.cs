@@ -169,13 +169,7 @@ Console.WriteLine($"jieba dictionary loaded in {segmenterMs} ms; shipped weights
 Console.WriteLine();
 var before = Evaluation.Classify(keywords, requests);
 var after = Evaluation.Classify(learned, requests);
-Console.WriteLine("Classification      top-1    auto-classified  precision of auto  threshold");
-Console.WriteLine($"before (keywords)   {P(before.Top1),6}   {P(before.AutoShare),15}  {P(before.AutoPrecision),17}  {keywords.Threshold}");
-Console.WriteLine($"after (learned)     {P(after.Top1),6}   {P(after.AutoShare),15}  {P(after.AutoPrecision),17}  {learned.Threshold}");
-Console.WriteLine();
-Console.WriteLine("Per category (after / before)");
-foreach (var (category, (right, total)) in after.PerCategory)
-    Console.WriteLine($"  {category,-18} {right,2}/{total}   {before.PerCategory[category].Right,2}/{total}");
+HeldOut.PrintClassification(keywords, before, learned, after);
 Console.WriteLine();
 Console.WriteLine("Learned model by threshold: auto-classified share / its precision");
 foreach (var t in new[] { 0.4, 0.5, 0.6, 0.7, 0.8, 0.9 })

@@ -37,13 +37,7 @@ internal static class Sealed
         Console.WriteLine($"Sealed set, measured once after all tuning: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
             $"{pairs.Count} pairs ({pairs.Count(p => p.Duplicate)} reworded duplicates, {pairs.Count(p => !p.Duplicate)} near-misses).");
         Console.WriteLine();
-        Console.WriteLine("Classification      top-1    auto-classified  precision of auto  threshold");
-        Console.WriteLine($"before (keywords)   {P(before.Top1),6}   {P(before.AutoShare),15}  {P(before.AutoPrecision),17}  {keywords.Threshold}");
-        Console.WriteLine($"after (learned)     {P(after.Top1),6}   {P(after.AutoShare),15}  {P(after.AutoPrecision),17}  {learned.Threshold}");
-        Console.WriteLine();
-        Console.WriteLine("Per category (after / before)");
-        foreach (var (category, (right, total)) in after.PerCategory)
-            Console.WriteLine($"  {category,-18} {right,2}/{total}   {before.PerCategory[category].Right,2}/{total}");
+        HeldOut.PrintClassification(keywords, before, learned, after);
         Console.WriteLine();
         Console.WriteLine("Misses of the keyword rules (expected -> got, confidence)");
         HeldOut.PrintMisses(before);
@@ -136,6 +130,19 @@ internal static class Sealed
 /// <summary>Lines every held-out report prints the same way.</summary>
 internal static class HeldOut
 {
+    /// <summary>The before / after table and the per-category counts, as every held-out report prints them.</summary>
+    public static void PrintClassification(IRequestClassifier keywords, ClassifierFigures before, IRequestClassifier learned, ClassifierFigures after)
+    {
+        static string P(double x) => Evaluation.Percent(x);
+        Console.WriteLine("Classification      top-1    auto-classified  precision of auto  threshold");
+        Console.WriteLine($"before (keywords)   {P(before.Top1),6}   {P(before.AutoShare),15}  {P(before.AutoPrecision),17}  {keywords.Threshold}");
+        Console.WriteLine($"after (learned)     {P(after.Top1),6}   {P(after.AutoShare),15}  {P(after.AutoPrecision),17}  {learned.Threshold}");
+        Console.WriteLine();
+        Console.WriteLine("Per category (after / before)");
+        foreach (var (category, (right, total)) in after.PerCategory)
+            Console.WriteLine($"  {category,-18} {right,2}/{total}   {before.PerCategory[category].Right,2}/{total}");
+    }
+
     public static void PrintMisses(ClassifierFigures figures)
     {
         foreach (var miss in figures.Misses)
