@@ -14,7 +14,7 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "Host=...;Database=intake;..."
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- hotspots [--connection "<db>"]     # the scripted history only
-//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- sealed [--check]   # the sealed sets, measured once after all tuning (Sealed.cs); --check validates only
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- sealed [--set sealed|sealed2] [--check]   # a sealed set (the first by default), measured once after a round of tuning (Sealed.cs); --check validates only
 //
 // The default run ends with the hot spots found in the demo county's scripted history, replayed in a scratch
 // database on the server of --connection (or INTAKE_DB, or ConnectionStrings__intakedb as .local/env sets it).
@@ -117,7 +117,7 @@ if (args.Length > 0 && args[0] == "train") return Train(corpusDir, calibrationPa
 if (args.Length > 0 && args[0] == "tune") return Tune(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null);
 if (args.Length > 0 && args[0] == "study") return Study(corpusDir, calibrationPath);
 if (args.Length > 0 && args[0] == "compare") return Compare(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null, heldOut: true);
-if (args.Length > 0 && args[0] == "sealed") return args.Contains("--check") ? Sealed.Check(root, DiskCorpus(corpusDir), calibrationPath) : Sealed.Report(root, LoadShipped(corpusDir));
+if (args.Length > 0 && args[0] == "sealed") return Sealed.Run(args, root, () => DiskCorpus(corpusDir), calibrationPath, () => LoadShipped(corpusDir));
 
 if (args.Length > 0 && args[0] == "classify")
 {

@@ -2,16 +2,44 @@ using System.Text;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
 
-// The sealed sets (eval/intake/sealed-requests.tsv, sealed-pairs.tsv) were written by an author outside the tuning,
-// by another method than the other sets, and are measured once, after all tuning: `sealed` prints that run's figures,
-// `sealed --check` only validates the files and prints counts, so it can be run at any time without seeing a figure
-// or a text. Neither the default run nor `compare` reads them.
+// The sealed sets were written by an author outside the tuning, by another method than the other sets, and each is
+// measured once, after a round of tuning: `sealed [--set NAME]` prints that run's figures, `sealed [--set NAME] --check`
+// only validates the files and prints counts, so it can be run at any time without seeing a figure or a text. The
+// first set (eval/intake/sealed-*.tsv) is the default; its figures are out, so the next round is measured on the second
+// (eval/intake/sealed2-*.tsv, another author and method). Neither the default run nor `compare` reads them.
 
 /// <summary>The `sealed` mode of the evaluation command.</summary>
 internal static class Sealed
 {
-    public const string RequestsFile = "eval/intake/sealed-requests.tsv";
-    public const string PairsFile = "eval/intake/sealed-pairs.tsv";
+    /// <summary>One sealed set: its name on the command line and its two files.</summary>
+    public sealed record Set(string Name, string RequestsFile, string PairsFile);
+
+    /// <summary>Every sealed set, the first one first: it is what `sealed` measures without --set.</summary>
+    public static readonly IReadOnlyList<Set> Sets =
+    [
+        new("sealed", "eval/intake/sealed-requests.tsv", "eval/intake/sealed-pairs.tsv"),
+        new("sealed2", "eval/intake/sealed2-requests.tsv", "eval/intake/sealed2-pairs.tsv"),
+    ];
+
+    /// <summary>The set named by `--set NAME`, the first one without it; null for an unknown name.</summary>
+    public static Set? Find(string[] args)
+    {
+        var at = Array.IndexOf(args, "--set");
+        if (at < 0) return Sets[0];
+        return at + 1 < args.Length ? Sets.FirstOrDefault(s => s.Name == args[at + 1]) : null;
+    }
+
+    /// <summary>`sealed [--set NAME] [--check]`: 2 and the known names for an unknown set.</summary>
+    public static int Run(string[] args, string root, Func<IEnumerable<(string Category, string Text)>> corpus, string calibrationPath, Func<LearnedClassifier> learned)
+    {
+        if (Find(args) is not { } set)
+        {
+            Console.Error.WriteLine($"sealed --set takes one of: {string.Join(", ", Sets.Select(s => s.Name))}");
+            return 2;
+        }
+        return args.Contains("--check") ? Check(root, corpus(), calibrationPath, set) : Report(root, learned(), set);
+    }
+
     public const int PerCategory = 20, Duplicates = 25, NearMisses = 25;
 
     /// <summary>The catalogue's 16 minor categories (intake's Migrations/V0001, V0007).</summary>
@@ -27,14 +55,14 @@ internal static class Sealed
         ["heldout-requests.tsv", "fresh-requests.tsv", "duplicate-pairs.tsv", "fresh-pairs.tsv", "hotspot-history.tsv", "hotspot-history-tuning.tsv"];
 
     /// <summary>The one measurement: keyword rules (before) and the shipped learned model (after), every miss and wrong link.</summary>
-    public static int Report(string root, LearnedClassifier learned)
+    public static int Report(string root, LearnedClassifier learned, Set set)
     {
-        var requests = Evaluation.ReadRequests(Path.Combine(root, RequestsFile));
-        var pairs = Evaluation.ReadPairs(Path.Combine(root, PairsFile));
+        var requests = Evaluation.ReadRequests(Path.Combine(root, set.RequestsFile));
+        var pairs = Evaluation.ReadPairs(Path.Combine(root, set.PairsFile));
         var keywords = KeywordClassifier.FromEmbeddedRules();
         var before = Evaluation.Classify(keywords, requests);
         var after = Evaluation.Classify(learned, requests);
-        Console.WriteLine($"Sealed set, measured once after all tuning: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
+        Console.WriteLine($"Sealed set '{set.Name}', measured once after all tuning: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
             $"{pairs.Count} pairs ({pairs.Count(p => p.Duplicate)} reworded duplicates, {pairs.Count(p => !p.Duplicate)} near-misses).");
         Console.WriteLine();
         HeldOut.PrintClassification(keywords, before, learned, after);
@@ -62,20 +90,21 @@ internal static class Sealed
     /// <summary>
     /// Validates the sealed files without classifying anything and without printing any text: labels, 20 requests a
     /// category, 25 duplicates and 25 near-misses, no text twice, none equal to a text of the other sets, the training
-    /// corpus or the calibration set (compared after dropping spaces and punctuation). Prints counts; 1 when a rule fails.
+    /// corpus, the calibration set or another sealed set (compared after dropping spaces and punctuation). Prints
+    /// counts; 1 when a rule fails.
     /// </summary>
-    public static int Check(string root, IEnumerable<(string Category, string Text)> corpus, string calibrationPath)
+    public static int Check(string root, IEnumerable<(string Category, string Text)> corpus, string calibrationPath, Set set)
     {
         var problems = new List<string>();
-        var requestLines = DataLines(Path.Combine(root, RequestsFile));
-        var requests = Evaluation.ReadRequests(Path.Combine(root, RequestsFile));
+        var requestLines = DataLines(Path.Combine(root, set.RequestsFile));
+        var requests = Evaluation.ReadRequests(Path.Combine(root, set.RequestsFile));
         if (requests.Count != requestLines.Count) problems.Add($"{requestLines.Count - requests.Count} request lines are not category<TAB>text");
         foreach (var label in requests.Select(r => r.Category).Distinct().Where(c => !Categories.Contains(c)))
             problems.Add($"unknown category '{label}'");
         foreach (var category in Categories)
             if (requests.Count(r => r.Category == category) is var n && n != PerCategory) problems.Add($"{category}: {n} requests, not {PerCategory}");
 
-        var pairLines = DataLines(Path.Combine(root, PairsFile));
+        var pairLines = DataLines(Path.Combine(root, set.PairsFile));
         var malformed = pairLines.Count(l => l.Split('\t') is var p && (p.Length != 3 || p[0] is not ("dup" or "distinct") || p[1].Length == 0 || p[2].Length == 0));
         if (malformed > 0) problems.Add($"{malformed} pair lines are not dup|distinct<TAB>open<TAB>new");
         var pairs = pairLines.Select(l => l.Split('\t')).Where(p => p.Length == 3).ToList();
@@ -92,8 +121,15 @@ internal static class Sealed
         var eval = OtherEvalFiles.SelectMany(f => OtherTexts(Path.Combine(root, "eval/intake", f))).ToList();
         var training = corpus.Select(c => c.Text).ToList();
         var calibration = Evaluation.ReadRequests(calibrationPath).Select(c => c.Text).ToList();
+        // A later sealed set must be new text to every earlier one (and the other way round), or it measures nothing new.
+        var otherSealed = Sets.Where(s => s != set)
+            .SelectMany(s => new[] { s.RequestsFile, s.PairsFile }).SelectMany(f => OtherTexts(Path.Combine(root, f))).ToList();
         var shared = new List<string>();
-        foreach (var (name, texts) in new[] { ("the other eval sets", eval), ("the training corpus", training), ("the calibration set", calibration) })
+        foreach (var (name, texts) in new[]
+                 {
+                     ("the other eval sets", eval), ("the other sealed sets", otherSealed), ("the training corpus", training),
+                     ("the calibration set", calibration),
+                 })
         {
             var equal = texts.Select(Key).Where(keys.Contains).Distinct().Count();
             shared.Add($"{equal} of {texts.Count} in {name}");
@@ -101,9 +137,9 @@ internal static class Sealed
         }
 
         var sizes = requests.GroupBy(r => r.Category).Select(g => g.Count()).DefaultIfEmpty(0).ToList();
-        Console.WriteLine($"{RequestsFile}: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
+        Console.WriteLine($"{set.RequestsFile}: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
             $"{sizes.Min()} to {sizes.Max()} a category (want {PerCategory} in each of {Categories.Count})");
-        Console.WriteLine($"{PairsFile}: {pairs.Count} pairs, {dups} dup and {misses} distinct");
+        Console.WriteLine($"{set.PairsFile}: {pairs.Count} pairs, {dups} dup and {misses} distinct");
         Console.WriteLine($"texts equal to a sealed one (spaces and punctuation aside): {string.Join("; ", shared)}");
         foreach (var problem in problems) Console.WriteLine($"  PROBLEM {problem}");
         Console.WriteLine(problems.Count == 0 ? "sealed files: OK" : $"sealed files: {problems.Count} problems");
