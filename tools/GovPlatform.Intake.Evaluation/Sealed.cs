@@ -62,7 +62,7 @@ internal static class Sealed
         var keywords = KeywordClassifier.FromEmbeddedRules();
         var before = Evaluation.Classify(keywords, requests);
         var after = Evaluation.Classify(learned, requests);
-        Console.WriteLine($"Sealed set '{set.Name}', measured once after all tuning: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
+        Console.WriteLine($"Sealed set '{set.Name}', measured once after a round of tuning: {requests.Count} requests in {requests.Select(r => r.Category).Distinct().Count()} categories, " +
             $"{pairs.Count} pairs ({pairs.Count(p => p.Duplicate)} reworded duplicates, {pairs.Count(p => !p.Duplicate)} near-misses).");
         Console.WriteLine();
         HeldOut.PrintClassification(keywords, before, learned, after);
