@@ -114,6 +114,10 @@ public static class MessagingExtensions
     /// connection: by default half the pool (<c>Messaging:ConcurrentMessageLimit</c> sets it), which leaves the rest
     /// for the relay, the listeners, the clocks and HTTP requests.
     /// </summary>
+    /// <remarks>
+    /// Written here because MassTransit's own limits (<c>ConcurrentMessageLimit</c>, <c>UseConcurrencyLimit</c>) build one
+    /// filter per endpoint, so with a queue per consumer they would bound each queue, not the service's pool.
+    /// </remarks>
     public sealed class ConsumerGate(int limit)
     {
         public const string LimitSetting = "Messaging:ConcurrentMessageLimit";
