@@ -299,16 +299,20 @@ static int Train(string dir, string calibrationPath)
     // The threshold must hold on both hand-written tuning sets, each on its own: the calibration set and the development
     // set (eval/intake/dev-requests.tsv). A cut that one set of 240 allows can be one or two misses from failing on another.
     var dev = Evaluation.ReadRequests(Path.Combine(Path.GetDirectoryName(calibrationPath)!, "../../../eval/intake/dev-requests.tsv"));
-    var threshold = LearnedClassifier.CalibrateOnAll(model, [calibration, dev], TargetPrecision) ?? LearnedClassifier.DefaultThreshold;
+    // Since its one run the first sealed set is development data too, and the threshold must hold on it as well.
+    var formerlySealed = Evaluation.ReadRequests(Path.Combine(Path.GetDirectoryName(calibrationPath)!, "../../..", Sealed.Sets[0].RequestsFile));
+    var threshold = LearnedClassifier.CalibrateOnAll(model, [calibration, dev, formerlySealed], TargetPrecision) ?? LearnedClassifier.DefaultThreshold;
     model = model.WithThreshold(threshold);
     var f = Evaluation.Classify(model, calibration);
     var d = Evaluation.Classify(model, dev);
+    var s = Evaluation.Classify(model, formerlySealed);
     var path = Path.Combine(dir, "model.tsv");
     using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
         model.Save(writer, LearnedClassifier.CorpusHash(corpus));
     Console.WriteLine($"Trained on {corpus.Count} requests in {trainMs} ms (features {model.Kinds}); threshold {threshold:0.000} chosen on the calibration set " +
         $"({calibration.Count}: top-1 {Evaluation.Percent(f.Top1)}, auto {Evaluation.Percent(f.AutoShare)} at {Evaluation.Percent(f.AutoPrecision)}) " +
-        $"and the development set ({dev.Count}: top-1 {Evaluation.Percent(d.Top1)}, auto {Evaluation.Percent(d.AutoShare)} at {Evaluation.Percent(d.AutoPrecision)}); " +
+        $"the development set ({dev.Count}: top-1 {Evaluation.Percent(d.Top1)}, auto {Evaluation.Percent(d.AutoShare)} at {Evaluation.Percent(d.AutoPrecision)}) " +
+        $"and the former sealed set ({formerlySealed.Count}: top-1 {Evaluation.Percent(s.Top1)}, auto {Evaluation.Percent(s.AutoShare)} at {Evaluation.Percent(s.AutoPrecision)}); " +
         $"weights written to {path} ({new FileInfo(path).Length / 1024} KiB). Rebuild intake to ship them.");
     return 0;
 }
@@ -348,6 +352,8 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
     var heldout = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv")) : [];
     var fresh = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv")) : [];
     var dev = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/dev-requests.tsv"));
+    // The first sealed set, run once and since then development data like dev-requests.tsv.
+    var formerlySealed = Evaluation.ReadRequests(Path.Combine(root, Sealed.Sets[0].RequestsFile));
     var shipped = new Lazy<LearnedClassifier>(() => TryLoadShipped(dir) ?? LearnedClassifier.Train(corpus));
     var cache = new Dictionary<string, LearnedClassifier>();
     LearnedClassifier Trained(string key, Func<LearnedClassifier> train)
@@ -359,14 +365,14 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
     var known = FeatureSet.KnownScale;
     var basic = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs;
     // A variant is written as settings separated by commas: d=0.5 (dropout), e=20 (epochs), l2=1e-6, k (known-only
-    // scale), t (character triples), n=2 (that many models of different shuffles, averaged), m (confidence = the lead
+    // scale), t (character triples), o (the object-and-state pattern, FeatureSet.Heads), n=2 (that many models of different shuffles, averaged), m (confidence = the lead
     // over the runner-up), w (confidence = the least sure member's); "shipped" is the weights in corpus/model.tsv.
     IRequestClassifier Make(string spec)
     {
         if (spec == "shipped") return shipped.Value;
         var settings = spec.Split(' ')[0].Split(',').Select(x => x.Split('=')).ToDictionary(x => x[0], x => x.Length > 1 ? x[1] : "", StringComparer.Ordinal);
         double Get(string key, double otherwise) => settings.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : otherwise;
-        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0);
+        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0) | (settings.ContainsKey("o") ? FeatureSet.Heads : 0);
         var (dropout, epochs, l2, count) = (Get("d", 0), (int)Get("e", 10), Get("l2", 1e-6), (int)Get("n", 1));
         var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}",
                 () => LearnedClassifier.Train(corpus, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))
@@ -412,6 +418,13 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
             ? $"{Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}" : "";
         Console.WriteLine($"  {"",-30} joint t {joint:0.000}: both {J(both)}, calibration {J(calibration)}, dev {J(dev)}" + (heldOut ? $"  | held-out {J(heldout)}  | fresh {J(fresh)}" : ""));
         Console.WriteLine($"  {name,-30} t {threshold:0.000}  calibration {F(calibration)}  | dev {F(dev)}" + (heldOut ? $"  | held-out {F(heldout)}  | fresh {F(fresh)}" : ""));
+        // As `train` ships it: the lowest threshold at which the calibration set, the development set and the former
+        // sealed set each keep the target precision.
+        var each = LearnedClassifier.CalibrateOnAll(model, [calibration, dev, formerlySealed], TargetPrecision) ?? 1.01;
+        string E(IReadOnlyList<(string, string)> set) => Evaluation.Classify(model, set, each) is var f
+            ? $"{Evaluation.Percent(f.Top1),6} {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}" : "";
+        Console.WriteLine($"  {"",-30} each t {each:0.000}: calibration {E(calibration)}  | dev {E(dev)}  | dev (formerly sealed) {E(formerlySealed)}" +
+            (heldOut ? $"  | held-out {E(heldout)}  | fresh {E(fresh)}" : ""));
     }
     return 0;
 }

@@ -8,11 +8,14 @@ greetings, dialect words, typos of sound-alike characters, a second smaller prob
 one, and no punctuation at all. The held-out set (eval/intake/heldout-requests.tsv) is written by
 hand in whole sentences and never passes through here.
 
-    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200] [story share, 0.15] [speech-to-text share, 0.05] [without-additions]
+    python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200] [story share, 0.15] [speech-to-text share, 0.05] [without-additions|without-voices]
 """
 import random
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from voices import voices  # noqa: E402
 
 SEED = 20261207
 PER_CATEGORY = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 1200
@@ -21,6 +24,8 @@ NARRATIVE_SHARE = float(sys.argv[2]) if __name__ == "__main__" and len(sys.argv)
 # The third round's additions (additions() below): the share of requests repeated as speech-to-text writes them.
 ASR_SHARE = float(sys.argv[3]) if __name__ == "__main__" and len(sys.argv) > 3 else 0.05
 ADDITIONS = not (__name__ == "__main__" and len(sys.argv) > 4 and sys.argv[4] == "without-additions")
+# The fourth round (voices.py): the registers the field writes in, this many a category, on a third random stream.
+VOICES = 0 if __name__ == "__main__" and len(sys.argv) > 4 and sys.argv[4] in ("without-additions", "without-voices") else 900
 
 # Per category: "p" what is wrong (whole clauses, often without the keyword), "e" what it causes.
 C = {
@@ -450,7 +455,8 @@ def corpus(per_category):
             rows.add((category, text))
             lines.append(f"{category}\t{text}")
             made += 1
-    return lines + (additions(random.Random(SEED + 1), lines, rows, per_category) if ADDITIONS else [])
+    extra = additions(random.Random(SEED + 1), lines, rows, per_category) if ADDITIONS else []
+    return lines + extra + (voices(random.Random(SEED + 2), VOICES, rows) if VOICES else [])
 
 
 def main():
