@@ -16,6 +16,9 @@ public sealed class ResidentWordsTests
     // and 80 % auto-classified at 97 % precision.
     private const double Top1Floor = 0.93, AutoPrecisionFloor = 0.97, AutoShareFloor = 0.80;
 
+    // Just under the former sealed set's figures with the fourth round's registers (docs/intake.md): 90.9 %, 70.3 % at 97.8 %.
+    private const double FormerlySealedTop1Floor = 0.90, FormerlySealedAutoShareFloor = 0.69;
+
     private static string Eval(string file) => Path.Combine(AppContext.BaseDirectory, "eval", "intake", file);
 
     [Fact]
@@ -181,19 +184,36 @@ public sealed class ResidentWordsTests
     }
 
     [Fact]
-    public void The_shipped_threshold_keeps_97_percent_precision_on_the_labelled_set_and_on_the_development_set_each()
+    public void The_shipped_threshold_keeps_97_percent_precision_on_the_labelled_set_the_development_set_and_the_former_sealed_set_each()
     {
-        // Chosen by the evaluation tool's `train` on Data/labelled-requests.tsv and eval/intake/dev-requests.tsv (neither
-        // trained on): the lowest threshold at which each of the two keeps 97 %.
+        // Chosen by the evaluation tool's `train` on Data/labelled-requests.tsv, eval/intake/dev-requests.tsv and the first
+        // sealed set, development data since its one run (none of them trained on): the lowest threshold at which each keeps 97 %.
         var calibration = Evaluation.ReadRequests(Path.Combine(AppContext.BaseDirectory, "Data", "labelled-requests.tsv"));
         var dev = Evaluation.ReadRequests(Eval("dev-requests.tsv"));
+        var formerlySealed = Evaluation.ReadRequests(Eval("sealed-requests.tsv"));
         var model = LearnedClassifier.FromShippedCorpus();
-        var calibrated = LearnedClassifier.CalibrateOnAll(model, [calibration, dev], 0.97);
+        var calibrated = LearnedClassifier.CalibrateOnAll(model, [calibration, dev, formerlySealed], 0.97);
 
         Assert.NotNull(calibrated);
         Assert.Equal(calibrated.Value, model.Threshold, 3);
         Assert.True(Evaluation.Classify(model, calibration).AutoPrecision >= 0.97);
         Assert.True(Evaluation.Classify(model, dev).AutoPrecision >= 0.97);
+        Assert.True(Evaluation.Classify(model, formerlySealed).AutoPrecision >= 0.97);
+    }
+
+    [Fact]
+    public void The_model_reads_the_former_sealed_set_better_than_when_it_was_run()
+    {
+        // Its one run (7 December 2026): top-1 81.6 %, 73.1 % auto-classified at 90.2 %. Since then development data, its
+        // floors guard the registers and the object-and-state features against regressions (docs/intake.md).
+        var set = Evaluation.ReadRequests(Eval("sealed-requests.tsv"));
+        var after = Evaluation.Classify(LearnedClassifier.FromShippedCorpus(), set);
+        TestContext.Current.TestOutputHelper!.WriteLine($"top-1 {after.Top1:P1}, auto {after.AutoShare:P1} at {after.AutoPrecision:P1}");
+
+        Assert.Equal(320, set.Count);
+        Assert.True(after.Top1 >= FormerlySealedTop1Floor, $"top-1 {after.Top1:P1}");
+        Assert.True(after.AutoPrecision >= 0.97, $"precision of the auto-classified {after.AutoPrecision:P1}");
+        Assert.True(after.AutoShare >= FormerlySealedAutoShareFloor, $"auto-classified {after.AutoShare:P1}");
     }
 
     [Fact]

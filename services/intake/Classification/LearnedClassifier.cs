@@ -29,7 +29,7 @@ public sealed class LearnedClassifier : IRequestClassifier
     public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Heads | FeatureSet.KnownScale | FeatureSet.MarginConfidence;
 
     /// <summary>The share of an example's features left out at random in each pass of training (<see cref="Train"/>).</summary>
-    public const double ShippedDropout = 0.7;
+    public const double ShippedDropout = 0.5;
 
     /// <summary>Passes over the corpus in training: with most features left out each time, each example is seen in 20 different parts.</summary>
     public const int ShippedEpochs = 20;
