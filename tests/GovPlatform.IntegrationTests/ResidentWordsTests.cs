@@ -43,8 +43,9 @@ public sealed class ResidentWordsTests(SharedStack shared)
         await _stack.ImportAsync(county);
 
         var first = await SubmitAsync(county.Building, "3号楼5楼楼道灯坏了，晚上上楼看不见", "13900007002");
-        // The classifier files the first itself (its lead over the runner-up is 0.998); these two come with the category
-        // the desk gave them, so that the test is about linking (the classifier would choose public_repair too, 0.81 and 0.90).
+        // The classifier files the first itself (its lead over the runner-up is 0.995); these two come with the category
+        // the desk gave them, so that the test is about linking (the classifier would choose public_repair too, with leads
+        // of 0.22, which would wait in triage, and 0.82).
         var reworded = await SubmitAsync(county.Building, "三栋五楼的走廊晚上黑漆漆的，灯好几天没亮了", "13900007003", "public_repair");
         var otherFloor = await SubmitAsync(county.Building, "3号楼2楼楼道的灯也不亮，晚上上楼看不见", "13900007004", "public_repair");
 

@@ -365,14 +365,14 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
     var known = FeatureSet.KnownScale;
     var basic = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs;
     // A variant is written as settings separated by commas: d=0.5 (dropout), e=20 (epochs), l2=1e-6, k (known-only
-    // scale), t (character triples), o (the object-and-state pattern, FeatureSet.Heads), n=2 (that many models of different shuffles, averaged), m (confidence = the lead
+    // scale), t (character triples), o (the object-and-state pattern, FeatureSet.Heads), q (the states alone, FeatureSet.States), n=2 (that many models of different shuffles, averaged), m (confidence = the lead
     // over the runner-up), w (confidence = the least sure member's); "shipped" is the weights in corpus/model.tsv.
     IRequestClassifier Make(string spec)
     {
         if (spec == "shipped") return shipped.Value;
         var settings = spec.Split(' ')[0].Split(',').Select(x => x.Split('=')).ToDictionary(x => x[0], x => x.Length > 1 ? x[1] : "", StringComparer.Ordinal);
         double Get(string key, double otherwise) => settings.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : otherwise;
-        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0) | (settings.ContainsKey("o") ? FeatureSet.Heads : 0);
+        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0) | (settings.ContainsKey("o") ? FeatureSet.Heads : 0) | (settings.ContainsKey("q") ? FeatureSet.States : 0);
         var (dropout, epochs, l2, count) = (Get("d", 0), (int)Get("e", 10), Get("l2", 1e-6), (int)Get("n", 1));
         var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}",
                 () => LearnedClassifier.Train(corpus, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))

@@ -372,7 +372,7 @@ public sealed class LearnedClassifier : IRequestClassifier
             if (i + 1 < words.Count) names.Add("b:" + words[i] + "|" + words[i + 1]);
             if (kinds.HasFlag(FeatureSet.SkipPairs) && i + 2 < words.Count) names.Add("s:" + words[i] + "|" + words[i + 2]);
         }
-        if (kinds.HasFlag(FeatureSet.Heads)) AddHeads(words, names);
+        if (kinds.HasFlag(FeatureSet.Heads) || kinds.HasFlag(FeatureSet.States)) AddHeads(words, names, kinds.HasFlag(FeatureSet.Heads));
         var letters = KeywordClassifier.Normalise(text).Where(char.IsLetter).ToArray();
         for (var i = 0; i + 1 < letters.Length; i++) names.Add(string.Create(CultureInfo.InvariantCulture, $"c:{letters[i]}{letters[i + 1]}"));
         if (kinds.HasFlag(FeatureSet.CharTriples))
@@ -417,7 +417,7 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// are all 凳; 信报箱 and 配电箱 both 箱): a bench the corpus never named still reads as a seat that is broken, and a
     /// fixture nobody listed still reads as a thing that is broken rather than as its one known neighbour word.
     /// </summary>
-    private static void AddHeads(IReadOnlyList<string> words, HashSet<string> names)
+    private static void AddHeads(IReadOnlyList<string> words, HashSet<string> names, bool heads)
     {
         for (var i = 0; i < words.Count; i++)
         {
@@ -425,6 +425,7 @@ public sealed class LearnedClassifier : IRequestClassifier
             {
                 if (!morphemes.Any(m => words[i].Contains(m, StringComparison.Ordinal))) continue;
                 names.Add("st:" + kind);
+                if (!heads) continue;
                 // The thing: the nearest word before the state that is not a particle (at most two words back).
                 for (var j = i - 1; j >= 0 && j >= i - 3; j--)
                 {
@@ -471,4 +472,6 @@ public enum FeatureSet
     ViewAgreement = 128,
     /// <summary>The object-and-state pattern: the class of what is said of a thing (broken, occupied …), alone and with the thing's head character.</summary>
     Heads = 256,
+    /// <summary>The class of what is said of a thing alone, without the thing's head (part of <see cref="Heads"/>).</summary>
+    States = 512,
 }
