@@ -6,7 +6,9 @@ put together from pieces per category (what is wrong, said several ways, many wi
 category's obvious keyword; what it causes; where), with the ways residents talk around them:
 greetings, dialect words, typos of sound-alike characters, a second smaller problem after the main
 one, and no punctuation at all. The held-out set (eval/intake/heldout-requests.tsv) is written by
-hand in whole sentences and never passes through here.
+hand in whole sentences and never passes through here. Since the sealed set's run a fourth stream (voices.py) adds
+requests in the registers the field writes in: desk summaries, 12345 orders, patrol and property logs, transcripts,
+regional speech, WeChat messages, two problems with one stressed.
 
     python3 tools/intake-corpus/generate_corpus.py [per-category count, default 1200] [story share, 0.15] [speech-to-text share, 0.05] [without-additions|without-voices]
 """
