@@ -25,9 +25,9 @@ public static class FilingStages
     public const string Classify = "classify";
     /// <summary>The external-id check and the duplicate search with its lock.</summary>
     public const string Duplicates = "duplicates";
-    /// <summary>The row, its first timeline entry (with the texts it owes), and the idempotency key.</summary>
+    /// <summary>The row, its first timeline entry (with the texts it owes), the idempotency key and, usually, the event for dispatch: one round trip.</summary>
     public const string Insert = "insert";
-    /// <summary>Uploads linked, the duplicate's link, the event for dispatch.</summary>
+    /// <summary>Uploads linked, the duplicate's link, and the event when it could not be written with the row (a duplicate's, or one with uploads).</summary>
     public const string Events = "events";
     public const string Commit = "commit";
 
