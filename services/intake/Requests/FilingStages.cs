@@ -17,7 +17,7 @@ public static class FilingStages
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(InstrumentName, "ms",
         "Time a request's filing spent in each stage");
 
-    /// <summary>Validation and the caller's checks, before any database work.</summary>
+    /// <summary>Validation, the caller's checks and the text's search words (jieba), before any database work.</summary>
     public const string Validate = "validate";
     /// <summary>The place in the grid tree (a cache hit costs nothing) and, without a code, the grid holding the point.</summary>
     public const string Place = "place";
