@@ -51,6 +51,30 @@ public static class Outbox
         }, tx, cancellationToken: ct));
         return messageId;
     }
+
+    /// <summary>The statement that wakes other processes' relays; see <see cref="Row.Notify"/>.</summary>
+    public const string NotifySql = $"SELECT pg_notify('{Channel}', '')";
+
+    /// <summary>
+    /// An outbox row's columns, for a writer that inserts it within a statement of its own (a data-modifying CTE beside
+    /// the state change it describes saves a round trip). The insert must be in <see cref="Prepare{T}"/>'s transaction.
+    /// </summary>
+    /// <param name="Notify">
+    /// True when no relay of this process serves the database: the transaction must then also run <see cref="NotifySql"/>,
+    /// or relays elsewhere learn of the row only at their next poll.
+    /// </param>
+    public sealed record Row(Guid MessageId, string MessageType, string Body, string? TraceParent, bool Notify);
+
+    /// <summary>The row for <paramref name="message"/>, written by the caller in <paramref name="tx"/>; see <see cref="Row"/>.</summary>
+    public static Row Prepare<T>(NpgsqlTransaction tx, T message) where T : class =>
+        // Sequential ids keep the unique index on message_id append-only.
+        new(NewId.NextGuid(), ContractTypes.NameOf(typeof(T)), JsonSerializer.Serialize(message, Json),
+            // The relay publishes later, outside this request; it restores this context so the
+            // trace started here continues through the broker into every consumer.
+            Activity.Current?.Id,
+            // A relay of this process is woken when the transaction ends (OutboxWake), which spares the commit the
+            // NOTIFY's cluster-wide lock; without one here, relays elsewhere still need the NOTIFY.
+            Notify: !OutboxWake.Track(tx));
 }
 
 /// <summary>Maps outbox rows to message types; only types of the contracts project may be published.</summary>

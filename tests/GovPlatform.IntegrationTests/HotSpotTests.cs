@@ -2,10 +2,12 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using GovPlatform.Contracts;
+using GovPlatform.Intake;
 using GovPlatform.Intake.HotSpots;
 using GovPlatform.IntegrationTests.Infrastructure;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace GovPlatform.IntegrationTests;
 
@@ -402,6 +404,66 @@ public sealed class HotSpotTests(SharedStack shared)
         Assert.Equal(new[] { first, second, third }.Order(), (await _stack.QueryAsync<Guid>("intake",
             "SELECT request_id FROM hot_spot_requests WHERE hot_spot_id = @id", new { id })).Order());
         Assert.Equal(0, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM hot_spot_requests WHERE request_id = @other", new { other }));
+        Assert.Equal(["HotSpotDetected"], await OutboxOfAsync(id));
+    }
+
+    [Fact]
+    public async Task Checks_past_the_window_and_margin_are_deleted_in_batches_and_events_delivered_again_add_no_membership_before_or_after()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        // Filed 45 days ago, looked at then; its check is past the window and margin (30 + 7 days) by now.
+        var ancient = await FileAsync(county.Building, "2单元下水道堵了，污水返上来", daysAgo: 45);
+        await ConsideredAsync(ancient);
+        var first = await FileAsync(county.Building, "1单元下水道堵了，污水往上冒", daysAgo: 20);
+        var second = await FileAsync(county.Building, "3单元厨房的下水道又堵住了，一股臭味", daysAgo: 9);
+        var other = await FileAsync(county.Building, "1号楼门口的路灯不亮，晚上黑乎乎的", category: "street_light", daysAgo: 2);
+        await ConsideredAsync(first, second, other);
+        var third = await FileAsync(county.Building, "5单元楼下的排水管不通，水都漫出来了");
+        var id = (await OnlyHotSpotAsync(county.Community, 3)).GetProperty("id").GetGuid();
+
+        var options = _stack.Provider("intake").GetRequiredService<IntakeOptions>().HotSpots;
+        Assert.Equal(TimeSpan.FromDays(37), options.CheckRetention);
+        var (old, kept) = (Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToArray(), Enumerable.Range(0, 2).Select(_ => Guid.NewGuid()).ToArray());
+        await using (var conn = await _stack.OpenAsync("intake"))
+        {
+            await conn.ExecuteAsync("INSERT INTO hot_spot_checks (request_id, checked_at) SELECT unnest(@old), now() - interval '38 days'", new { old });
+            await conn.ExecuteAsync("INSERT INTO hot_spot_checks (request_id, checked_at) SELECT unnest(@kept), now() - interval '36 days'", new { kept });
+            await conn.ExecuteAsync("UPDATE hot_spot_checks SET checked_at = now() - interval '45 days' WHERE request_id = @ancient", new { ancient });
+        }
+        var small = new HotSpotOptions { Window = options.Window, CheckRetentionMargin = options.CheckRetentionMargin, CheckRetentionBatch = 2 };
+        Assert.True(await HotSpotCheckRetention.SweepAsync(_stack.Provider("intake").GetRequiredService<NpgsqlDataSource>(), small,
+            TestContext.Current.CancellationToken) >= 6);
+        Guid[] stay = [.. kept, first, second, third, other];
+        Assert.Equal(stay.Order(), (await _stack.QueryAsync<Guid>("intake", "SELECT request_id FROM hot_spot_checks WHERE request_id = ANY (@all)",
+            new { all = old.Concat(stay).Append(ancient).ToArray() })).Order());
+
+        // Each request's own RequestSubmitted once more under a new message id, straight to the detector's queue: the
+        // ones inside the window find their checks; the ancient one, whose check is gone, is too old to be looked at.
+        using var activities = new ActivityCollector();
+        var bus = _stack.Provider("intake").GetRequiredService<IBus>();
+        var queue = new KebabCaseEndpointNameFormatter("intake", includeNamespace: false).Consumer<HotSpotDetectionConsumer>();
+        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{queue}"));
+        var again = new Dictionary<Guid, Guid>();
+        foreach (var request in new[] { ancient, first, third, other })
+        {
+            var body = await _stack.ScalarAsync<string>("intake",
+                "SELECT body::text FROM outbox_messages WHERE message_type LIKE '%RequestSubmitted' AND body->>'requestId' = @id", new { id = request.ToString() });
+            var messageId = Guid.NewGuid();
+            await endpoint.Send(JsonSerializer.Deserialize<RequestSubmitted>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!,
+                ctx => ctx.MessageId = messageId, TestContext.Current.CancellationToken);
+            again[request] = messageId;
+        }
+        await Eventually.True(() => Task.FromResult(again.Values.All(m => activities.Handled(nameof(HotSpotDetectionConsumer), m).Any())),
+            "the detector to handle every copy");
+        Assert.All(new[] { first, third, other }, r => Assert.Contains(activities.Handled(nameof(HotSpotDetectionConsumer), again[r]),
+            a => a.GetTagItem("govplatform.duplicate") is true));
+
+        Assert.Equal(1, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM hot_spots WHERE community_code = @Community", new { county.Community }));
+        Assert.Equal(new[] { first, second, third }.Order(), (await _stack.QueryAsync<Guid>("intake",
+            "SELECT request_id FROM hot_spot_requests WHERE hot_spot_id = @id", new { id })).Order());
+        Assert.Equal(0, await _stack.ScalarAsync<long>("intake",
+            "SELECT count(*) FROM hot_spot_requests WHERE request_id = ANY (@notIn)", new { notIn = new[] { ancient, other } }));
         Assert.Equal(["HotSpotDetected"], await OutboxOfAsync(id));
     }
 }

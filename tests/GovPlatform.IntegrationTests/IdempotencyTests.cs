@@ -105,6 +105,13 @@ public sealed class IdempotencyTests(SharedStack shared)
         var ids = await Task.WhenAll(responses.Select(async r => (await r.JsonAsync()).GetProperty("id").GetGuid()));
         Assert.Single(ids.Distinct());
         Assert.Equal(1, await FiledInAsync(county));
+        // The event is written by the insert itself: once, by the call that filed, with the ticket that insert drew.
+        var events = await _stack.QueryAsync<(string RequestId, string TicketNo)>("intake", """
+            SELECT body->>'requestId', body->>'ticketNo' FROM outbox_messages
+            WHERE message_type LIKE '%RequestSubmitted' AND body->'locationPath'->>0 = @District
+            """, new { county.District });
+        var ticket = (await responses[0].JsonAsync()).GetProperty("ticketNo").GetString();
+        Assert.Equal([(ids[0].ToString(), ticket!)], events);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
-using Dapper;
+using GovPlatform.Intake.Reference;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -61,32 +61,28 @@ public static class ApiKeySecrets
 }
 
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource db)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource db, ReferenceCache reference)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private sealed record KeyRow(Guid Id, string Name, int RateLimitPerMinute);
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(IntakeAccess.ApiKeyHeader, out var values)) return AuthenticateResult.NoResult();
         var presented = values.ToString();
         if (string.IsNullOrWhiteSpace(presented)) return AuthenticateResult.Fail("The API key is empty.");
 
-        var principal = await AuthenticateKeyAsync(db, presented, Context.RequestAborted);
+        var principal = await AuthenticateKeyAsync(db, reference, presented, Context.RequestAborted);
         return principal is null
             ? AuthenticateResult.Fail("Unknown or revoked API key.")
             : AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
-    /// <summary>Also used where the spec puts the key in the body (Open311's <c>api_key</c>).</summary>
-    public static async Task<ClaimsPrincipal?> AuthenticateKeyAsync(NpgsqlDataSource db, string presented, CancellationToken ct)
+    /// <summary>
+    /// Also used where the spec puts the key in the body (Open311's <c>api_key</c>). Live keys come from memory
+    /// (<see cref="ReferenceCache.ApiKeyAsync"/>): a revocation reaches every instance by NOTIFY.
+    /// </summary>
+    public static async Task<ClaimsPrincipal?> AuthenticateKeyAsync(NpgsqlDataSource db, ReferenceCache reference, string presented, CancellationToken ct)
     {
-        const string sql = """
-            SELECT id, name, rate_limit_per_minute AS RateLimitPerMinute
-            FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL
-            """;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var key = await conn.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(sql, new { hash = ApiKeySecrets.Hash(presented) }, cancellationToken: ct));
+        var key = await reference.ApiKeyAsync(db, ApiKeySecrets.Hash(presented), ct);
         if (key is null) return null;
         var identity = new ClaimsIdentity(
         [

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dapper;
 using GovPlatform.Intake.Access;
+using GovPlatform.Intake.Reference;
 using GovPlatform.Intake.Requests;
 using GovPlatform.ServiceDefaults;
 using MassTransit;
@@ -76,12 +77,16 @@ public static class ApiKeysApi
         return TypedResults.Ok((await conn.QueryAsync<ApiKeyDto>(new CommandDefinition(sql, cancellationToken: ct))).AsList());
     }
 
-    private static async Task<Results<NoContent, NotFound>> Revoke(Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> Revoke(Guid id, NpgsqlDataSource db, ReferenceCache reference, TimeProvider clock,
+        CancellationToken ct)
     {
         // Revoking twice is harmless; the first revocation time stays.
         const string sql = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id";
         await using var conn = await db.OpenConnectionAsync(ct);
         var found = await conn.ExecuteAsync(new CommandDefinition(sql, new { id, now = clock.GetUtcNow() }, cancellationToken: ct));
+        // Every instance forgets its cached keys when the trigger's NOTIFY reaches it; this one forgets before it
+        // answers, so the admin's next request through it is refused even if that NOTIFY is still on its way.
+        reference.Invalidate("api_keys");
         return found == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 }

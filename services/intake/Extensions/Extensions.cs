@@ -43,6 +43,7 @@ public static class Extensions
         builder.Services.AddSingleton<HotSpotDecisions>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
+        builder.Services.AddHostedService<HotSpotCheckRetention>();
         builder.Services.AddHostedService<Search.SearchWordsBackfill>();
         builder.AddResidents();
         builder.AddMessaging("intake", x =>

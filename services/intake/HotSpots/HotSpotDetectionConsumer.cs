@@ -21,8 +21,15 @@ namespace GovPlatform.Intake.HotSpots;
 /// request that joined nothing leaves no other trace, and considering it again later, with more requests filed
 /// since, could make a hot spot its filing did not. The request is read from the ledger, not the message, so a
 /// category chosen or a link made since counts as it stands now.
+/// <para>
+/// Checks are kept for <see cref="HotSpotOptions.CheckRetention"/> (the window plus a margin; HotSpotCheckRetention
+/// deletes older ones), so a request filed longer ago than that is not looked at: its check may be gone, and every
+/// request it could make a hot spot with is past the window. A check is written no earlier than its request's
+/// filing, so whenever a check has been deleted its request is already that old, and no copy of an event, however
+/// late, can make a request count twice.
+/// </para>
 /// </remarks>
-public sealed class HotSpotDetectionConsumer(NpgsqlDataSource db, IntakeOptions options) : InboxConsumer<RequestSubmitted>(db)
+public sealed class HotSpotDetectionConsumer(NpgsqlDataSource db, IntakeOptions options, TimeProvider clock) : InboxConsumer<RequestSubmitted>(db)
 {
     /// <summary>Keyed by <c>hot_spot_checks.request_id</c> (see remarks).</summary>
     protected override bool IdempotentByItself => true;
@@ -68,10 +75,11 @@ public sealed class HotSpotDetectionConsumer(NpgsqlDataSource db, IntakeOptions 
             NoteDuplicate();
             return;
         }
-        // No community on the path: no place to propose a hot spot to.
+        // No community on the path: no place to propose a hot spot to. Too old: see remarks.
         if (!filed.Counts || filed.CommunityCode is null) return;
+        var submittedAt = new DateTimeOffset(DateTime.SpecifyKind(filed.SubmittedAt, DateTimeKind.Utc));
+        if (submittedAt < clock.GetUtcNow() - options.HotSpots.CheckRetention) return;
         await HotSpotDetector.DetectAsync(tx, options.HotSpots, new FiledRequest(context.Message.RequestId, filed.Category!, filed.Description,
-            filed.LocationPath, filed.BuildingCode, filed.GridCode,
-            new DateTimeOffset(DateTime.SpecifyKind(filed.SubmittedAt, DateTimeKind.Utc)), filed.CommunityCode), ct);
+            filed.LocationPath, filed.BuildingCode, filed.GridCode, submittedAt, filed.CommunityCode), ct);
     }
 }

@@ -40,6 +40,21 @@ public sealed class HotSpotOptions
     /// </summary>
     public int DetectionConcurrency { get; set; } = 2;
 
+    /// <summary>
+    /// How long past <see cref="Window"/> a request's row in <c>hot_spot_checks</c> is kept (HotSpotCheckRetention).
+    /// A copy of a request's event that comes later is not looked at anyway (HotSpotDetectionConsumer), so this must
+    /// outlast only the ways a copy can arrive while the request is still inside the window: the broker's
+    /// redeliveries (minutes) and a message moved back from an <c>_error</c> queue (7 days, as the inboxes keep).
+    /// </summary>
+    public TimeSpan CheckRetentionMargin { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>Time between sweeps of old <c>hot_spot_checks</c> rows; the first comes at start.</summary>
+    public TimeSpan CheckRetentionInterval { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Rows deleted per statement: each batch is its own short transaction.</summary>
+    public int CheckRetentionBatch { get; set; } = 1000;
+
+    /// <summary>Requests filed before this long ago are not looked at, and their checks are deleted.</summary>
+    public TimeSpan CheckRetention => Window + CheckRetentionMargin;
+
     /// <summary>The topic similarity a hot spot of the level needs (building, grid, community).</summary>
     public double TopicSimilarityAt(string level) => level switch
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Dapper;
 using GovPlatform.ServiceDefaults.GridCopy;
@@ -14,19 +15,36 @@ public sealed record PlacedNode(GridCopyExtensions.CopiedNode Node, string? Buil
 /// <summary>A catalogue entry as filing a request needs it.</summary>
 public sealed record CatalogueEntry(string Code, string NameZh, bool Major, bool Active, IReadOnlyList<CategoryAttribute> Attributes);
 
+/// <summary>A live API key as authentication needs it.</summary>
+public sealed record ApiKeyEntry(Guid Id, string Name, int RateLimitPerMinute);
+
 /// <summary>
-/// The category catalogue and grid-copy nodes in memory, so filing a request reads neither table.
-/// Both change rarely and only through this database, whose triggers NOTIFY on every change
+/// The category catalogue, grid-copy nodes and live API keys in memory, so filing a request reads none of
+/// those tables. All change rarely and only through this database, whose triggers NOTIFY on every change
 /// (after commit, to every instance); <see cref="ReferenceCacheListener"/> turns those into
 /// <see cref="Invalidate"/>. While nobody listens (start-up, a lost connection) nothing is
 /// cached, so a missed notification can never leave a stale entry behind.
 /// </summary>
+/// <remarks>
+/// A revoked or rotated API key is refused by every instance as soon as the revocation's NOTIFY reaches it
+/// (milliseconds after the commit; <c>ApiKeyCacheTests</c> measures it across two instances). Keys are also
+/// read again after <see cref="ApiKeyMaxAge"/>, which bounds how long a key can outlive its revocation even if
+/// the listening connection hung without an error (a half-open TCP connection is noticed only by keepalives).
+/// Unknown keys are never cached: a key issued a moment ago works at once, and guessed keys cannot fill memory.
+/// </remarks>
 public sealed class ReferenceCache
 {
     /// <summary>A county has tens of thousands of nodes at most; past this the cache starts over rather than growing without bound.</summary>
     private const int MaxNodes = 200_000;
 
+    /// <summary>Systems with keys are a few dozen; past this the key cache starts over.</summary>
+    private const int MaxApiKeys = 10_000;
+
+    /// <summary>The longest a cached key is trusted without reading its row again (see remarks).</summary>
+    public static readonly TimeSpan ApiKeyMaxAge = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, PlacedNode> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ApiKeyEntry Key, long ReadAt)> _apiKeys = new(StringComparer.Ordinal);
     private volatile IReadOnlyDictionary<string, CatalogueEntry>? _categories;
     private long _generation;
     private volatile bool _listening;
@@ -45,6 +63,35 @@ public sealed class ReferenceCache
         Interlocked.Increment(ref _generation);
         if (table is null or "categories") _categories = null;
         if (table is null or "grid_copy") _nodes.Clear();
+        if (table is null or "api_keys") _apiKeys.Clear();
+    }
+
+    /// <summary>The live (unrevoked) key with this SHA-256, or null; see the remarks on revocation.</summary>
+    public async ValueTask<ApiKeyEntry?> ApiKeyAsync(NpgsqlDataSource db, byte[] hash, CancellationToken ct)
+    {
+        var id = Convert.ToHexString(hash);
+        if (_apiKeys.TryGetValue(id, out var cached) && Stopwatch.GetElapsedTime(cached.ReadAt) < ApiKeyMaxAge) return cached.Key;
+        var generation = Interlocked.Read(ref _generation);
+        const string sql = """
+            SELECT id, name, rate_limit_per_minute AS RateLimitPerMinute
+            FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL
+            """;
+        ApiKeyEntry? key;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            key = await conn.QuerySingleOrDefaultAsync<ApiKeyEntry>(new CommandDefinition(sql, new { hash }, cancellationToken: ct));
+        if (key is null)
+        {
+            _apiKeys.TryRemove(id, out _);
+            return null;
+        }
+        if (_listening)
+        {
+            if (_apiKeys.Count >= MaxApiKeys) _apiKeys.Clear();
+            _apiKeys[id] = (key, Stopwatch.GetTimestamp());
+            // A revocation between the read and the store must win: re-check after storing.
+            if (Interlocked.Read(ref _generation) != generation) _apiKeys.TryRemove(id, out _);
+        }
+        return key;
     }
 
     private sealed record NodeRow

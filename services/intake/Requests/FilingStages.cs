@@ -17,7 +17,7 @@ public static class FilingStages
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(InstrumentName, "ms",
         "Time a request's filing spent in each stage");
 
-    /// <summary>Validation and the caller's checks, before any database work.</summary>
+    /// <summary>Validation, the caller's checks and the text's search words (jieba), before any database work.</summary>
     public const string Validate = "validate";
     /// <summary>The place in the grid tree (a cache hit costs nothing) and, without a code, the grid holding the point.</summary>
     public const string Place = "place";
@@ -25,9 +25,9 @@ public static class FilingStages
     public const string Classify = "classify";
     /// <summary>The external-id check and the duplicate search with its lock.</summary>
     public const string Duplicates = "duplicates";
-    /// <summary>The row, its first timeline entry (with the texts it owes), and the idempotency key.</summary>
+    /// <summary>The row, its first timeline entry (with the texts it owes), the idempotency key and, usually, the event for dispatch: one round trip.</summary>
     public const string Insert = "insert";
-    /// <summary>Uploads linked, the duplicate's link, the event for dispatch.</summary>
+    /// <summary>Uploads linked, the duplicate's link, and the event when it could not be written with the row (a duplicate's, or one with uploads).</summary>
     public const string Events = "events";
     public const string Commit = "commit";
 

@@ -63,6 +63,9 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         var errors = RequestRules.Validate(body);
         if (errors.Count > 0) return Rejected(errors);
         if (PatrolRules.ChannelProblem(user, body) is { } channelProblem) return Rejected(channelProblem);
+        // Segmenting the text takes milliseconds of CPU: done here, not while the transaction holds the duplicate lock
+        // and a pooled connection.
+        var searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address);
         stages.Mark(FilingStages.Validate);
 
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -134,9 +137,17 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         var ticketPlaceholder = $"ticket-{id:N}";
         var submitted = new SubmittedDto(id, ticketPlaceholder, status, now, categoryCode, suggestion?.Confidence, original?.TicketNo, location.Node.Code);
         var claimHere = claim is not null && !claimFirst;
-        // The ticket's sequence number is drawn inside the insert: one round trip for the number, the key, the row and
-        // its first entry. The key's row is inserted with the answer it replays; when an unexpired key is already there
-        // (another call's, committed, or waited for until it commits), nothing is filed and the ticket comes back null.
+        // The event for dispatch is written by the insert too (one round trip fewer), when it can be known before: a
+        // linked duplicate's event follows its timeline entry, and linked uploads are read back into the event.
+        var foldEvent = original is null && categoryCode is not null && body.AttachmentIds is not { Count: > 0 };
+        var submittedEvent = foldEvent ? Outbox.Prepare(tx, new RequestSubmitted(
+            id, ticketPlaceholder, body.Channel, categoryCode!, body.Urgency, location.Node.Code, location.Node.Path,
+            body.Location.Latitude, body.Location.Longitude, now,
+            CaseDetails.Of(body.Description, body.Location.Address, attributes, body.Attachments ?? [], body.Reporter?.Name, body.Reporter?.Phone))) : null;
+        // The ticket's sequence number is drawn inside the insert: one round trip for the number, the key, the row, its
+        // first entry and its event. The key's row is inserted with the answer it replays; when an unexpired key is
+        // already there (another call's, committed, or waited for until it commits), nothing is filed, no event is
+        // written and the ticket comes back null. The event is the outbox's ordinary row, written only with the request.
         const string insert = """
             WITH s AS (SELECT nextval('ticket_seq') AS n, set_config('govplatform.progress_wake', @progressWake, true)),
             t AS (SELECT @datePrefix || '-' || CASE WHEN s.n < 1000000 THEN lpad(s.n::text, 6, '0') ELSE s.n::text END AS ticket_no FROM s),
@@ -148,19 +159,25 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                     SET request_hash = excluded.request_hash, created_at = excluded.created_at,
                         status_code = excluded.status_code, response_body = excluded.response_body, location = excluded.location
                     WHERE k.created_at < @expiredBefore
-                RETURNING 1)
-            INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
-                                  location_code, location_path, address, latitude, longitude, attachments,
-                                  external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
-                                  building_code, original_id, attributes, search_words)
-            SELECT @id, t.ticket_no,
-                   @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
-                   @locationCode, @path, @address, @latitude, @longitude, @attachments,
-                   @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
-                   @buildingCode, @originalId, @attributes::jsonb, @searchWords
-            FROM t
-            WHERE @claimKey::text IS NULL OR EXISTS (SELECT 1 FROM claim)
-            RETURNING ticket_no;
+                RETURNING 1),
+            filed AS (
+                INSERT INTO requests (id, ticket_no, channel, category, urgency, description, reporter_name, reporter_phone,
+                                      location_code, location_path, address, latitude, longitude, attachments,
+                                      external_system, external_id, status, submitted_at, updated_at, classified_by, classification,
+                                      building_code, original_id, attributes, search_words)
+                SELECT @id, t.ticket_no,
+                       @Channel, @categoryCode, @Urgency, @Description, @reporterName, @reporterPhone,
+                       @locationCode, @path, @address, @latitude, @longitude, @attachments,
+                       @ExternalSystem, @ExternalId, @status, @now, @now, @classifiedBy, @classification::jsonb,
+                       @buildingCode, @originalId, @attributes::jsonb, @searchWords
+                FROM t
+                WHERE @claimKey::text IS NULL OR EXISTS (SELECT 1 FROM claim)
+                RETURNING ticket_no),
+            event AS (
+                INSERT INTO outbox_messages (message_id, message_type, body, trace_parent)
+                SELECT @eventId::uuid, @eventType::text, replace(@eventBody::text, @ticketPlaceholder, filed.ticket_no)::jsonb, @eventTrace::text
+                FROM filed WHERE @eventType::text IS NOT NULL)
+            SELECT ticket_no FROM filed;
             INSERT INTO request_timeline (request_id, event, at, actor, detail, dedupe_key)
             SELECT @id, 'submitted', @now, @principal, jsonb_build_object('channel', @Channel::text), 'submitted'
             WHERE @claimKey::text IS NULL OR EXISTS (SELECT 1 FROM requests WHERE id = @id);
@@ -170,7 +187,8 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         string? filedTicket;
         try
         {
-            filedTicket = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(insert, new
+            filedTicket = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(
+                submittedEvent is { Notify: true } ? $"{insert}\n{Outbox.NotifySql};" : insert, new
             {
                 id, datePrefix = now.ToOffset(Local).ToString("yyyyMMdd", CultureInfo.InvariantCulture),
                 body.Channel, categoryCode, body.Urgency, body.Description, status, classifiedBy,
@@ -180,11 +198,13 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 locationCode = location.Node.Code, path = location.Node.Path, address = body.Location.Address,
                 latitude = body.Location.Latitude, longitude = body.Location.Longitude,
                 attachments = (body.Attachments ?? []).ToArray(), body.ExternalSystem, body.ExternalId, now, principal,
-                searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address),
+                searchWords,
                 progressWake = wakeInProcess ? ProgressWake.InProcess : "",
                 claimKey = claimHere ? claim!.Key : null, claimHash = claimHere ? claim!.RequestHash : null,
                 expiredBefore = claimHere ? (now - claim!.Lifetime).UtcDateTime : (DateTime?)null,
                 response = claimHere ? JsonSerializer.Serialize(submitted, Outbox.Json) : null, ticketPlaceholder, url,
+                eventId = submittedEvent?.MessageId, eventType = submittedEvent?.MessageType, eventBody = submittedEvent?.Body,
+                eventTrace = submittedEvent?.TraceParent,
             }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "requests_external" })
@@ -219,13 +239,12 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
                 new { originalId = original.Id, original.TicketNo, original.Similarity }, "linked"), ct, wakeInProcess);
             await Outbox.EnqueueAsync(tx, new RequestLinkedAsDuplicate(id, original.Id, categoryCode!, location.Node.Path, now, body.Channel, ticketNo), ct);
         }
-        else if (categoryCode is not null)
+        else if (categoryCode is not null && !foldEvent)
             await Outbox.EnqueueAsync(tx, new RequestSubmitted(
                 id, ticketNo, body.Channel, categoryCode, body.Urgency, location.Node.Code, location.Node.Path,
                 body.Location.Latitude, body.Location.Longitude, now,
-                // Uploads are read back as linked; otherwise the case is what was just written.
-                body.AttachmentIds is { Count: > 0 } ? await CaseDetails.LoadAsync(tx, id, ct)
-                    : CaseDetails.Of(body.Description, body.Location.Address, attributes, body.Attachments ?? [], body.Reporter?.Name, body.Reporter?.Phone)), ct);
+                // Uploads are read back as linked (otherwise the insert wrote the event with the case as filed).
+                await CaseDetails.LoadAsync(tx, id, ct)), ct);
         stages.Mark(FilingStages.Events);
         // Hot spots are looked for just after the commit, from the RequestSubmitted above (HotSpotDetectionConsumer):
         // in here the detector's lock per category and community queued concurrent filings of one place.

@@ -50,7 +50,7 @@ public static class Open311Api
     }
 
     /// <summary>What most Open311 endpoints need, bundled so their signatures read as the request's own parameters.</summary>
-    internal sealed record Open311Services(NpgsqlDataSource Db, WindowRateLimiter Limiter, IntakeOptions Intake, TimeProvider Clock);
+    internal sealed record Open311Services(NpgsqlDataSource Db, WindowRateLimiter Limiter, IntakeOptions Intake, TimeProvider Clock, ReferenceCache Reference);
 
     private static IResult Discovery(string format, HttpContext http, IntakeOptions intake)
     {
@@ -146,7 +146,7 @@ public static class Open311Api
         if (F("jurisdiction_id") is { } jurisdiction && jurisdiction != options.JurisdictionId)
             return Errors(format, http, 404, $"jurisdiction_id '{jurisdiction}' not found");
         // The spec puts the key in the body, so the API-key scheme cannot see it; the same check runs here.
-        var user = F("api_key") is { } key ? await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(s.Db, key, ct) : null;
+        var user = F("api_key") is { } key ? await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(s.Db, s.Reference, key, ct) : null;
         if (user is null) return Errors(format, http, 403, "api_key was not provided or is invalid");
         if (await OverLimitAsync(format, http, user, s.Limiter) is { } tooMany) return tooMany;
 
@@ -224,7 +224,7 @@ public static class Open311Api
     {
         var options = s.Intake.Open311;
         if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-        var (refused, full) = await ReaderAsync(format, http, api_key, s.Db, s.Limiter, ct);
+        var (refused, full) = await ReaderAsync(format, http, api_key, s, ct);
         if (refused is not null) return refused;
         var ids = service_request_id?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         // The spec: a service_request_id list "overrides all other arguments", so the others are neither applied nor checked.
@@ -272,7 +272,7 @@ public static class Open311Api
     {
         var options = s.Intake.Open311;
         if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-        var (refused, full) = await ReaderAsync(format, http, api_key, s.Db, s.Limiter, ct);
+        var (refused, full) = await ReaderAsync(format, http, api_key, s, ct);
         if (refused is not null) return refused;
         await using var conn = await s.Db.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<Open311Row>(new CommandDefinition(
@@ -288,7 +288,7 @@ public static class Open311Api
     {
         var options = s.Intake.Open311;
         if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-        if ((await ReaderAsync(format, http, api_key, s.Db, s.Limiter, ct)).Error is { } refused) return refused;
+        if ((await ReaderAsync(format, http, api_key, s, ct)).Error is { } refused) return refused;
         await using var conn = await s.Db.OpenConnectionAsync(ct);
         var ticket = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT ticket_no FROM requests WHERE ticket_no = @token", new { token }, cancellationToken: ct));
@@ -303,7 +303,7 @@ public static class Open311Api
     {
         var options = s.Intake.Open311;
         if (JurisdictionError(format, http, jurisdiction_id, options) is { } error) return error;
-        if ((await ReaderAsync(format, http, api_key, s.Db, s.Limiter, ct)).Error is { } refused) return refused;
+        if ((await ReaderAsync(format, http, api_key, s, ct)).Error is { } refused) return refused;
         var problems = new List<string>();
         var (start, end) = (W3cDate(start_date, "start_date", problems), W3cDate(end_date, "end_date", problems));
         if (start > end) problems.Add("start_date must not be after end_date.");
@@ -503,14 +503,14 @@ public static class Open311Api
     /// query parameter, an <c>X-Api-Key</c> header (authenticated and counted by the API-key scheme) or a desk_operator/admin
     /// bearer token. A key that is given but invalid is an error, not a silent downgrade.
     /// </summary>
-    private static async Task<(IResult? Error, bool Full)> ReaderAsync(string format, HttpContext http, string? apiKey, NpgsqlDataSource db,
-        WindowRateLimiter limiter, CancellationToken ct)
+    private static async Task<(IResult? Error, bool Full)> ReaderAsync(string format, HttpContext http, string? apiKey, Open311Services s,
+        CancellationToken ct)
     {
         if (http.User.IsInRole(Roles.DeskOperator) || http.User.IsInRole(Roles.Admin) || http.User.IsApiClient()) return (null, true);
         if (string.IsNullOrEmpty(apiKey)) return (null, false);
-        var user = await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(db, apiKey, ct);
+        var user = await ApiKeyAuthenticationHandler.AuthenticateKeyAsync(s.Db, s.Reference, apiKey, ct);
         if (user is null) return (Errors(format, http, 403, "api_key is invalid; leave it out to read the public view"), false);
-        return (await OverLimitAsync(format, http, user, limiter), true);
+        return (await OverLimitAsync(format, http, user, s.Limiter), true);
     }
 
     /// <summary>The key's per-minute limit, shared with the rest of the API: a 429 error with Retry-After once it is used up.</summary>

@@ -1,5 +1,5 @@
--- Filing a request reads the catalogue and the grid copy from memory; every instance must hear
--- when either changes. A statement-level trigger NOTIFYs after the change commits (Postgres holds
+-- Filing a request reads the catalogue, the grid copy and the live API keys from memory; every
+-- instance must hear when any of them changes (a revoked key must stop working everywhere at once). A statement-level trigger NOTIFYs after the change commits (Postgres holds
 -- notifications until commit and drops them on rollback), so no instance forgets too early.
 CREATE OR REPLACE FUNCTION notify_reference_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -12,4 +12,7 @@ CREATE TRIGGER grid_copy_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
     FOR EACH STATEMENT EXECUTE FUNCTION notify_reference_changed();
 DROP TRIGGER IF EXISTS categories_changed ON categories;
 CREATE TRIGGER categories_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON categories
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_reference_changed();
+DROP TRIGGER IF EXISTS api_keys_changed ON api_keys;
+CREATE TRIGGER api_keys_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON api_keys
     FOR EACH STATEMENT EXECUTE FUNCTION notify_reference_changed();
