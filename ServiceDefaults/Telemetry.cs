@@ -23,9 +23,15 @@ public static class Telemetry
     /// <summary>
     /// OpenTelemetry through the hosting package: ASP.NET Core, HttpClient, Npgsql and runtime
     /// instrumentation, plus MassTransit's, RabbitMQ.Client's and the platform's own sources.
-    /// Traces are always sampled in-process, so trace ids reach logs and the outbox and flow
-    /// through the broker (unsampled, a trace did not survive the broker: DeliveryGuaranteeTests); everything is
-    /// exported over OTLP, and metrics aggregated, only when
+    /// Every request gets a trace id, which reaches logs and the outbox and flows through the broker; which traces are
+    /// recorded is the OpenTelemetry SDK's sampler, set by the standard <c>OTEL_TRACES_SAMPLER</c> and
+    /// <c>OTEL_TRACES_SAMPLER_ARG</c> (read from configuration, so appsettings or the environment): unset, every trace is
+    /// recorded (parent-based, always on), as under ./run.sh and the AppHost; deployments record a share with
+    /// <c>parentbased_traceidratio</c> (deploy/k8s/base/settings.yaml), decided where a trace starts and followed by every
+    /// service after it, so a trace is kept or dropped whole and a caller's sampled traceparent is always honoured
+    /// (TraceSamplingTests). An unrecorded span still carries its trace id, so logs (never sampled) keep pointing at the
+    /// request they came from.
+    /// Everything is exported over OTLP, and metrics aggregated, only when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire dashboard or any collector).
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
@@ -47,6 +53,7 @@ public static class Telemetry
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(tracing => tracing
+                .SetSampler(SamplerFrom(builder.Configuration))
                 .AddProcessor(new DropBackgroundDatabaseSpans())
                 // Spans are named "POST /api/v1/requests" (method and route); probes are not traced at all:
                 // Aspire asks every service for /health every few seconds.
@@ -68,6 +75,30 @@ public static class Telemetry
 
         builder.Services.AddHostedService<FlushTelemetryOnStop>();
         return builder;
+    }
+
+    /// <summary>
+    /// The sampler named by <c>OTEL_TRACES_SAMPLER</c> and <c>OTEL_TRACES_SAMPLER_ARG</c> (the specification's values),
+    /// read here from the service's configuration (environment, appsettings, a host's own settings), so the choice is
+    /// explicit and tested (TraceSamplingTests) whatever the SDK itself reads. Unset: parent-based, always on, the
+    /// SDK's own default.
+    /// </summary>
+    public static Sampler SamplerFrom(IConfiguration configuration)
+    {
+        var name = configuration["OTEL_TRACES_SAMPLER"]?.Trim().ToLowerInvariant();
+        var ratio = double.TryParse(configuration["OTEL_TRACES_SAMPLER_ARG"], System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var r) && r is >= 0 and <= 1 ? r : 1.0;
+        return name switch
+        {
+            null or "" or "parentbased_always_on" => new ParentBasedSampler(new AlwaysOnSampler()),
+            "always_on" => new AlwaysOnSampler(),
+            "always_off" => new AlwaysOffSampler(),
+            "traceidratio" => new TraceIdRatioBasedSampler(ratio),
+            "parentbased_always_off" => new ParentBasedSampler(new AlwaysOffSampler()),
+            "parentbased_traceidratio" => new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)),
+            _ => throw new InvalidOperationException(
+                $"OTEL_TRACES_SAMPLER '{name}' is not one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio."),
+        };
     }
 
     private static bool IsProbe(PathString path) =>

@@ -337,9 +337,11 @@ Process StartService(string svc)
     info.Environment["Auth__SigningKey"] = signingKey;
     info.Environment.Remove("Auth__Authority");
     info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports[svc]}";
-    info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    // As ./run.sh starts them: its environment (Development unless ASPNETCORE_ENVIRONMENT says otherwise), the log levels
+    // of the services' appsettings.json, and the runtime settings every build carries in its runtimeconfig.json
+    // (Directory.Build.props). Anything else set here would measure a stack no one runs.
+    info.Environment["ASPNETCORE_ENVIRONMENT"] = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Development";
     info.Environment["OTEL_SERVICE_NAME"] = svc;
-    info.Environment["Logging__LogLevel__Default"] = "Warning";
     // Every benchmark request is a new problem: the duplicate search still runs, but links nothing, so each becomes a work order.
     info.Environment["Intake__Duplicates__TextSimilarity"] = "2";
     foreach (var other in services) info.Environment[$"services__{other}__http__0"] = $"http://127.0.0.1:{ports[other]}";
