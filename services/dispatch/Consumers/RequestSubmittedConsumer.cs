@@ -4,6 +4,7 @@ using GovPlatform.Contracts;
 using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.Mediation;
 using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Npgsql;
@@ -17,7 +18,7 @@ namespace GovPlatform.Dispatch.Consumers;
 /// A category the catalogue places above the compound (its default tier, <c>category_tiers</c>) starts with that
 /// tier's body instead of the grid.
 /// </summary>
-public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty)
+public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty, WorkOrderLifecycle lifecycle)
     : InboxConsumer<RequestSubmitted>(db)
 {
     private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity, string? DefaultTier);
@@ -236,6 +237,11 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                     new { workOrderId, now, detail }, tx, cancellationToken: ct));
                 await Outbox.EnqueueAsync(tx, new CommunityNotified(workOrderId, m.RequestId, community, m.Category, reason, now), ct);
             }
+
+            // Outcomes that overtook the request, and the building's household heads: part of the order's creation.
+            var building = nodes.FirstOrDefault()?.Path is null ? null
+                : AssignmentFollowUps.BuildingOn(path, c => levels.TryGetValue(c, out var n) && n.Level == GridLevels.Building);
+            await AssignmentFollowUps.ApplyAsync(tx, lifecycle, workOrderId, m.RequestId, building, now, ct);
         }
         catch when (assigneeId is not null)
         {
