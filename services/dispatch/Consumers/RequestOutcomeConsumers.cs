@@ -44,22 +44,31 @@ public static class RequestOutcomes
     /// two comes second sees the other's work: either the outcome finds the committed order, or the order's
     /// transaction, having waited for the lock, finds the committed parked outcome. Without it both could miss each other.
     /// </summary>
-    private const string LockSql = "SELECT 1 FROM pg_advisory_xact_lock(hashtextextended('request-outcome:' || @requestId::text, 0))";
-
     public static Task SerializeAsync(NpgsqlTransaction tx, Guid requestId, CancellationToken ct) =>
-        tx.Connection!.ExecuteAsync(new CommandDefinition(LockSql, new { requestId }, tx, cancellationToken: ct));
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended('request-outcome:' || @requestId::text, 0))",
+            new { requestId }, tx, cancellationToken: ct));
 
     /// <summary>An outcome kept until its order existed.</summary>
     public sealed record Parked(long Id, string Kind, string Body);
 
     /// <summary>
-    /// Two statements (two result sets: the lock's, then the outcomes): the lock, then the request's parked outcomes
-    /// taken in intake's order. The <c>DELETE</c> is a statement of its own so that its snapshot is taken after the lock
-    /// was granted; each outcome is taken once whoever takes it, and a request with none (nearly all) writes nothing.
+    /// Two statements (two result sets: the lock's, then the outcomes) that do something only when the request's order
+    /// <c>@workOrderId</c> exists, so they can follow an insert that found the request's order there already: the
+    /// request's lock (<see cref="SerializeAsync"/>'s, taken per row of the order, so not at all without it: a delivery
+    /// that changes nothing waits for no outcome consumer while it holds a grid's worker locks), then the request's
+    /// parked outcomes taken in intake's order. The <c>DELETE</c> is a statement of its own so that its snapshot is taken
+    /// after the lock was granted; each outcome is taken once whoever takes it, and a request with none (nearly all)
+    /// writes nothing.
     /// </summary>
-    public const string TakeParkedSql = $"""
-        {LockSql};
-        WITH taken AS (DELETE FROM pending_request_outcomes WHERE request_id = @requestId RETURNING id, kind, at, body)
+    public const string TakeParkedSql = """
+        SELECT 1 FROM work_orders o, LATERAL pg_advisory_xact_lock(hashtextextended('request-outcome:' || o.request_id::text, 0)) AS l
+        WHERE o.id = @workOrderId;
+        WITH taken AS (
+            DELETE FROM pending_request_outcomes
+            WHERE request_id = @requestId AND EXISTS (SELECT 1 FROM work_orders WHERE id = @workOrderId)
+            RETURNING id, kind, at, body
+        )
         SELECT id, kind, body::text AS body FROM taken ORDER BY at, id
         """;
 

@@ -25,8 +25,8 @@ public static class HouseholdReach
     }
 
     /// <summary>
-    /// One statement: the building's heads, and the reach row when there is at least one (a row only then, as before);
-    /// no row back when there are none or the order reached them already. <c>scope_path @&gt; ARRAY[…]</c> is what
+    /// One statement: the building's heads, and the reach row when there is at least one (a row only then, as before)
+    /// and the order <c>@workOrderId</c> exists; no row back when there are none or the order reached them already. <c>scope_path @&gt; ARRAY[…]</c> is what
     /// the households' GIN index answers (<c>= ANY(scope_path)</c> would read every household of the county).
     /// </summary>
     public const string RecordSql = """
@@ -35,7 +35,8 @@ public static class HouseholdReach
             WHERE (party_household OR link_head) AND scope_path @> ARRAY[@building]::text[]
         ), reach AS (
             INSERT INTO work_order_household_reach (work_order_id, building_code, household_ids, reached_at)
-            SELECT @workOrderId, @building, array_agg(id ORDER BY address), @now FROM heads HAVING count(*) > 0
+            SELECT @workOrderId, @building, array_agg(id ORDER BY address), @now FROM heads
+            WHERE EXISTS (SELECT 1 FROM work_orders WHERE id = @workOrderId) HAVING count(*) > 0
             ON CONFLICT (work_order_id) DO NOTHING
             RETURNING household_ids
         )
