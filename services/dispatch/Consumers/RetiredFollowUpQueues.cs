@@ -57,7 +57,9 @@ public sealed class RetiredFollowUpQueues(MessagingSettings settings, NpgsqlData
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Retiring the old WorkOrderAssigned queues failed; the next round retries");
+                // One line without the stack: while the broker is down this repeats every round.
+                logger.LogWarning("Retiring the old WorkOrderAssigned queues failed ({Error}: {Message}); the next round retries",
+                    e.GetType().Name, e.Message);
             }
             try { await Task.Delay(interval, stoppingToken); }
             catch (OperationCanceledException) { return; }
