@@ -5,6 +5,8 @@ using System.Text.Json;
 using GovPlatform.Contracts;
 using GovPlatform.IntegrationTests.Infrastructure;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 
 namespace GovPlatform.IntegrationTests;
 
@@ -225,6 +227,102 @@ public sealed class DispatchUnderLoadTests : IAsyncLifetime
         Assert.Equal("assigned", order[0].GetProperty("status").GetString());
         Assert.Equal(0, await PendingAsync(requestId));
     }
+
+    [Fact]
+    public async Task An_overtaking_close_is_part_of_the_orders_creation_and_applied_once_however_often_the_request_comes()
+    {
+        _stack.Start("dispatch");
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var driver = new DispatchDriver(_stack);
+        var requestId = NewId.NextGuid();
+        await driver.PublishAsync(new RequestClosed(requestId, "satisfied", DateTimeOffset.UtcNow));
+        await Eventually.True(async () => await PendingAsync(requestId) == 1, "the close to be kept");
+
+        var submitted = Submitted(county, requestId);
+        var messageId = NewId.NextGuid();
+        await driver.PublishAsync(submitted, messageId);
+        // The first moment the order can be read it is closed already: the close commits with the order, not after it.
+        var status = await Eventually.Get(async () => (await _stack.QueryAsync<string>("dispatch",
+            "SELECT status FROM work_orders WHERE request_id = @requestId", new { requestId })).SingleOrDefault(), "the order");
+        Assert.Equal("closed", status);
+        Assert.Equal(0, await PendingAsync(requestId));
+
+        // The same delivery again, and the same request under another message id: nothing more happens.
+        var againId = NewId.NextGuid();
+        await driver.PublishAsync(submitted, messageId);
+        await driver.PublishAsync(submitted, againId);
+        await HandledAsync("RequestSubmittedConsumer", messageId, 2);
+        await HandledAsync("RequestSubmittedConsumer", againId, 1);
+        var orderId = await driver.OrderIdForAsync(requestId);
+        Assert.Equal(["assigned", "closed"], DispatchDriver.Actions(await driver.GetAsync(orderId)));
+        Assert.Single(await driver.EventsAsync("WorkOrderAssigned", orderId));
+        Assert.Single(await driver.EventsAsync("WorkOrderClosed", orderId));
+    }
+
+    [Fact]
+    public async Task A_queue_an_earlier_release_left_for_its_own_WorkOrderAssigned_is_applied_once_no_consumer_is_left_then_deleted()
+    {
+        // Rounds are run by the test; the one at start finds no old queue.
+        _stack.Start("dispatch", new Dictionary<string, string?> { ["Dispatch:RetiredQueuesInterval"] = "01:00:00" });
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var driver = new DispatchDriver(_stack);
+        var requestId = NewId.NextGuid();
+        await driver.PublishAsync(Submitted(county, requestId));
+        var orderId = await driver.OrderIdForAsync(requestId);
+        var assigned = Assert.Single(await driver.EventsAsync("WorkOrderAssigned", orderId));
+
+        // As an earlier release left things: a close kept while the request was on its way but not taken when the order
+        // was created, and the order's WorkOrderAssigned (twice: a redelivery) on the old queue, bound to the event.
+        var close = JsonSerializer.Serialize(new RequestClosed(requestId, "satisfied", DateTimeOffset.UtcNow), GovPlatform.ServiceDefaults.Messaging.Outbox.Json);
+        Assert.Equal(1, await _stack.ScalarAsync<long>("dispatch", """
+            WITH kept AS (INSERT INTO pending_request_outcomes (request_id, kind, at, body) VALUES (@requestId, 'closed', now(), @close::jsonb) RETURNING 1)
+            SELECT count(*) FROM kept
+            """, new { requestId, close }));
+        const string queue = "dispatch-pending-outcomes";
+        var factory = new ConnectionFactory { Uri = new Uri(TestServers.AmqpFor(_stack.VirtualHost)) };
+        await using var rabbit = await factory.CreateConnectionAsync(Ct);
+        await using (var channel = await rabbit.CreateChannelAsync(cancellationToken: Ct))
+        {
+            await channel.ExchangeDeclareAsync(RetiredFollowUpQueuesEventExchange, "fanout", durable: true, autoDelete: false, cancellationToken: Ct);
+            await channel.ExchangeDeclareAsync(queue, "fanout", durable: true, autoDelete: false, cancellationToken: Ct);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: Ct);
+            await channel.QueueBindAsync(queue, queue, "", cancellationToken: Ct);
+            await channel.ExchangeBindAsync(queue, RetiredFollowUpQueuesEventExchange, "", cancellationToken: Ct);
+            var envelope = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                messageId = NewId.NextGuid(), messageType = new[] { "urn:message:GovPlatform.Contracts:WorkOrderAssigned" }, message = assigned,
+            });
+            await channel.BasicPublishAsync("", queue, mandatory: true, new BasicProperties { Persistent = true }, envelope, Ct);
+            await channel.BasicPublishAsync("", queue, mandatory: true, new BasicProperties { Persistent = true }, envelope, Ct);
+        }
+        var retired = _stack.Provider("dispatch").GetRequiredService<GovPlatform.Dispatch.Consumers.RetiredFollowUpQueues>();
+
+        // An instance of the earlier release still consumes it: the queue is its, and left alone.
+        var earlier = await rabbit.CreateChannelAsync(cancellationToken: Ct);
+        await earlier.BasicConsumeAsync(queue, autoAck: false, consumer: new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(earlier), cancellationToken: Ct);
+        await ConsumersAsync(queue, 1);
+        Assert.Equal(0, await retired.RetireAsync(Ct));
+        Assert.True(await QueueExistsAsync(queue));
+        Assert.Equal(1, await PendingAsync(requestId));
+
+        // Gone (its unacknowledged messages return to the queue): the copies are applied, once, and the queue deleted.
+        await earlier.CloseAsync(Ct);
+        await earlier.DisposeAsync();
+        await ConsumersAsync(queue, 0);
+        Assert.Equal(2, await retired.RetireAsync(Ct));
+        Assert.Equal(0, await PendingAsync(requestId));
+        Assert.Equal(["assigned", "closed"], DispatchDriver.Actions(await driver.GetAsync(orderId)));
+        Assert.Single(await driver.EventsAsync("WorkOrderClosed", orderId));
+        Assert.False(await QueueExistsAsync(queue));
+        using (var management = TestServers.RabbitManagementClient())
+        using (var exchange = await management.GetAsync($"exchanges/{Uri.EscapeDataString(_stack.VirtualHost)}/{queue}", Ct))
+            Assert.Equal(HttpStatusCode.NotFound, exchange.StatusCode);
+        Assert.Equal(0, await retired.RetireAsync(Ct));
+    }
+
+    private const string RetiredFollowUpQueuesEventExchange = GovPlatform.Dispatch.Consumers.RetiredFollowUpQueues.EventExchange;
 
     [Fact]
     public async Task Closes_racing_their_requests_submission_are_never_lost()

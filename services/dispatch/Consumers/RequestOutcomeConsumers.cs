@@ -32,51 +32,6 @@ public sealed class RequestReopenedConsumer(NpgsqlDataSource db, TimeProvider cl
     }
 }
 
-/// <summary>
-/// Dispatch hears its own <see cref="WorkOrderAssigned"/> to apply the outcomes that arrived before
-/// the order existed, so a close that overtook its request is still applied, exactly once.
-/// </summary>
-public sealed class PendingOutcomesConsumer(NpgsqlDataSource db, TimeProvider clock, WorkOrderLifecycle lifecycle) : InboxConsumer<WorkOrderAssigned>(db)
-{
-    private sealed record Pending(long Id, string Kind, string Body);
-
-    /// <summary>
-    /// The parked outcomes are taken with <c>DELETE … RETURNING</c> under the request's lock and applied in the same
-    /// transaction, so each is applied once whoever takes it; a delivery that finds none (nearly all) stays read-only.
-    /// </summary>
-    protected override bool IdempotentByItself => true;
-
-    protected override async Task HandleAsync(ConsumeContext<WorkOrderAssigned> context, NpgsqlTransaction tx)
-    {
-        var m = context.Message;
-        var ct = context.CancellationToken;
-        await RequestOutcomes.SerializeAsync(tx, m.RequestId, ct);
-        var pending = (await tx.Connection!.QueryAsync<Pending>(new CommandDefinition("""
-            WITH taken AS (DELETE FROM pending_request_outcomes WHERE request_id = @RequestId RETURNING id, kind, at, body)
-            SELECT id, kind, body::text AS body FROM taken ORDER BY at, id
-            """, new { m.RequestId }, tx, cancellationToken: ct))).AsList();
-        if (pending.Count == 0) return;
-
-        var now = clock.GetUtcNow();
-        // In the order intake made them, re-reading the order each time: a close then a reopen leaves it reopened.
-        foreach (var p in pending)
-        {
-            var order = await OrderRow.LockAsync(tx, "o.request_id = @RequestId", new { m.RequestId }, ct)
-                ?? throw new InvalidOperationException($"WorkOrderAssigned for request {m.RequestId} but no work order: outcomes kept for a retry.");
-            if (p.Kind == RequestOutcomes.Closed)
-            {
-                var closed = JsonSerializer.Deserialize<RequestClosed>(p.Body, Outbox.Json)!;
-                // Intake's time lies before the order existed; an order must not close before it opened.
-                await RequestOutcomes.CloseAsync(tx, lifecycle, order, closed, closed.At > now ? closed.At : now, ct);
-            }
-            else
-            {
-                await RequestOutcomes.ReopenAsync(tx, lifecycle, order, JsonSerializer.Deserialize<RequestReopened>(p.Body, Outbox.Json)!, now, ct);
-            }
-        }
-    }
-}
-
 /// <summary>How intake's outcomes change a work order, whether they arrive after it or before it.</summary>
 public static class RequestOutcomes
 {
@@ -84,15 +39,62 @@ public static class RequestOutcomes
     public const string Reopened = "reopened";
 
     /// <summary>
-    /// Outcome consumers and <see cref="PendingOutcomesConsumer"/> take this per-request lock first.
-    /// WorkOrderAssigned is published only after the order commits, so whichever of the two comes
-    /// second sees the other's work: either the outcome finds the order, or the parked outcome is
-    /// found when the assignment is heard. Without it both could miss each other.
+    /// Outcome consumers take this per-request lock first, and the transaction that creates the request's order takes
+    /// it after inserting the order and before taking what is parked (<see cref="TakeParkedSql"/>). Whichever of the
+    /// two comes second sees the other's work: either the outcome finds the committed order, or the order's
+    /// transaction, having waited for the lock, finds the committed parked outcome. Without it both could miss each other.
     /// </summary>
     public static Task SerializeAsync(NpgsqlTransaction tx, Guid requestId, CancellationToken ct) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition(
             "SELECT pg_advisory_xact_lock(hashtextextended('request-outcome:' || @requestId::text, 0))",
             new { requestId }, tx, cancellationToken: ct));
+
+    /// <summary>An outcome kept until its order existed.</summary>
+    public sealed record Parked(long Id, string Kind, string Body);
+
+    /// <summary>
+    /// Two statements (two result sets: the lock's, then the outcomes) that do something only when the request's order
+    /// <c>@workOrderId</c> exists, so they can follow an insert that found the request's order there already: the
+    /// request's lock (<see cref="SerializeAsync"/>'s, taken per row of the order, so not at all without it: a delivery
+    /// that changes nothing waits for no outcome consumer while it holds a grid's worker locks), then the request's
+    /// parked outcomes taken in intake's order. The <c>DELETE</c> is a statement of its own so that its snapshot is taken
+    /// after the lock was granted; each outcome is taken once whoever takes it, and a request with none (nearly all)
+    /// writes nothing.
+    /// </summary>
+    public const string TakeParkedSql = """
+        SELECT 1 FROM work_orders o, LATERAL pg_advisory_xact_lock(hashtextextended('request-outcome:' || o.request_id::text, 0)) AS l
+        WHERE o.id = @workOrderId;
+        WITH taken AS (
+            DELETE FROM pending_request_outcomes
+            WHERE request_id = @requestId AND EXISTS (SELECT 1 FROM work_orders WHERE id = @workOrderId)
+            RETURNING id, kind, at, body
+        )
+        SELECT id, kind, body::text AS body FROM taken ORDER BY at, id
+        """;
+
+    /// <summary>
+    /// Applies outcomes that overtook the order, in the order intake made them, re-reading the order each time (a close
+    /// then a reopen leaves it reopened), inside the transaction that created the order and took them.
+    /// </summary>
+    public static async Task ApplyParkedAsync(NpgsqlTransaction tx, WorkOrderLifecycle lifecycle, Guid requestId,
+        IReadOnlyList<Parked> parked, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var p in parked)
+        {
+            var order = await OrderRow.LockAsync(tx, "o.request_id = @requestId", new { requestId }, ct)
+                ?? throw new InvalidOperationException($"Parked outcomes of request {requestId} taken, but it has no work order.");
+            if (p.Kind == Closed)
+            {
+                var closed = JsonSerializer.Deserialize<RequestClosed>(p.Body, Outbox.Json)!;
+                // Intake's time lies before the order existed; an order must not close before it opened.
+                await CloseAsync(tx, lifecycle, order, closed, closed.At > now ? closed.At : now, ct);
+            }
+            else
+            {
+                await ReopenAsync(tx, lifecycle, order, JsonSerializer.Deserialize<RequestReopened>(p.Body, Outbox.Json)!, now, ct);
+            }
+        }
+    }
 
     /// <summary>Locks the request's work order, or, while it has none yet, parks the outcome and returns null.</summary>
     public static async Task<OrderRow?> LockOrderOrParkAsync<T>(NpgsqlTransaction tx, Guid requestId, string kind, DateTimeOffset at,

@@ -4,6 +4,7 @@ using GovPlatform.Contracts;
 using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.Mediation;
 using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Npgsql;
@@ -17,7 +18,7 @@ namespace GovPlatform.Dispatch.Consumers;
 /// A category the catalogue places above the compound (its default tier, <c>category_tiers</c>) starts with that
 /// tier's body instead of the grid.
 /// </summary>
-public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty)
+public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty, WorkOrderLifecycle lifecycle)
     : InboxConsumer<RequestSubmitted>(db)
 {
     private sealed record RoutingRule(string Category, string Target, bool NotifyCommunity, string? DefaultTier);
@@ -82,16 +83,40 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var conn = tx.Connection!;
         var now = clock.GetUtcNow();
 
-        // Our own tree is authoritative; the path in the message is intake's copy of it. The location's path and the
-        // nodes on it in one round trip: every row carries the path it was found on (null when the tree lacks the location).
-        const string nodesOnPath = """
+        // Critical requests stay in the grid whatever their category: the nearest people are paged at once.
+        var critical = m.Urgency == ServiceLevelClocks.CriticalPolicy;
+        var urgency = m.Urgency ?? "normal";
+
+        // What routing reads, in one round trip. Our own tree is authoritative; the path in the message is intake's copy
+        // of it: the location's path and the nodes on it, every row carrying the path it was found on (null when the
+        // tree lacks the location). The category's rule with the catalogue's default tier, as intake last announced it.
+        // The service level the order's clocks will run on.
+        const string reads = $"""
             WITH own AS (SELECT path FROM grid_nodes WHERE code = @LocationCode)
             SELECT n.code, n.level, n.name, (SELECT path FROM own) AS path
             FROM grid_nodes n
-            WHERE n.code = ANY(coalesce((SELECT path FROM own), @messagePath))
+            WHERE n.code = ANY(coalesce((SELECT path FROM own), @messagePath));
+
+            SELECT category, target, notify_community AS NotifyCommunity,
+                   (SELECT default_tier FROM category_tiers WHERE category = @Category) AS DefaultTier
+            FROM routing_rules
+            WHERE category IN (@Category, '*') ORDER BY category = '*' LIMIT 1;
+
+            {ServiceLevelClocks.PolicySql}
             """;
-        var nodes = (await conn.QueryAsync<PathNode>(new CommandDefinition(nodesOnPath,
-            new { m.LocationCode, messagePath = m.LocationPath.ToArray() }, tx, cancellationToken: ct))).AsList();
+        List<PathNode> nodes;
+        RoutingRule routing;
+        SlaPolicy policy;
+        await using (var results = await conn.QueryMultipleAsync(new CommandDefinition(reads, new
+        {
+            m.LocationCode, messagePath = m.LocationPath.ToArray(), m.Category,
+            policyCategory = critical ? ServiceLevelClocks.CriticalPolicy : m.Category, urgency,
+        }, tx, cancellationToken: ct)))
+        {
+            nodes = (await results.ReadAsync<PathNode>()).AsList();
+            routing = await results.ReadSingleAsync<RoutingRule>();
+            policy = await results.ReadSingleAsync<SlaPolicy>();
+        }
         var path = nodes.FirstOrDefault()?.Path ?? m.LocationPath.ToArray();
         var levels = nodes.ToDictionary(n => n.Code, n => (n.Code, n.Level, n.Name));
         string? Deepest(string level) => path.LastOrDefault(c => levels.TryGetValue(c, out var n) && n.Level == level);
@@ -99,16 +124,6 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var compound = Deepest(GridLevels.Compound);
         var community = Deepest(GridLevels.Community);
 
-        // With the rule, the catalogue's default tier for the category, as intake last announced it (one round trip).
-        var routing = await conn.QuerySingleAsync<RoutingRule>(new CommandDefinition("""
-            SELECT category, target, notify_community AS NotifyCommunity,
-                   (SELECT default_tier FROM category_tiers WHERE category = @Category) AS DefaultTier
-            FROM routing_rules
-            WHERE category IN (@Category, '*') ORDER BY category = '*' LIMIT 1
-            """, new { m.Category }, tx, cancellationToken: ct));
-
-        // Critical requests stay in the grid whatever their category: the nearest people are paged at once.
-        var critical = m.Urgency == ServiceLevelClocks.CriticalPolicy;
         var defaultTier = critical ? null : routing.DefaultTier;
         var tierBody = defaultTier is null ? default : TierBodies.GetValueOrDefault(defaultTier);
 
@@ -175,20 +190,64 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         var workOrderId = NewId.NextGuid();
         // Work handed straight to the community starts at the community's tier.
         if (kind == AssigneeKinds.Community) tier = Tiers.Community;
-        const string insert = """
-            INSERT INTO work_orders (id, request_id, ticket_no, category, location_code, grid_code, community_code,
-                                     assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at, case_details, urgency)
-            VALUES (@workOrderId, @RequestId, @TicketNo, @Category, @LocationCode, @grid, @community,
-                    @kind, @assigneeId, @assigneeName, 'assigned', @tier, @path, @now, @now, @caseDetails::jsonb, @Urgency)
-            ON CONFLICT (request_id) DO NOTHING
-            """;
-        var created = await conn.ExecuteAsync(new CommandDefinition(insert, new
+        var explanation = JsonSerializer.Serialize(new
         {
-            workOrderId, m.RequestId, m.TicketNo, m.Category, m.LocationCode, grid, community,
+            rule,
+            tier,
+            defaultTier,
+            routingRule = new { routing.Category, routing.Target, routing.NotifyCommunity },
+            fallback,
+            grid,
+            compound,
+            community,
+            propertyCompany,
+            body = responsibleBody,
+            dutySource,
+            candidates = considered,
+        }, Outbox.Json);
+        // All clocks of the first tier start now; working-time levels skip weekends and the county's holidays.
+        var calendar = policy.WorkingTime && path.Length > 0 ? await WorkingCalendar.ForCountyAsync(tx, path[0], ct) : null;
+        var plan = ServiceLevelClocks.PlanFor(policy, calendar, now, ServiceLevelClocks.Running);
+        // Outcomes that overtook the request, and the building's household heads: part of the order's creation.
+        var building = nodes.FirstOrDefault()?.Path is null ? null
+            : AssignmentFollowUps.BuildingOn(path, c => levels.TryGetValue(c, out var n) && n.Level == GridLevels.Building);
+
+        // The order with its 'assigned' history row and its clocks in one statement, then the follow-ups' statements,
+        // in one round trip. Everything is written only when this delivery inserted the order: the history and clocks
+        // select from the insert's RETURNING, the follow-ups check that the order exists.
+        var write = $"""
+            WITH o AS (
+                INSERT INTO work_orders (id, request_id, ticket_no, category, location_code, grid_code, community_code,
+                                         assignee_kind, assignee_id, assignee_name, status, tier, scope_path, created_at, updated_at, case_details, urgency)
+                VALUES (@workOrderId, @requestId, @TicketNo, @Category, @LocationCode, @grid, @community,
+                        @kind, @assigneeId, @assigneeName, 'assigned', @tier, @path, @now, @now, @caseDetails::jsonb, @Urgency)
+                ON CONFLICT (request_id) DO NOTHING
+                RETURNING id
+            ), history AS (
+                INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail)
+                SELECT id, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb FROM o
+            ), clocks AS (
+                INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at, warn_at, working_time)
+                SELECT o.id, c.clock, @tier, 1, c.due_at, c.warn_at, @WorkingTime
+                FROM o, unnest(@Names::text[], @Dues::timestamptz[], @Warns::timestamptz[]) AS c(clock, due_at, warn_at)
+            )
+            SELECT count(*)::int FROM o;
+            {AssignmentFollowUps.Sql(building)}
+            """;
+        int created;
+        AssignmentFollowUps.Taken followUps;
+        await using (var results = await conn.QueryMultipleAsync(new CommandDefinition(write, new
+        {
+            workOrderId, requestId = m.RequestId, m.TicketNo, m.Category, m.LocationCode, grid, community,
             kind, assigneeId, assigneeName, tier, path, now, m.Urgency,
             // Null from a submission published before the case was carried: the order shows that it has none.
             caseDetails = m.Case is null ? null : JsonSerializer.Serialize(m.Case, Outbox.Json),
-        }, tx, cancellationToken: ct));
+            explanation, plan.Names, plan.Dues, plan.Warns, plan.WorkingTime, building = building?.Code,
+        }, tx, cancellationToken: ct)))
+        {
+            created = await results.ReadSingleAsync<int>();
+            followUps = await AssignmentFollowUps.ReadAsync(results, building);
+        }
         if (created == 0)
         {
             // Already has its work order: a redelivered or republished request changes nothing.
@@ -201,27 +260,6 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
         if (assigneeId is { } counted) await board.AddLoadAsync(counted, 1);
         try
         {
-            var explanation = JsonSerializer.Serialize(new
-            {
-                rule,
-                tier,
-                defaultTier,
-                routingRule = new { routing.Category, routing.Target, routing.NotifyCommunity },
-                fallback,
-                grid,
-                compound,
-                community,
-                propertyCompany,
-                body = responsibleBody,
-                dutySource,
-                candidates = considered,
-            }, Outbox.Json);
-            await conn.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO work_order_history (work_order_id, at, action, actor, actor_name, detail) VALUES (@workOrderId, @now, 'assigned', 'dispatch', '调度系统', @explanation::jsonb)",
-                new { workOrderId, now, explanation }, tx, cancellationToken: ct));
-
-            await ServiceLevelClocks.StartAsync(tx, workOrderId, critical ? ServiceLevelClocks.CriticalPolicy : m.Category, tier, round: 1, now,
-                ServiceLevelClocks.Running, ct, urgency: m.Urgency ?? "normal");
             if (critical) await PageAsync(conn, tx, workOrderId, assigneeId, considered, now, ct);
             await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(
                 workOrderId, m.RequestId, grid, community, kind, assigneeId, assigneeName, rule, now), ct);
@@ -236,6 +274,8 @@ public sealed class RequestSubmittedConsumer(NpgsqlDataSource db, TimeProvider c
                     new { workOrderId, now, detail }, tx, cancellationToken: ct));
                 await Outbox.EnqueueAsync(tx, new CommunityNotified(workOrderId, m.RequestId, community, m.Category, reason, now), ct);
             }
+
+            await AssignmentFollowUps.ApplyAsync(tx, lifecycle, workOrderId, m.RequestId, building, followUps, now, ct);
         }
         catch when (assigneeId is not null)
         {

@@ -29,13 +29,14 @@ public static class Extensions
             x.AddConsumer<RequestClosedConsumer>();
             x.AddConsumer<RequestReopenedConsumer>();
             x.AddConsumer<LoadRecountConsumer>();
-            x.AddConsumer<PendingOutcomesConsumer>();
             x.AddConsumer<GovPlatform.Dispatch.Proactive.ProactiveOrderConsumer>();
-            x.AddConsumer<GovPlatform.Dispatch.Property.HouseholdReachConsumer>();
             x.AddConsumer<GovPlatform.Dispatch.Deliberation.MeetingNeedFiledConsumer>();
         });
         // After the messaging: the bus's queues exist before intake can answer (Consumers/CatalogueRequest.cs).
         builder.Services.AddHostedService<CatalogueRequest>();
+        // Queues of an earlier release that heard the service's own WorkOrderAssigned: drained, then deleted.
+        builder.Services.AddSingleton<RetiredFollowUpQueues>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetiredFollowUpQueues>());
         builder.Services.AddScoped<GovPlatform.Dispatch.Grid.GridImporter>();
         builder.Services.AddSingleton<WorkOrderLifecycle>();
         builder.Services.AddSingleton<WhistleDesk>();

@@ -3,6 +3,7 @@ using Dapper;
 using GovPlatform.Contracts;
 using GovPlatform.Dispatch.Duty;
 using GovPlatform.Dispatch.ServiceLevels;
+using GovPlatform.Dispatch.WorkOrders;
 using GovPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Npgsql;
@@ -16,7 +17,8 @@ namespace GovPlatform.Dispatch.Proactive;
 /// The order's request id is the hot spot's id: work orders are unique per request id, so however often the decision
 /// is delivered, under whatever message id, there is one order.
 /// </summary>
-public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty, ILogger<ProactiveOrderConsumer> logger)
+public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clock, DutyBoard board, DutyOptions duty, WorkOrderLifecycle lifecycle,
+    ILogger<ProactiveOrderConsumer> logger)
     : InboxConsumer<HotSpotDecided>(db)
 {
     public const string Urgency = "proactive";
@@ -101,6 +103,11 @@ public sealed class ProactiveOrderConsumer(NpgsqlDataSource db, TimeProvider clo
                 new { workOrderId, now, explanation }, tx, cancellationToken: ct));
             await ServiceLevelClocks.StartAsync(tx, workOrderId, m.Category, tier, round: 1, now, ServiceLevelClocks.Running, ct);
             await Outbox.EnqueueAsync(tx, new WorkOrderAssigned(workOrderId, m.HotSpotId, grid, community, kind, pick?.Id, assigneeName, rule, now), ct);
+            // A building's hot spot reaches its household heads as a resident's request there does (no outcomes are
+            // parked under a hot spot's id, so that part finds nothing).
+            var building = !levels.ContainsKey(m.PlaceCode) ? null
+                : AssignmentFollowUps.BuildingOn(path, c => levels.TryGetValue(c, out var n) && n.Level == GridLevels.Building);
+            await AssignmentFollowUps.ApplyAsync(tx, lifecycle, workOrderId, m.HotSpotId, building, now, ct);
         }
         catch when (pick is not null)
         {

@@ -48,15 +48,28 @@ public static class ServiceLevelClocks
     /// The level for a category and urgency, most specific first: the category at this urgency, the category at any
     /// urgency, the default at this urgency, the default. Critical requests name the 'critical' policy as their category.
     /// </summary>
-    public static async Task<SlaPolicy> PolicyAsync(NpgsqlTransaction tx, string category, string urgency, CancellationToken ct)
+    public static async Task<SlaPolicy> PolicyAsync(NpgsqlTransaction tx, string category, string urgency, CancellationToken ct) =>
+        await tx.Connection!.QuerySingleAsync<SlaPolicy>(new CommandDefinition(PolicySql, new { policyCategory = category, urgency }, tx, cancellationToken: ct));
+
+    /// <summary>The level's query (parameters <c>@policyCategory</c>, <c>@urgency</c>), for a caller that sends it with others in one round trip.</summary>
+    public const string PolicySql = $"""
+        SELECT {SlaPolicy.Columns}
+        FROM sla_policies WHERE category IN (@policyCategory, '*') AND urgency IN (@urgency, '*')
+        ORDER BY category = '*', urgency = '*'
+        LIMIT 1
+        """;
+
+    /// <summary>Due and warning times of a tier's clocks started at <paramref name="from"/> under a level (<paramref name="calendar"/> for working time).</summary>
+    public sealed record Plan(string[] Names, DateTime[] Dues, DateTime[] Warns, bool WorkingTime);
+
+    public static Plan PlanFor(SlaPolicy policy, WorkingCalendar? calendar, DateTimeOffset from, IEnumerable<string> clocks)
     {
-        const string sql = $"""
-            SELECT {SlaPolicy.Columns}
-            FROM sla_policies WHERE category IN (@category, '*') AND urgency IN (@urgency, '*')
-            ORDER BY category = '*', urgency = '*'
-            LIMIT 1
-            """;
-        return await tx.Connection!.QuerySingleAsync<SlaPolicy>(new CommandDefinition(sql, new { category, urgency }, tx, cancellationToken: ct));
+        DateTimeOffset After(TimeSpan span) => calendar?.Add(from, span) ?? from + span;
+        var names = clocks.ToArray();
+        return new Plan(names,
+            names.Select(n => After(policy.For(n)).UtcDateTime).ToArray(),
+            names.Select(n => After(policy.For(n) * policy.WarnPercent / 100).UtcDateTime).ToArray(),
+            policy.WorkingTime);
     }
 
     /// <summary>Starts a tier's clocks; a clock that already exists for this tier and round is left alone.</summary>
@@ -69,21 +82,23 @@ public static class ServiceLevelClocks
         var policy = await PolicyAsync(tx, category, urgency, ct);
         // Working-time levels skip weekends and the county's holidays; the others run on the wall clock.
         var calendar = policy.WorkingTime ? await WorkingCalendar.ForOrderAsync(tx, workOrderId, ct) : null;
-        DateTimeOffset After(TimeSpan span) => calendar?.Add(from, span) ?? from + span;
-        var names = clocks.ToArray();
-        const string sql = """
-            INSERT INTO work_order_deadlines (work_order_id, clock, tier, round, due_at, warn_at, working_time)
-            SELECT @workOrderId, c.clock, @tier, @round, c.due_at, c.warn_at, @WorkingTime
-            FROM unnest(@names::text[], @dues::timestamptz[], @warns::timestamptz[]) AS c(clock, due_at, warn_at)
-            ON CONFLICT (work_order_id, clock, tier, round) DO NOTHING
-            """;
-        await tx.Connection!.ExecuteAsync(new CommandDefinition(sql, new
+        var plan = PlanFor(policy, calendar, from, clocks);
+        await tx.Connection!.ExecuteAsync(new CommandDefinition($"INSERT INTO work_order_deadlines {InsertPlanSql}", new
         {
-            workOrderId, tier, round, names, policy.WorkingTime,
-            dues = names.Select(n => After(policy.For(n)).UtcDateTime).ToArray(),
-            warns = names.Select(n => After(policy.For(n) * policy.WarnPercent / 100).UtcDateTime).ToArray(),
+            workOrderId, tier, round, plan.Names, plan.Dues, plan.Warns, plan.WorkingTime,
         }, tx, cancellationToken: ct));
     }
+
+    /// <summary>
+    /// The rows of a <see cref="Plan"/> for <c>INSERT INTO work_order_deadlines</c> (parameters <c>@workOrderId</c>,
+    /// <c>@tier</c>, <c>@round</c> and the plan's); a clock that already exists for the tier and round is left alone.
+    /// </summary>
+    public const string InsertPlanSql = """
+        (work_order_id, clock, tier, round, due_at, warn_at, working_time)
+        SELECT @workOrderId, c.clock, @tier, @round, c.due_at, c.warn_at, @WorkingTime
+        FROM unnest(@Names::text[], @Dues::timestamptz[], @Warns::timestamptz[]) AS c(clock, due_at, warn_at)
+        ON CONFLICT (work_order_id, clock, tier, round) DO NOTHING
+        """;
 
     /// <summary>The share of a plan's own time after which its handler is warned (the default level's).</summary>
     private const int PlanWarnPercent = 80;

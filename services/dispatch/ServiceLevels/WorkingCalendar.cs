@@ -60,6 +60,14 @@ public sealed class WorkingCalendar(IReadOnlyDictionary<DateOnly, bool> override
     /// <summary>Days travel as ISO text: what a <c>date</c> column reads as differs between Npgsql versions (DateTime, DateOnly).</summary>
     public static DateOnly ParseDay(string day) => DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A county's calendar, for an order about to be written (its scope path starts with the county).</summary>
+    public static async Task<WorkingCalendar> ForCountyAsync(NpgsqlTransaction tx, string county, CancellationToken ct)
+    {
+        var rows = await tx.Connection!.QueryAsync<(string Day, string Kind)>(new CommandDefinition(
+            "SELECT day::text, kind FROM work_calendar_days WHERE county_code = @county", new { county }, tx, cancellationToken: ct));
+        return new WorkingCalendar(rows.ToDictionary(r => ParseDay(r.Day), r => r.Kind == "workday"));
+    }
+
     /// <summary>The calendar of the county an order lies in (the first code of its scope path).</summary>
     public static async Task<WorkingCalendar> ForOrderAsync(NpgsqlTransaction tx, Guid workOrderId, CancellationToken ct)
     {
