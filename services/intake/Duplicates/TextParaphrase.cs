@@ -25,7 +25,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         "着", "过", "给", "让", "把", "被", "和", "跟", "还是", "能不能", "可以", "怎么", "什么", "咋", "啥", "快", "看看", "来", "去",
         "上", "下", "里", "号", "栋", "单元", "楼", "层", "晚上", "白天", "早上", "中午", "到", "说", "没", "不", "人", "找", "修", "坏",
         "个", "要", "会", "又", "真", "吗", "喂", "那边", "这边", "附近", "门口", "旁边", "前面", "后面", "边上", "一样", "同样", "还有",
-        "赶紧", "后头", "后边", "那里", "这里", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
+        "号楼", "号栋", "赶紧", "后头", "后边", "那里", "这里", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
     };
 
     // Where in the building: the kind of place and its number. Floors and rooms only as written with
@@ -44,6 +44,8 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     [
         ("gate", new Regex(@"(?<![东南西北])([东南西北])\s*(?:大)?门", RegexOptions.CultureInvariant)),
         ("area", new Regex(@"(?<![东南西北])([东南西北])\s*(?:区|苑|片|院)", RegexOptions.CultureInvariant)),
+        // The side of a building or a road (西边, 西头, 东侧): the lamp on the west side and the one on the east are two.
+        ("side", new Regex(@"(?<![东南西北])([东南西北])(?:边|头|侧|面)", RegexOptions.CultureInvariant)),
     ];
     private const string Compass = "东南西北";
 
@@ -74,6 +76,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         // Leftmost-longest: at each position the longest variant starting there is the idea, and its
         // characters are consumed, so 路灯坏了 reads as 路灯 and not as 灯坏 after a stray 路.
         var ideas = new HashSet<string>(StringComparer.Ordinal);
+        var characters = new HashSet<char>();
         var (variants, _, _) = Paraphrases.Value;
         var rest = new StringBuilder(normalised.Length);
         for (var i = 0; i < normalised.Length;)
@@ -92,15 +95,26 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
                 continue;
             }
             ideas.Add(found.Idea!);
+            foreach (var c in found.Variant) if (char.IsLetter(c)) characters.Add(c);
             // Consumed with a separator, so that what is left does not glue into a false word.
             rest.Append('，');
             i += found.Variant.Length;
         }
         var words = new HashSet<string>(StringComparer.Ordinal);
         foreach (var word in WordSegmenter.Words(rest.ToString()))
-            if (word.Length > 1 && !Stopwords.Contains(word) && !word.Any(char.IsDigit)) words.Add(word);
-        return new ReportGist(ideas, words, places);
+            if (word.Length > 1 && !Stopwords.Contains(word) && !word.Any(char.IsDigit))
+            {
+                words.Add(word);
+                foreach (var c in word) characters.Add(c);
+            }
+        return new ReportGist(ideas, words, places) { Characters = characters };
     }
+
+    /// <summary>
+    /// The characters of what the report says (its content words and the variants its ideas were read from; no
+    /// stopwords, no place numbers), compared with <see cref="CorpusWeights"/>: 灯杆子 and 路灯 share 灯, 粪池子 and 化粪池 粪池.
+    /// </summary>
+    public IReadOnlySet<char> Characters { get; init; } = new HashSet<char>();
 
     /// <summary>
     /// 0 when the two name different places in the building (another floor, unit or room), or each
@@ -139,7 +153,14 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         const double IdeaWeight = 2, WordWeight = 1;
         var shared = IdeaWeight * Ideas.Count(other.Ideas.Contains) + WordWeight * Words.Count(other.Words.Contains);
         var total = IdeaWeight * (Ideas.Count + other.Ideas.Count) + WordWeight * (Words.Count + other.Words.Count);
-        return total == 0 ? 0 : 2 * shared / total;
+        if (!checkPlaces) return total == 0 ? 0 : 2 * shared / total;
+        // Duplicates: each idea weighted by how little it says of the category (CorpusWeights: 诈骗 or 灯坏 almost
+        // nothing, 化粪池 much), and the better of that and the characters both say, weighted alike, so a neighbour's own
+        // word for a thing still counts. Hot spots keep the plain count above: their thresholds were set on it.
+        var sharedWeight = IdeaWeight * Ideas.Where(other.Ideas.Contains).Sum(CorpusWeights.Idea) + WordWeight * Words.Count(other.Words.Contains);
+        var totalWeight = IdeaWeight * (Ideas.Sum(CorpusWeights.Idea) + other.Ideas.Sum(CorpusWeights.Idea)) + WordWeight * (Words.Count + other.Words.Count);
+        var ideasAndWords = totalWeight == 0 ? 0 : 2 * sharedWeight / totalWeight;
+        return Math.Max(ideasAndWords, CorpusWeights.Dice(Characters, other.Characters, CorpusWeights.Character));
     }
 
     /// <summary>Chinese numbers up to 99 become digits (三栋 → 3栋, 十二楼 → 12楼, 两单元 → 2单元).</summary>
