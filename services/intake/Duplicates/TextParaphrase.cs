@@ -101,13 +101,18 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             i += found.Variant.Length;
         }
         var words = new HashSet<string>(StringComparer.Ordinal);
+        var content = new HashSet<string>(StringComparer.Ordinal);
         foreach (var word in WordSegmenter.Words(rest.ToString()))
             if (word.Length > 1 && !Stopwords.Contains(word) && !word.Any(char.IsDigit))
             {
                 words.Add(word);
+                // A side, gate or area (西边, 东门) is compared as a place above, not as what the report says: two
+                // reports of the west side otherwise share its characters whatever they are about.
+                if (SpotPatterns.Any(p => p.Pattern.IsMatch(word))) continue;
+                content.Add(word);
                 foreach (var c in word) characters.Add(c);
             }
-        return new ReportGist(ideas, words, places) { Characters = characters };
+        return new ReportGist(ideas, words, places) { Characters = characters, ContentWords = content };
     }
 
     /// <summary>
@@ -115,6 +120,9 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     /// stopwords, no place numbers), compared with <see cref="CorpusWeights"/>: 灯杆子 and 路灯 share 灯, 粪池子 and 化粪池 粪池.
     /// </summary>
     public IReadOnlySet<char> Characters { get; init; } = new HashSet<char>();
+
+    /// <summary>The <see cref="Words"/> that say what the report is about: without the sides, gates and areas compared as places.</summary>
+    public IReadOnlySet<string> ContentWords { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>
     /// 0 when the two name different places in the building (another floor, unit or room), or each
@@ -157,8 +165,8 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         // Duplicates: each idea weighted by how little it says of the category (CorpusWeights: 诈骗 or 灯坏 almost
         // nothing, 化粪池 much), and the better of that and the characters both say, weighted alike, so a neighbour's own
         // word for a thing still counts. Hot spots keep the plain count above: their thresholds were set on it.
-        var sharedWeight = IdeaWeight * Ideas.Where(other.Ideas.Contains).Sum(CorpusWeights.Idea) + WordWeight * Words.Count(other.Words.Contains);
-        var totalWeight = IdeaWeight * (Ideas.Sum(CorpusWeights.Idea) + other.Ideas.Sum(CorpusWeights.Idea)) + WordWeight * (Words.Count + other.Words.Count);
+        var sharedWeight = IdeaWeight * Ideas.Where(other.Ideas.Contains).Sum(CorpusWeights.Idea) + WordWeight * ContentWords.Count(other.ContentWords.Contains);
+        var totalWeight = IdeaWeight * (Ideas.Sum(CorpusWeights.Idea) + other.Ideas.Sum(CorpusWeights.Idea)) + WordWeight * (ContentWords.Count + other.ContentWords.Count);
         var ideasAndWords = totalWeight == 0 ? 0 : 2 * sharedWeight / totalWeight;
         return Math.Max(ideasAndWords, CorpusWeights.Dice(Characters, other.Characters, CorpusWeights.Character));
     }
