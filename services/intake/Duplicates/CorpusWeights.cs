@@ -9,10 +9,10 @@ namespace GovPlatform.Intake.Duplicates;
 /// supply) weighs almost nothing, and what names the particular thing (粪, 杆, 瓶, 梯) weighs much.
 /// <para>
 /// Why: duplicates are only sought among requests of the same category, so the words of the category itself say
-/// nothing about whether two reports are one problem; with every idea counted alike, "有老人被推销保健品骗了钱" and
-/// "有老人接到冒充公安的电话" shared 诈骗 and 老人 and linked. Why characters (<see cref="ReportGist.Characters"/>):
-/// neighbours name one thing in words no hand list can hold (灯杆子 for 路灯, 粪池子 for 化粪池, 烟屁股 for 烟头,
-/// 纸壳子 for 纸箱), but Chinese compounds keep the characters that carry the meaning. Why the corpus rather than a
+/// nothing about whether two reports are one problem: counted alike, a bottle thrown and washing water poured from one
+/// floor shared the idea of throwing and scored as one problem. Why characters (<see cref="ReportGist.Characters"/>):
+/// neighbours name one thing in words no hand list can hold (灯杆子 for 路灯杆, 粪池子 for 化粪池, 长石凳 for 石凳子),
+/// but Chinese compounds keep the characters that carry the meaning. Why the corpus rather than a
 /// list: it already says which characters and ideas every request of a kind uses, and it grows with the desk's
 /// reclassifications (`retrain`). Not the classifier's category scores (two reports of one building and category
 /// have nearly the same ones) nor co-occurrence vectors (the corpus is generated from templates, so they would learn
