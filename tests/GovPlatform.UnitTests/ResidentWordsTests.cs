@@ -82,7 +82,8 @@ public sealed class ResidentWordsTests
     [Fact]
     public void Duplicate_linking_reaches_the_aim_on_the_fresh_and_the_development_pairs()
     {
-        // Measured on 7 December 2026 (docs/intake.md): fresh pairs 100 % / 100 %, development pairs 100 % / 95 %.
+        // Measured on 7 December 2026 (docs/intake.md): with corpus weights and characters at 0.25, fresh pairs 90.9 % / 100 %,
+        // development pairs 95 % / 95 % (100 % / 100 % and 100 % / 95 % with the unweighted ideas and words at 0.5).
         foreach (var file in new[] { "fresh-pairs.tsv", "dev-pairs.tsv" })
         {
             var after = Evaluation.Duplicates(Evaluation.ReadPairs(Eval(file)), Evaluation.GistSimilarity, new DuplicateOptions().TextSimilarity);
@@ -110,6 +111,56 @@ public sealed class ResidentWordsTests
     [InlineData("楼下烧烤店每天吵到半夜", "底下那家烧烤摊晚上闹到一两点，睡不着")]
     public void The_same_problem_in_other_words_and_number_forms_still_links(string open, string reworded) =>
         Assert.True(ReportGist.Of(open).Similarity(ReportGist.Of(reworded)) >= new DuplicateOptions().TextSimilarity);
+
+    [Theory]
+    [InlineData("1号楼西边的石凳子裂了一道大口子", "一栋西头那张长石凳裂成两半了")]
+    [InlineData("2号楼楼下的公共晾衣杆断了", "二栋底下大家晒被子的那根晾衣竿折成两截")]
+    public void A_neighbours_own_word_for_a_thing_no_list_names_still_links(string open, string reworded)
+    {
+        var (a, b) = (ReportGist.Of(open), ReportGist.Of(reworded));
+        Assert.True(a.Similarity(b) >= new DuplicateOptions().TextSimilarity, $"{a.Similarity(b):0.00}");
+        // No word in common: the characters they share (凳, 晾衣) carry the pair. The unweighted count of listed ideas and
+        // words (the hot spots' topic similarity) scored both under the 0.5 it linked at.
+        Assert.Empty(a.Words.Intersect(b.Words));
+        Assert.True(a.TopicSimilarity(b) < 0.5, $"{a.TopicSimilarity(b):0.00}");
+    }
+
+    [Theory]
+    [InlineData("1号楼西边的石凳子裂了一道大口子", "1号楼东侧的石凳子也裂了")]
+    [InlineData("5号楼西边那盏灯坏了", "5号楼东头那盏灯也坏了")]
+    public void The_same_thing_on_the_other_side_is_another_problem(string open, string other) =>
+        Assert.Equal(0, ReportGist.Of(open).Similarity(ReportGist.Of(other)));
+
+    [Theory]
+    [InlineData("1号楼西边的石凳子裂了一道大口子", "1号楼西边的秋千链子断了")]
+    [InlineData("1号楼西边的石凳子裂了一道大口子", "1号楼西边的单杠断了一根")]
+    public void Another_thing_at_the_same_spot_does_not_link_on_the_spots_words(string open, string other) =>
+        Assert.True(ReportGist.Of(open).Similarity(ReportGist.Of(other)) < new DuplicateOptions().TextSimilarity);
+
+    [Fact]
+    public void What_every_request_of_a_category_says_weighs_little_and_what_names_the_thing_much()
+    {
+        // 诈骗 is said by most anti-fraud requests, 灯坏 by most street-light ones; 化粪池 by few drainage ones.
+        Assert.True(CorpusWeights.Idea("诈骗") < CorpusWeights.Idea("化粪池"), $"{CorpusWeights.Idea("诈骗")} vs {CorpusWeights.Idea("化粪池")}");
+        Assert.True(CorpusWeights.Idea("灯坏") < CorpusWeights.Idea("化粪池"));
+        Assert.True(CorpusWeights.Character('灯') < CorpusWeights.Character('凳'), $"{CorpusWeights.Character('灯')} vs {CorpusWeights.Character('凳')}");
+        Assert.True(CorpusWeights.Character('水') < CorpusWeights.Character('粪'), $"{CorpusWeights.Character('水')} vs {CorpusWeights.Character('粪')}");
+        Assert.Equal(1, CorpusWeights.Dice(new HashSet<char> { '粪', '池' }, new HashSet<char> { '池', '粪' }, CorpusWeights.Character), 9);
+        Assert.Equal(0, CorpusWeights.Dice(new HashSet<char>(), new HashSet<char> { '粪' }, CorpusWeights.Character));
+    }
+
+    [Fact]
+    public void Duplicate_linking_on_the_former_sealed_pairs_beats_the_unweighted_measure()
+    {
+        // The first sealed set's one run is out (55.6 % / 20 % with the unweighted ideas and words at 0.5); it is development
+        // data now. Measured with corpus weights and characters at 0.25: 83.3 % / 80 % (docs/intake.md). The precision aim
+        // (≥ 90 %) is not met there; this guards the gain.
+        var pairs = Evaluation.ReadPairs(Eval("sealed-pairs.tsv"));
+        var after = Evaluation.Duplicates(pairs, Evaluation.GistSimilarity, new DuplicateOptions().TextSimilarity);
+        TestContext.Current.TestOutputHelper!.WriteLine($"{pairs.Count} pairs; precision {after.Precision:P1} recall {after.Recall:P1}");
+        Assert.True(after.Precision >= 0.75, $"precision {after.Precision:P1}");
+        Assert.True(after.Recall >= 0.7, $"recall {after.Recall:P1}");
+    }
 
     [Fact]
     public void The_earlier_closely_worded_pairs_still_link_as_they_did()

@@ -8,7 +8,7 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- tune ["e=20,d=0.7,k,m" ...]   # settings and threshold on the calibration set only
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- study                       # the calibration set as the shipped model reads it
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- compare "e=20,d=0.7,k,m" ...  # variants: calibration and, at its threshold, held-out
-//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- pairs                       # duplicate linking alone, on every set of pairs
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- pairs [--sweep]             # duplicate linking alone, on every set of pairs (--sweep: by threshold; --cost: time; DuplicatePairs.cs)
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- words "楼道灯坏了" "三栋走廊黑漆漆的"   # segments, search words, similarities
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert
@@ -146,7 +146,7 @@ if (args.Length > 0 && args[0] == "words")
     return 0;
 }
 
-if (args.Length > 0 && args[0] == "pairs") return PrintPairs(root);
+if (args.Length > 0 && args[0] == "pairs") return args.Contains("--sweep") ? DuplicatePairs.Sweep(root) : args.Contains("--cost") ? DuplicatePairs.Cost(root) : PrintPairs(root);
 
 var requests = Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv"));
 var pairs = Evaluation.ReadPairs(Path.Combine(root, "eval/intake/duplicate-pairs.tsv"));
@@ -266,7 +266,7 @@ static void PrintDevelopment(string root, IRequestClassifier learned, IRequestCl
 static int PrintPairs(string root)
 {
     var threshold = new DuplicateOptions().TextSimilarity;
-    foreach (var file in new[] { "eval/intake/duplicate-pairs.tsv", "eval/intake/fresh-pairs.tsv", "eval/intake/dev-pairs.tsv", "tests/GovPlatform.UnitTests/Data/duplicate-pairs.tsv" })
+    foreach (var file in DuplicatePairs.Sets.Select(s => s.File))
     {
         var pairs = Evaluation.ReadPairs(Path.Combine(root, file));
         var f = Evaluation.Duplicates(pairs, Evaluation.GistSimilarity, threshold);

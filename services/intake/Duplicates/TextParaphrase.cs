@@ -25,7 +25,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         "着", "过", "给", "让", "把", "被", "和", "跟", "还是", "能不能", "可以", "怎么", "什么", "咋", "啥", "快", "看看", "来", "去",
         "上", "下", "里", "号", "栋", "单元", "楼", "层", "晚上", "白天", "早上", "中午", "到", "说", "没", "不", "人", "找", "修", "坏",
         "个", "要", "会", "又", "真", "吗", "喂", "那边", "这边", "附近", "门口", "旁边", "前面", "后面", "边上", "一样", "同样", "还有",
-        "赶紧", "后头", "后边", "那里", "这里", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
+        "号楼", "号栋", "赶紧", "后头", "后边", "那里", "这里", "师傅", "派人", "一趟", "处理下", "解决", "希望", "能", "好久", "半个月", "一个月", "几个", "整个", "每次", "总是", "老是",
     };
 
     // Where in the building: the kind of place and its number. Floors and rooms only as written with
@@ -44,6 +44,8 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     [
         ("gate", new Regex(@"(?<![东南西北])([东南西北])\s*(?:大)?门", RegexOptions.CultureInvariant)),
         ("area", new Regex(@"(?<![东南西北])([东南西北])\s*(?:区|苑|片|院)", RegexOptions.CultureInvariant)),
+        // The side of a building or a road (西边, 西头, 东侧): the lamp on the west side and the one on the east are two.
+        ("side", new Regex(@"(?<![东南西北])([东南西北])(?:边|头|侧|面)", RegexOptions.CultureInvariant)),
     ];
     private const string Compass = "东南西北";
 
@@ -71,9 +73,39 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         if (!places.ContainsKey("floor") && places.TryGetValue("room", out var room) && room / 100 is var floor and > 0) places["floor"] = floor;
         if (!places.ContainsKey("floor") && (normalised.Contains("顶楼", StringComparison.Ordinal) || normalised.Contains("顶层", StringComparison.Ordinal))) places["floor"] = TopFloor;
 
-        // Leftmost-longest: at each position the longest variant starting there is the idea, and its
-        // characters are consumed, so 路灯坏了 reads as 路灯 and not as 灯坏 after a stray 路.
         var ideas = new HashSet<string>(StringComparer.Ordinal);
+        var characters = new HashSet<char>();
+        var rest = ReadIdeas(normalised, ideas, characters);
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        var content = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var word in WordSegmenter.Words(rest))
+            if (word.Length > 1 && !Stopwords.Contains(word) && !word.Any(char.IsDigit))
+            {
+                words.Add(word);
+                // A side, gate or area (西边, 东门) is compared as a place above, not as what the report says: two
+                // reports of the west side otherwise share its characters whatever they are about.
+                if (SpotPatterns.Any(p => p.Pattern.IsMatch(word))) continue;
+                content.Add(word);
+                foreach (var c in word) characters.Add(c);
+            }
+        return new ReportGist(ideas, words, places) { Characters = characters, ContentWords = content };
+    }
+
+    /// <summary>
+    /// The ideas a text names, without segmenting the rest (<see cref="CorpusWeights"/> reads the whole corpus with it:
+    /// jieba on every request made learning the weights take seconds).
+    /// </summary>
+    public static IReadOnlySet<string> IdeasOf(string text)
+    {
+        var ideas = new HashSet<string>(StringComparer.Ordinal);
+        ReadIdeas(ArabicNumerals(KeywordClassifier.Normalise(text)), ideas, new HashSet<char>());
+        return ideas;
+    }
+
+    // Leftmost-longest: at each position the longest variant starting there is the idea, and its characters are
+    // consumed, so 路灯坏了 reads as 路灯 and not as 灯坏 after a stray 路. Returns what is left, for the segmenter.
+    private static string ReadIdeas(string normalised, HashSet<string> ideas, HashSet<char> characters)
+    {
         var (variants, _, _) = Paraphrases.Value;
         var rest = new StringBuilder(normalised.Length);
         for (var i = 0; i < normalised.Length;)
@@ -92,20 +124,28 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
                 continue;
             }
             ideas.Add(found.Idea!);
+            foreach (var c in found.Variant) if (char.IsLetter(c)) characters.Add(c);
             // Consumed with a separator, so that what is left does not glue into a false word.
             rest.Append('，');
             i += found.Variant.Length;
         }
-        var words = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var word in WordSegmenter.Words(rest.ToString()))
-            if (word.Length > 1 && !Stopwords.Contains(word) && !word.Any(char.IsDigit)) words.Add(word);
-        return new ReportGist(ideas, words, places);
+        return rest.ToString();
     }
 
     /// <summary>
-    /// 0 when the two name different places in the building (another floor, unit or room), or each
-    /// names things it is about and none in common (楼道灯 and 路灯); else the Dice overlap of ideas
-    /// and words, a shared idea counting twice as much as a shared plain word.
+    /// The characters of what the report says (its content words and the variants its ideas were read from; no
+    /// stopwords, no place numbers), compared with <see cref="CorpusWeights"/>: 灯杆子 and 路灯 share 灯, 粪池子 and 化粪池 粪池.
+    /// </summary>
+    public IReadOnlySet<char> Characters { get; init; } = new HashSet<char>();
+
+    /// <summary>The <see cref="Words"/> that say what the report is about: without the sides, gates and areas compared as places.</summary>
+    public IReadOnlySet<string> ContentWords { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// 0 when the two name different places (another floor, unit, room, side, gate, area or vehicle colour), or each
+    /// names things it is about and none in common (楼道灯 and 路灯), or objects and none in common; else the better of
+    /// the Dice overlap of ideas and content words (a shared idea counting twice its <see cref="CorpusWeights"/> weight,
+    /// a shared word once) and the weighted Dice overlap of their <see cref="Characters"/>.
     /// </summary>
     public double Similarity(ReportGist other) => Compare(other, checkPlaces: true);
 
@@ -126,6 +166,11 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     private string[]? _objects;
     private string[] Objects => _objects ??= Ideas.Where(Paraphrases.Value.Objects.Contains).ToArray();
 
+    // Each gist's own weights, summed once: a filing compares its gist with up to 50 cached ones.
+    private double? _ideaWeightSum, _characterWeightSum;
+    private double IdeaWeightSum => _ideaWeightSum ??= Ideas.Sum(CorpusWeights.Idea);
+    private double CharacterWeightSum => _characterWeightSum ??= Characters.Sum(CorpusWeights.Character);
+
     private double Compare(ReportGist other, bool checkPlaces)
     {
         if (checkPlaces)
@@ -139,7 +184,18 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         const double IdeaWeight = 2, WordWeight = 1;
         var shared = IdeaWeight * Ideas.Count(other.Ideas.Contains) + WordWeight * Words.Count(other.Words.Contains);
         var total = IdeaWeight * (Ideas.Count + other.Ideas.Count) + WordWeight * (Words.Count + other.Words.Count);
-        return total == 0 ? 0 : 2 * shared / total;
+        if (!checkPlaces) return total == 0 ? 0 : 2 * shared / total;
+        // Duplicates: each idea weighted by how little it says of the category (CorpusWeights: 诈骗 or 灯坏 almost
+        // nothing, 化粪池 much), and the better of that and the characters both say, weighted alike, so a neighbour's own
+        // word for a thing still counts. Hot spots keep the plain count above: their thresholds were set on it.
+        double sharedIdeas = 0, sharedCharacters = 0;
+        foreach (var idea in Ideas) if (other.Ideas.Contains(idea)) sharedIdeas += CorpusWeights.Idea(idea);
+        var sharedWeight = IdeaWeight * sharedIdeas + WordWeight * ContentWords.Count(other.ContentWords.Contains);
+        var totalWeight = IdeaWeight * (IdeaWeightSum + other.IdeaWeightSum) + WordWeight * (ContentWords.Count + other.ContentWords.Count);
+        var ideasAndWords = totalWeight == 0 ? 0 : 2 * sharedWeight / totalWeight;
+        if (Characters.Count == 0 || other.Characters.Count == 0) return ideasAndWords;
+        foreach (var c in Characters) if (other.Characters.Contains(c)) sharedCharacters += CorpusWeights.Character(c);
+        return Math.Max(ideasAndWords, 2 * sharedCharacters / (CharacterWeightSum + other.CharacterWeightSum));
     }
 
     /// <summary>Chinese numbers up to 99 become digits (三栋 → 3栋, 十二楼 → 12楼, 两单元 → 2单元).</summary>

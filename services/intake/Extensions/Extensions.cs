@@ -33,6 +33,7 @@ public static class Extensions
         // Learned from the shipped corpus on first use (about a second, the same weights every start).
         builder.Services.AddSingleton<IRequestClassifier>(_ => LearnedClassifier.FromShippedCorpus());
         builder.Services.AddHostedService<ClassifierWarmUp>();
+        builder.Services.AddHostedService<CorpusWeightsWarmUp>();
         builder.Services.AddSingleton<ReferenceCache>();
         // The two transactions every way in shares: filing a request, and the callback after resolution.
         builder.Services.AddSingleton<RequestFiling>();
