@@ -138,16 +138,10 @@ public sealed class ErrorQueueMonitor(BrokerAdmin admin, ILogger<ErrorQueueMonit
                 logger.LogDebug("Error queue counts unavailable: {Error}", e.GetType().Name);
                 _counts = null;
             }
-        } while (await WaitAsync(timer, stoppingToken));
+        } while (await timer.NextTickAsync(stoppingToken));
     }
 
     public async Task RefreshAsync(CancellationToken ct) => _counts = await admin.ErrorCountsAsync(ct);
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try { return await timer.WaitForNextTickAsync(ct); }
-        catch (OperationCanceledException) { return false; }
-    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {

@@ -15,38 +15,6 @@ public sealed class ServiceDefaultsTests
 {
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A stand-in collector: records what arrives at each OTLP/HTTP path.</summary>
-    private sealed class OtlpReceiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        public ConcurrentDictionary<string, ConcurrentBag<byte[]>> Received { get; } = new();
-
-        public OtlpReceiver()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            _app = builder.Build();
-            _app.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
-            {
-                using var body = new MemoryStream();
-                await request.Body.CopyToAsync(body);
-                Received.GetOrAdd(signal, _ => []).Add(body.ToArray());
-                return Results.Ok();
-            });
-        }
-
-        public async Task<string> StartAsync()
-        {
-            await _app.StartAsync();
-            return _app.Urls.First();
-        }
-
-        public bool Has(string signal, string text) =>
-            Received.TryGetValue(signal, out var bodies) && bodies.Any(b => Encoding.UTF8.GetString(b).Contains(text, StringComparison.Ordinal));
-
-        public ValueTask DisposeAsync() => _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task With_an_otlp_endpoint_set_traces_metrics_and_logs_are_exported_under_the_service_name()
     {

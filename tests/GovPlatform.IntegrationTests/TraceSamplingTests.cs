@@ -20,40 +20,6 @@ public sealed class TraceSamplingTests
 {
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private sealed class OtlpReceiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        public ConcurrentDictionary<string, ConcurrentBag<byte[]>> Received { get; } = new();
-
-        public OtlpReceiver()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            _app = builder.Build();
-            _app.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
-            {
-                using var body = new MemoryStream();
-                await request.Body.CopyToAsync(body);
-                Received.GetOrAdd(signal, _ => []).Add(body.ToArray());
-                return Results.Ok();
-            });
-        }
-
-        public async Task<string> StartAsync()
-        {
-            await _app.StartAsync();
-            return _app.Urls.First();
-        }
-
-        public bool Has(string signal, string text) =>
-            Received.TryGetValue(signal, out var bodies) && bodies.Any(b => Encoding.UTF8.GetString(b).Contains(text, StringComparison.Ordinal));
-
-        public bool HasBytes(string signal, byte[] bytes) =>
-            Received.TryGetValue(signal, out var bodies) && bodies.Any(b => b.AsSpan().IndexOf(bytes) >= 0);
-
-        public ValueTask DisposeAsync() => _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task Under_a_ratio_sampler_a_caller_asking_for_a_trace_gets_it_and_logs_are_not_sampled()
     {

@@ -1,4 +1,5 @@
 using Dapper;
+using GovPlatform.ServiceDefaults;
 using Npgsql;
 
 namespace GovPlatform.Intake.HotSpots;
@@ -57,12 +58,6 @@ public sealed class HotSpotCheckRetention(NpgsqlDataSource db, IntakeOptions opt
             {
                 return;
             }
-        } while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try { return await timer.WaitForNextTickAsync(ct); }
-        catch (OperationCanceledException) { return false; }
+        } while (await timer.NextTickAsync(stoppingToken));
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
+using GovPlatform.ServiceDefaults;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
 
@@ -98,12 +99,6 @@ public sealed class IdempotencyKeySweep(NpgsqlDataSource db, IntakeOptions optio
             {
                 logger.LogWarning(e, "The idempotency key sweep failed; it runs again at the next interval");
             }
-        } while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try { return await timer.WaitForNextTickAsync(ct); }
-        catch (OperationCanceledException) { return false; }
+        } while (await timer.NextTickAsync(stoppingToken));
     }
 }

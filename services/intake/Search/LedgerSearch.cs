@@ -1,6 +1,7 @@
 using Dapper;
 using GovPlatform.Intake.Classification;
 using GovPlatform.Intake.Duplicates;
+using GovPlatform.ServiceDefaults;
 using Npgsql;
 
 namespace GovPlatform.Intake.Search;
@@ -110,12 +111,6 @@ public sealed class SearchWordsBackfill(NpgsqlDataSource db, ILogger<SearchWords
             {
                 return;
             }
-        } while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try { return await timer.WaitForNextTickAsync(ct); }
-        catch (OperationCanceledException) { return false; }
+        } while (await timer.NextTickAsync(stoppingToken));
     }
 }

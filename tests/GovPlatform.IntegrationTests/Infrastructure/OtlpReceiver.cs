@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace GovPlatform.IntegrationTests.Infrastructure;
+
+/// <summary>A stand-in collector: records what arrives at each OTLP/HTTP path (/v1/traces, /v1/metrics, /v1/logs).</summary>
+public sealed class OtlpReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    public ConcurrentDictionary<string, ConcurrentBag<byte[]>> Received { get; } = new();
+
+    public OtlpReceiver()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            Received.GetOrAdd(signal, _ => []).Add(body.ToArray());
+            return Results.Ok();
+        });
+    }
+
+    public async Task<string> StartAsync()
+    {
+        await _app.StartAsync();
+        return _app.Urls.First();
+    }
+
+    public bool Has(string signal, string text) =>
+        Received.TryGetValue(signal, out var bodies) && bodies.Any(b => Encoding.UTF8.GetString(b).Contains(text, StringComparison.Ordinal));
+
+    public bool HasBytes(string signal, byte[] bytes) =>
+        Received.TryGetValue(signal, out var bodies) && bodies.Any(b => b.AsSpan().IndexOf(bytes) >= 0);
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}
