@@ -36,8 +36,11 @@ public sealed class TraceSamplingTests
             ["OTEL_TRACES_SAMPLER_ARG"] = "0",
         });
         // No traceparent from this side but the one set below. Whether the service drops a trace it starts is the
-        // sampler's decision, tested below on its own: in this test process the unasked request's server span was
-        // still exported at ratio 0 (some other listener of the same activity source records it; not yet found).
+        // sampler's decision, tested below on its own: in this test process the unasked request's server span is
+        // still exported at ratio 0, because activity listeners are process-wide and the other services hosted in the
+        // same process (their tracer providers sample parent-based, always on) mark the span recorded, which this
+        // provider's exporter then sends. A deployed service has one provider per process; proving the ratio end to
+        // end needs the service in a process of its own.
         using var bare = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = client.BaseAddress };
 
         var unasked = await bare.GetAsync("/api/v1/sampling-unasked", Ct);
