@@ -36,32 +36,15 @@ public sealed class IdempotencyTests(SharedStack shared)
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         var (a, b) = (await first.JsonAsync(), await retry.JsonAsync());
-        Assert.Equal(a.GetProperty("id").GetGuid(), b.GetProperty("id").GetGuid());
-        Assert.Equal(a.GetProperty("ticketNo").GetString(), b.GetProperty("ticketNo").GetString());
+        // Every field, the ticket number drawn by the insert included, as the first call gave it.
+        foreach (var field in a.EnumerateObject())
+            Assert.Equal(field.Value.GetRawText(), b.GetProperty(field.Name).GetRawText());
+        Assert.Matches(@"^\d{8}-\d{6,}$", b.GetProperty("ticketNo").GetString());
         Assert.Equal(first.Headers.Location, retry.Headers.Location);
         Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(1, await FiledInAsync(county));
         Assert.Equal(1, await _stack.ScalarAsync<long>("intake",
             "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RequestSubmitted' AND body->'locationPath'->>0 = @District", new { county.District }));
-    }
-
-    [Fact]
-    public async Task A_replay_answers_exactly_what_the_first_call_answered()
-    {
-        var county = new TestCounty();
-        await _stack.ImportAsync(county);
-        var token = Tokens.For("desk_operator");
-        var key = Guid.NewGuid().ToString();
-
-        var first = await PostAsync(Body(county), key, token);
-        var retry = await PostAsync(Body(county), key, token);
-
-        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
-        var (a, b) = (await first.JsonAsync(), await retry.JsonAsync());
-        // Every field, the ticket number drawn by the insert included, as the first call gave it.
-        foreach (var field in a.EnumerateObject())
-            Assert.Equal(field.Value.GetRawText(), b.GetProperty(field.Name).GetRawText());
-        Assert.Matches(@"^\d{8}-\d{6,}$", b.GetProperty("ticketNo").GetString());
         // The key's row was written with its answer by the insert that filed the request.
         Assert.Equal(201, await _stack.ScalarAsync<int>("intake",
             "SELECT status_code FROM idempotency_keys WHERE key = @key", new { key }));

@@ -19,14 +19,9 @@ public sealed class ServiceDefaultsTests
     public async Task With_an_otlp_endpoint_set_traces_metrics_and_logs_are_exported_under_the_service_name()
     {
         await using var receiver = new OtlpReceiver();
-        var endpoint = await receiver.StartAsync();
+        var settings = await receiver.StartAsync("volunteer-otlp-test");
         await using var stack = await TestStack.CreateAsync();
-        var client = stack.Start("volunteer", new Dictionary<string, string?>
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_SERVICE_NAME"] = "volunteer-otlp-test",
-        });
+        var client = stack.Start("volunteer", settings);
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/otlp-probe", Ct)).StatusCode);
         // Stopping flushes every provider, so what was recorded must have reached the collector.

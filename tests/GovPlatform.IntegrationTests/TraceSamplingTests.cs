@@ -24,17 +24,12 @@ public sealed class TraceSamplingTests
     public async Task Under_a_ratio_sampler_a_caller_asking_for_a_trace_gets_it_and_logs_are_not_sampled()
     {
         await using var receiver = new OtlpReceiver();
-        var endpoint = await receiver.StartAsync();
+        var settings = await receiver.StartAsync("volunteer-sampling-test");
+        // No trace that starts here is picked: only a caller's sampled traceparent is traced.
+        settings["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio";
+        settings["OTEL_TRACES_SAMPLER_ARG"] = "0";
         await using var stack = await TestStack.CreateAsync();
-        var client = stack.Start("volunteer", new Dictionary<string, string?>
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_SERVICE_NAME"] = "volunteer-sampling-test",
-            // No trace that starts here is picked: only a caller's sampled traceparent is traced.
-            ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio",
-            ["OTEL_TRACES_SAMPLER_ARG"] = "0",
-        });
+        var client = stack.Start("volunteer", settings);
         // No traceparent from this side but the one set below. Whether the service drops a trace it starts is the
         // sampler's decision, tested below on its own: in this test process the unasked request's server span is
         // still exported at ratio 0, because activity listeners are process-wide and the other services hosted in the

@@ -26,10 +26,16 @@ public sealed class OtlpReceiver : IAsyncDisposable
         });
     }
 
-    public async Task<string> StartAsync()
+    /// <summary>Starts listening; returns a service's settings for exporting here under <paramref name="serviceName"/>.</summary>
+    public async Task<Dictionary<string, string?>> StartAsync(string serviceName)
     {
         await _app.StartAsync();
-        return _app.Urls.First();
+        return new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _app.Urls.First(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_SERVICE_NAME"] = serviceName,
+        };
     }
 
     public bool Has(string signal, string text) =>
