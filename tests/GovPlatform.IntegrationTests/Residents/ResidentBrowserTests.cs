@@ -56,6 +56,9 @@ public sealed class ResidentBrowserTests(SharedStack shared, Browser browser)
         var worker = Tokens.For("grid_worker", county.Grid, subject: "worker-" + Guid.NewGuid().ToString("N")[..8]);
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
+        // The work takes a while after arriving: the resident has the 'on site' text before the fix is reported. (Two
+        // steps reported in the same instant travel on separate queues and may be texted in either order.)
+        await _kit.WaitForTextAsync(phone, "on_site");
         await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已劝导施工队，夜间不再施工" });
         var texts = await _kit.WaitForTextAsync(phone, "resolved");
         Assert.Equal(["submitted", "assigned", "on_site", "resolved"], texts.Select(t => t.Kind));
