@@ -372,7 +372,14 @@ public sealed class PointsScreensTests(ConsoleStack console, Browser browser)
     private static async Task<string> DecodeAsync(ILocator image)
     {
         var pixels = await image.EvaluateAsync<JsonElement>("""
-            img => {
+            async img => {
+                // The page swaps the token and the picture in one render, but the browser decodes a new data: image
+                // asynchronously; read the pixels only once the picture now in src is decoded (a swap mid-decode
+                // rejects, so ask again).
+                for (let i = 0; ; i++) {
+                    try { await img.decode(); break; }
+                    catch (e) { if (i >= 20) throw e; await new Promise(r => setTimeout(r, 100)); }
+                }
                 const canvas = document.createElement('canvas');
                 canvas.width = img.naturalWidth;
                 canvas.height = img.naturalHeight;
