@@ -86,8 +86,9 @@ public sealed partial class SealedSetTests
         // Every other sealed set: a later set repeating an earlier one's text would measure nothing new.
         foreach (var other in SetNames.Where(o => o != set))
             Assert.Equal(0, Shared(Texts(other)));
-        // The other labelled sets: every text column of the requests and pairs, the histories' description (last column).
-        foreach (var file in new[] { "heldout-requests.tsv", "fresh-requests.tsv", "duplicate-pairs.tsv", "fresh-pairs.tsv" })
+        // The other labelled sets, the development ones (tuned on) among them: every text column of the requests and
+        // pairs, the histories' description (last column).
+        foreach (var file in new[] { "heldout-requests.tsv", "fresh-requests.tsv", "duplicate-pairs.tsv", "fresh-pairs.tsv", "dev-requests.tsv", "dev-pairs.tsv" })
             Assert.Equal(0, Shared(DataLines(Eval(file)).SelectMany(l => l.Split('\t')[1..])));
         foreach (var file in new[] { "hotspot-history.tsv", "hotspot-history-tuning.tsv" })
             Assert.Equal(0, Shared(DataLines(Eval(file)).Select(l => l.Split('\t')[^1])));
