@@ -4,7 +4,7 @@ using GovPlatform.Intake.Duplicates;
 // `pairs --sweep`: the duplicate similarity's precision and recall on every labelled set of pairs at a range of
 // thresholds, each set alone and all together, which is how Intake:Duplicates:TextSimilarity is chosen. The first
 // sealed set (eval/intake/sealed-pairs.tsv) is among them: its one run is out, so it is development data now, reported
-// as "dev (formerly sealed)". The second sealed set is never read here.
+// as "dev (formerly sealed)". The second and third sealed sets are never read here.
 
 /// <summary>The threshold sweep of the duplicate similarity over every labelled set of pairs.</summary>
 internal static class DuplicatePairs

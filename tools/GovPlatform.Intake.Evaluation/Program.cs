@@ -14,7 +14,7 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "Host=...;Database=intake;..."
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- hotspots [--connection "<db>"]     # the scripted history only
-//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- sealed [--set sealed|sealed2] [--check]   # a sealed set (the first by default), measured once after a round of tuning (Sealed.cs); --check validates only
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- sealed [--set sealed|sealed2|sealed3] [--check]   # a sealed set (the first by default), measured once after a round of tuning (Sealed.cs); --check validates only
 //
 // The default run ends with the hot spots found in the demo county's scripted history, replayed in a scratch
 // database on the server of --connection (or INTAKE_DB, or ConnectionStrings__intakedb as .local/env sets it).

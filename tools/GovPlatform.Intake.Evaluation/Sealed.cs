@@ -5,8 +5,10 @@ using GovPlatform.Intake.Duplicates;
 // The sealed sets were written by an author outside the tuning, by another method than the other sets, and each is
 // measured once, after a round of tuning: `sealed [--set NAME]` prints that run's figures, `sealed [--set NAME] --check`
 // only validates the files and prints counts, so it can be run at any time without seeing a figure or a text. The
-// first set (eval/intake/sealed-*.tsv) is the default; its figures are out, so the next round is measured on the second
-// (eval/intake/sealed2-*.tsv, another author and method). Neither the default run nor `compare` reads them.
+// first set (eval/intake/sealed-*.tsv) is the default; its figures are out, so the fourth round was measured on the
+// second (eval/intake/sealed2-*.tsv, another author and method), and with that one spent too the fifth round is measured
+// on the third (eval/intake/sealed3-*.tsv, a fourth author and method: text as it reaches the desk from conversations and
+// public posts). Neither the default run nor `compare` reads them.
 
 /// <summary>The `sealed` mode of the evaluation command.</summary>
 internal static class Sealed
@@ -19,6 +21,7 @@ internal static class Sealed
     [
         new("sealed", "eval/intake/sealed-requests.tsv", "eval/intake/sealed-pairs.tsv"),
         new("sealed2", "eval/intake/sealed2-requests.tsv", "eval/intake/sealed2-pairs.tsv"),
+        new("sealed3", "eval/intake/sealed3-requests.tsv", "eval/intake/sealed3-pairs.tsv"),
     ];
 
     /// <summary>The set named by `--set NAME`, the first one without it; null for an unknown name.</summary>
@@ -50,9 +53,15 @@ internal static class Sealed
         "anti_fraud_legal", "elderly_disabled",
     ];
 
-    /// <summary>The labelled sets the sealed texts must not repeat: the other held-out sets and the hot-spot histories.</summary>
+    /// <summary>
+    /// The labelled sets the sealed texts must not repeat: the other held-out sets, the development sets (tuned on, so a
+    /// sealed text equal to one of theirs would be measured on what the round was fitted to) and the hot-spot histories.
+    /// </summary>
     private static readonly string[] OtherEvalFiles =
-        ["heldout-requests.tsv", "fresh-requests.tsv", "duplicate-pairs.tsv", "fresh-pairs.tsv", "hotspot-history.tsv", "hotspot-history-tuning.tsv"];
+    [
+        "heldout-requests.tsv", "fresh-requests.tsv", "duplicate-pairs.tsv", "fresh-pairs.tsv", "dev-requests.tsv", "dev-pairs.tsv",
+        "hotspot-history.tsv", "hotspot-history-tuning.tsv",
+    ];
 
     /// <summary>The one measurement: keyword rules (before) and the shipped learned model (after), every miss and wrong link.</summary>
     public static int Report(string root, LearnedClassifier learned, Set set)
