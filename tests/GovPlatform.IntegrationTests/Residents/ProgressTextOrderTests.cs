@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using GovPlatform.Contracts;
+using GovPlatform.Intake.Notifications;
 using GovPlatform.Intake.Timeline;
 using GovPlatform.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GovPlatform.IntegrationTests.Residents;
 
@@ -101,5 +105,82 @@ public sealed class ProgressTextOrderTests(SharedStack shared)
         var texts = await _kit.ProgressTextsAsync(phone);
         Assert.Equal(["submitted", "assigned", "on_site", "resolved"], texts.Select(t => t.Kind));
         Assert.Contains("已更换灯泡", texts[^1].Text);
+    }
+}
+
+/// <summary>A step the gateway refused holds the later ones back until its retry, on a stack of its own.</summary>
+public sealed class ProgressTextRetryOrderTests : IAsyncLifetime
+{
+    /// <summary>Refuses the texts of one step until released; takes everything else at once.</summary>
+    private sealed class GatewayRefusingOneStep : ITextSender
+    {
+        private volatile bool _released;
+        public volatile string? Refused;
+        public ConcurrentQueue<OutgoingText> Delivered { get; } = new();
+
+        public void Release() => _released = true;
+
+        public Task SendAsync(OutgoingText text, CancellationToken ct)
+        {
+            if (text.Kind == Refused && !_released) throw new HttpRequestException("gateway busy");
+            Delivered.Enqueue(text);
+            return Task.CompletedTask;
+        }
+    }
+
+    private readonly GatewayRefusingOneStep _sender = new();
+    private TestStack _stack = null!;
+    private ResidentKit _kit = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _stack = await TestStack.CreateAsync();
+        _stack.Start("dispatch");
+        // A refused text is retried every 500 ms for 10 s: the test, not the schedule, decides when the gateway takes it.
+        var settings = Enumerable.Range(0, 20).ToDictionary(i => $"Residents:NotificationRetryDelays:{i}", _ => (string?)"00:00:00.500");
+        settings["Residents:NotificationPoll"] = "00:00:00.100";
+        _stack.Start("intake", settings, services => services.AddSingleton<ITextSender>(_sender));
+        _kit = new ResidentKit(_stack);
+    }
+
+    public ValueTask DisposeAsync() => _stack.DisposeAsync();
+
+    private Task<long> ScalarAsync(string sql, Guid id) => _stack.ScalarAsync<long>("intake", sql, new { id });
+
+    [Fact]
+    public async Task A_step_waiting_for_its_retry_holds_the_next_back_so_the_resident_gets_both_in_order()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var doorplate = await _kit.IssueDoorplateAsync(county.Building);
+        var phone = ResidentKit.NewPhone();
+        (await _kit.Intake.SendAsync(HttpMethod.Post, "/api/v1/residents/codes", new { phone }, role: null)).EnsureSuccessStatusCode();
+        var code = await Eventually.Get(() => Task.FromResult(_sender.Delivered.LastOrDefault(t => t.Phone == phone && t.Kind == "code")), "the code");
+        using var verified = await _kit.Intake.SendAsync(HttpMethod.Post, "/api/v1/residents/sessions",
+            new { phone, code = Regex.Match(code.Text, @"\d{6}").Value }, role: null);
+        var session = (await verified.JsonAsync()).GetProperty("session").GetString()!;
+        var ticket = (await _kit.ReportOkAsync(session, new { topic = "drainage", description = "小区雨水井堵了，积水到脚踝", doorplate })).GetProperty("ticketNo").GetString()!;
+        var id = await _kit.RequestIdAsync(ticket);
+        var dispatch = new DispatchDriver(_stack);
+        var orderId = await dispatch.OrderIdForAsync(id);
+        await Eventually.True(() => Task.FromResult(_sender.Delivered.Any(t => t.Phone == phone && t.Kind == "assigned")), "the assigned text");
+
+        // The gateway refuses the arrival's text; the fix, 40 ms later, is owed while the arrival waits for its retry.
+        _sender.Refused = "on_site";
+        var arrivedAt = DateTimeOffset.UtcNow;
+        await dispatch.PublishAsync(new WorkOrderArrived(orderId, id, "网格员", true, arrivedAt));
+        await Eventually.True(async () => await ScalarAsync(
+            "SELECT coalesce(max(attempts), 0) FROM resident_notifications WHERE recipient_request_id = @id AND step = 'on_site'", id) >= 1, "the on-site text refused");
+        await dispatch.PublishAsync(new WorkOrderResolved(orderId, id, "网格员", "雨水井已疏通", true, arrivedAt.AddMilliseconds(40)));
+        await Eventually.True(async () => await ScalarAsync(
+            "SELECT count(*) FROM resident_notifications WHERE recipient_request_id = @id AND step = 'resolved'", id) == 1, "the resolved text owed");
+        _sender.Release();
+
+        await Eventually.True(async () => await ScalarAsync(
+            "SELECT count(*) FROM resident_notifications WHERE recipient_request_id = @id AND step IN ('on_site', 'resolved') AND state = 'sent'", id) == 2,
+            "the on-site and resolved texts sent");
+        Assert.Equal(["submitted", "assigned", "on_site", "resolved"], _sender.Delivered.Where(t => t.Phone == phone && t.Kind != "code").Select(t => t.Kind));
+        Assert.True(await ScalarAsync("SELECT attempts FROM resident_notifications WHERE recipient_request_id = @id AND step = 'on_site'", id) >= 2);
+        Assert.Equal(1, await ScalarAsync("SELECT attempts FROM resident_notifications WHERE recipient_request_id = @id AND step = 'resolved'", id));
     }
 }
