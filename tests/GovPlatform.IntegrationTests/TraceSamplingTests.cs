@@ -34,8 +34,9 @@ public sealed class TraceSamplingTests
         // sampler's decision, tested below on its own: in this test process the unasked request's server span is
         // still exported at ratio 0, because activity listeners are process-wide and the other services hosted in the
         // same process (their tracer providers sample parent-based, always on) mark the span recorded, which this
-        // provider's exporter then sends. A deployed service has one provider per process; proving the ratio end to
-        // end needs the service in a process of its own.
+        // provider's exporter then sends. A deployed service has one provider per process: the ratio is proven end to
+        // end, with the service in a process of its own, by
+        // A_service_in_its_own_process_exports_no_span_of_a_request_at_ratio_0_and_every_one_at_ratio_1 below.
         using var bare = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = client.BaseAddress };
 
         var unasked = await bare.GetAsync("/api/v1/sampling-unasked", Ct);
@@ -50,6 +51,54 @@ public sealed class TraceSamplingTests
         Assert.True(receiver.Has("traces", "/api/v1/sampling-asked"), "the request with a sampled traceparent was not traced");
         Assert.True(receiver.HasBytes("traces", Convert.FromHexString(asked.ToHexString())), "the caller's trace id was not kept");
         Assert.True(receiver.Has("logs", "volunteer-sampling-test"), "logs are not sampled: they must still be exported");
+    }
+
+    [Fact]
+    public async Task A_service_in_its_own_process_exports_no_span_of_a_request_at_ratio_0_and_every_one_at_ratio_1()
+    {
+        await using var stack = await TestStack.CreateAsync();
+        // An activity no one published: the service looks it up in its database (a query span under the request's) and answers 404.
+        var activity = Guid.NewGuid();
+        var dropped = await RequestInOwnProcessAsync(stack, "0", activity);
+        var kept = await RequestInOwnProcessAsync(stack, "1", activity);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"spans of the request's trace exported: ratio 0 {dropped.Spans}, ratio 1 {kept.Spans}");
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (dropped.Status, kept.Status));
+        // Ratio 1: the server span and the query under it, by the request's trace id; ratio 0: none of them.
+        Assert.True(kept.Spans >= 2, $"at ratio 1, {kept.Spans} spans of the request's trace arrived; expected the request's and its query's");
+        Assert.True(kept.Path, "at ratio 1 the request's span did not arrive");
+        Assert.Equal(0, dropped.Spans);
+        Assert.False(dropped.Path, "at ratio 0 a span naming the request arrived");
+        // The exporter worked all along: the request's metrics (by its route) and the service's logs are not sampled.
+        Assert.True(dropped.RequestMetrics, "at ratio 0 the request's duration metric did not arrive");
+        Assert.True(dropped.Logs, "at ratio 0 the service's logs did not arrive");
+    }
+
+    private sealed record Exported(HttpStatusCode Status, int Spans, bool Path, bool RequestMetrics, bool Logs);
+
+    /// <summary>
+    /// Starts volunteer as its own process under <c>traceidratio</c> at <paramref name="ratio"/>, exporting to a stand-in
+    /// collector, makes one request with a known trace id, stops the service and says what of it was exported.
+    /// </summary>
+    private async Task<Exported> RequestInOwnProcessAsync(TestStack stack, string ratio, Guid activity)
+    {
+        await using var receiver = new OtlpReceiver();
+        var settings = await receiver.StartAsync($"volunteer-ratio-{ratio}");
+        // Not parent-based: the caller's traceparent below gives the trace id the exports are searched for, while the
+        // sampler alone decides.
+        settings["OTEL_TRACES_SAMPLER"] = "traceidratio";
+        settings["OTEL_TRACES_SAMPLER_ARG"] = ratio;
+        await using var service = await ServiceProcess.StartAsync(stack, "volunteer", settings);
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = service.Address };
+        var trace = ActivityTraceId.CreateRandom();
+        var path = $"/api/v1/activities/{activity}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-00");
+        using var response = await http.SendAsync(request, Ct);
+        // Stopped as a deployment stops it, the service flushes what it batched before it exits: nothing arrives later.
+        await service.StopAsync();
+        return new Exported(response.StatusCode, receiver.CountBytes("traces", Convert.FromHexString(trace.ToHexString())),
+            receiver.Has("traces", path), receiver.Has("metrics", "/api/v1/activities/{id:guid}"), receiver.Has("logs", $"volunteer-ratio-{ratio}"));
     }
 
     private static SamplingDecision Decide(Dictionary<string, string?> settings, ActivityContext parent = default) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using GovPlatform.Intake.Residents;
+using GovPlatform.Intake.Timeline;
 using Npgsql;
 
 namespace GovPlatform.Intake.Notifications;
@@ -12,6 +13,15 @@ namespace GovPlatform.Intake.Notifications;
 /// it (a crash between the two sends it again: at least once, never silently lost). A refusal is retried
 /// after each of <see cref="ResidentOptions.RetryDelays"/>, then recorded as failed.
 /// </summary>
+/// <remarks>
+/// A resident is never texted a step after a later one of the same request. The steps come from dispatch on separate
+/// queues, so a worker's "on site" and "resolved" of the same minute can be owed in either order: a batch is sent in
+/// the order the steps happened (their time on the timeline, then the lifecycle's order); a step waits while an
+/// earlier one of the same request to the same phone waits for a retry (until it is sent or given up); and a step
+/// owed after a later one was already texted is not sent but recorded <c>skipped</c>, superseded, with the step that
+/// overtook it (the timeline keeps the step; the later text, "已办结", tells the resident more). Senders of several
+/// instances take a lock per recipient for the batch, so two steps sent by two instances at once cannot cross either.
+/// </remarks>
 public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, ResidentOptions options, ILogger<ProgressNotifier> logger)
     : BackgroundService
 {
@@ -23,7 +33,10 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
     private sealed record Owed
     {
         public long Id { get; init; }
+        public Guid RequestId { get; init; }
+        public Guid RecipientRequestId { get; init; }
         public required string Step { get; init; }
+        public DateTime StepAt { get; init; }
         public int Attempts { get; init; }
         public required string Phone { get; init; }
         public required string TicketNo { get; init; }
@@ -90,7 +103,8 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
     public async Task<int> SendDueAsync(CancellationToken ct)
     {
         const string claim = """
-            SELECT n.id, n.step, n.attempts, r.reporter_phone AS Phone, r.ticket_no AS TicketNo, c.name_zh AS CategoryName,
+            SELECT n.id, n.request_id AS RequestId, n.recipient_request_id AS RecipientRequestId, n.step, n.step_at AS StepAt,
+                   n.attempts, r.reporter_phone AS Phone, r.ticket_no AS TicketNo, c.name_zh AS CategoryName,
                    t.detail::text AS Detail, tpl.body AS Template,
                    EXISTS (SELECT 1 FROM notification_optouts o WHERE o.request_id = n.recipient_request_id) AS OptedOut
             FROM resident_notifications n
@@ -99,18 +113,28 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
             LEFT JOIN categories c ON c.code = r.category
             LEFT JOIN notification_templates tpl ON tpl.step = n.step
             WHERE n.state = 'pending' AND n.next_attempt_at <= clock_timestamp()
+              -- A step waits while an earlier one of the same request to the same phone waits for its retry.
+              AND NOT EXISTS (
+                  SELECT 1 FROM resident_notifications e
+                  WHERE e.recipient_request_id = n.recipient_request_id AND e.request_id = n.request_id
+                    AND e.state = 'pending' AND e.next_attempt_at > clock_timestamp()
+                    AND (e.step_at, array_position(@ordered, e.step)) < (n.step_at, array_position(@ordered, n.step)))
             ORDER BY n.next_attempt_at, n.id
             LIMIT @batch
             FOR UPDATE OF n SKIP LOCKED
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var owed = (await conn.QueryAsync<Owed>(new CommandDefinition(claim, new { batch = options.NotificationBatch }, tx, cancellationToken: ct))).AsList();
+        var owed = (await conn.QueryAsync<Owed>(new CommandDefinition(claim, new { batch = options.NotificationBatch, ordered = TimelineEvents.Ordered }, tx, cancellationToken: ct))).AsList();
         // The outcomes are written together, one statement per kind, rather than one per text: the texts of a batch
         // are all marked by the same commit either way, and each mark was a round trip inside the claiming transaction.
         var (sentIds, sentTexts) = (new List<long>(owed.Count), new List<string>(owed.Count));
         var (skippedIds, skippedWhy) = (new List<long>(), new List<string>());
-        foreach (var n in owed)
+        var latestTexted = await LatestTextedAsync(conn, tx, owed, ct);
+        // Requests whose earlier step the sender refused in this batch, to be retried: their later steps stay owed,
+        // untouched, and the claim passes them over until that retry (the NOT EXISTS above).
+        var waiting = new HashSet<(Guid, Guid)>();
+        foreach (var n in owed.OrderBy(n => n.StepAt).ThenBy(n => Position(n.Step)).ThenBy(n => n.Id))
         {
             if (n.OptedOut || n.Template is null)
             {
@@ -118,17 +142,28 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
                 skippedWhy.Add(n.OptedOut ? "opted out" : "no template for this step");
                 continue;
             }
+            var thread = (n.RecipientRequestId, n.RequestId);
+            if (latestTexted.TryGetValue(thread, out var later) && IsAfter(later, n))
+            {
+                logger.LogInformation("Progress text {Id} ({Step}) not sent: the later step {Later} was texted first", n.Id, n.Step, later.Step);
+                skippedIds.Add(n.Id);
+                skippedWhy.Add($"superseded: '{later.Step}', a later step, was texted first");
+                continue;
+            }
+            if (waiting.Contains(thread)) continue;
             var text = Render(n.Template, n.TicketNo, n.CategoryName, n.Detail, options.PublicBaseUrl);
             try
             {
                 await sender.SendAsync(new OutgoingText(n.Phone, text, n.Step), ct);
                 sentIds.Add(n.Id);
                 sentTexts.Add(text);
+                latestTexted[thread] = new Texted(n.Step, n.StepAt);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 var delays = options.RetryDelays;
                 var giveUp = n.Attempts >= delays.Length;
+                if (!giveUp) waiting.Add(thread);
                 logger.LogWarning("Progress text {Id} ({Step}) refused by the sender (attempt {Attempt}): {Error}{GiveUp}",
                     n.Id, n.Step, n.Attempts + 1, e.Message, giveUp ? "; given up" : "");
                 await conn.ExecuteAsync(new CommandDefinition("""
@@ -156,6 +191,42 @@ public sealed class ProgressNotifier(NpgsqlDataSource db, ITextSender sender, Re
         await tx.CommitAsync(ct);
         return owed.Count;
     }
+
+    private sealed record Texted(string Step, DateTime StepAt);
+
+    private sealed record TextedRow(Guid RecipientRequestId, Guid RequestId, string Step, DateTime StepAt);
+
+    /// <summary>
+    /// The latest step already texted to each recipient of the batch about each request, read after taking the
+    /// recipients' locks: another instance's batch for the same phones has then committed what it sent.
+    /// </summary>
+    private static async Task<Dictionary<(Guid, Guid), Texted>> LatestTextedAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<Owed> owed, CancellationToken ct)
+    {
+        if (owed.Count == 0) return new();
+        // Locks in key order, so two batches sharing recipients wait for each other instead of deadlocking; held to the
+        // commit, which is when this batch's texts count as sent for the next.
+        const string sql = """
+            SELECT count(pg_advisory_xact_lock(k))
+            FROM (SELECT DISTINCT hashtextextended('progress-text:' || r::text, 0) AS k FROM unnest(@recipients) AS r ORDER BY 1) AS ordered;
+            SELECT DISTINCT ON (recipient_request_id, request_id)
+                   recipient_request_id AS RecipientRequestId, request_id AS RequestId, step, step_at AS StepAt
+            FROM resident_notifications
+            WHERE recipient_request_id = ANY(@recipients) AND state = 'sent'
+            ORDER BY recipient_request_id, request_id, step_at DESC, array_position(@ordered, step) DESC
+            """;
+        var recipients = owed.Select(n => n.RecipientRequestId).Distinct().ToArray();
+        await using var results = await conn.QueryMultipleAsync(new CommandDefinition(sql,
+            new { recipients, ordered = TimelineEvents.Ordered }, tx, cancellationToken: ct));
+        await results.ReadAsync<long>();
+        return (await results.ReadAsync<TextedRow>()).ToDictionary(t => (t.RecipientRequestId, t.RequestId), t => new Texted(t.Step, t.StepAt));
+    }
+
+    /// <summary>The timeline's order: the step's time, then the lifecycle's order for steps of the same instant.</summary>
+    private static bool IsAfter(Texted texted, Owed n) =>
+        texted.StepAt > n.StepAt || (texted.StepAt == n.StepAt && Position(texted.Step) > Position(n.Step));
+
+    private static int Position(string step) => Array.IndexOf(TimelineEvents.Ordered, step);
 
     /// <summary>Fills a template's placeholders; {detail} is the handler's result or plan, when the step has one.</summary>
     public static string Render(string template, string ticketNo, string? categoryName, string detailJson, string? baseUrl)

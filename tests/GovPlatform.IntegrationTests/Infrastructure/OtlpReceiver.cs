@@ -44,5 +44,15 @@ public sealed class OtlpReceiver : IAsyncDisposable
     public bool HasBytes(string signal, byte[] bytes) =>
         Received.TryGetValue(signal, out var bodies) && bodies.Any(b => b.AsSpan().IndexOf(bytes) >= 0);
 
+    /// <summary>How often the bytes occur in what arrived: a trace id occurs once in each of its spans.</summary>
+    public int CountBytes(string signal, byte[] bytes)
+    {
+        if (!Received.TryGetValue(signal, out var bodies)) return 0;
+        var count = 0;
+        foreach (var body in bodies)
+            for (var rest = body.AsSpan(); rest.IndexOf(bytes) is var at and >= 0; rest = rest[(at + bytes.Length)..]) count++;
+        return count;
+    }
+
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace GovPlatform.IntegrationTests.Infrastructure;
 
@@ -88,6 +89,33 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
     }
+
+    /// <summary>
+    /// SIGTERM, as Kubernetes stops a pod: the host stops gracefully (the bus stopped, telemetry flushed) and the
+    /// process exits. Throws with the process's last lines when it has not exited within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return;
+        if (Signal(_process.Id, SigTerm) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"SIGTERM to {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        waiting.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(waiting.Token);
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The process {_process.Id} did not exit after SIGTERM:\n{Output}");
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    // .NET's Process.Kill only sends SIGKILL.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

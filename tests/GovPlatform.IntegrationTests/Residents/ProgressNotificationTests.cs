@@ -40,6 +40,10 @@ public sealed class ProgressNotificationTests(SharedStack shared)
         var worker = Worker(county);
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
+        // As a visit takes: resolved in the same instant, the arrival may reach intake second, and its text is then
+        // superseded (ProgressTextOrderTests); this test counts every step's text.
+        await _kit.WaitForTextAsync(first, "on_site");
+        await _kit.WaitForTextAsync(neighbour, "on_site");
         await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已劝导业主停止夜间装修" });
         var texts = await _kit.WaitForTextAsync(first, "resolved");
         Assert.Contains("已劝导业主停止夜间装修", texts.Single(t => t.Kind == "resolved").Text);

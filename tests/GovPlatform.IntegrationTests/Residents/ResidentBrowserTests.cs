@@ -57,7 +57,8 @@ public sealed class ResidentBrowserTests(SharedStack shared, Browser browser)
         await _dispatch.ActOkAsync(orderId, "accept", worker);
         await _dispatch.ActOkAsync(orderId, "arrive", worker);
         // The work takes a while after arriving: the resident has the 'on site' text before the fix is reported. (Two
-        // steps reported in the same instant travel on separate queues and may be texted in either order.)
+        // steps reported in the same instant travel on separate queues; an arrival reaching intake after its fix was
+        // texted is not texted at all, ProgressTextOrderTests.)
         await _kit.WaitForTextAsync(phone, "on_site");
         await _dispatch.ActOkAsync(orderId, "resolve", worker, new { resolution = "已劝导施工队，夜间不再施工" });
         var texts = await _kit.WaitForTextAsync(phone, "resolved");
