@@ -5,14 +5,15 @@ namespace GovPlatform.UnitTests;
 /// <summary>
 /// Who reports is not what is reported (the fifth round, docs/intake.md "Fifth round: reading past the reporter"): a
 /// social worker's visit note, a grid worker's patrol, a hotline ticket's opener or a grandchild writing for a
-/// grandparent frames a request of any category, and the frame must not decide the category. The texts here were
-/// written for these tests, not taken from any evaluation set or from the corpus.
+/// grandparent frames a request of any category, and the frame must not decide the category. The shipped model (word
+/// and character views) is checked; training on generated frames around every category was measured and not kept.
+/// The texts here were written for these tests, not taken from any evaluation set or from the corpus.
 /// </summary>
 public sealed class ReporterFrameTests
 {
     private static readonly LearnedClassifier Model = LearnedClassifier.FromShippedCorpus();
 
-    // Frames of the kinds the corpus's frames.tsv puts around every category, worded differently from its list.
+    // Frames of the kinds tools/intake-corpus/frames.py writes, worded differently from its list.
     public static readonly TheoryData<string> Frames =
     [
         "今天去看望楼里一个人住的老奶奶，出来时看见",
@@ -59,19 +60,4 @@ public sealed class ReporterFrameTests
     [InlineData("社工走访时发现，独居的王奶奶好几天没吃上热饭了，想给她申请助餐")]
     public void The_persons_own_need_is_still_elderly_and_disabled_care(string text) =>
         Assert.Equal("elderly_disabled", Model.Classify(text).Category);
-
-    [Fact]
-    public void The_frames_the_classifier_trains_on_repeat_no_text_of_the_spent_sealed_sets()
-    {
-        // The frames were written without the sealed sets' texts; this checks that no generated line equals one of them.
-        static string Key(string text) =>
-            new(text.Normalize(System.Text.NormalizationForm.FormKC).Where(c => !char.IsWhiteSpace(c) && !char.IsPunctuation(c) && !char.IsSymbol(c)).ToArray());
-        var training = LearnedClassifier.TrainingCorpus().Select(c => Key(c.Text)).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in new[] { "sealed-requests.tsv", "sealed2-requests.tsv" })
-        {
-            var set = Evaluation.ReadRequests(Path.Combine(AppContext.BaseDirectory, "eval", "intake", file));
-            Assert.DoesNotContain(set, r => training.Contains(Key(r.Text)));
-        }
-        Assert.True(LearnedClassifier.TrainingCorpus().Count > LearnedClassifier.ShippedCorpus().Count, "the frames are part of what the classifier trains on");
-    }
 }

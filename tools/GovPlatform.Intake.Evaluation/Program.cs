@@ -8,7 +8,7 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- tune ["e=20,d=0.7,k,m" ...]   # settings and threshold on the calibration set only
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- study                       # the calibration set as the shipped model reads it
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- compare "e=20,d=0.7,k,m" ...  # variants: calibration and, at its threshold, held-out
-//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- judge "e=20,d=0.5,k,m,nf" "e=20,d=0.5,k,m"   # each spent sealed set judges what was designed without it
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- judge "e=20,d=0.5,k,m,cv" "e=20,d=0.5,k,m,cv,f"   # each spent sealed set judges what was designed without it
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- cost old-model.tsv services/intake/Classification/corpus/model.tsv   # µs a request, ratio
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- pairs [--sweep]             # duplicate linking alone, on every set of pairs (--sweep: by threshold; --cost: time; DuplicatePairs.cs)
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
@@ -282,16 +282,19 @@ static int PrintPairs(string root)
     return 0;
 }
 
-// What the classifier trains on (LearnedClassifier.TrainingFiles); without the fifth round's frames when asked (the
-// variants of `judge` and `compare` written with nf).
-static IReadOnlyList<(string Category, string Text)> DiskCorpus(string dir, bool frames = true)
+// What the classifier trains on (LearnedClassifier.CorpusFiles); with the fifth round's reporters' frames when asked
+// (tools/intake-corpus/frames.tsv, variants of `judge` and `compare` written with f: measured and not shipped).
+static IReadOnlyList<(string Category, string Text)> DiskCorpus(string dir, bool frames = false)
 {
     var rows = new List<(string, string)>();
-    foreach (var file in LearnedClassifier.TrainingFiles)
+    foreach (var file in LearnedClassifier.CorpusFiles)
     {
-        if (!frames && file == LearnedClassifier.FramesFile) continue;
-        if (!File.Exists(Path.Combine(dir, file))) continue;
         using var reader = new StreamReader(Path.Combine(dir, file), Encoding.UTF8);
+        rows.AddRange(LearnedClassifier.ReadLabelled(reader));
+    }
+    if (frames)
+    {
+        using var reader = new StreamReader(Path.Combine(dir, "../../../../tools/intake-corpus/frames.tsv"), Encoding.UTF8);
         rows.AddRange(LearnedClassifier.ReadLabelled(reader));
     }
     return rows;
@@ -359,7 +362,7 @@ static int Study(string dir, string calibrationPath)
 static int Compare(string root, string dir, string calibrationPath, string[]? only, bool heldOut, bool judge = false)
 {
     var corpus = DiskCorpus(dir);
-    var withoutFrames = new Lazy<IReadOnlyList<(string Category, string Text)>>(() => DiskCorpus(dir, frames: false));
+    var withFrames = new Lazy<IReadOnlyList<(string Category, string Text)>>(() => DiskCorpus(dir, frames: true));
     var calibration = Evaluation.ReadRequests(calibrationPath);
     var heldout = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv")) : [];
     var fresh = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv")) : [];
@@ -388,10 +391,10 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
             // cv: a second model on characters alone (1-3), trained beside and averaged (FeatureSet.CharView).
             | (settings.ContainsKey("cv") ? FeatureSet.CharView : 0);
         var (dropout, epochs, l2, count) = (Get("d", 0), (int)Get("e", 10), Get("l2", 1e-6), (int)Get("n", 1));
-        // nf: trained without the fifth round's frames (corpus/frames.tsv).
-        var frames = !settings.ContainsKey("nf");
-        var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}{(frames ? "" : " nf")}",
-                () => LearnedClassifier.Train(frames ? corpus : withoutFrames.Value, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))
+        // f: trained with the fifth round's reporters' frames as well (tools/intake-corpus/frames.tsv; not shipped).
+        var frames = settings.ContainsKey("f");
+        var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}{(frames ? " f" : "")}",
+                () => LearnedClassifier.Train(frames ? withFrames.Value : corpus, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))
             .Select(m => settings.ContainsKey("k") ? m.WithKinds(kinds | known) : m)
             // cvoff: trained with the character view (the same weights as cv) but read without it: the word view alone,
             // exactly the model trained without cv (its fit is the same, seed and all).

@@ -15,7 +15,9 @@ namespace GovPlatform.Intake.Classification;
 /// Written here rather than taken from ML.NET: a few hundred lines, no native library, training in
 /// about a second with a fixed seed so that every start gives the same weights, and each weight
 /// names the word it belongs to, so a decision can be explained. The keyword rules stay as
-/// features and as the fallback when the model has no evidence at all.
+/// features and as the fallback when the model has no evidence at all. Since the fifth round a second model of the same
+/// kind over characters alone is trained beside it and averaged with it (<see cref="FeatureSet.CharView"/>): on both spent
+/// sealed sets the two views together read other authors' words better than the word view alone (docs/intake.md).
 /// </summary>
 public sealed class LearnedClassifier : IRequestClassifier
 {
@@ -25,8 +27,12 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// <summary>Features with no weight at least this large are left out of the model (<see cref="Train"/>).</summary>
     public const double DefaultPrune = 0.05;
 
-    /// <summary>The feature kinds the shipped weights are trained with and how they are read (chosen on the calibration set, docs/intake.md).</summary>
-    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.KnownScale | FeatureSet.MarginConfidence;
+    /// <summary>
+    /// The feature kinds the shipped weights are trained with and how they are read (chosen on the calibration set, docs/intake.md;
+    /// the character view since the fifth round, where each spent sealed set judged it).
+    /// </summary>
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.KnownScale | FeatureSet.MarginConfidence
+        | FeatureSet.CharView;
 
     /// <summary>The share of an example's features left out at random in each pass of training (<see cref="Train"/>).</summary>
     public const double ShippedDropout = 0.5;
@@ -99,7 +105,7 @@ public sealed class LearnedClassifier : IRequestClassifier
 
     private static readonly Lazy<LearnedClassifier> Shipped = new(() =>
     {
-        var corpus = TrainingCorpus();
+        var corpus = ShippedCorpus();
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Classification.corpus.model.tsv");
         if (stream is not null)
         {
@@ -115,7 +121,7 @@ public sealed class LearnedClassifier : IRequestClassifier
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Classification.corpus.model.tsv");
         if (stream is null) return false;
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return Load(reader, CorpusHash(TrainingCorpus())) is not null;
+        return Load(reader, CorpusHash(ShippedCorpus())) is not null;
     }
 
     /// <summary>SHA-256 of the corpus's lines: names the data a set of weights was trained on.</summary>
@@ -155,15 +161,8 @@ public sealed class LearnedClassifier : IRequestClassifier
         return new LearnedClassifier(categories, weights, bias, KeywordClassifier.FromEmbeddedRules(), threshold, kinds);
     }
 
-    /// <summary>The training corpus and the desk's reclassifications embedded in the assembly (what the duplicate finder's corpus weights read).</summary>
+    /// <summary>The training corpus and the desk's reclassifications embedded in the assembly.</summary>
     public static IReadOnlyList<(string Category, string Text)> ShippedCorpus() => Embedded(CorpusFiles);
-
-    /// <summary>
-    /// What the classifier is trained on: <see cref="ShippedCorpus"/> and the reporters' frames around every category
-    /// (<see cref="FramesFile"/>). The frames teach the model that who reports carries no category; they are kept out of
-    /// <see cref="ShippedCorpus"/> because the duplicate finder weighs characters by how the corpus's categories use them.
-    /// </summary>
-    public static IReadOnlyList<(string Category, string Text)> TrainingCorpus() => Embedded(TrainingFiles);
 
     private static List<(string Category, string Text)> Embedded(IEnumerable<string> files)
     {
@@ -181,12 +180,6 @@ public sealed class LearnedClassifier : IRequestClassifier
 
     /// <summary>The corpus's files in Classification/corpus/, in the order they are read.</summary>
     public static readonly IReadOnlyList<string> CorpusFiles = ["train.tsv", "desk.tsv"];
-
-    /// <summary>The fifth round's reporters' frames (tools/intake-corpus/frames.py), trained on by the classifier only.</summary>
-    public const string FramesFile = "frames.tsv";
-
-    /// <summary>The files the classifier is trained on, in the order they are read (the frames before the desk's, so the desk's come last as before).</summary>
-    public static readonly IReadOnlyList<string> TrainingFiles = ["train.tsv", FramesFile, "desk.tsv"];
 
     /// <summary>Lines of category TAB text; '#' starts a comment line.</summary>
     public static IEnumerable<(string Category, string Text)> ReadLabelled(TextReader reader)
