@@ -8,6 +8,8 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- tune ["e=20,d=0.7,k,m" ...]   # settings and threshold on the calibration set only
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- study                       # the calibration set as the shipped model reads it
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- compare "e=20,d=0.7,k,m" ...  # variants: calibration and, at its threshold, held-out
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- judge "e=20,d=0.5,k,m,cv" "e=20,d=0.5,k,m,cv,f"   # each spent sealed set judges what was designed without it
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- cost old-model.tsv services/intake/Classification/corpus/model.tsv   # µs a request, ratio
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- pairs [--sweep]             # duplicate linking alone, on every set of pairs (--sweep: by threshold; --cost: time; DuplicatePairs.cs)
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- words "楼道灯坏了" "三栋走廊黑漆漆的"   # segments, search words, similarities
@@ -117,6 +119,8 @@ if (args.Length > 0 && args[0] == "train") return Train(corpusDir, calibrationPa
 if (args.Length > 0 && args[0] == "tune") return Tune(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null);
 if (args.Length > 0 && args[0] == "study") return Study(corpusDir, calibrationPath);
 if (args.Length > 0 && args[0] == "compare") return Compare(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null, heldOut: true);
+if (args.Length > 0 && args[0] == "judge") return Compare(root, corpusDir, calibrationPath, args.Length > 1 ? args[1..] : null, heldOut: true, judge: true);
+if (args.Length > 0 && args[0] == "cost") return Cost(root, args[1..]);
 if (args.Length > 0 && args[0] == "sealed") return Sealed.Run(args, root, () => DiskCorpus(corpusDir), calibrationPath, () => LoadShipped(corpusDir));
 
 if (args.Length > 0 && args[0] == "classify")
@@ -278,12 +282,19 @@ static int PrintPairs(string root)
     return 0;
 }
 
-static IReadOnlyList<(string Category, string Text)> DiskCorpus(string dir)
+// What the classifier trains on (LearnedClassifier.CorpusFiles); with the fifth round's reporters' frames when asked
+// (tools/intake-corpus/frames.tsv, variants of `judge` and `compare` written with f: measured and not shipped).
+static IReadOnlyList<(string Category, string Text)> DiskCorpus(string dir, bool frames = false)
 {
     var rows = new List<(string, string)>();
     foreach (var file in LearnedClassifier.CorpusFiles)
     {
         using var reader = new StreamReader(Path.Combine(dir, file), Encoding.UTF8);
+        rows.AddRange(LearnedClassifier.ReadLabelled(reader));
+    }
+    if (frames)
+    {
+        using var reader = new StreamReader(Path.Combine(dir, "../../../../tools/intake-corpus/frames.tsv"), Encoding.UTF8);
         rows.AddRange(LearnedClassifier.ReadLabelled(reader));
     }
     return rows;
@@ -299,20 +310,23 @@ static int Train(string dir, string calibrationPath)
     // The threshold must hold on both hand-written tuning sets, each on its own: the calibration set and the development
     // set (eval/intake/dev-requests.tsv). A cut that one set of 240 allows can be one or two misses from failing on another.
     var dev = Evaluation.ReadRequests(Path.Combine(Path.GetDirectoryName(calibrationPath)!, "../../../eval/intake/dev-requests.tsv"));
-    // Since its one run the first sealed set is development data too, and the threshold must hold on it as well.
+    // Since their one runs both sealed sets are development data too, and the threshold must hold on each as well.
     var formerlySealed = Evaluation.ReadRequests(Path.Combine(Path.GetDirectoryName(calibrationPath)!, "../../..", Sealed.Sets[0].RequestsFile));
-    var threshold = LearnedClassifier.CalibrateOnAll(model, [calibration, dev, formerlySealed], TargetPrecision) ?? LearnedClassifier.DefaultThreshold;
+    var formerlySealed2 = Evaluation.ReadRequests(Path.Combine(Path.GetDirectoryName(calibrationPath)!, "../../..", Sealed.Sets[1].RequestsFile));
+    var threshold = LearnedClassifier.CalibrateOnAll(model, [calibration, dev, formerlySealed, formerlySealed2], TargetPrecision) ?? LearnedClassifier.DefaultThreshold;
     model = model.WithThreshold(threshold);
     var f = Evaluation.Classify(model, calibration);
     var d = Evaluation.Classify(model, dev);
     var s = Evaluation.Classify(model, formerlySealed);
+    var s2 = Evaluation.Classify(model, formerlySealed2);
     var path = Path.Combine(dir, "model.tsv");
     using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
         model.Save(writer, LearnedClassifier.CorpusHash(corpus));
     Console.WriteLine($"Trained on {corpus.Count} requests in {trainMs} ms (features {model.Kinds}); threshold {threshold:0.000} chosen on the calibration set " +
         $"({calibration.Count}: top-1 {Evaluation.Percent(f.Top1)}, auto {Evaluation.Percent(f.AutoShare)} at {Evaluation.Percent(f.AutoPrecision)}) " +
         $"the development set ({dev.Count}: top-1 {Evaluation.Percent(d.Top1)}, auto {Evaluation.Percent(d.AutoShare)} at {Evaluation.Percent(d.AutoPrecision)}) " +
-        $"and the former sealed set ({formerlySealed.Count}: top-1 {Evaluation.Percent(s.Top1)}, auto {Evaluation.Percent(s.AutoShare)} at {Evaluation.Percent(s.AutoPrecision)}); " +
+        $"the first former sealed set ({formerlySealed.Count}: top-1 {Evaluation.Percent(s.Top1)}, auto {Evaluation.Percent(s.AutoShare)} at {Evaluation.Percent(s.AutoPrecision)}) " +
+        $"and the second ({formerlySealed2.Count}: top-1 {Evaluation.Percent(s2.Top1)}, auto {Evaluation.Percent(s2.AutoShare)} at {Evaluation.Percent(s2.AutoPrecision)}); " +
         $"weights written to {path} ({new FileInfo(path).Length / 1024} KiB). Rebuild intake to ship them.");
     return 0;
 }
@@ -345,9 +359,10 @@ static int Study(string dir, string calibrationPath)
 // Candidate models and confidence measures side by side: each one's threshold is calibrated on the calibration set
 // for the target precision, then the figures on the calibration set and, at that threshold, on both held-out sets
 // are printed. Nothing is chosen from the held-out figures here; they show what a choice made on the calibration set gives.
-static int Compare(string root, string dir, string calibrationPath, string[]? only, bool heldOut)
+static int Compare(string root, string dir, string calibrationPath, string[]? only, bool heldOut, bool judge = false)
 {
     var corpus = DiskCorpus(dir);
+    var withFrames = new Lazy<IReadOnlyList<(string Category, string Text)>>(() => DiskCorpus(dir, frames: true));
     var calibration = Evaluation.ReadRequests(calibrationPath);
     var heldout = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/heldout-requests.tsv")) : [];
     var fresh = heldOut ? Evaluation.ReadRequests(Path.Combine(root, "eval/intake/fresh-requests.tsv")) : [];
@@ -372,14 +387,25 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
         if (spec == "shipped") return shipped.Value;
         var settings = spec.Split(' ')[0].Split(',').Select(x => x.Split('=')).ToDictionary(x => x[0], x => x.Length > 1 ? x[1] : "", StringComparer.Ordinal);
         double Get(string key, double otherwise) => settings.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : otherwise;
-        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0) | (settings.ContainsKey("o") ? FeatureSet.Heads : 0) | (settings.ContainsKey("q") ? FeatureSet.States : 0);
+        var kinds = basic | (settings.ContainsKey("t") ? FeatureSet.CharTriples : 0) | (settings.ContainsKey("o") ? FeatureSet.Heads : 0) | (settings.ContainsKey("q") ? FeatureSet.States : 0)
+            // cv: a second model on characters alone (1-3), trained beside and averaged (FeatureSet.CharView).
+            | (settings.ContainsKey("cv") ? FeatureSet.CharView : 0);
         var (dropout, epochs, l2, count) = (Get("d", 0), (int)Get("e", 10), Get("l2", 1e-6), (int)Get("n", 1));
-        var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}",
-                () => LearnedClassifier.Train(corpus, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))
+        // f: trained with the fifth round's reporters' frames as well (tools/intake-corpus/frames.tsv; not shipped).
+        var frames = settings.ContainsKey("f");
+        var members = Enumerable.Range(0, count).Select(i => Trained($"{kinds} d{dropout} e{epochs} l2 {l2} seed{i}{(frames ? " f" : "")}",
+                () => LearnedClassifier.Train(frames ? withFrames.Value : corpus, dropout: dropout, epochs: epochs, l2: l2, kinds: kinds, seed: 20261207 + i)))
             .Select(m => settings.ContainsKey("k") ? m.WithKinds(kinds | known) : m)
+            // cvoff: trained with the character view (the same weights as cv) but read without it: the word view alone,
+            // exactly the model trained without cv (its fit is the same, seed and all).
+            .Select(m => settings.ContainsKey("cvoff") ? m.WithKinds(m.Kinds & ~FeatureSet.CharView) : m)
+            // vv: the confidence is the lead, at most the less sure view's (FeatureSet.ViewVote); without m.
+            .Select(m => settings.ContainsKey("vv") ? m.WithKinds(m.Kinds | FeatureSet.MarginConfidence | FeatureSet.ViewVote) : m)
             // x: the confidence is at most the lead averaged over halves of the request (FeatureSet.ViewAgreement), with m.
             .Select(m => settings.ContainsKey("x") ? m.WithKinds(m.Kinds | FeatureSet.MarginConfidence | FeatureSet.ViewAgreement) : m).ToList();
         IRequestClassifier model = count == 1 ? members[0] : new EnsembleClassifier(members, 0.5, settings.ContainsKey("w"));
+        // cl: the whole request and each of its clauses, the clauses weighted by how sure each is (ClauseReader).
+        if (settings.ContainsKey("cl") && count == 1) model = new ClauseReader(members[0]);
         if (settings.ContainsKey("m"))
             model = new Measured(model, (c, _) => c.Candidates.Count > 1 ? c.Candidates[0].Score - c.Candidates[1].Score : c.Confidence);
         // v=0.6: the keyword rules veto (confidence 0, triage) when they are at least that sure of another category;
@@ -403,6 +429,13 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
         return model;
     }
     var variants = (only ?? ["shipped"]).Select(spec => (Name: spec, Make: (Func<IRequestClassifier>)(() => Make(spec)))).ToList();
+    if (judge)
+    {
+        var formerlySealed2 = Evaluation.ReadRequests(Path.Combine(root, Sealed.Sets[1].RequestsFile));
+        foreach (var (name, make) in variants)
+            Judge(name, make(), calibration, dev, formerlySealed, formerlySealed2, heldout, fresh);
+        return 0;
+    }
     Console.WriteLine($"threshold from the calibration set ({calibration.Count}) for {Evaluation.Percent(TargetPrecision)}; figures: top-1, auto share at precision");
     foreach (var (name, make) in variants)
     {
@@ -425,6 +458,70 @@ static int Compare(string root, string dir, string calibrationPath, string[]? on
             ? $"{Evaluation.Percent(f.Top1),6} {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}" : "";
         Console.WriteLine($"  {"",-30} each t {each:0.000}: calibration {E(calibration)}  | dev {E(dev)}  | dev (formerly sealed) {E(formerlySealed)}" +
             (heldOut ? $"  | held-out {E(heldout)}  | fresh {E(fresh)}" : ""));
+    }
+    return 0;
+}
+
+// The fifth round's protocol: each spent sealed set judges a change made without it. The threshold that judges the
+// second sealed set holds 97 % on the calibration, development and first sealed sets (what the change was designed
+// against), and the other way round; the shipped threshold holds on all four. Per set: top-1, auto share at its
+// precision, and the weakest categories of the two sealed sets.
+static void Judge(string name, IRequestClassifier model, IReadOnlyList<(string Category, string Text)> calibration, IReadOnlyList<(string Category, string Text)> dev,
+    IReadOnlyList<(string Category, string Text)> first, IReadOnlyList<(string Category, string Text)> second,
+    IReadOnlyList<(string Category, string Text)> heldout, IReadOnlyList<(string Category, string Text)> fresh)
+{
+    static string F(ClassifierFigures f) => $"{Evaluation.Percent(f.Top1),6} {Evaluation.Percent(f.AutoShare),6} at {Evaluation.Percent(f.AutoPrecision),6}";
+    static string Weakest(ClassifierFigures f) =>
+        string.Join(", ", f.PerCategory.OrderBy(c => c.Value.Right).ThenBy(c => c.Key, StringComparer.Ordinal).Take(6).Select(c => $"{c.Key} {c.Value.Right}/{c.Value.Total}"));
+    double Threshold(params IReadOnlyList<(string Category, string Text)>[] sets) => LearnedClassifier.CalibrateOnAll(model, sets, TargetPrecision) ?? 1.01;
+    var towardsSecond = Threshold(calibration, dev, first);
+    var towardsFirst = Threshold(calibration, dev, second);
+    var all = Threshold(calibration, dev, first, second);
+    var onSecond = Evaluation.Classify(model, second, towardsSecond);
+    var onFirst = Evaluation.Classify(model, first, towardsFirst);
+    Console.WriteLine($"{name}");
+    Console.WriteLine($"  judged on sealed2 (t {towardsSecond:0.000} from calibration, dev, sealed): {F(onSecond)}; weakest {Weakest(onSecond)}");
+    Console.WriteLine($"  judged on sealed  (t {towardsFirst:0.000} from calibration, dev, sealed2): {F(onFirst)}; weakest {Weakest(onFirst)}");
+    string A(IReadOnlyList<(string Category, string Text)> set) => F(Evaluation.Classify(model, set, all));
+    Console.WriteLine($"  t {all:0.000} holding on all four: calibration {A(calibration)} | dev {A(dev)} | sealed {A(first)} | sealed2 {A(second)} | held-out {A(heldout)} | fresh {A(fresh)}");
+    Console.WriteLine($"  per category, sealed: {string.Join(" ", onFirst.PerCategory.Select(c => $"{c.Key}={c.Value.Right}"))}");
+    Console.WriteLine($"  per category, sealed2: {string.Join(" ", onSecond.PerCategory.Select(c => $"{c.Key}={c.Value.Right}"))}");
+}
+
+// What a classification costs: the weights' files given (this corpus's or an older one's, read with the hash in their
+// own header) classify every evaluation text in turn, in interleaved rounds after a warm pass; µs per request, and
+// the time to load each file. Run on a shared machine, so the ratio between files is the figure, not the µs.
+static int Cost(string root, string[] files)
+{
+    var texts = new[] { "eval/intake/heldout-requests.tsv", "eval/intake/fresh-requests.tsv", "eval/intake/dev-requests.tsv",
+            // The two spent sealed sets by name: a later sealed set must never be read here.
+            "eval/intake/sealed-requests.tsv", "eval/intake/sealed2-requests.tsv" }
+        .SelectMany(f => Evaluation.ReadRequests(Path.Combine(root, f)).Select(r => r.Text)).ToList();
+    WordSegmenter.Warm();
+    var models = new List<(string File, LearnedClassifier Model)>();
+    foreach (var file in files)
+    {
+        var clock = Stopwatch.StartNew();
+        var header = File.ReadLines(file).First();
+        var at = header.IndexOf("corpus ", StringComparison.Ordinal) + 7;
+        using var reader = new StreamReader(file, Encoding.UTF8);
+        var model = LearnedClassifier.Load(reader, header[at..header.IndexOf(';', at)])!;
+        Console.WriteLine($"{file}: loaded in {clock.ElapsedMilliseconds} ms ({new FileInfo(file).Length / 1024} KiB)");
+        foreach (var text in texts) model.Classify(text);
+        models.Add((file, model));
+    }
+    var times = models.Select(_ => new List<double>()).ToList();
+    for (var round = 0; round < 5; round++)
+        for (var m = 0; m < models.Count; m++)
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var text in texts) models[m].Model.Classify(text);
+            times[m].Add(clock.Elapsed.TotalMicroseconds / texts.Count);
+        }
+    for (var m = 0; m < models.Count; m++)
+    {
+        var median = times[m].Order().ElementAt(times[m].Count / 2);
+        Console.WriteLine($"{models[m].File}: {median:0} µs a request (median of 5 rounds over {texts.Count} texts; ratio to the first {median / times[0].Order().ElementAt(times[0].Count / 2):0.00})");
     }
     return 0;
 }
@@ -511,4 +608,35 @@ sealed class Measured(IRequestClassifier model, Func<Classification, string, dou
 {
     public double Threshold => model.Threshold;
     public Classification Classify(string text) => model.Classify(text) is var c ? c with { Confidence = confidence(c, text) } : null!;
+}
+
+/// <summary>
+/// Clause-level reading (measured with `judge … cl`, not shipped): the probabilities of the whole request averaged with
+/// those of each of its clauses, each clause weighted by its lead over its runner-up, so that a long, chatty request
+/// whose one clause is sure of a category leans to it.
+/// </summary>
+sealed class ClauseReader(LearnedClassifier model) : IRequestClassifier
+{
+    private static readonly char[] Stops = "，。！？；,.!?; \n".ToCharArray();
+
+    public double Threshold => model.Threshold;
+
+    public Classification Classify(string text)
+    {
+        var clauses = text.Split(Stops, StringSplitOptions.RemoveEmptyEntries).Where(c => c.Count(char.IsLetter) >= 4).ToList();
+        if (clauses.Count < 2 || model.Probabilities(text) is not { } whole) return model.Classify(text);
+        var sum = whole.ToArray();
+        var weight = 1.0;
+        foreach (var clause in clauses)
+        {
+            if (model.Probabilities(clause) is not { } p) continue;
+            var sorted = p.OrderDescending().ToArray();
+            var lead = sorted[0] - sorted[1];
+            for (var c = 0; c < sum.Length; c++) sum[c] += lead * p[c];
+            weight += lead;
+        }
+        var ranked = sum.Select((x, i) => new Candidate(model.Categories[i], Math.Round(x / weight, 3)))
+            .OrderByDescending(c => c.Score).ThenBy(c => c.Category, StringComparer.Ordinal).Take(3).ToList();
+        return new Classification(ranked[0].Category, ranked[0].Score, ranked);
+    }
 }

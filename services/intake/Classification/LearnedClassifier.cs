@@ -15,7 +15,9 @@ namespace GovPlatform.Intake.Classification;
 /// Written here rather than taken from ML.NET: a few hundred lines, no native library, training in
 /// about a second with a fixed seed so that every start gives the same weights, and each weight
 /// names the word it belongs to, so a decision can be explained. The keyword rules stay as
-/// features and as the fallback when the model has no evidence at all.
+/// features and as the fallback when the model has no evidence at all. Since the fifth round a second model of the same
+/// kind over characters alone is trained beside it and averaged with it (<see cref="FeatureSet.CharView"/>): on both spent
+/// sealed sets the two views together read other authors' words better than the word view alone (docs/intake.md).
 /// </summary>
 public sealed class LearnedClassifier : IRequestClassifier
 {
@@ -25,8 +27,12 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// <summary>Features with no weight at least this large are left out of the model (<see cref="Train"/>).</summary>
     public const double DefaultPrune = 0.05;
 
-    /// <summary>The feature kinds the shipped weights are trained with and how they are read (chosen on the calibration set, docs/intake.md).</summary>
-    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.KnownScale | FeatureSet.MarginConfidence;
+    /// <summary>
+    /// The feature kinds the shipped weights are trained with and how they are read (chosen on the calibration set, docs/intake.md;
+    /// the character view since the fifth round, where each spent sealed set judged it).
+    /// </summary>
+    public const FeatureSet ShippedFeatures = FeatureSet.Basic | FeatureSet.Ideas | FeatureSet.SkipPairs | FeatureSet.KnownScale | FeatureSet.MarginConfidence
+        | FeatureSet.CharView;
 
     /// <summary>The share of an example's features left out at random in each pass of training (<see cref="Train"/>).</summary>
     public const double ShippedDropout = 0.5;
@@ -156,11 +162,13 @@ public sealed class LearnedClassifier : IRequestClassifier
     }
 
     /// <summary>The training corpus and the desk's reclassifications embedded in the assembly.</summary>
-    public static IReadOnlyList<(string Category, string Text)> ShippedCorpus()
+    public static IReadOnlyList<(string Category, string Text)> ShippedCorpus() => Embedded(CorpusFiles);
+
+    private static List<(string Category, string Text)> Embedded(IEnumerable<string> files)
     {
         var assembly = Assembly.GetExecutingAssembly();
         var rows = new List<(string, string)>();
-        foreach (var name in CorpusFiles)
+        foreach (var name in files)
         {
             using var stream = assembly.GetManifestResourceStream("Classification.corpus." + name);
             if (stream is null) continue;
@@ -198,13 +206,29 @@ public sealed class LearnedClassifier : IRequestClassifier
         var set = kinds ?? ShippedFeatures;
         var rules = KeywordClassifier.FromEmbeddedRules();
         var categories = corpus.Select(c => c.Category).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var (weights, bias) = Fit(corpus, categories, text => Features(text, rules, set), epochs, l2, prune, seed, dropout);
+        if (set.HasFlag(FeatureSet.CharView))
+        {
+            // The second view learns on its own (its own shuffles), and its bias is kept as a feature every text has.
+            var (view, viewBias) = Fit(corpus, categories, text => CharViewFeatures(text, rules), epochs, l2, prune, seed + 1, dropout);
+            foreach (var (name, w) in view) weights[name] = w;
+            weights[CharViewBias] = viewBias;
+        }
+        return new LearnedClassifier(categories, weights, bias, rules, threshold, set);
+    }
+
+    // One softmax regression over the features a function reads from each request: stochastic gradient descent with a
+    // falling rate, the example's word-like features left out at random (dropout) in every pass, then pruned.
+    private static (Dictionary<string, float[]> Weights, float[] Bias) Fit(IReadOnlyList<(string Category, string Text)> corpus, string[] categories,
+        Func<string, IReadOnlyList<(string Name, double Value)>> read, int epochs, double l2, double prune, int seed, double dropout)
+    {
         var index = categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var k = categories.Length;
         // Features become row numbers once, so the passes below are plain array arithmetic.
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         var examples = corpus.Select(c => (Label: index[c.Category],
-            Features: Features(c.Text, rules, set).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value,
-                Rule: f.Name.StartsWith("k:", StringComparison.Ordinal))).ToArray())).ToArray();
+            Features: read(c.Text).Select(f => (Row: rows.TryGetValue(f.Name, out var r) ? r : rows[f.Name] = rows.Count, f.Value,
+                Rule: IsRule(f.Name))).ToArray())).ToArray();
         var w = new double[rows.Count * k];
         var bias = new double[k];
 
@@ -235,22 +259,59 @@ public sealed class LearnedClassifier : IRequestClassifier
         }
         var weights = rows.Where(r => Enumerable.Range(0, k).Any(c => Math.Abs(w[r.Value * k + c]) >= prune))
             .ToDictionary(r => r.Key, r => Enumerable.Range(0, k).Select(c => (float)w[r.Value * k + c]).ToArray(), StringComparer.Ordinal);
-        return new LearnedClassifier(categories, weights, bias.Select(b => (float)b).ToArray(), rules, threshold, set);
+        return (weights, bias.Select(b => (float)b).ToArray());
     }
+
+    // The keyword rules' scores: always kept whole, in training and at classification.
+    private static bool IsRule(string name) => name.StartsWith("k:", StringComparison.Ordinal) || name.StartsWith("vk:", StringComparison.Ordinal);
+
+    /// <summary>The character view's bias, stored as a feature (<see cref="FeatureSet.CharView"/>).</summary>
+    private const string CharViewBias = "v:bias";
 
     /// <summary>The categories in the order of <see cref="Probabilities"/>.</summary>
     public IReadOnlyList<string> Categories => _categories;
 
     /// <summary>The probability of each category (<see cref="Categories"/>' order); null when the model knows nothing of the text.</summary>
-    public double[]? Probabilities(string text)
+    public double[]? Probabilities(string text) => Read(text)?.Both;
+
+    // Both views' probabilities and their mean (only the word view's, and no character view, without CharView).
+    private (double[] Both, double[] Words, double[]? Chars)? Read(string text)
     {
         var features = Features(text, _rules, Kinds);
         if (Kinds.HasFlag(FeatureSet.KnownScale)) features = KnownOnly(features);
         // Nothing the model has seen and no rule matched: no evidence.
         if (!features.Any(f => _weights.ContainsKey(f.Name))) return null;
-        var probabilities = new double[_categories.Length];
-        Scores(features, _weights, _bias, probabilities);
-        return probabilities;
+        var words = new double[_categories.Length];
+        Scores(features, _weights, _bias, words);
+        if (!Kinds.HasFlag(FeatureSet.CharView) || !_weights.TryGetValue(CharViewBias, out var viewBias)) return (words, words, null);
+        // The two views vote with equal weight: a category is likely only where words and characters both say so.
+        var chars = CharViewFeatures(text, _rules);
+        var view = new double[_categories.Length];
+        Scores(Kinds.HasFlag(FeatureSet.KnownScale) ? KnownOnly(chars) : chars, _weights, viewBias, view);
+        return (words.Select((p, c) => (p + view[c]) / 2).ToArray(), words, view);
+    }
+
+    /// <summary>
+    /// The character view (<see cref="FeatureSet.CharView"/>): single characters, pairs and runs of three, and the rules'
+    /// scores, without the segmenter's words. It reads a sentence by its pieces whatever the segmenter makes of it, so it
+    /// errs in other places than the word view.
+    /// </summary>
+    public static IReadOnlyList<(string Name, double Value)> CharViewFeatures(string text, KeywordClassifier rules)
+    {
+        var letters = KeywordClassifier.Normalise(text).Where(char.IsLetter).ToArray();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < letters.Length; i++)
+        {
+            names.Add(string.Create(CultureInfo.InvariantCulture, $"vu:{letters[i]}"));
+            if (i + 1 < letters.Length) names.Add(string.Create(CultureInfo.InvariantCulture, $"vc:{letters[i]}{letters[i + 1]}"));
+            if (i + 2 < letters.Length) names.Add(string.Create(CultureInfo.InvariantCulture, $"vt:{letters[i]}{letters[i + 1]}{letters[i + 2]}"));
+        }
+        var features = new List<(string, double)>(names.Count + 4);
+        var scale = 1 / Math.Sqrt(Math.Max(1, names.Count));
+        foreach (var name in names) features.Add((name, scale));
+        foreach (var candidate in rules.Classify(text).Candidates)
+            features.Add(("vk:" + candidate.Category, Math.Min(1, candidate.Score / 3)));
+        return features;
     }
 
     /// <summary>
@@ -259,10 +320,10 @@ public sealed class LearnedClassifier : IRequestClassifier
     /// </summary>
     private List<(string Name, double Value)> KnownOnly(IReadOnlyList<(string Name, double Value)> features)
     {
-        var known = features.Where(f => !f.Name.StartsWith("k:", StringComparison.Ordinal) && _weights.ContainsKey(f.Name)).Select(f => f.Name).ToList();
+        var known = features.Where(f => !IsRule(f.Name) && _weights.ContainsKey(f.Name)).Select(f => f.Name).ToList();
         var scale = 1 / Math.Sqrt(Math.Max(1, known.Count));
         var result = known.Select(n => (n, scale)).ToList();
-        result.AddRange(features.Where(f => f.Name.StartsWith("k:", StringComparison.Ordinal)));
+        result.AddRange(features.Where(f => IsRule(f.Name)));
         return result;
     }
 
@@ -282,13 +343,21 @@ public sealed class LearnedClassifier : IRequestClassifier
     public Classification Classify(string text)
     {
         // Nothing the model has seen and no rule matched: no evidence, the desk decides.
-        if (Probabilities(text) is not { } probabilities) return _rules.Classify(text) with { Confidence = 0 };
+        if (Read(text) is not { } read) return _rules.Classify(text) with { Confidence = 0 };
+        var probabilities = read.Both;
         var ranked = probabilities.Select((p, i) => new Candidate(_categories[i], Math.Round(p, 3)))
             .OrderByDescending(c => c.Score).ThenBy(c => c.Category, StringComparer.Ordinal).Take(3).ToList();
         // With MarginConfidence the model is as sure as its best category leads the runner-up: two categories
         // sharing the probability is doubt, whatever the best one's probability.
         var confidence = Kinds.HasFlag(FeatureSet.MarginConfidence) ? Math.Round(ranked[0].Score - ranked[1].Score, 3) : ranked[0].Score;
         if (Kinds.HasFlag(FeatureSet.ViewAgreement)) confidence = Math.Min(confidence, Math.Round(ViewLead(text, Array.IndexOf(_categories, ranked[0].Category)), 3));
+        if (Kinds.HasFlag(FeatureSet.ViewVote) && read.Chars is { } chars)
+        {
+            // As sure as the less sure view is of the chosen category: 0 when either view prefers another.
+            var best = Array.IndexOf(_categories, ranked[0].Category);
+            static double Lead(double[] p, int c) => p[c] - p.Where((_, i) => i != c).Max();
+            confidence = Math.Max(0, Math.Min(confidence, Math.Round(Math.Min(Lead(read.Words, best), Lead(chars, best)), 3)));
+        }
         return new Classification(ranked[0].Category, confidence, ranked);
     }
 
@@ -474,4 +543,11 @@ public enum FeatureSet
     Heads = 256,
     /// <summary>The class of what is said of a thing alone, without the thing's head (part of <see cref="Heads"/>).</summary>
     States = 512,
+    /// <summary>
+    /// A second model over characters alone (single, pairs, runs of three) and the rules' scores, trained beside the first
+    /// and averaged with it (<see cref="LearnedClassifier.CharViewFeatures"/>).
+    /// </summary>
+    CharView = 1024,
+    /// <summary>Not a feature: with <see cref="CharView"/>, the confidence is at most the less sure view's lead for the chosen category.</summary>
+    ViewVote = 2048,
 }
