@@ -113,7 +113,6 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             if (pattern.Match(normalised) is { Success: true } spot) places[kind] = FrontBack.IndexOf(spot.Groups[1].Value[0], StringComparison.Ordinal) % 3;
         if (VehicleColour.Match(normalised) is { Success: true } colour) places["colour"] = Colours.IndexOf(colour.Groups[1].Value[0], StringComparison.Ordinal);
         if (VehicleKind.Match(normalised) is { Success: true } vehicle) places["vehicle"] = Enumerable.Range(1, VehicleKinds.Length).First(g => vehicle.Groups[g].Success);
-        if (Surname.Match(normalised) is { Success: true } person) places["person"] = person.Groups[1].Value[0];
         // A room number names its floor (502 is on the 5th, 1203 on the 12th): "502" and "3楼" are different places.
         if (!places.ContainsKey("floor") && places.TryGetValue("room", out var room) && room / 100 is var floor and > 0) places["floor"] = floor;
         (int Lowest, int Highest)? floors = null;
@@ -160,6 +159,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         return new ReportGist(ideas, words, places)
         {
             Characters = characters, ContentWords = content, Floors = floors, ElsewhereSaid = OtherSide.IsMatch(normalised),
+            People = Surname.Matches(normalised).Select(m => m.Groups[1].Value[0]).ToHashSet(),
         };
     }
 
@@ -247,6 +247,9 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     /// <summary>The floors a report names as a range (17层以上: 17 to the top; 十几楼: 11 to 19), when it names no one floor.</summary>
     public (int Lowest, int Highest)? Floors { get; init; }
 
+    /// <summary>The surnames of the people the report is about (赵某, 孙奶奶), not of its caller.</summary>
+    public IReadOnlySet<char> People { get; init; } = new HashSet<char>();
+
     /// <summary>Whether the report says it is about another spot than one already reported (另一边, 另一头).</summary>
     public bool ElsewhereSaid { get; init; }
 
@@ -287,6 +290,8 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             foreach (var (kind, number) in Places)
                 if (other.Places.TryGetValue(kind, out var theirs) && theirs != number) return 0;
             if (!SameFloors(this, other) || !SameFloors(other, this)) return 0;
+            // Each names the people it is about, and none is the same: a quarrel between 张 and 李 is one whoever reports it.
+            if (People.Count > 0 && other.People.Count > 0 && !People.Overlaps(other.People)) return 0;
             // A neighbour who says "the other side" tells us it is not the spot the first report was about.
             if (ElsewhereSaid != other.ElsewhereSaid) return 0;
             // Each names a state of the thing that excludes the other's (the tap gives nothing; the tap gives rusty water).
