@@ -96,15 +96,18 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     // The top floor said as such (顶楼, 顶层) is a floor too, told apart from a numbered one: a leak on the top floor and
     // one on the 3rd are two problems. Only when no number names the floor.
     private const int TopFloor = 99;
+    private static readonly Regex TopFloorSaid = new(@"最(?:上面|上边|上头|顶上?|高)的?那?(?:1|一)?(?:层|楼)", RegexOptions.CultureInvariant);
 
     public static ReportGist Of(string text)
     {
         var normalised = ArabicNumerals(KeywordClassifier.Normalise(text));
+        // 最上面一层 is the top floor, not the first: read as 顶楼 for the places only.
+        var placeText = TopFloorSaid.Replace(normalised, "顶楼");
         var places = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (kind, pattern, group) in PlacePatterns)
         {
             if (places.ContainsKey(kind)) continue;
-            var match = pattern.Match(normalised);
+            var match = pattern.Match(placeText);
             if (match.Success) places[kind] = int.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
         }
         foreach (var (kind, pattern) in SpotPatterns)
@@ -128,7 +131,7 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
                 var t = tens.Groups[1].Value switch { "" => 1, "二" => 2, "三" => 3, var d => d[0] - '0' };
                 floors = (t * 10 + 1, t * 10 + 9);
             }
-            else if (normalised.Contains("顶楼", StringComparison.Ordinal) || normalised.Contains("顶层", StringComparison.Ordinal)) places["floor"] = TopFloor;
+            else if (placeText.Contains("顶楼", StringComparison.Ordinal) || placeText.Contains("顶层", StringComparison.Ordinal)) places["floor"] = TopFloor;
         }
 
         var ideas = new HashSet<string>(StringComparer.Ordinal);
@@ -136,22 +139,16 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         var rest = ReadIdeas(normalised, ideas, characters);
         var words = new HashSet<string>(StringComparer.Ordinal);
         var content = new HashSet<string>(StringComparer.Ordinal);
-        string? previous = null;
         foreach (var word in WordSegmenter.Words(rest))
         {
-            var last = previous;
-            previous = word;
             if (word.Length < 2 || word.Any(char.IsDigit)) continue;
-            if (GenericPlaceWords.Contains(word) && last is not null) content.Remove(last);
-            // Stopwords, and a demonstrative with its measure word (那家, 这台, 那根): every report points at its thing.
-            if (Stopwords.Contains(word) || (word.Length == 2 && word[0] is '那' or '这')) continue;
+            if (Stopwords.Contains(word)) continue;
             words.Add(word);
+            // Nor a demonstrative with its measure word (那家, 这台, 那根): every report points at its thing.
+            if (word.Length == 2 && word[0] is '那' or '这') continue;
             // A side, gate or area (西边, 东门) is compared as a place above, not as what the report says: two
             // reports of the west side otherwise share its characters whatever they are about.
             if (SpotPatterns.Any(p => p.Pattern.IsMatch(word))) continue;
-            // So is the name of the estate, road, market or school, with the word jieba split off before it (锦绣 花园):
-            // the finder compares only reports of one building or spot, so both name it whatever they are about.
-            if (NamesThePlace(word)) continue;
             content.Add(word);
         }
         foreach (var word in content)
@@ -161,23 +158,6 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
             Characters = characters, ContentWords = content, Floors = floors, ElsewhereSaid = OtherSide.IsMatch(normalised),
             People = Surname.Matches(normalised).Select(m => m.Groups[1].Value[0]).ToHashSet(),
         };
-    }
-
-    // How the names of estates, roads, markets, schools and shops end (翠湖苑, 光明路, 东风菜市场, 实验小学, 百货大楼).
-    private static readonly string[] PlaceNameEndings =
-        ["苑", "园", "小区", "新村", "社区", "大楼", "大厦", "广场", "小学", "中学", "学校", "幼儿园", "市场", "宿舍", "公寓", "路", "街", "巷", "超市", "供销社"];
-
-    // The generic part of a name when jieba splits it from the proper part (锦绣 花园, 东风 菜市场, 实验 小学).
-    private static readonly HashSet<string> GenericPlaceWords = new(StringComparer.Ordinal)
-    {
-        "花园", "家园", "小区", "新村", "社区", "大楼", "大厦", "广场", "小学", "中学", "学校", "市场", "菜市场", "宿舍", "公寓", "超市", "步行街",
-    };
-
-    private static bool NamesThePlace(string word)
-    {
-        foreach (var ending in PlaceNameEndings)
-            if (word.EndsWith(ending, StringComparison.Ordinal) && (word.Length > ending.Length || ending.Length > 1)) return true;
-        return false;
     }
 
     /// <summary>
