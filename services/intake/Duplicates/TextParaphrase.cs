@@ -53,16 +53,16 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     ];
 
     // A range of floors (17层以上, 5楼以下, 十几楼 → 11-19): a neighbour on the 18th reports the same high floors' problem.
-    private static readonly Regex FloorAbove = new(@"(?<![\d号#])(\d{1,2})\s*(?:楼|层)\s*及?(以上|往上|以下|往下)", RegexOptions.CultureInvariant);
-    private static readonly Regex FloorTens = new(@"(?<![\d号#])([\d二三]?)十几\s*(?:楼|层)", RegexOptions.CultureInvariant);
+    private static readonly Regex FloorAbove = new(@"(?<![\d号#])(\d{1,2})\s*(?:楼|层)\s*及?(以上|往上|以下|往下)", RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly Regex FloorTens = new(@"(?<![\d号#])([\d二三]?)十几\s*(?:楼|层)", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     // A person a report is about, named by surname (赵某, 赵爷爷, 孙奶奶): two elderly residents of one unit are two people.
     // Common surnames only, without those that begin ordinary words before a kinship term (门卫大爷, 保安大叔, 保洁阿姨),
     // and not the caller (来电人王某反映, 市民李某称): two neighbours reporting one problem are two callers.
-    private static readonly Regex Surname = new(@"(?<!来电人|市民|居民|业主|住户|网友|联系人|报修人)([赵钱孙李周吴郑王冯陈蒋沈韩杨朱秦许吕张孔曹严魏陶姜谢邹苏潘范彭鲁韦俞袁柳唐薛雷贺倪汤罗郝毕傅齐康顾孟黄穆萧尹姚邵汪毛戴宋庞熊舒董梁杜阮贾郭钟徐邱骆夏蔡田胡霍卢莫丁邓洪崔龚程陆荣翁刘叶赖乔谭覃廖])(?:某|奶奶|爷爷|大爷|大妈|大娘|阿姨|老太|婆婆|伯伯|叔叔|阿婆|嬢嬢)(?!反映|来电|称|表示|投诉)", RegexOptions.CultureInvariant);
+    private static readonly Regex Surname = new(@"(?<!来电人|市民|居民|业主|住户|网友|联系人|报修人)([赵钱孙李周吴郑王冯陈蒋沈韩杨朱秦许吕张孔曹严魏陶姜谢邹苏潘范彭鲁韦俞袁柳唐薛雷贺倪汤罗郝毕傅齐康顾孟黄穆萧尹姚邵汪毛戴宋庞熊舒董梁杜阮贾郭钟徐邱骆夏蔡田胡霍卢莫丁邓洪崔龚程陆荣翁刘叶赖乔谭覃廖])(?:某|奶奶|爷爷|大爷|大妈|大娘|阿姨|老太|婆婆|伯伯|叔叔|阿婆|嬢嬢)(?!反映|来电|称|表示|投诉)", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     // Words a neighbour uses to say it is not the spot already reported: 另一边, 另一头, 另外一侧.
-    private static readonly Regex OtherSide = new(@"另(?:外)?一?(?:边|头|侧|面)", RegexOptions.CultureInvariant);
+    private static readonly Regex OtherSide = new(@"另(?:外)?一?(?:边|头|侧|面)", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     // Where in the estate, by its compass: the east gate and the west gate, the north area and the south area, are
     // different spots however alike the rest of the report (the number is the direction's position in the string).
@@ -91,12 +91,12 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     // So does its kind, when it is said: the van at the unit door and the saloon on the lawn are two cars. Only kinds
     // that name one vehicle (not 小车, 车子, 私家车, which any of them is).
     private static readonly string[] VehicleKinds = ["面包车", "轿车", "货车", "三轮", "越野车|suv", "皮卡", "出租车|的士", "渣土车"];
-    private static readonly Regex VehicleKind = new(string.Join("|", VehicleKinds.Select(k => $"({k})")), RegexOptions.CultureInvariant);
+    private static readonly Regex VehicleKind = new(string.Join("|", VehicleKinds.Select(k => $"({k})")), RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     // The top floor said as such (顶楼, 顶层) is a floor too, told apart from a numbered one: a leak on the top floor and
     // one on the 3rd are two problems. Only when no number names the floor.
     private const int TopFloor = 99;
-    private static readonly Regex TopFloorSaid = new(@"最(?:上面|上边|上头|顶上?|高)的?那?(?:1|一)?(?:层|楼)", RegexOptions.CultureInvariant);
+    private static readonly Regex TopFloorSaid = new(@"最(?:上面|上边|上头|顶上?|高)的?那?(?:1|一)?(?:层|楼)", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     public static ReportGist Of(string text)
     {
@@ -307,8 +307,13 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
         return b.Floors is not { } theirs || (theirs.Lowest <= range.Highest && range.Lowest <= theirs.Highest);
     }
 
+    // The ideas of this gist that are in an exclusive pair, found once (most reports name none, and then no pair is asked).
+    private string[]? _states;
+    private string[] States => _states ??= Ideas.Where(i => Paraphrases.Value.Exclusive.Any(p => p.Item1 == i || p.Item2 == i)).ToArray();
+
     private bool StatesExclude(ReportGist other)
     {
+        if (States.Length == 0 || other.States.Length == 0) return false;
         foreach (var (a, b) in Paraphrases.Value.Exclusive)
             if ((Ideas.Contains(a) && !Ideas.Contains(b) && other.Ideas.Contains(b) && !other.Ideas.Contains(a))
                 || (Ideas.Contains(b) && !Ideas.Contains(a) && other.Ideas.Contains(a) && !other.Ideas.Contains(b)))
