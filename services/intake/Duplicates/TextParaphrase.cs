@@ -234,7 +234,9 @@ public sealed record ReportGist(IReadOnlySet<string> Ideas, IReadOnlySet<string>
     public bool ElsewhereSaid { get; init; }
 
     /// <summary>
-    /// 0 when the two name different places (another floor, unit, room, side, gate, area or vehicle colour), or each
+    /// 0 when the two name different places (another floor or floor range, unit, room, house number, side, gate, front or
+    /// back, area, vehicle colour or kind), other people, "the other side" on one side only, states of one thing that
+    /// exclude each other (停水 and 水质), or each
     /// names things it is about and none in common (楼道灯 and 路灯), or objects and none in common; else the better of
     /// the Dice overlap of ideas and content words (a shared idea counting twice its <see cref="CorpusWeights"/> weight,
     /// a shared word once) and the weighted Dice overlap of their <see cref="Characters"/>.
