@@ -80,6 +80,29 @@ public sealed class DuplicateTests(SharedStack shared)
     }
 
     [Fact]
+    public async Task A_neighbour_saying_the_room_digit_by_digit_links_and_rusty_water_at_the_same_spot_does_not()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        // The patrol note writes 1#1102; the neighbour says 一栋一一零二 (digits one by one, as room numbers are said).
+        // Before 7 December's fifth round the room went unread and 顶楼 read as a floor of its own, so the pair scored 0.
+        var cut = await SubmitAsync(county.Building, "1#1102今天停水，一直没来", "water_supply", phone: "13900009001");
+        var reworded = await SubmitAsync(county.Building, "一栋顶楼一一零二拧开龙头一滴水都没有", "water_supply", phone: "13900009002");
+        // Same spot, same category, another state of the water: rust-coloured rather than none.
+        var rusty = await SubmitAsync(county.Building, "一栋一一零二的自来水发黄，有股铁锈味", "water_supply", phone: "13900009003");
+        var otherRoom = await SubmitAsync(county.Building, "一栋一一零五拧开龙头一滴水都没有", "water_supply", phone: "13900009004");
+
+        Assert.Equal("submitted", cut.GetProperty("status").GetString());
+        Assert.Equal("linked", reworded.GetProperty("status").GetString());
+        Assert.Equal(cut.GetProperty("ticketNo").GetString(), reworded.GetProperty("duplicateOf").GetString());
+        Assert.Equal(["RequestLinkedAsDuplicate"], await OutboxTypesAsync(reworded.GetProperty("id").GetGuid()));
+        Assert.Equal("submitted", rusty.GetProperty("status").GetString());
+        Assert.False(rusty.TryGetProperty("duplicateOf", out var rustyOf) && rustyOf.ValueKind != JsonValueKind.Null);
+        Assert.Equal(["RequestSubmitted"], await OutboxTypesAsync(rusty.GetProperty("id").GetGuid()));
+        Assert.Equal("submitted", otherRoom.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Other_problems_other_categories_and_other_buildings_are_not_duplicates()
     {
         var county = new TestCounty();
