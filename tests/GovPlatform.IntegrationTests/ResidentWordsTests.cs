@@ -28,7 +28,7 @@ public sealed class ResidentWordsTests(SharedStack shared)
         var county = new TestCounty();
         await _stack.ImportAsync(county);
 
-        // No phrase of the rules but the hint 坏了. Since the fifth round's threshold (a lead of 0.926, holding 97 % on both
+        // No phrase of the rules but the hint 坏了. Since the fifth round's threshold (a lead of 0.924, holding 97 % on both
         // former sealed sets) the earlier text 我们单元那个铁门锁不上了，谁都能推开进来，晚上心里发毛 (public_repair, lead 0.69)
         // waits in triage; this one leads by 0.99.
         var submitted = await SubmitAsync(county.Building, "楼下那个铁门的锁坏了，门关不上，晚上谁都能进来", "13900007001");
