@@ -87,6 +87,8 @@ public static class PostgresExtensions
         }
         if (resetOnClose)
         {
+            // Whatever the connection string says: these connections do leave state on their sessions.
+            dsb.ConnectionStringBuilder.NoResetOnClose = false;
             var app = dsb.ConnectionStringBuilder.ApplicationName;
             dsb.ConnectionStringBuilder.ApplicationName = string.IsNullOrEmpty(app) ? SessionDatabase.ApplicationName : $"{app} {SessionDatabase.ApplicationName}";
         }

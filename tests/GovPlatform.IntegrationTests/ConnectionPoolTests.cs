@@ -53,7 +53,7 @@ public sealed class ConnectionPoolTests : IAsyncLifetime
             // start in the database is no client's).
             mostBackends = Math.Max(mostBackends, await _stack.ScalarAsync<long>("dispatch", """
                 SELECT count(*) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name NOT IN ('readiness', 'session')
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'readiness' AND application_name NOT LIKE '%session'
                   AND backend_type = 'client backend'
                 """));
             return await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM work_orders WHERE request_id = ANY(@ids)", new { ids }) == requests;

@@ -57,7 +57,7 @@ public sealed class PooledSessionStateTests : IAsyncLifetime
                 """);
             return found.Count == 3 ? found : null;
         }, "intake's three listeners");
-        Assert.All(listeners, l => Assert.Equal(SessionDatabase.ApplicationName, l.App));
+        Assert.All(listeners, l => Assert.EndsWith(SessionDatabase.ApplicationName, l.App, StringComparison.Ordinal));
 
         // The session-state users run once more now: a migration pass (session advisory lock, SET check_function_bodies)
         // and a retention sweep (session advisory lock).
