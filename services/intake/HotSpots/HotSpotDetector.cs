@@ -192,7 +192,7 @@ public static class HotSpotDetector
     /// a hot spot of requests 45, 20 and 9 days old would stand on no single window; each window that holds the
     /// request is tried, starting at the request or at a member up to one window before it.
     /// </remarks>
-    internal static List<T> InOneWindow<T>(IReadOnlyList<T> members, Func<T, DateTimeOffset> at, DateTimeOffset request, TimeSpan window)
+    public static List<T> InOneWindow<T>(IReadOnlyList<T> members, Func<T, DateTimeOffset> at, DateTimeOffset request, TimeSpan window)
     {
         var best = new List<T>();
         foreach (var start in members.Select(at).Append(request).Where(t => t <= request && t >= request - window).Distinct().Order())
