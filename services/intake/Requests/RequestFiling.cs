@@ -65,9 +65,10 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         if (PatrolRules.ChannelProblem(user, body) is { } channelProblem) return Rejected(channelProblem);
         // Segmenting the text takes milliseconds of CPU: done here, not while the transaction holds the duplicate lock
         // and a pooled connection, and once: the description's gist serves the search words, the duplicate search and,
-        // kept under the request's id, the hot-spot detection that follows the filing in this process.
+        // kept under the request's id, the hot-spot detection that follows the filing in this process. Not kept for a
+        // request without a category: it may wait in triage for days, and is read from the ledger as it stands then.
         var id = NewId.NextGuid();
-        var gist = GistCache.Of(id, body.Description);
+        var gist = body.Category is null ? ReportGist.Of(body.Description) : GistCache.Of(id, body.Description);
         var searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address, gist);
         stages.Mark(FilingStages.Validate);
 
