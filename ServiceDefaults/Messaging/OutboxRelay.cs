@@ -42,7 +42,7 @@ public sealed class OutboxOptions
 /// does not claim rows while the bus is down, so an outage costs neither a connection storm nor events.
 /// </para>
 /// </remarks>
-public sealed class OutboxRelay(NpgsqlDataSource db, IBusControl bus, OutboxOptions options, ILogger<OutboxRelay> logger)
+public sealed class OutboxRelay(NpgsqlDataSource db, Data.SessionDatabase session, IBusControl bus, OutboxOptions options, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private record Row(long Id, Guid MessageId, string MessageType, string Body, string? TraceParent);
@@ -66,7 +66,8 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBusControl bus, OutboxOpti
         {
             try
             {
-                await using var listener = await db.OpenConnectionAsync(stoppingToken);
+                // LISTEN stays on its session: a connection of the pool that resets it (SessionDatabase).
+                await using var listener = await session.Source.OpenConnectionAsync(stoppingToken);
                 await listener.ExecuteAsync($"LISTEN {Outbox.Channel}");
                 using var listening = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var listen = ListenAsync(listener, wake, listening.Token);

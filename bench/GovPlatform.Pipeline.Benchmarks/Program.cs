@@ -332,7 +332,10 @@ Process StartService(string svc)
         UseShellExecute = false,
     };
     // The run's own databases, broker and signing key; everything else from .local/env as ./run.sh passes it.
-    info.Environment[$"ConnectionStrings__{svc}db"] = new NpgsqlConnectionStringBuilder(Env("GOV_POSTGRES")) { Database = databases[svc] }.ConnectionString;
+    info.Environment[$"ConnectionStrings__{svc}db"] = new NpgsqlConnectionStringBuilder(Env("GOV_POSTGRES")) { Database = databases[svc] }.ConnectionString
+        // For back-to-back runs of one build with a pool setting changed (e.g. "No Reset On Close=false"), which a
+        // setting in the connection string overrides: unset, the services run as ./run.sh starts them.
+        + (Environment.GetEnvironmentVariable("PIPELINE_DB_OPTIONS") is { Length: > 0 } options ? ";" + options : "");
     info.Environment["ConnectionStrings__messaging"] = amqp.ToString();
     info.Environment["Auth__SigningKey"] = signingKey;
     info.Environment.Remove("Auth__Authority");

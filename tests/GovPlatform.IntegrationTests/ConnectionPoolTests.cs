@@ -48,11 +48,12 @@ public sealed class ConnectionPoolTests : IAsyncLifetime
         var mostBackends = 0L;
         await Eventually.True(async () =>
         {
-            // The service's own backends (its readiness probe has a connection of its own, this query is not the service's,
-            // and an autovacuum worker the storm's writes start in the database is no client's).
+            // The service's own pool's backends (its readiness probe has a connection of its own, so has the relay's
+            // listener, of SessionDatabase; this query is not the service's, and an autovacuum worker the storm's writes
+            // start in the database is no client's).
             mostBackends = Math.Max(mostBackends, await _stack.ScalarAsync<long>("dispatch", """
                 SELECT count(*) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'readiness'
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'readiness' AND application_name NOT LIKE '%session'
                   AND backend_type = 'client backend'
                 """));
             return await _stack.ScalarAsync<long>("dispatch", "SELECT count(*) FROM work_orders WHERE request_id = ANY(@ids)", new { ids }) == requests;

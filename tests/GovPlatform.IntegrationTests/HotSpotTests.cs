@@ -45,6 +45,23 @@ public sealed class HotSpotTests(SharedStack shared)
             "SELECT count(*) FROM hot_spot_checks WHERE request_id = ANY (@ids)", new { ids }) == ids.Length,
             $"the hot-spot detector to consider {ids.Length} requests");
 
+    /// <summary>
+    /// Considers a request again, late, as a backlog or a replay would: its check is cleared and its own
+    /// RequestSubmitted sent straight to the detector's queue, with the request as the ledger has it now.
+    /// </summary>
+    private async Task ConsideredAgainAsync(Guid request)
+    {
+        await using (var conn = await _stack.OpenAsync("intake"))
+            await conn.ExecuteAsync("DELETE FROM hot_spot_checks WHERE request_id = @request", new { request });
+        var body = await _stack.ScalarAsync<string>("intake",
+            "SELECT body::text FROM outbox_messages WHERE message_type LIKE '%RequestSubmitted' AND body->>'requestId' = @id", new { id = request.ToString() });
+        var queue = new KebabCaseEndpointNameFormatter("intake", includeNamespace: false).Consumer<HotSpotDetectionConsumer>();
+        var endpoint = await _stack.Provider("intake").GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{queue}"));
+        await endpoint.Send(JsonSerializer.Deserialize<RequestSubmitted>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!,
+            TestContext.Current.CancellationToken);
+        await ConsideredAsync(request);
+    }
+
     /// <summary>Waits for the one hot spot under the node, once it has <paramref name="requests"/> requests.</summary>
     private async Task<JsonElement> OnlyHotSpotAsync(string node, int requests, string role = "leader", string? token = null)
     {
@@ -469,5 +486,34 @@ public sealed class HotSpotTests(SharedStack shared)
         Assert.Equal(0, await _stack.ScalarAsync<long>("intake",
             "SELECT count(*) FROM hot_spot_requests WHERE request_id = ANY (@notIn)", new { notIn = new[] { ancient, other } }));
         Assert.Equal(["HotSpotDetected"], await OutboxOfAsync(id));
+    }
+
+    [Fact]
+    public async Task Requests_considered_late_make_a_hot_spot_only_of_those_within_one_window_of_each_other()
+    {
+        var county = new TestCounty();
+        await _stack.ImportAsync(county);
+        var ancient = await FileAsync(county.Building, "2单元下水道堵了，污水返上来", daysAgo: 45);
+        await ConsideredAsync(ancient);
+        var recent = await FileAsync(county.Building, "3单元厨房的下水道又堵住了，一股臭味", daysAgo: 9);
+        await ConsideredAsync(recent);
+        // Filed 20 days ago, looked at only now: the window before it reaches the one of 45 days, the window after it
+        // the one of 9 days, but no window of 30 days holds all three (36 days apart).
+        var late = await FileAsync(county.Building, "1单元下水道堵了，污水往上冒", daysAgo: 20);
+        await ConsideredAsync(late);
+        await ConsideredAgainAsync(late);
+        Assert.Empty(await HotSpotsUnderAsync(county.Community));
+        Assert.Equal(0, await _stack.ScalarAsync<long>("intake", "SELECT count(*) FROM hot_spots WHERE community_code = @Community", new { county.Community }));
+
+        // One of 12 days ago, looked at after the one of 9 days: with the ones of 20 and 9 days it stands within 11 days,
+        // a hot spot of those three; the one of 45 days is no part of it.
+        var between = await FileAsync(county.Building, "5单元楼下的排水管不通，水都漫出来了", daysAgo: 12);
+        await ConsideredAsync(between);
+        await ConsideredAgainAsync(between);
+        var id = (await OnlyHotSpotAsync(county.Community, 3)).GetProperty("id").GetGuid();
+        Assert.Equal(new[] { late, recent, between }.Order(), (await _stack.QueryAsync<Guid>("intake",
+            "SELECT request_id FROM hot_spot_requests WHERE hot_spot_id = @id", new { id })).Order());
+        Assert.True(await _stack.ScalarAsync<bool>("intake",
+            "SELECT last_at - first_at <= interval '30 days' FROM hot_spots WHERE id = @id", new { id }));
     }
 }

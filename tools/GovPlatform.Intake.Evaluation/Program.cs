@@ -13,6 +13,7 @@
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- pairs [--sweep]             # duplicate linking alone, on every set of pairs (--sweep: by threshold; --cost: time; DuplicatePairs.cs)
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- classify "三栋走廊晚上黑漆漆的"
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- words "楼道灯坏了" "三栋走廊黑漆漆的"   # segments, search words, similarities
+//   dotnet run --project tools/GovPlatform.Intake.Evaluation -- filing-text                 # a filing's text work in µs, once read against three times (FilingText.cs)
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- search-cost --connection "<db>"  # the word search's cost on insert
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- retrain --connection "Host=...;Database=intake;..."
 //   dotnet run --project tools/GovPlatform.Intake.Evaluation -- hotspots [--connection "<db>"]     # the scripted history only
@@ -149,6 +150,8 @@ if (args.Length > 0 && args[0] == "words")
     }
     return 0;
 }
+
+if (args.Length > 0 && args[0] == "filing-text") return FilingText.Cost(root);
 
 if (args.Length > 0 && args[0] == "pairs") return args.Contains("--sweep") ? DuplicatePairs.Sweep(root) : args.Contains("--cost") ? DuplicatePairs.Cost(root) : PrintPairs(root);
 

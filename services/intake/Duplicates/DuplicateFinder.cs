@@ -23,8 +23,9 @@ public static class DuplicateFinder
     /// starts after the first commits, so it finds the first instead of both becoming originals.
     /// </summary>
     /// <param name="area">The grid (or other node) the request is in, locked when it has no building.</param>
+    /// <param name="gist">The description's gist, if the caller has it.</param>
     public static async Task<Original?> FindAsync(NpgsqlTransaction tx, DuplicateOptions options, string category, string? buildingCode,
-        string area, double? latitude, double? longitude, string description, DateTimeOffset now, CancellationToken ct)
+        string area, double? latitude, double? longitude, string description, DateTimeOffset now, CancellationToken ct, ReportGist? gist = null)
     {
         if (buildingCode is null && latitude is null) return null;
         // A bounding box on the indexed columns first; the exact distance is checked below.
@@ -52,7 +53,8 @@ public static class DuplicateFinder
         }, tx, cancellationToken: ct));
         await results.ReadAsync<int>();
         var rows = await results.ReadAsync<Row>();
-        var gist = ReportGist.Of(description);
+        // The caller's, when it has the description's gist already (a filing computes it once for all its text work).
+        gist ??= ReportGist.Of(description);
         return rows
             .Where(r => (buildingCode is not null && r.BuildingCode == buildingCode)
                         || (latitude is not null && r.Latitude is not null

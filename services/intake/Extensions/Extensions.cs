@@ -42,6 +42,7 @@ public static class Extensions
         builder.Services.AddSingleton<TriageDesk>();
         builder.Services.AddSingleton<UnlinkDesk>();
         builder.Services.AddSingleton<HotSpotDecisions>();
+        builder.Services.AddSingleton<HotSpots.HotSpotGroups>();
         builder.Services.AddHostedService<ReferenceCacheListener>();
         builder.Services.AddHostedService<IdempotencyKeySweep>();
         builder.Services.AddHostedService<HotSpotCheckRetention>();
@@ -52,10 +53,16 @@ public static class Extensions
             x.AddGridCopyConsumer();
             x.AddTimelineConsumers(intakeOptions.TimelineConcurrency);
             x.AddConsumer<HotSpots.HotSpotOrderAssignedConsumer>(); x.AddConsumer<HotSpots.HotSpotOrderResolvedConsumer>();
-            x.AddConsumer<HotSpots.HotSpotDetectionConsumer>().Endpoint(e => e.ConcurrentMessageLimit = intakeOptions.HotSpots.DetectionConcurrency);
+            // Its deliveries wait for their group without a connection (HotSpotGroups' writers hold their own): ungated,
+            // and as many in flight as make a full group for each writer while another group commits.
+            x.AddConsumer<HotSpots.HotSpotDetectionConsumer>().Endpoint(e =>
+            {
+                e.ConcurrentMessageLimit = intakeOptions.HotSpots.DetectionPrefetch;
+                e.PrefetchCount = intakeOptions.HotSpots.DetectionPrefetch;
+            });
             x.AddConsumer<Meetings.MeetingNeedRaisedConsumer>();
             x.AddConsumer<Reference.CatalogueRequestedConsumer>();
-        });
+        }, ungatedQueues: new MassTransit.KebabCaseEndpointNameFormatter("intake", includeNamespace: false).Consumer<HotSpots.HotSpotDetectionConsumer>());
     }
 }
 

@@ -75,7 +75,7 @@ public static class HotSpotDetector
              LEFT JOIN hot_spot_requests hr ON hr.request_id = r.id
              LEFT JOIN hot_spots h ON h.id = hr.hot_spot_id
              WHERE r.category = @category AND r.location_path @> ARRAY[@communityCode]
-               AND r.submitted_at >= @since AND r.id <> @id
+               AND r.submitted_at >= @since AND r.submitted_at <= @until AND r.id <> @id
                AND r.original_id IS NULL AND r.status NOT IN ('triage', 'linked')
              ORDER BY r.submitted_at DESC
              LIMIT @limit)
@@ -92,8 +92,9 @@ public static class HotSpotDetector
             """;
         await using var results = await conn.QueryMultipleAsync(new CommandDefinition(candidates, new
         {
-            lockKey = $"hotspots:{request.Category}:{communityCode}", request.Category, communityCode, request.Id,
-            since = (request.SubmittedAt - options.Window).UtcDateTime, limit = Candidates,
+            lockKey = LockKey(request.Category, communityCode), request.Category, communityCode, request.Id,
+            since = (request.SubmittedAt - options.Window).UtcDateTime, until = (request.SubmittedAt + options.Window).UtcDateTime,
+            limit = Candidates,
         }, tx, cancellationToken: ct));
         await results.ReadAsync<int>();
         // Read after the lock, so a detection that took this request in and committed while this one waited is seen.
@@ -148,10 +149,11 @@ public static class HotSpotDetector
             options.CommunityMinRequests ?? options.MinRequests, options.TopicSimilarityAt("community")));
         foreach (var (level, code, path, holds, min, topicSimilarity) in places)
         {
-            var members = free.Where(s => holds(s.Row) && s.Similarity >= topicSimilarity).ToList();
+            var members = InOneWindow(free.Where(s => holds(s.Row) && s.Similarity >= topicSimilarity).ToList(),
+                s => SubmittedAt(s.Row), request.SubmittedAt, options.Window);
             if (members.Count + 1 < min) continue;
             // Oldest first, the request among them by its own submission (it may be older than some members).
-            var filed = members.Select(m => (m.Row.Id, At: new DateTimeOffset(DateTime.SpecifyKind(m.Row.SubmittedAt, DateTimeKind.Utc))))
+            var filed = members.Select(m => (m.Row.Id, At: SubmittedAt(m.Row)))
                 .Append((request.Id, At: request.SubmittedAt)).OrderBy(m => m.At).ToList();
             var ids = filed.Select(m => m.Id).ToList();
             var (firstAt, lastAt) = (filed[0].At, filed[^1].At);
@@ -173,6 +175,32 @@ public static class HotSpotDetector
             return id;
         }
         return null;
+    }
+
+    /// <summary>The name of the detector's lock for a category in a community (HotSpotGroups takes them in its order).</summary>
+    internal static string LockKey(string category, string communityCode) => $"hotspots:{category}:{communityCode}";
+
+    private static DateTimeOffset SubmittedAt(Candidate c) => new(DateTime.SpecifyKind(c.SubmittedAt, DateTimeKind.Utc));
+
+    /// <summary>
+    /// The most of <paramref name="members"/> that lie, with the request, within one <paramref name="window"/>; of
+    /// windows holding as many, the earliest.
+    /// </summary>
+    /// <remarks>
+    /// Considered in filing order, the request is the newest and every candidate lies within the window before it, so
+    /// all of them are kept. Considered late (a backlog, a replay), the candidates reach a window either side of it, and
+    /// a hot spot of requests 45, 20 and 9 days old would stand on no single window; each window that holds the
+    /// request is tried, starting at the request or at a member up to one window before it.
+    /// </remarks>
+    public static List<T> InOneWindow<T>(IReadOnlyList<T> members, Func<T, DateTimeOffset> at, DateTimeOffset request, TimeSpan window)
+    {
+        var best = new List<T>();
+        foreach (var start in members.Select(at).Append(request).Where(t => t <= request && t >= request - window).Distinct().Order())
+        {
+            var inside = members.Where(m => at(m) >= start && at(m) <= start + window).ToList();
+            if (inside.Count > best.Count) best = inside;
+        }
+        return best;
     }
 
     private static IReadOnlyList<string> PathTo(IReadOnlyList<string> path, string code) =>

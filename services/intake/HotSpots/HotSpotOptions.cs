@@ -34,11 +34,18 @@ public sealed class HotSpotOptions
     /// <summary>Off turns detection off (the API still reads what was found).</summary>
     public bool Enabled { get; set; } = true;
     /// <summary>
-    /// Requests considered at once in this process (HotSpotDetectionConsumer). Detections of one category and
-    /// community take turns on the detector's lock anyway, and one takes a few milliseconds: two keep up with filing
-    /// without taking connections and CPU from it. The rest waits in the queue.
+    /// Groups of requests considered at once in this process (HotSpotGroups' writers, each with a connection of its
+    /// own). Detections of one category and community take turns on the detector's lock anyway: two writers keep up
+    /// with filing without taking connections and CPU from it. The rest waits in the queue.
     /// </summary>
     public int DetectionConcurrency { get; set; } = 2;
+    /// <summary>
+    /// The most requests one writer considers in one transaction (HotSpotGroups): one claim, one commit and one WAL
+    /// flush for the group, one round trip per request for its candidates. 1 considers each in a transaction of its own.
+    /// </summary>
+    public int DetectionGroup { get; set; } = 32;
+    /// <summary>Deliveries of the detector's queue taken at once (they wait for their group without a connection).</summary>
+    public int DetectionPrefetch { get; set; } = 64;
 
     /// <summary>
     /// How long past <see cref="Window"/> a request's row in <c>hot_spot_checks</c> is kept (HotSpotCheckRetention).

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Dapper;
+using GovPlatform.ServiceDefaults.Data;
 using GovPlatform.ServiceDefaults.GridCopy;
 using GovPlatform.ServiceDefaults.Messaging;
 using Npgsql;
@@ -161,7 +162,7 @@ public sealed class ReferenceCache
 /// Listens for the reference tables' change notifications on a connection of its own and clears the
 /// cache on each; on a lost connection it stops caching until it listens again.
 /// </summary>
-public sealed class ReferenceCacheListener(NpgsqlDataSource db, ReferenceCache cache, ILogger<ReferenceCacheListener> logger) : BackgroundService
+public sealed class ReferenceCacheListener(SessionDatabase session, ReferenceCache cache, ILogger<ReferenceCacheListener> logger) : BackgroundService
 {
     public const string Channel = "intake_reference";
 
@@ -171,7 +172,8 @@ public sealed class ReferenceCacheListener(NpgsqlDataSource db, ReferenceCache c
         {
             try
             {
-                await using var conn = await db.OpenConnectionAsync(stoppingToken);
+                // LISTEN stays on its session: a connection of the pool that resets it.
+                await using var conn = await session.Source.OpenConnectionAsync(stoppingToken);
                 conn.Notification += (_, e) => cache.Invalidate(e.Payload.Length == 0 ? null : e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", conn)) await listen.ExecuteNonQueryAsync(stoppingToken);
                 cache.SetListening(true);

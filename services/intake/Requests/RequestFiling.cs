@@ -64,8 +64,12 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
         if (errors.Count > 0) return Rejected(errors);
         if (PatrolRules.ChannelProblem(user, body) is { } channelProblem) return Rejected(channelProblem);
         // Segmenting the text takes milliseconds of CPU: done here, not while the transaction holds the duplicate lock
-        // and a pooled connection.
-        var searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address);
+        // and a pooled connection, and once: the description's gist serves the search words, the duplicate search and,
+        // kept under the request's id, the hot-spot detection that follows the filing in this process. Not kept for a
+        // request without a category: it may wait in triage for days, and is read from the ledger as it stands then.
+        var id = NewId.NextGuid();
+        var gist = body.Category is null ? ReportGist.Of(body.Description) : GistCache.Of(id, body.Description);
+        var searchWords = LedgerSearch.TermsOf(body.Description, body.Location.Address, gist);
         stages.Mark(FilingStages.Validate);
 
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -127,11 +131,10 @@ public sealed class RequestFiling(NpgsqlDataSource db, ReferenceCache reference,
             return AlreadyFiled(body, existing);
 
         var original = categoryCode is null ? null : await DuplicateFinder.FindAsync(tx, options.Duplicates, categoryCode, location.BuildingCode,
-            location.GridCode ?? location.Node.Code, body.Location.Latitude, body.Location.Longitude, body.Description, now, ct);
+            location.GridCode ?? location.Node.Code, body.Location.Latitude, body.Location.Longitude, body.Description, now, ct, gist);
         if (original is not null) status = TimelineEvents.Linked;
         stages.Mark(FilingStages.Duplicates);
 
-        var id = NewId.NextGuid();
         var url = $"/api/v1/requests/{id}";
         // The answer is known but for the ticket number, which the insert draws: a placeholder no other field can hold.
         var ticketPlaceholder = $"ticket-{id:N}";

@@ -19,7 +19,10 @@ public static class ResidentsSetup
         });
         builder.Services.AddSingleton<ITextSender, LogTextSender>();
         builder.Services.AddSingleton<ResidentSessions>();
-        builder.Services.AddHostedService<ProgressNotifier>();
+        // The notifier LISTENs on a connection of its data source, which must therefore be the one that resets its
+        // connections' sessions (SessionDatabase); its claims are a few a second at most, so the reset costs little.
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ProgressNotifier>(sp,
+            sp.GetRequiredService<GovPlatform.ServiceDefaults.Data.SessionDatabase>().Source));
         // The public board's reads owned by other services, found by service discovery (services__dispatch__http__0 …).
         foreach (var service in new[] { DispatchClient, VolunteerClient })
             builder.Services.AddHttpClient(service, c => c.BaseAddress = new Uri($"http://{service}"));

@@ -28,16 +28,23 @@ public static class LedgerSearch
     };
 
     /// <summary>The lexemes stored in <c>requests.search_words</c> for a request's texts.</summary>
-    public static string[] TermsOf(string description, string? address)
+    /// <param name="descriptionGist">The description's gist when the caller has it (a filing computes it once for the
+    /// duplicate search and hot spots too): reading it is the most of this work after jieba's search mode.</param>
+    public static string[] TermsOf(string description, string? address, ReportGist? descriptionGist = null)
     {
         var terms = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var text in address is null ? [description] : new[] { description, address })
-        {
-            foreach (var word in WordSegmenter.SearchWords(text))
-                if (!Stopwords.Contains(word)) terms.Add(word);
-            foreach (var idea in ReportGist.Of(text).Ideas) terms.Add(idea);
-        }
-        return terms.Order(StringComparer.Ordinal).ToArray();
+        AddTerms(terms, description, descriptionGist ?? ReportGist.Of(description));
+        if (address is not null) AddTerms(terms, address, ReportGist.Of(address));
+        var sorted = terms.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return sorted;
+    }
+
+    private static void AddTerms(HashSet<string> terms, string text, ReportGist gist)
+    {
+        foreach (var word in WordSegmenter.SearchWords(text))
+            if (!Stopwords.Contains(word)) terms.Add(word);
+        terms.UnionWith(gist.Ideas);
     }
 
     /// <summary>
