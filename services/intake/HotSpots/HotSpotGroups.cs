@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using Dapper;
+using GovPlatform.ServiceDefaults.Data;
 using Npgsql;
 
 namespace GovPlatform.Intake.HotSpots;
@@ -45,60 +45,29 @@ public sealed class HotSpotGroups : IDisposable
     private readonly NpgsqlDataSource _db;
     private readonly HotSpotOptions _options;
     private readonly TimeProvider _clock;
-    private readonly ILogger<HotSpotGroups> _logger;
-    private readonly int _maxGroup;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
+    private readonly GroupWriters<Pending> _writers;
 
     public HotSpotGroups(NpgsqlDataSource db, IntakeOptions options, TimeProvider clock, ILogger<HotSpotGroups> logger)
     {
         _db = db;
         _options = options.HotSpots;
         _clock = clock;
-        _logger = logger;
-        _maxGroup = Math.Max(1, _options.DetectionGroup);
-        for (var i = 0; i < Math.Max(1, _options.DetectionConcurrency); i++) _ = Task.Run(WriteAsync);
+        _writers = new GroupWriters<Pending>(_options.DetectionConcurrency, _options.DetectionGroup, ConsiderGroupAsync,
+            fail: (one, e) => one.Done.TrySetException(e),
+            split: (group, e) => logger.LogWarning(e, "A group of {Count} hot-spot checks failed ({Error}); considering them one by one", group.Count, e.Message));
     }
 
     /// <summary>Ends the writers once the requests queued so far are considered (the host's shutdown).</summary>
-    public void Dispose() => _queue.Writer.TryComplete();
+    public void Dispose() => _writers.Dispose();
 
     /// <summary>Queues the request and waits until its group commits: false when it had been considered already.</summary>
     public async Task<bool> ConsiderAsync(Guid requestId, CancellationToken ct)
     {
         var pending = new Pending(requestId);
-        await _queue.Writer.WriteAsync(pending, ct);
+        await _writers.EnqueueAsync(pending, ct);
         // A delivery cancelled while waiting leaves its message unacknowledged: if its group commits after all, the
         // redelivery finds the check and changes nothing.
         return await pending.Done.Task.WaitAsync(ct);
-    }
-
-    private async Task WriteAsync()
-    {
-        var reader = _queue.Reader;
-        var group = new List<Pending>(_maxGroup);
-        while (await reader.WaitToReadAsync())
-        {
-            group.Clear();
-            while (group.Count < _maxGroup && reader.TryRead(out var next)) group.Add(next);
-            if (group.Count == 0) continue;
-            try
-            {
-                await ConsiderGroupAsync(group);
-            }
-            catch (Exception e) when (group.Count > 1)
-            {
-                _logger.LogWarning(e, "A group of {Count} hot-spot checks failed ({Error}); considering them one by one", group.Count, e.Message);
-                foreach (var one in group)
-                {
-                    try { await ConsiderGroupAsync([one]); }
-                    catch (Exception alone) { one.Done.TrySetException(alone); }
-                }
-            }
-            catch (Exception e)
-            {
-                group[0].Done.TrySetException(e);
-            }
-        }
     }
 
     private async Task ConsiderGroupAsync(IReadOnlyList<Pending> group)

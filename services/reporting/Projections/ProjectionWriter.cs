@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using Dapper;
+using GovPlatform.ServiceDefaults.Data;
 using Npgsql;
 
 namespace GovPlatform.Reporting.Projections;
@@ -37,15 +37,12 @@ public sealed class ProjectionWriter : IDisposable
     }
 
     private readonly NpgsqlDataSource _db;
-    private readonly ILogger<ProjectionWriter> _logger;
-    private readonly int _maxGroup;
     private long _groupsSplit;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly GroupWriters<Pending> _writers;
 
     public ProjectionWriter(NpgsqlDataSource db, IConfiguration configuration, ILogger<ProjectionWriter> logger)
     {
         _db = db;
-        _logger = logger;
         // At most this many events per transaction. A writer never waits to fill a group: it takes what is queued when it
         // is free, so at low load a group is the one event that just arrived (no added latency), and under load the
         // queue grows while the writers are busy and each next group takes up to this many. Groups of 16 on four writers
@@ -55,9 +52,16 @@ public sealed class ProjectionWriter : IDisposable
         // up to 16 applied 1.7 times the events per second of four single-event writers, with a fifth of their roll-up
         // row writes and a seventh of their commits per event. Reporting:ProjectionGroup = 1 restores one event per
         // transaction.
-        _maxGroup = Math.Max(1, configuration.GetValue("Reporting:ProjectionGroup", 16));
-        var writers = Math.Max(1, configuration.GetValue("Reporting:ProjectionWriters", 4));
-        for (var i = 0; i < writers; i++) _ = Task.Run(WriteAsync);
+        _writers = new GroupWriters<Pending>(configuration.GetValue("Reporting:ProjectionWriters", 4),
+            configuration.GetValue("Reporting:ProjectionGroup", 16), WriteGroupAsync,
+            fail: (one, e) => one.Done.TrySetException(e),
+            split: (group, e) =>
+            {
+                // A deadlock with another group, or one event that cannot be applied: each on its own, so only a bad
+                // event fails.
+                Interlocked.Increment(ref _groupsSplit);
+                logger.LogWarning(e, "A group of {Count} events failed ({Error}); applying them one by one", group.Count, e.Message);
+            });
     }
 
     /// <summary>
@@ -67,47 +71,15 @@ public sealed class ProjectionWriter : IDisposable
     public long GroupsSplit => Interlocked.Read(ref _groupsSplit);
 
     /// <summary>Ends the writers once the events queued so far are applied (the host's shutdown).</summary>
-    public void Dispose() => _queue.Writer.TryComplete();
+    public void Dispose() => _writers.Dispose();
 
     /// <summary>Queues the event and waits until its group commits: true when applied, false for a duplicate.</summary>
     public async Task<bool> ApplyAsync(Pending pending, CancellationToken ct)
     {
-        await _queue.Writer.WriteAsync(pending, ct);
+        await _writers.EnqueueAsync(pending, ct);
         // A consumer cancelled while waiting leaves its message unacknowledged: if its group commits after all, the
         // redelivery finds the inbox row and changes nothing.
         return await pending.Done.Task.WaitAsync(ct);
-    }
-
-    private async Task WriteAsync()
-    {
-        var reader = _queue.Reader;
-        var group = new List<Pending>(_maxGroup);
-        while (await reader.WaitToReadAsync())
-        {
-            group.Clear();
-            while (group.Count < _maxGroup && reader.TryRead(out var next)) group.Add(next);
-            if (group.Count == 0) continue;
-            try
-            {
-                await WriteGroupAsync(group);
-            }
-            catch (Exception e) when (group.Count > 1)
-            {
-                // A deadlock with another group, or one event that cannot be applied: each on its own, so only
-                // a bad event fails.
-                Interlocked.Increment(ref _groupsSplit);
-                _logger.LogWarning(e, "A group of {Count} events failed ({Error}); applying them one by one", group.Count, e.Message);
-                foreach (var one in group)
-                {
-                    try { await WriteGroupAsync([one]); }
-                    catch (Exception alone) { one.Done.TrySetException(alone); }
-                }
-            }
-            catch (Exception e)
-            {
-                group[0].Done.TrySetException(e);
-            }
-        }
     }
 
     private const string LockRequests = """
