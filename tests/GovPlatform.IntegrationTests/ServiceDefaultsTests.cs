@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 
 namespace GovPlatform.IntegrationTests;
 
@@ -24,6 +25,9 @@ public sealed class ServiceDefaultsTests
         var client = stack.Start("volunteer", settings);
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/otlp-probe", Ct)).StatusCode);
+        // A record written through the service's own logging, so the log export does not hang on whether start-up
+        // happened to log before the host stops (it once had not, in a busy full run).
+        stack.Provider("volunteer").GetRequiredService<ILoggerFactory>().CreateLogger("OtlpProbe").LogWarning("otlp log probe {Probe}", 42);
         // Stopping flushes every provider, so what was recorded must have reached the collector.
         await stack.StopAsync("volunteer");
 
@@ -31,6 +35,7 @@ public sealed class ServiceDefaultsTests
         Assert.True(receiver.Has("traces", "/api/v1/otlp-probe"), "the HTTP request's span was not exported");
         Assert.True(receiver.Has("metrics", "volunteer-otlp-test"), "no metrics export named the service");
         Assert.True(receiver.Has("logs", "volunteer-otlp-test"), "no log export named the service");
+        Assert.True(receiver.Has("logs", "otlp log probe"), "the service's log record was not exported");
     }
 
     [Fact]

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
 
 namespace GovPlatform.IntegrationTests;
@@ -44,13 +46,15 @@ public sealed class TraceSamplingTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/sampling-asked");
         request.Headers.Add("traceparent", $"00-{asked}-{ActivitySpanId.CreateRandom()}-01");
         var traced = await bare.SendAsync(request, Ct);
+        // A record of the service's own logging (start-up may not have logged yet when the host stops).
+        stack.Provider("volunteer").GetRequiredService<ILoggerFactory>().CreateLogger("SamplingProbe").LogWarning("sampling log probe {Probe}", 42);
         await stack.StopAsync("volunteer");
 
         Assert.Equal(HttpStatusCode.NotFound, unasked.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, traced.StatusCode);
         Assert.True(receiver.Has("traces", "/api/v1/sampling-asked"), "the request with a sampled traceparent was not traced");
         Assert.True(receiver.HasBytes("traces", Convert.FromHexString(asked.ToHexString())), "the caller's trace id was not kept");
-        Assert.True(receiver.Has("logs", "volunteer-sampling-test"), "logs are not sampled: they must still be exported");
+        Assert.True(receiver.Has("logs", "volunteer-sampling-test") && receiver.Has("logs", "sampling log probe"), "logs are not sampled: they must still be exported");
     }
 
     [Fact]
