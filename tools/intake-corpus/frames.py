@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import C, SEED  # noqa: E402
-from voices import K, fill, pick, clause  # noqa: E402
+from voices import K, clause, distinct, fill, pick  # noqa: E402
 
 PER_CATEGORY = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 300
 
@@ -75,18 +75,7 @@ def framed(rng, category):
 
 def frames(per_category):
     rng = random.Random(SEED + 3)
-    rows, lines = set(), []
-    for category in sorted(K):
-        made = tries = 0
-        while made < per_category and tries < per_category * 20:
-            tries += 1
-            text = framed(rng, category)
-            if (category, text) in rows:
-                continue
-            rows.add((category, text))
-            lines.append(f"{category}\t{text}")
-            made += 1
-    return lines
+    return distinct(sorted(K), per_category, lambda category: framed(rng, category), set())
 
 
 def main():

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from voices import voices  # noqa: E402
+from voices import distinct, voices  # noqa: E402
 
 SEED = 20261207
 PER_CATEGORY = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 1200
@@ -445,18 +445,7 @@ def corpus(per_category):
     """The corpus's lines (category TAB request), the same every run for a count."""
     rng = random.Random(SEED)
     rows = set()
-    lines = []
-    for category in sorted(C):
-        made = 0
-        tries = 0
-        while made < per_category and tries < per_category * 20:
-            tries += 1
-            text = request(rng, category)
-            if (category, text) in rows:
-                continue
-            rows.add((category, text))
-            lines.append(f"{category}\t{text}")
-            made += 1
+    lines = distinct(sorted(C), per_category, lambda category: request(rng, category), rows)
     extra = additions(random.Random(SEED + 1), lines, rows, per_category) if ADDITIONS else []
     return lines + extra + (voices(random.Random(SEED + 2), VOICES, rows) if VOICES else [])
 

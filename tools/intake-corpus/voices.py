@@ -373,22 +373,33 @@ def two(rng, k, category, others):
 REGISTERS = [(desk, 3), (patrol, 2), (transcript, 2), (spoken, 2), (wechat, 2), (casual, 1), (two, 1)]
 
 
-def voices(rng, per_category, taken):
-    """Per category, per_category requests across the registers (weighted as above), none repeating a line already made."""
+def distinct(categories, per_category, make, taken):
+    """Per category, up to per_category lines `category<TAB>text` made by make(category), none empty and none repeating
+    a line in taken (to which each is added), giving up on a category after 20 tries a line. Shared by every generator
+    of the corpus, so each stream of random choices turns into lines the same way."""
     lines = []
-    weights = [w for _, w in REGISTERS]
-    categories = sorted(K)
     for category in categories:
-        k = K[category]
         made = tries = 0
         while made < per_category and tries < per_category * 20:
             tries += 1
-            render = rng.choices([r for r, _ in REGISTERS], weights)[0]
-            text = render(rng, k, category, pick(rng, [c for c in categories if c != category])) if render is two else render(rng, k, category)
-            text = text.replace("，，", "，").replace("。，", "，").strip("，").strip()
+            text = make(category)
             if not text or (category, text) in taken:
                 continue
             taken.add((category, text))
             lines.append(f"{category}\t{text}")
             made += 1
     return lines
+
+
+def voices(rng, per_category, taken):
+    """Per category, per_category requests across the registers (weighted as above), none repeating a line already made."""
+    weights = [w for _, w in REGISTERS]
+    categories = sorted(K)
+
+    def make(category):
+        k = K[category]
+        render = rng.choices([r for r, _ in REGISTERS], weights)[0]
+        text = render(rng, k, category, pick(rng, [c for c in categories if c != category])) if render is two else render(rng, k, category)
+        return text.replace("，，", "，").replace("。，", "，").strip("，").strip()
+
+    return distinct(categories, per_category, make, taken)

@@ -7,6 +7,7 @@ using GovPlatform.Intake.Extensions;
 using GovPlatform.Reporting.Extensions;
 using GovPlatform.Volunteer.Extensions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GovPlatform.IntegrationTests.Infrastructure;
@@ -92,6 +93,13 @@ public sealed class TestStack : IAsyncDisposable
 
     public HttpClient Client(string service) => _running[service].Client;
     public IServiceProvider Provider(string service) => _running[service].Provider;
+
+    /// <summary>
+    /// Writes a warning through a running service's own logging: what its log export must carry, whether or not its
+    /// start-up happened to log anything before a test stops it.
+    /// </summary>
+    public void LogWarning(string service, string message) =>
+        Provider(service).GetRequiredService<ILoggerFactory>().CreateLogger("TestProbe").LogWarning("Test probe: {Message}", message);
 
     public async Task<NpgsqlConnection> OpenAsync(string service)
     {
