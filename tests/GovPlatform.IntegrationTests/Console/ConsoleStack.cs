@@ -136,8 +136,12 @@ public sealed class ConsoleStack : IAsyncLifetime
         await page.FillAsync("#userName", userName);
         await page.FillAsync("#password", Password);
         await page.ClickAsync("button[type=submit]");
-        // Back on the console: the page asked for, or the denied page when the role may not open it.
-        await page.WaitForURLAsync(url => url.StartsWith(Address.ToString(), StringComparison.Ordinal) && !url.Contains("signin-oidc", StringComparison.Ordinal));
+        // Back on the console: the page asked for, or the denied page when the role may not open it. The way back is
+        // three hops and a code exchange between the console and identity (then the page's first render), so it gets
+        // the 30 s the tests give a page's first content, not the context's 15 s for one step: in a full parallel run
+        // it once took longer than 15 s.
+        await page.WaitForURLAsync(url => url.StartsWith(Address.ToString(), StringComparison.Ordinal) && !url.Contains("signin-oidc", StringComparison.Ordinal),
+            new() { Timeout = 30_000 });
         return page;
     }
 
