@@ -27,8 +27,9 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _stack.DisposeAsync();
-        await _servers.DisposeAsync();
+        // The servers go even when the stack's start or stop failed: left up, they hold the ports the next run needs.
+        try { if (_stack is not null) await _stack.DisposeAsync(); }
+        finally { if (_servers is not null) await _servers.DisposeAsync(); }
     }
 
     private sealed class Load(HttpClient intake, string location)

@@ -28,8 +28,10 @@ public sealed class PrivateServers : IAsyncDisposable
     private Process? _rabbit;
     private readonly string _rabbitNode = $"rabbit-recovery-{Guid.NewGuid():N}"[..24] + "@localhost";
 
+    // Npgsql's default connect timeout (15 s): a killed or restarting server refuses at once, so the timeout only ever
+    // waits on a server slow to accept, as a fresh one is in a full parallel run (5 s once failed a stack's start-up).
     public string PostgresFor(string database) =>
-        $"Host=127.0.0.1;Port={PostgresPort};Username=postgres;Database={database};Timeout=5";
+        $"Host=127.0.0.1;Port={PostgresPort};Username=postgres;Database={database};Timeout=15";
     public static string Redis => $"127.0.0.1:{RedisPort}";
     public static string Amqp => $"amqp://guest:guest@127.0.0.1:{AmqpPort}";
 
